@@ -1,0 +1,41 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import hardhatViem from "@nomicfoundation/hardhat-viem";
+import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
+import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+
+// Offline compiler: the wasm build from the npm `solc` package (see docs/toolchain.md).
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  plugins: [hardhatMocha, hardhatViem, hardhatViemAssertions, hardhatNetworkHelpers],
+  solidity: {
+    version: require("solc/package.json").version,
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  paths: {
+    tests: { mocha: "test", solidity: "test/solidity" },
+  },
+  test: {
+    mocha: { timeout: 120_000 },
+    solidity: {
+      profiles: {
+        // Normal test command: moderate runs so the whole suite stays within minutes on 2 cores.
+        default: {
+          fuzz: { runs: 256, seed: "0x7f0c" },
+          invariant: { runs: 64, depth: 32, failOnRevert: false },
+        },
+        // `npm run test:deep`: 10k fuzz runs, invariants 256 x 100.
+        deep: {
+          fuzz: { runs: 10_000, seed: "0x7f0c" },
+          invariant: { runs: 256, depth: 100, failOnRevert: false },
+        },
+      },
+    },
+  },
+});
