@@ -1,0 +1,33 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { parseIndexDefinition } from "./methodology/definition.js";
+import type { IndexDefinition } from "./methodology/types.js";
+
+/** Directory of the shipped index definitions (config/indices/<name>.json). */
+export const INDEX_CONFIG_DIR = fileURLToPath(new URL("../config/indices/", import.meta.url));
+
+/**
+ * Loads and validates an index definition: a name ("ATPI" -> config/indices/atpi.json) or a path to a
+ * .json file. Throws with the file and the offending JSON path.
+ */
+export async function loadIndexDefinition(nameOrPath: string): Promise<IndexDefinition> {
+  const file = nameOrPath.endsWith(".json") ? nameOrPath : join(INDEX_CONFIG_DIR, `${nameOrPath.toLowerCase()}.json`);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new Error(`index ${JSON.stringify(nameOrPath)}: no definition file at ${file}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  try {
+    return parseIndexDefinition(json);
+  } catch (e) {
+    throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
