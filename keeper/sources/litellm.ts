@@ -10,7 +10,7 @@ const PRICED_MODES = new Set(["chat", "completion", "responses"]);
  * Parses LiteLLM's model_prices_and_context_window.json: one quote per entry with a chat-like mode,
  * provider `litellm_provider`, model = the JSON key, prices `input_cost_per_token` /
  * `output_cost_per_token` in USD per token (scale 6 -> USD per 1M tokens), kept as literal text.
- * Other entries are rejected with a reason; only a non-JSON or non-object file throws.
+ * Non-chat modes are skipped (counted); malformed entries are rejected with a reason; only a non-JSON or non-object file throws.
  */
 export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
   let json: unknown;
@@ -24,6 +24,7 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
   }
   const quotes: Quote[] = [];
   const rejected: RejectedEntry[] = [];
+  let skipped = 0;
   for (const [key, entry] of Object.entries(json)) {
     if (key === "sample_spec") continue;
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
@@ -37,8 +38,12 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
       continue;
     }
     const mode = e["mode"];
-    if (mode !== undefined && (typeof mode !== "string" || !PRICED_MODES.has(mode))) {
-      rejected.push({ entry: key, reason: `mode ${JSON.stringify(mode)} is not a chat mode` });
+    if (typeof mode === "string" && !PRICED_MODES.has(mode)) {
+      skipped++;
+      continue;
+    }
+    if (mode !== undefined && typeof mode !== "string") {
+      rejected.push({ entry: key, reason: `mode is not a string: ${JSON.stringify(mode)}` });
       continue;
     }
     quotes.push({
@@ -49,7 +54,7 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
       scale: 6,
     });
   }
-  return { origin, quotes, rejected };
+  return { origin, quotes, rejected, skipped };
 }
 
 /** A LiteLLM price list read from a file, a .json.gz file or an http(s) URL at each `read`. */

@@ -15,6 +15,8 @@ export interface SourceSnapshot {
   readonly asOf?: number | undefined;
   readonly quotes: readonly Quote[];
   readonly rejected: readonly RejectedEntry[];
+  /** Entries deliberately out of scope (e.g. LiteLLM embedding or image models): counted, not errors. */
+  readonly skipped?: number | undefined;
 }
 
 /** One price source. `read` throws SourceError when the source as a whole is unusable. */

@@ -1,0 +1,36 @@
+import { fixingCommand } from "./commands/fixing.js";
+import type { Command } from "./commands/types.js";
+
+/**
+ * The keeper's one command line: `npm run keeper -- <subcommand> [options]`.
+ * To add a subcommand, write keeper/commands/<name>.ts exporting a Command and list it here.
+ */
+const COMMANDS: readonly Command[] = [fixingCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "usage: npm run keeper -- <subcommand> [options]",
+    "",
+    "subcommands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `npm run keeper -- <subcommand> --help` for its options.",
+  ].join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    console.error(`keeper: unknown subcommand ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));
