@@ -5,11 +5,11 @@ import type { IndexDefinition, Quote } from "../../keeper/methodology/types.js";
 export const T = 1748736000;
 
 /**
- * A small 3-slot definition: "a" (weight 50, identity A: p1..p5 model "a"), "b" (30, identity B),
+ * A small 3-slot definition: "a" (weight 50, identity A: p1..p6 model "a"), "b" (30, identity B),
  * "c" (20, identity C, switching to C2 on 2025-06-01).
  */
 export function testDefinition(overrides: Record<string, unknown> = {}): IndexDefinition {
-  const pairs = (m: string) => ["p1", "p2", "p3", "p4", "p5"].map((p) => [p, m]);
+  const pairs = (m: string) => ["p1", "p2", "p3", "p4", "p5", "p6"].map((p) => [p, m]);
   return parseIndexDefinition({
     name: "TEST",
     methodologyVersion: 1,
