@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import { readFile } from "node:fs/promises";
+import { INDEX_CONFIG_DIR, loadIndexDefinition } from "../../keeper/indexConfig.js";
+import { IndexDefinitionError, parseIndexDefinition } from "../../keeper/methodology/definition.js";
+import { loadHistory } from "../../keeper/sources/replay.js";
+
+async function atpiJson(): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(`${INDEX_CONFIG_DIR}atpi.json`, "utf8")) as Record<string, unknown>;
+}
+
+describe("methodology/definition: index definitions are validated data", () => {
+  it("accepts the shipped ATPI (8 slots, weights summing to 100) and GPUH definitions", async () => {
+    const atpi = await loadIndexDefinition("ATPI");
+    expect(atpi.slots).to.have.length.within(6, 10);
+    expect(atpi.slots.reduce((a, s) => a + Number(s.weight), 0)).to.equal(100);
+    expect(atpi.blend).to.deep.equal({ input: "3", output: "1" });
+    expect([atpi.outlierFactor, atpi.minPricedWeightShare, atpi.linking]).to.deep.equal(["5", "0.6", "tier"]);
+    const gpuh = await loadIndexDefinition("gpuh");
+    expect(gpuh.linking).to.equal("chain");
+    expect(gpuh.blend.output).to.equal("0");
+  });
+
+  it("names the JSON path of every error", async () => {
+    const good = await atpiJson();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...good, name: "" }, /^index definition name: must be a non-empty string$/],
+      [{ ...good, name: "X".repeat(32) }, /^index definition name: 1-31 printable ASCII/],
+      [{ ...good, methodologyVersion: 0 }, /methodologyVersion: must be an integer in \[1, 2\^32-1\]/],
+      [{ ...good, decimals: 6 }, /decimals: must be 18, got 6/],
+      [{ ...good, blend: { input: "0", output: "0" } }, /blend: at least one of input, output must be > 0/],
+      [{ ...good, blend: { input: "three", output: "1" } }, /blend.input: not a decimal number: "three"/],
+      [{ ...good, minPricedWeightShare: "1.5" }, /minPricedWeightShare: must be <= 1, got 1.5/],
+      [{ ...good, outlierFactor: "0.5" }, /outlierFactor: must be >= 1, got 0.5/],
+      [{ ...good, linking: "magic" }, /linking: must be "tier" or "chain"/],
+      [{ ...good, identities: { x: [["openai"]] } }, /identities.x\[0\]: must be a \[provider, model key\] pair/],
+      [{ ...good, identities: { x: [["a", "b"], ["a", "b"]] } }, /identities.x\[1\]: duplicate pair \(a, b\)/],
+      [{ ...good, slots: [] }, /slots: must be a non-empty array/],
+    ];
+    for (const [json, message] of cases) expect(() => parseIndexDefinition(json), String(message)).to.throw(IndexDefinitionError, message);
+    const slots = good["slots"] as Record<string, unknown>[];
+    const withSlot = (i: number, patch: Record<string, unknown>) => ({ ...good, slots: slots.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
+    expect(() => parseIndexDefinition(withSlot(2, { weight: "0" }))).to.throw(/slots\[2\].weight: must be > 0, got 0/);
+    expect(() => parseIndexDefinition(withSlot(1, { id: "openai-flagship" }))).to.throw(/slots\[1\].id: duplicate slot id "openai-flagship"/);
+    expect(() => parseIndexDefinition(withSlot(0, { succession: [{ from: "2025-02-01", identity: "nope" }] }))).to.throw(/slots\[0\].succession\[0\].identity: unknown identity "nope"/);
+    expect(() => parseIndexDefinition(withSlot(0, { succession: [{ from: "1 Feb 2025", identity: "gpt-4o" }] }))).to.throw(/slots\[0\].succession\[0\].from: must be YYYY-MM-DD/);
+    expect(() =>
+      parseIndexDefinition(withSlot(0, { succession: [{ from: "2025-03-01", identity: "gpt-4o" }, { from: "2025-02-01", identity: "gpt-4.1" }] })),
+    ).to.throw(/slots\[0\].succession\[1\].from: succession dates must be strictly increasing/);
+    await loadIndexDefinition("NOPE").then(
+      () => expect.fail("should throw"),
+      (e: unknown) => expect(String(e)).to.match(/index "NOPE": no definition file at .*nope\.json/),
+    );
+  });
+
+  it("ATPI: every (provider, model) pair exists in the bundled history, and every succession step is quoted when it takes effect", async () => {
+    const atpi = await loadIndexDefinition("ATPI");
+    const history = await loadHistory();
+    const seen = new Set(history.snapshots.flatMap((s) => s.quotes.map((q) => `${q.provider}|${q.model}`)));
+    for (const [name, pairs] of Object.entries(atpi.identities)) {
+      for (const [p, m] of pairs) expect(seen.has(`${p}|${m}`), `${name}: (${p}, ${m})`).to.equal(true);
+    }
+    for (const slot of atpi.slots) {
+      for (const step of slot.succession) {
+        const snap = history.snapshots.find((s) => s.time >= step.from) ?? history.snapshots[0];
+        const keys = new Set(atpi.identities[step.identity]?.map(([p, m]) => `${p}|${m}`));
+        const quoted = snap?.quotes.filter((q) => keys.has(`${q.provider}|${q.model}`)) ?? [];
+        expect(quoted.length, `${slot.id} -> ${step.identity} from ${step.fromText}`).to.be.at.least(2);
+      }
+    }
+  });
+});
