@@ -25,3 +25,8 @@ export function priceText(value: unknown): string | undefined {
   if (typeof value === "string") return value.trim();
   return `<${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}>`;
 }
+
+/** Whether a parseJsonExact value is a JSON object (not an array, not a number). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}

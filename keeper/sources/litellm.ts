@@ -1,5 +1,5 @@
 import type { Quote } from "../methodology/types.js";
-import { parseJsonExact, priceText } from "./jsonText.js";
+import { JsonNumber, isJsonObject, parseJsonExact, priceText } from "./jsonText.js";
 import { readTextInput } from "./readInput.js";
 import { type PriceSource, type RejectedEntry, SourceError, type SourceSnapshot } from "./types.js";
 
@@ -19,7 +19,7 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
   } catch (e) {
     throw new SourceError(origin, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+  if (!isJsonObject(json)) {
     throw new SourceError(origin, "LiteLLM price list must be a JSON object of model key -> entry");
   }
   const quotes: Quote[] = [];
@@ -27,11 +27,11 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
   let skipped = 0;
   for (const [key, entry] of Object.entries(json)) {
     if (key === "sample_spec") continue;
-    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    if (!isJsonObject(entry)) {
       rejected.push({ entry: key, reason: "entry is not an object" });
       continue;
     }
-    const e = entry as Record<string, unknown>;
+    const e = entry;
     const provider = e["litellm_provider"];
     if (typeof provider !== "string" || provider.length === 0) {
       rejected.push({ entry: key, reason: "litellm_provider missing or not a string" });
@@ -43,7 +43,7 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
       continue;
     }
     if (mode !== undefined && typeof mode !== "string") {
-      rejected.push({ entry: key, reason: `mode is not a string: ${JSON.stringify(mode)}` });
+      rejected.push({ entry: key, reason: `mode is not a string: ${mode instanceof JsonNumber ? mode.text : JSON.stringify(mode)}` });
       continue;
     }
     quotes.push({

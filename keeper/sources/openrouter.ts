@@ -1,5 +1,5 @@
 import type { Quote } from "../methodology/types.js";
-import { parseJsonExact, priceText } from "./jsonText.js";
+import { isJsonObject, parseJsonExact, priceText } from "./jsonText.js";
 import { readTextInput } from "./readInput.js";
 import { type PriceSource, type RejectedEntry, SourceError, type SourceSnapshot } from "./types.js";
 
@@ -19,28 +19,28 @@ export function parseOpenRouter(text: string, origin: string): SourceSnapshot {
   } catch (e) {
     throw new SourceError(origin, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  const data = typeof json === "object" && json !== null ? (json as Record<string, unknown>)["data"] : undefined;
+  const data = isJsonObject(json) ? json["data"] : undefined;
   if (!Array.isArray(data)) throw new SourceError(origin, 'OpenRouter models response must be an object with a "data" array');
   const quotes: Quote[] = [];
   const rejected: RejectedEntry[] = [];
   data.forEach((item: unknown, i) => {
     const where = `data[${i}]`;
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    if (!isJsonObject(item)) {
       rejected.push({ entry: where, reason: "entry is not an object" });
       return;
     }
-    const m = item as Record<string, unknown>;
+    const m = item;
     const id = m["id"];
     if (typeof id !== "string" || id.length === 0) {
       rejected.push({ entry: where, reason: "id missing or not a string" });
       return;
     }
     const pricing = m["pricing"];
-    if (typeof pricing !== "object" || pricing === null || Array.isArray(pricing)) {
+    if (!isJsonObject(pricing)) {
       rejected.push({ entry: `${where} (${id})`, reason: "pricing missing or not an object" });
       return;
     }
-    const p = pricing as Record<string, unknown>;
+    const p = pricing;
     quotes.push({
       provider: OPENROUTER_PROVIDER,
       model: `openrouter/${id}`,
