@@ -28,8 +28,11 @@ describe("sources/openrouter: OpenRouter models API JSON", () => {
     const snap = await openRouterSource("test/keeper/fixtures/openrouter-models.json").read(0);
     const at = Date.parse("2025-03-01T00:00:00Z") / 1000;
     const r = computeFixing(def, [{ time: at, quotes: snap.quotes }], at);
-    // one slot priced (deepseek-chat, weight 10 of 100): openrouter 0.14/0.28 -> 0.175; no fixing (10 % < 60 %)
+    // two slots priced: deepseek-chat (openrouter 0.14/0.28 -> 0.175) and google-fast (gemini-2.0-flash-001
+    // 0.1/0.4 -> 0.175), 20 of 100 weight => no fixing (20 % < 60 %)
     expect(r.report.slots.find((s) => s.id === "deepseek-chat")?.priceDecimal).to.equal("0.175");
+    expect(r.report.slots.find((s) => s.id === "google-fast")?.priceDecimal).to.equal("0.175");
+    expect(r.report.pricedWeight).to.equal("20");
     expect(r.ok).to.equal(false);
     expect(r.report.noFixingReason?.code).to.equal("INSUFFICIENT_PRICED_WEIGHT");
   });

@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+
+const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `tsx keeper/cli.ts <args>` as a child process: through `npx tsx` (the `npm run keeper --` path)
+ * when `viaNpx`, else through the same tsx with this Node 24 directly (saves ~1.5 s of npx start-up).
+ */
+function keeper(args: string[], viaNpx = false): Promise<Run> {
+  const [cmd, pre] = viaNpx ? ["npx", ["tsx"]] : [process.execPath, [TSX_CLI]];
+  return new Promise((resolve) => {
+    execFile(cmd, [...pre, "keeper/cli.ts", ...args], { env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr: stderr.split("\n").filter((l) => !l.startsWith("npm warn")).join("\n") });
+    });
+  });
+}
+
+const RAW = "data/llm-prices/litellm_prices_2026-03-29.json.gz";
+const RUNS = {
+  litellmJson: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z", "--json"],
+  litellmTable: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z"],
+  replay: ["fixing", "--index", "ATPI", "--source", "replay", "--at", "2025-06-01T00:00:00Z", "--json"],
+  openrouter: ["fixing", "--index", "ATPI", "--source", "openrouter-json", "--input", "test/keeper/fixtures/openrouter-models.json", "--at", "2025-03-01T00:00:00Z", "--json"],
+  csvChain: ["fixing", "--index", "GPUH", "--source", "csv", "--input", "data/gpu-hours/sample.csv", "--at", "2025-06-01T00:00:00Z", "--json"],
+  noIndex: ["fixing", "--source", "replay"],
+  badSource: ["fixing", "--index", "ATPI", "--source", "bloomberg"],
+  badAt: ["fixing", "--index", "ATPI", "--source", "replay", "--at", "yesterday"],
+  noInput: ["fixing", "--index", "ATPI", "--source", "litellm-json"],
+  unknownFlag: ["fixing", "--index", "ATPI", "--source", "replay", "--fast"],
+  missingFile: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", "nope.json", "--at", "2026-01-01"],
+  unknownIndex: ["fixing", "--index", "NOPE", "--source", "replay", "--at", "2026-01-01"],
+  unknownCommand: ["frobnicate"],
+  noCommand: [],
+} as const;
+
+describe("keeper CLI: fixing", function () {
+  this.timeout(180_000);
+  const out: Partial<Record<keyof typeof RUNS, Run>> = {};
+  before(async () => {
+    // two runs at a time (each pays the tsx start-up); the exact command of the issue goes through npx
+    const queue = Object.entries(RUNS) as [keyof typeof RUNS, readonly string[]][];
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) out[next[0]] = await keeper([...next[1]], next[0] === "litellmJson");
+    };
+    await Promise.all([worker(), worker()]);
+  });
+  const get = (k: keyof typeof RUNS): Run => {
+    const r = out[k];
+    if (r === undefined) throw new Error(`no run ${k}`);
+    return r;
+  };
+
+  it("prints one JSON object with the fields others rely on (exact form of the issue)", () => {
+    const r = get("litellmJson");
+    expect(r.code, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(j).to.include({
+      indexId: "0x4154504900000000000000000000000000000000000000000000000000000000",
+      timestamp: 1774785600,
+      value: "3122750000000000000",
+      valueDecimal: "3.12275",
+      methodologyVersion: 1,
+    });
+    expect(j["inputsHash"]).to.match(/^0x[0-9a-f]{64}$/);
+    const slots = j["slots"] as Record<string, unknown>[];
+    expect(slots.map((s) => s["id"])).to.have.length(8);
+    const llama = slots.find((s) => s["id"] === "llama-3.3-70b") as Record<string, unknown>;
+    expect(llama).to.include({ weight: "10", model: "llama-3.3-70b", price: "715000000000000000" });
+    expect((llama["quotes"] as unknown[])[0]).to.have.all.keys("poll", "provider", "model", "input", "output", "blend");
+    expect(llama["excluded"]).to.deep.equal([
+      {
+        poll: 0,
+        provider: "wandb",
+        model: "wandb/meta-llama/Llama-3.3-70B-Instruct",
+        input: "71000",
+        output: "71000",
+        blend: "71000",
+        reason: "outlier: blend 71000 > 5 x median 0.72",
+      },
+    ]);
+  });
+
+  it("prints a readable table without --json", () => {
+    const r = get("litellmTable");
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^ATPI \(USD per 1M tokens/);
+    expect(r.stdout).to.match(/llama-3\.3-70b\s+10\s+llama-3\.3-70b\s+0\.715\s+14\s+1/);
+    expect(r.stdout).to.include("value 3.12275 (3122750000000000000 at 18 decimals)");
+    expect(r.stdout).to.include("wandb wandb/meta-llama/Llama-3.3-70B-Instruct: outlier");
+  });
+
+  it("replays the bundled history (no --input) and runs the chain-linked GPUH index from CSV", () => {
+    const r = get("replay");
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.include({ valueDecimal: "2.68025", timestamp: 1748736000 });
+    const g = get("csvChain");
+    expect(g.code, g.stderr).to.equal(0);
+    const gj = JSON.parse(g.stdout) as Record<string, unknown>;
+    expect(gj).to.include({ valueDecimal: "2.5025", linking: "chain" });
+    expect(gj["chainState"]).to.deep.include({ level: "2502500000000000000" });
+  });
+
+  it("exits non-zero on no fixing, still printing the report with noFixingReason", () => {
+    const r = get("openrouter");
+    expect(r.code).to.equal(1);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(j["value"]).to.equal(null);
+    expect(j["noFixingReason"]).to.deep.include({ code: "INSUFFICIENT_PRICED_WEIGHT", pricedWeight: "20" });
+    expect(r.stderr).to.match(/no fixing for ATPI at 2025-03-01T00:00:00.000Z: priced weight 20 of 100 is below the required share 0.6/);
+  });
+
+  it("rejects bad arguments with a clear message, the usage and exit code 2", () => {
+    const cases: [keyof typeof RUNS, RegExp][] = [
+      ["noIndex", /--index is required/],
+      ["badSource", /--source must be one of litellm-json, openrouter-json, csv, replay, got "bloomberg"/],
+      ["badAt", /--at must be an ISO-8601 time/],
+      ["noInput", /--source litellm-json needs --input/],
+      ["unknownFlag", /Unknown option '--fast'/],
+      ["unknownCommand", /unknown subcommand "frobnicate"/],
+    ];
+    for (const [k, message] of cases) {
+      const r = get(k);
+      expect(r.code, k).to.equal(2);
+      expect(r.stderr, k).to.match(message);
+      expect(r.stderr, k).to.match(/usage: npm run keeper --/);
+    }
+    expect(get("noCommand").code).to.equal(2);
+    expect(get("noCommand").stdout).to.match(/subcommands:\n\s+fixing\s+compute one index fixing/);
+  });
+
+  it("reports an unreadable source or unknown index with exit code 1 and no stack trace", () => {
+    for (const [k, message] of [
+      ["missingFile", /keeper fixing: source nope.json: cannot read: ENOENT/],
+      ["unknownIndex", /keeper fixing: index "NOPE": no definition file/],
+    ] as const) {
+      const r = get(k);
+      expect(r.code, k).to.equal(1);
+      expect(r.stderr, k).to.match(message);
+      expect(r.stderr, k).to.not.match(/\n\s+at /);
+    }
+  });
+});
