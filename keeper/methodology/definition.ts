@@ -24,7 +24,7 @@ function str(v: Json, path: string, pattern?: RegExp, hint?: string): string {
   return v;
 }
 
-/** A decimal string within [min, max] (exclusive of min when `minExclusive`). */
+/** Decimal text checked against the requested bounds (> 0, >= 0, <= 1, >= 1). */
 function decimalText(v: Json, path: string, opts: { positive?: boolean; nonNegative?: boolean; atMostOne?: boolean; atLeastOne?: boolean }): string {
   const text = str(v, path);
   let r;

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
+import { chainStateFromJson, chainStateToJson, computeSeries } from "../../keeper/methodology/chainState.js";
 import { computeFixing } from "../../keeper/methodology/computeFixing.js";
 import type { FixingReport, IndexDefinition } from "../../keeper/methodology/types.js";
 import { type PriceHistory, loadHistory } from "../../keeper/sources/replay.js";
@@ -156,5 +157,28 @@ describe("ATPI golden values on the bundled history", () => {
       expect(r.ok, snap.date).to.equal(true);
       expect(r.report.slots.filter((s) => s.price === null).map((s) => s.id), snap.date).to.deep.equal([]);
     }
+  });
+
+  it("chain-linked variant over the history: a succession step does not jump (2025-05-04 -> 2025-05-10)", () => {
+    const chained = { ...def, linking: "chain" as const };
+    const steps = history.snapshots.map((s) => ({ at: s.time, polls: [{ time: s.time, quotes: s.quotes }] }));
+    const series = computeSeries(chained, steps);
+    expect(series.every((r) => r.ok)).to.equal(true);
+    const i = history.snapshots.findIndex((s) => s.date === "2025-05-10");
+    const before = series[i - 1];
+    const after = series[i];
+    if (!before?.ok || !after?.ok || before.chainState === undefined) throw new Error("missing fixings");
+    // The tier index falls 2.8128125 -> 2.67975 as gpt-4.1 (3.5) and gpt-4.1-mini (0.7) take the OpenAI slots.
+    // Chain-linked, both OpenAI slots compare gpt-4o and gpt-4o-mini with themselves (relative 1); the only
+    // move is Llama 0.72 -> 0.715 (weight 10): level x (90 + 10 x 715/720) / 100, rounded toward zero.
+    const expected = (before.fixing.value * (90n * 720n + 10n * 715n)) / (100n * 720n);
+    expect(after.fixing.value).to.equal(expected);
+    expect(after.report.slots[0]?.link).to.deep.include({ baseModel: "gpt-4o", relative: "1" });
+    expect(after.chainState?.bases["openai-flagship"]).to.deep.equal({ model: "gpt-4.1", price: 3_500_000_000_000_000_000n });
+    // the chain state survives its JSON form (CLI --previous)
+    expect(chainStateFromJson(JSON.parse(JSON.stringify(chainStateToJson(before.chainState))))).to.deep.equal(before.chainState);
+    expect(() => chainStateFromJson({ timestamp: 1, level: "-5", bases: {} })).to.throw(/chain state level: must be a positive integer string/);
+    // over the whole history: 3.4405625 -> 3.155019342513532... (docs/methodology.md)
+    expect(series[series.length - 1]?.report.valueDecimal?.slice(0, 8)).to.equal("3.155019");
   });
 });
