@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
 
@@ -25,12 +28,31 @@ function keeper(args: string[], viaNpx = false): Promise<Run> {
 }
 
 const RAW = "data/llm-prices/litellm_prices_2026-03-29.json.gz";
+const TMP = mkdtempSync(join(tmpdir(), "tf-cli-"));
+const CHAIN_ATPI = join(TMP, "atpi-chain.json");
+const GPUH_STATE = join(TMP, "gpuh-state.json");
+writeFileSync(CHAIN_ATPI, JSON.stringify({ ...(JSON.parse(readFileSync("config/indices/atpi.json", "utf8")) as object), linking: "chain" }));
+// GPUH as of 2025-06-01: a100 1.24, h100 2.59, h200 3.59 (the sample CSV), level 2.0
+writeFileSync(
+  GPUH_STATE,
+  JSON.stringify({
+    timestamp: 1748736000,
+    level: "2000000000000000000",
+    bases: {
+      "previous-gen": { model: "a100-80gb", price: "1240000000000000000" },
+      "current-gen": { model: "h100-80gb", price: "2590000000000000000" },
+      frontier: { model: "h200-141gb", price: "3590000000000000000" },
+    },
+  }),
+);
 const RUNS = {
   litellmJson: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z", "--json"],
   litellmTable: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z"],
   replay: ["fixing", "--index", "ATPI", "--source", "replay", "--at", "2025-06-01T00:00:00Z", "--json"],
   openrouter: ["fixing", "--index", "ATPI", "--source", "openrouter-json", "--input", "test/keeper/fixtures/openrouter-models.json", "--at", "2025-03-01T00:00:00Z", "--json"],
   csvChain: ["fixing", "--index", "GPUH", "--source", "csv", "--input", "data/gpu-hours/sample.csv", "--at", "2025-06-01T00:00:00Z", "--json"],
+  chainReplay: ["fixing", "--index", CHAIN_ATPI, "--source", "replay", "--at", "2026-03-29T12:00:00Z", "--json"],
+  chainPrevious: ["fixing", "--index", "GPUH", "--source", "csv", "--input", "data/gpu-hours/sample.csv", "--at", "2026-06-01T00:00:00Z", "--previous", GPUH_STATE, "--json"],
   noIndex: ["fixing", "--source", "replay"],
   badSource: ["fixing", "--index", "ATPI", "--source", "bloomberg"],
   badAt: ["fixing", "--index", "ATPI", "--source", "replay", "--at", "yesterday"],
@@ -107,6 +129,19 @@ describe("keeper CLI: fixing", function () {
     const gj = JSON.parse(g.stdout) as Record<string, unknown>;
     expect(gj).to.include({ valueDecimal: "2.5025", linking: "chain" });
     expect(gj["chainState"]).to.deep.include({ level: "2502500000000000000" });
+  });
+
+  it("chain-linked: replay chains from the first snapshot; --previous carries the state across a succession without a jump", () => {
+    const r = get("chainReplay");
+    expect(r.code, r.stderr).to.equal(0);
+    expect((JSON.parse(r.stdout) as { valueDecimal: string }).valueDecimal.slice(0, 8)).to.equal("3.155019");
+    const g = get("chainPrevious");
+    expect(g.code, g.stderr).to.equal(0);
+    const j = JSON.parse(g.stdout) as { valueDecimal: string; chainState: { bases: Record<string, { model: string }> }; slots: { link?: { relative: string } }[] };
+    // in 2026 every slot moves to a dearer GPU, but each relative compares the old GPU with itself: level stays 2
+    expect(j.valueDecimal).to.equal("2");
+    expect(j.slots.map((x) => x.link?.relative)).to.deep.equal(["1", "1", "1"]);
+    expect(Object.values(j.chainState.bases).map((b) => b.model)).to.deep.equal(["h100-80gb", "h200-141gb", "b200-180gb"]);
   });
 
   it("exits non-zero on no fixing, still printing the report with noFixingReason", () => {
