@@ -1,6 +1,7 @@
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
-import { type Hex, keccak256, parseUnits, stringToHex } from "viem";
+import { type Hex, getContract, keccak256, parseUnits, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 
 /** Deterministic operator keys for benchmarks (never use outside a local chain). */
@@ -16,7 +17,8 @@ export async function measureOracleGas(viem: HardhatViemHelpers): Promise<Record
   const publicClient = await viem.getPublicClient();
   const [owner] = await viem.getWalletClients();
   if (!owner) throw new Error("measureOracleGas: no wallet client available");
-  const oracle = await viem.deployContract("IndexOracle", [owner.account.address]);
+  const { address } = await viem.deployContract("IndexOracle", [owner.account.address]);
+  const oracle = getContract({ address, abi: indexOracleAbi, client: { public: publicClient, wallet: owner } });
   const chainId = await publicClient.getChainId();
   const result: Record<string, bigint> = {};
 
