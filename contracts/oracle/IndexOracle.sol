@@ -116,8 +116,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
             revert ValueOutOfBounds(indexId, value, config.minValue, config.maxValue);
         }
 
-        // Safe cast: value <= maxValue < 2**96.
-        _fixings[indexId] = Fixing(uint128(value), timestamp, methodologyVersion);
+        _storeFixing(_fixings[indexId], value, timestamp, methodologyVersion);
         emit FixingPosted(
             indexId,
             timestamp,
@@ -215,6 +214,15 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
         if (timestamp > block.timestamp + config.maxFutureSkew) {
             revert TimestampInFuture(indexId, timestamp, block.timestamp, config.maxFutureSkew);
+        }
+    }
+
+    /// @dev Writes the fixing slot in one SSTORE (the compiler writes a struct member by member). Equivalent to
+    /// `fixing = Fixing(uint128(value), fixingTime, methodologyVersion)`: members are packed from the low-order bits.
+    function _storeFixing(Fixing storage fixing, uint256 value, uint64 fixingTime, uint32 methodologyVersion) private {
+        // `value` <= maxValue < 2**96, so it fits its 128 bits.
+        assembly ("memory-safe") {
+            sstore(fixing.slot, or(value, or(shl(128, fixingTime), shl(192, methodologyVersion))))
         }
     }
 
