@@ -4,6 +4,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 
+/** Fixed round times (2025-06-15), so signatures and hence calldata gas are the same on every run. */
+const FIRST_ROUND = 1_750_000_000n;
+
 /** Deterministic operator keys for benchmarks (never use outside a local chain). */
 function benchOperator(i: number) {
   return privateKeyToAccount(keccak256(stringToHex(`tokenfutures-bench-operator-${i}`)));
@@ -49,9 +52,8 @@ export async function measureOracleGas(viem: HardhatViemHelpers): Promise<Record
       return receipt.gasUsed;
     };
 
-    const now = (await publicClient.getBlock()).timestamp;
-    await post(now - 120n, 1); // first fixing: makes the index's fixing slot non-zero
-    result[`post_fixing_${n}`] = await post(now - 60n, 2);
+    await post(FIRST_ROUND, 1); // first fixing: makes the index's fixing slot non-zero
+    result[`post_fixing_${n}`] = await post(FIRST_ROUND + 60n, 2);
   }
   return result;
 }
