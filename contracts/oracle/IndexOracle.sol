@@ -57,6 +57,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         for (uint256 i; i < operatorList.length; ++i) {
             _addOperator(indexId, operatorList[i]);
         }
+        _operatorsHashes[indexId] = _hashList(indexId);
     }
 
     /// @inheritdoc IIndexOracle
@@ -74,6 +75,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     function addOperator(bytes32 indexId, address operator) external onlyOwner {
         _existingConfig(indexId);
         _addOperator(indexId, operator);
+        _operatorsHashes[indexId] = _hashList(indexId);
     }
 
     /// @inheritdoc IIndexOracle
@@ -345,6 +347,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         return MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
     }
 
+    /// @dev Appends an operator; the caller then updates the list hash.
     function _addOperator(bytes32 indexId, address operator) private {
         if (operator == address(0)) revert ZeroAddress();
         if (_operatorSlots[indexId][operator] != 0) revert OperatorAlreadyRegistered(indexId, operator);
@@ -357,7 +360,6 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         _operatorSlots[indexId][operator] = count;
         // Safe cast: count <= MAX_OPERATORS.
         config.operatorCount = uint16(count);
-        _operatorsHashes[indexId] = _hashList(indexId);
         emit OperatorAdded(indexId, operator, count, _quorumOf(count));
     }
 
