@@ -20,6 +20,13 @@ pragma solidity 0.8.34;
 /// - A consumer MUST enforce its own maximum age, with `latestFresh` or by checking the timestamp.
 /// - Timestamps are the data time of the fixing (unix seconds), strictly increasing per index, and at most
 ///   `maxFutureSkew` seconds ahead of the block that stored them.
+/// - The stored value lies within the index's bounds; a minority of observations (fewer than half of those
+///   submitted) may lie anywhere above zero without moving the median outside the honest values' range.
+///
+/// Admin powers (owner, `Ownable2Step`; if the owner is a `TimelockController`, every admin call is delayed by
+/// its minimum delay): create an index, change an index's bounds, add or remove operators. The owner cannot
+/// post, edit or delete a fixing, and cannot leave an index with no operator. Renouncing ownership freezes the
+/// operator sets and bounds forever.
 interface IIndexOracle {
     /// @notice One operator's signed observation inside a batch.
     /// @param value The operator's index value, 18 decimals, > 0.
@@ -68,6 +75,12 @@ interface IIndexOracle {
     error IndexAlreadyExists(bytes32 indexId);
     error UnknownIndex(bytes32 indexId);
     error InvalidBounds(uint256 minValue, uint256 maxValue);
+    /// @notice `setBounds` was called with the bounds already in force.
+    error BoundsUnchanged(bytes32 indexId, uint256 minValue, uint256 maxValue);
+    /// @notice The allowed future skew exceeds `MAX_FUTURE_SKEW`.
+    error SkewTooLarge(uint256 maxFutureSkew, uint256 max);
+    /// @notice An index must be created with at least one operator.
+    error NoOperators(bytes32 indexId);
     error ZeroAddress();
     error OperatorAlreadyRegistered(bytes32 indexId, address operator);
     error NotAnOperator(bytes32 indexId, address operator);
@@ -85,11 +98,15 @@ interface IIndexOracle {
     error TimestampInFuture(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxFutureSkew);
     error NoFixing(bytes32 indexId);
     error StaleFixing(bytes32 indexId, uint256 age, uint256 maxAge);
-    error InvalidSignature();
+    /// @notice The observation at `position` has a high-s or otherwise unrecoverable signature.
+    error InvalidSignature(uint256 position);
 
     /* ADMIN (owner only) */
 
     /// @notice Creates an index with its value bounds, allowed future skew and first operators.
+    /// @dev Reverts with `IndexAlreadyExists`, `InvalidBounds` (min = 0 or min > max), `SkewTooLarge`, `NoOperators`,
+    /// `ZeroAddress`, `OperatorAlreadyRegistered` or `TooManyOperators`. Emits `IndexCreated`, then one
+    /// `OperatorAdded` per operator. `maxFutureSkew` is fixed for the life of the index.
     function createIndex(
         bytes32 indexId,
         uint96 minValue,
@@ -101,10 +118,11 @@ interface IIndexOracle {
     /// @notice Changes the accepted value range of an index (both bounds inclusive, min > 0).
     function setBounds(bytes32 indexId, uint96 minValue, uint96 maxValue) external;
 
-    /// @notice Registers an operator for an index.
+    /// @notice Registers an operator for an index (at most `MAX_OPERATORS`); appended at the end of the list.
     function addOperator(bytes32 indexId, address operator) external;
 
     /// @notice Removes an operator; reverts with `LastOperator` if it is the index's only operator.
+    /// @dev The last operator of the list takes the removed one's place, so the list order changes.
     function removeOperator(bytes32 indexId, address operator) external;
 
     /* POSTING (anyone) */
@@ -116,6 +134,12 @@ interface IIndexOracle {
     /// @param operators The index's current operator list, exactly as `operators(indexId)` returns it.
     /// @param observations At least `quorum(indexId)` observations by distinct operators, values ascending.
     /// @return value The stored value (the median of the observations).
+    /// @dev Checks, in order: the index exists (`UnknownIndex`), `operators` matches the stored list
+    /// (`OperatorSetMismatch`), enough observations (`TooFewSignatures`), timestamp newer than the last
+    /// (`TimestampNotNewer`) and not too far ahead (`TimestampInFuture`), the first value is non-zero (`ZeroValue`),
+    /// then per observation: ascending (`ObservationsNotSorted`), canonical signature (`InvalidSignature`),
+    /// registered signer (`UnknownSigner`), not seen before (`DuplicateSigner`); finally the median is within the
+    /// bounds (`ValueOutOfBounds`). Runtime is O(observations x operators), both at most `MAX_OPERATORS`.
     function postFixing(
         bytes32 indexId,
         uint64 timestamp,
@@ -125,6 +149,18 @@ interface IIndexOracle {
     ) external returns (uint256 value);
 
     /* VIEWS */
+
+    /// @notice The maximum number of operators of one index (a bitmap of list positions tracks distinct signers).
+    function MAX_OPERATORS() external view returns (uint256);
+
+    /// @notice The largest `maxFutureSkew` an index may be created with, in seconds.
+    function MAX_FUTURE_SKEW() external view returns (uint256);
+
+    /// @notice keccak256("Observation(bytes32 indexId,uint64 timestamp,uint32 methodologyVersion,uint256 value,bytes32 inputsHash)").
+    function OBSERVATION_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 domain separator for the current chain id (rebuilt if the chain id changes).
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
 
     /// @notice The EIP-712 digest an operator signs for an observation.
     function observationDigest(
@@ -139,6 +175,7 @@ interface IIndexOracle {
     function latest(bytes32 indexId) external view returns (uint256 value, uint64 timestamp);
 
     /// @notice Like `latest`, but reverts with `StaleFixing` if the fixing is older than `maxAge` seconds.
+    /// @dev Age = block.timestamp - timestamp (0 for a fixing stamped within the future skew); `age == maxAge` passes.
     function latestFresh(bytes32 indexId, uint256 maxAge) external view returns (uint256 value, uint64 timestamp);
 
     /// @notice The latest fixing with its methodology version (zero values before the first fixing).
