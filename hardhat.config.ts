@@ -11,11 +11,26 @@ const require = createRequire(import.meta.url);
 export default defineConfig({
   plugins: [hardhatMocha, hardhatViem, hardhatViemAssertions, hardhatNetworkHelpers],
   solidity: {
-    version: require("solc/package.json").version,
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
+    compilers: [
+      {
+        version: require("solc/package.json").version,
+        path: require.resolve("solc/soljson.js"),
+        settings: {
+          optimizer: { enabled: true, runs: 10_000 },
+          evmVersion: "cancun",
+        },
+      },
+    ],
+    overrides: {
+      // The market core would exceed the 24 KB code-size limit (EIP-170) at 10,000 runs.
+      "contracts/futures/FuturesMarket.sol": {
+        version: require("solc/package.json").version,
+        path: require.resolve("solc/soljson.js"),
+        settings: {
+          optimizer: { enabled: true, runs: 500 },
+          evmVersion: "cancun",
+        },
+      },
     },
   },
   paths: {

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IIndexOracle} from "../oracle/IIndexOracle.sol";
+import {IFuturesMarket, SeriesParams, Order} from "./IFuturesMarket.sol";
+import {MarketCore} from "./MarketCore.sol";
+import {MarketRisk} from "./MarketRisk.sol";
+import {MarginMath} from "../libraries/MarginMath.sol";
+import {OrderLib} from "../libraries/OrderLib.sol";
+import {SeriesLib} from "../libraries/SeriesLib.sol";
+
+/// @title FuturesMarket
+/// @notice See IFuturesMarket. Entry points for funds, orders and admin; liquidation and settlement live in
+/// MarketRisk, the shared accounting in MarketCore.
+contract FuturesMarket is MarketRisk, Ownable2Step {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    IERC20 internal immutable _collateral;
+
+    constructor(address owner_, IERC20 collateral_, IIndexOracle oracle_)
+        MarketCore(oracle_)
+        Ownable(owner_)
+    {
+        if (address(collateral_) == address(0) || address(oracle_) == address(0)) revert ZeroAddress();
+        if (IERC20Metadata(address(collateral_)).decimals() != 6) revert UnsupportedToken(address(collateral_));
+        _collateral = collateral_;
+    }
+
+    /* ACCOUNT FUNDS */
+
+    /// @inheritdoc IFuturesMarket
+    function deposit(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 balanceBefore = _collateral.balanceOf(address(this));
+        _collateral.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = _collateral.balanceOf(address(this)) - balanceBefore;
+        _free[msg.sender] += received;
+        emit Deposited(msg.sender, received);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function withdraw(uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        _takeFree(msg.sender, amount);
+        emit Withdrawn(msg.sender, to, amount);
+        _collateral.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function addMargin(SeriesParams calldata params, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        if (s.settledAt != 0) revert AlreadySettled(id);
+        Position storage pos = _positions[id][msg.sender];
+        if (pos.size == 0) revert NoPosition(id, msg.sender);
+        _takeFree(msg.sender, amount);
+        pos.shares = _creditMargin(s, pos.shares, amount).toUint96();
+        emit MarginMoved(id, msg.sender, int256(amount));
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function removeMargin(SeriesParams calldata params, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        if (s.settledAt != 0) revert AlreadySettled(id);
+        if (s.paused) revert SeriesPaused(id);
+        Position memory pos = _positions[id][msg.sender];
+        if (pos.size == 0) revert NoPosition(id, msg.sender);
+        uint256 mark = _freshIndex(params);
+        pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
+        int256 equity = _equity(params, s, pos, mark);
+        uint256 required = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.initialMarginBps);
+        if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
+        _positions[id][msg.sender].shares = pos.shares;
+        _free[msg.sender] += amount;
+        emit MarginMoved(id, msg.sender, -int256(amount));
+    }
+
+    /* ORDERS */
+
+    /// @inheritdoc IFuturesMarket
+    function fill(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
+        external
+        nonReentrant
+    {
+        if (msg.sender == order.maker) revert SelfTrade(msg.sender);
+        if (params.makerFeeBps > order.maxFeeBps) revert FeeAboveMax(order.maker, params.makerFeeBps, order.maxFeeBps);
+        bytes32 orderHash = _useOrder(params, order, signature, size);
+        int256 delta = order.isBuy ? int256(uint256(size)) : -int256(uint256(size));
+        Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0, false);
+        Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0, false);
+        bytes32 id = order.isBuy ? _execute(params, maker, taker) : _execute(params, taker, maker);
+        emit OrderFilled(id, orderHash, order.maker, msg.sender, order.isBuy, size, order.limitPrice, maker.fee, taker.fee);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function matchOrders(
+        SeriesParams calldata params,
+        Order calldata buy,
+        bytes calldata buySignature,
+        Order calldata sell,
+        bytes calldata sellSignature,
+        uint64 size,
+        uint128 price
+    ) external nonReentrant {
+        if (buy.maker == sell.maker) revert SelfTrade(buy.maker);
+        if (!buy.isBuy || sell.isBuy) revert SideMismatch(buy.isBuy, sell.isBuy);
+        if (price > buy.limitPrice || price < sell.limitPrice) revert NotCrossing(buy.limitPrice, sell.limitPrice, price);
+        if (params.takerFeeBps > buy.maxFeeBps) revert FeeAboveMax(buy.maker, params.takerFeeBps, buy.maxFeeBps);
+        if (params.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, params.takerFeeBps, sell.maxFeeBps);
+        bytes32 buyHash = _useOrder(params, buy, buySignature, size);
+        bytes32 sellHash = _useOrder(params, sell, sellSignature, size);
+        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0, false);
+        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0, false);
+        emit OrdersMatched(_execute(params, buyLeg, sellLeg), buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, msg.sender);
+    }
+
+    /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
+    /// the fee charged (rounded up) on return. The price must be on tick and within the band. Returns the id.
+    function _execute(SeriesParams calldata params, Leg memory buyLeg, Leg memory sellLeg) internal returns (bytes32 id) {
+        id = _tradable(params);
+        (uint256 index, uint64 indexTime) = _index(params);
+        _checkPrice(params, buyLeg.price, index);
+        uint256 amount = MarginMath.notional(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize, Math.Rounding.Floor);
+        buyLeg.fee = MarginMath.feeUp(amount, buyLeg.fee);
+        sellLeg.fee = MarginMath.feeUp(amount, sellLeg.fee);
+        _applyLeg(params, id, buyLeg, index, indexTime);
+        _applyLeg(params, id, sellLeg, index, indexTime);
+        _series[id].fees += (buyLeg.fee + sellLeg.fee).toUint48();
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function cancel(Order calldata order) external {
+        if (msg.sender != order.maker) revert NotMaker(msg.sender, order.maker);
+        bytes32 orderHash = _orderDigest(order);
+        _filled[orderHash] = CANCELLED;
+        emit OrderCancelled(msg.sender, orderHash);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function cancelAllBelow(uint64 newMinNonce) external {
+        uint64 current = _minNonce[msg.sender];
+        if (newMinNonce <= current) revert MinNonceNotIncreasing(current, newMinNonce);
+        _minNonce[msg.sender] = newMinNonce;
+        emit MinNonceRaised(msg.sender, newMinNonce);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function publishOrder(Order calldata order, bytes calldata signature) external {
+        bytes32 orderHash = _orderDigest(order);
+        if (OrderLib.recover(orderHash, signature) != order.maker) revert InvalidSignature(orderHash);
+        emit OrderPublished(order.seriesId, orderHash, order.maker, order, signature);
+    }
+
+    /// @dev Checks an order for a fill of `size` (series, expiry, nonce, cancel, overfill, dust, signature) and
+    /// records the fill; returns the order's digest. The fee cap is checked by the caller.
+    function _useOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
+        internal
+        returns (bytes32 orderHash)
+    {
+        orderHash = _orderDigest(order);
+        bytes32 id = SeriesLib.id(params);
+        if (order.seriesId != id) revert WrongSeries(order.seriesId, id);
+        if (block.timestamp >= order.expiry) revert OrderExpired(orderHash, order.expiry, block.timestamp);
+        uint64 minNonce_ = _minNonce[order.maker];
+        if (order.nonce < minNonce_) revert OrderNonceInvalidated(orderHash, order.nonce, minNonce_);
+        uint64 done = _filled[orderHash];
+        if (done == CANCELLED) revert OrderIsCancelled(orderHash);
+        if (size == 0 || uint256(done) + size > order.size) revert Overfill(orderHash, done, size, order.size);
+        if (size < params.minSize && done + size != order.size) revert FillBelowMinSize(size, params.minSize);
+        if (OrderLib.recover(orderHash, signature) != order.maker || order.maker == address(0)) {
+            revert InvalidSignature(orderHash);
+        }
+        _filled[orderHash] = done + size;
+    }
+
+    /* ADMIN */
+
+    /// @inheritdoc IFuturesMarket
+    function listSeries(SeriesParams calldata params) external onlyOwner returns (bytes32 id) {
+        uint256 rule = SeriesLib.firstBrokenRule(params, block.timestamp);
+        if (rule != 0) revert InvalidSeriesParams(rule);
+        id = SeriesLib.id(params);
+        if (_series[id].listed) revert SeriesAlreadyListed(id);
+        _series[id].listed = true;
+        emit SeriesListed(id, params);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function setPaused(SeriesParams calldata params, bool paused_) external onlyOwner {
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        s.paused = paused_;
+        if (!paused_) s.unpausedAt = uint64(block.timestamp);
+        emit PausedSet(id, paused_);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function collectFees(SeriesParams calldata params, address to) external onlyOwner {
+        if (to == address(0)) revert ZeroAddress();
+        bytes32 id = _listed(params);
+        uint256 amount = _series[id].fees;
+        _series[id].fees = 0;
+        _free[to] += amount;
+        emit FeesCollected(id, to, amount);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function withdrawInsurance(SeriesParams calldata params, uint256 amount, address to) external onlyOwner {
+        if (to == address(0)) revert ZeroAddress();
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        uint256 unlocksAt = uint256(s.settledAt) + CLOSEOUT_PERIOD;
+        if (s.settledAt == 0 || block.timestamp < unlocksAt) revert InsuranceLocked(id, s.settledAt == 0 ? 0 : unlocksAt);
+        if (amount > s.insurance) revert InsufficientInsurance(amount, s.insurance);
+        s.insurance -= uint128(amount);
+        _free[to] += amount;
+        emit InsuranceWithdrawn(id, to, amount);
+    }
+
+    /* VIEWS */
+
+    /// @inheritdoc IFuturesMarket
+    function collateral() external view returns (address) {
+        return address(_collateral);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function oracle() external view returns (address) {
+        return address(_oracle);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparator();
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32) {
+        return SeriesLib.id(params);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function hashOrder(Order calldata order) external view returns (bytes32) {
+        return _orderDigest(order);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function freeBalance(address account) external view returns (uint256) {
+        return _free[account];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function filled(bytes32 orderHash) external view returns (uint64) {
+        return _filled[orderHash];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function minNonce(address maker) external view returns (uint64) {
+        return _minNonce[maker];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function position(bytes32 seriesId, address account) external view returns (Position memory) {
+        return _positions[seriesId][account];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function seriesState(bytes32 seriesId) external view returns (SeriesState memory) {
+        return _series[seriesId];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function marginOf(bytes32 seriesId, address account) external view returns (uint256) {
+        return _assetsOf(_series[seriesId], _positions[seriesId][account].shares);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function accountHealth(SeriesParams calldata params, address account, uint256 mark)
+        external
+        view
+        returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired)
+    {
+        bytes32 id = SeriesLib.id(params);
+        Position memory pos = _positions[id][account];
+        equity = _equity(params, _series[id], pos, mark);
+        initialRequired = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.initialMarginBps);
+        maintenanceRequired = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.maintenanceMarginBps);
+    }
+}

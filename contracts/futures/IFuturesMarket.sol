@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @notice Immutable parameters of a dated futures series. Passed in calldata on every call and hashed to the
+/// series id: `seriesId = keccak256(abi.encode(params))`. Storage keeps only the series' mutable state.
+/// @dev Units: prices and index values have 18 decimals; amounts are collateral base units (6 decimals for USDC).
+struct SeriesParams {
+    /// @notice Oracle index the series marks and settles against.
+    bytes32 indexId;
+    /// @notice Unix seconds; no trade at or after it.
+    uint64 expiry;
+    /// @notice Collateral base units per contract per 1.0 (1e18) of index.
+    uint128 contractSize;
+    /// @notice Price granularity (18 decimals); listing requires `tickSize * contractSize % 1e18 == 0`.
+    uint128 tickSize;
+    /// @notice Smallest fill and smallest non-zero position, in contracts (dust rule).
+    uint64 minSize;
+    uint16 initialMarginBps;
+    uint16 maintenanceMarginBps;
+    uint16 makerFeeBps;
+    uint16 takerFeeBps;
+    /// @notice Execution prices must lie within index +- priceBandBps.
+    uint16 priceBandBps;
+    /// @notice Liquidator reward, in bps of the liquidated notional, bounded by the account's remaining margin.
+    uint16 liquidationPenaltyBps;
+    /// @notice Maximum age (s) of the index for risk-increasing calls.
+    uint32 maxFixingAge;
+    /// @notice Settlement fixings are those with timestamp in [expiry, expiry + settlementWindow].
+    uint32 settlementWindow;
+    /// @notice With no settlement fixing recorded, the fallback may settle after expiry + settlementGrace.
+    uint32 settlementGrace;
+}
+
+/// @notice A maker's signed order (EIP-712 type `Order`, domain name "tokenfutures", version "1").
+struct Order {
+    address maker;
+    bytes32 seriesId;
+    bool isBuy;
+    /// @notice Contracts.
+    uint64 size;
+    /// @notice Worst acceptable price (18 decimals): highest for a buy, lowest for a sell.
+    uint128 limitPrice;
+    /// @notice The order is valid while `block.timestamp < expiry` (exclusive).
+    uint64 expiry;
+    /// @notice Orders with `nonce < minNonce(maker)` are dead.
+    uint64 nonce;
+    /// @notice Highest fee rate (bps of notional) the maker accepts to pay.
+    uint16 maxFeeBps;
+}
+
+/// @title IFuturesMarket
+/// @notice Cash-settled dated futures on an oracle index, with isolated margin per series, one 6-decimal
+/// collateral token, EIP-712 signed orders, permissionless liquidation, a per-series insurance fund and
+/// pro-rata socialised losses, and window-average final settlement with a fallback.
+/// @dev Accounting model (see docs/contracts.md):
+/// - Free balance: collateral an account deposited and that backs nothing; always withdrawable.
+/// - Position (per series and account, one slot): signed `size` (contracts, long > 0), signed `cost`
+///   (sum of entry notionals, collateral units, rounded up) and `shares` of the series' margin pool.
+/// - Margin pool (per series): `marginAssets` and `marginShares`; an account's margin is
+///   `shares * (marginAssets + 1) / (marginShares + 1)` rounded down. A deficit that the insurance fund cannot
+///   cover lowers `marginAssets`, which shrinks every position's margin in the series pro rata, in O(1).
+/// - Equity = margin + floor(size * mark * contractSize / 1e18) - cost. Requirements
+///   ceil(|size| * mark * contractSize * bps / 1e22).
+interface IFuturesMarket {
+    /// @notice An account's position in a series, packed in one storage slot.
+    struct Position {
+        int64 size;
+        int96 cost;
+        uint96 shares;
+    }
+
+    /// @notice Mutable state of a series. The first slot (margin pool, fees, listed) is the only series slot a
+    /// trade touches.
+    struct SeriesState {
+        uint96 marginAssets;
+        uint96 marginShares;
+        /// @notice Trading fees accrued and not yet collected.
+        uint48 fees;
+        bool listed;
+        /// @notice New risk (risk-increasing trades, margin removal) and liquidations are blocked.
+        bool paused;
+        uint128 insurance;
+        uint128 insuranceUsed;
+        uint128 fixingSum;
+        uint64 lastFixingTime;
+        uint32 fixingCount;
+        uint128 finalPrice;
+        uint64 settledAt;
+        /// @notice Last unpause; liquidations wait LIQUIDATION_GRACE after it.
+        uint64 unpausedAt;
+        uint128 totalDeficit;
+        uint128 socialisedLoss;
+        uint128 unbackedLoss;
+    }
+
+    /* EVENTS */
+
+    event Deposited(address indexed account, uint256 amount);
+    event Withdrawn(address indexed account, address indexed to, uint256 amount);
+    event SeriesListed(bytes32 indexed seriesId, SeriesParams params);
+    /// @notice A taker filled `size` of a maker's order at the order's limit price.
+    event OrderFilled(
+        bytes32 indexed seriesId,
+        bytes32 indexed orderHash,
+        address indexed maker,
+        address taker,
+        bool makerIsBuy,
+        uint64 size,
+        uint256 price,
+        uint256 makerFee,
+        uint256 takerFee
+    );
+    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`.
+    event OrdersMatched(
+        bytes32 indexed seriesId,
+        bytes32 indexed buyHash,
+        bytes32 indexed sellHash,
+        uint64 size,
+        uint256 price,
+        uint256 buyFee,
+        uint256 sellFee,
+        address matcher
+    );
+    event OrderCancelled(address indexed maker, bytes32 indexed orderHash);
+    event MinNonceRaised(address indexed maker, uint64 minNonce);
+    /// @notice Carries a signed order in full so that the open book can be rebuilt from logs.
+    event OrderPublished(bytes32 indexed seriesId, bytes32 indexed orderHash, address indexed maker, Order order, bytes signature);
+    /// @notice Collateral moved between an account's free balance and its margin in a series.
+    /// @param amount Positive: free balance -> margin; negative: margin -> free balance.
+    event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount);
+    event Liquidated(
+        bytes32 indexed seriesId,
+        address indexed account,
+        address indexed liquidator,
+        uint64 size,
+        uint256 mark,
+        uint256 reward,
+        uint256 deficit
+    );
+    /// @notice A deficit went through the waterfall: insurance, then socialised, the rest unbacked.
+    event DeficitRecorded(
+        bytes32 indexed seriesId, address indexed account, uint256 deficit, uint256 fromInsurance, uint256 socialised, uint256 unbacked
+    );
+    event InsuranceFunded(bytes32 indexed seriesId, address indexed from, uint256 amount);
+    event InsuranceWithdrawn(bytes32 indexed seriesId, address indexed to, uint256 amount);
+    event FeesCollected(bytes32 indexed seriesId, address indexed to, uint256 amount);
+    event PausedSet(bytes32 indexed seriesId, bool paused);
+    event SettlementFixingRecorded(bytes32 indexed seriesId, uint256 value, uint64 timestamp, uint32 count);
+    /// @param fallbackUsed True when no settlement fixing was recorded and the oracle's latest value was used.
+    event SeriesSettled(bytes32 indexed seriesId, uint256 finalPrice, uint32 fixingCount, bool fallbackUsed);
+    /// @notice An account with negative equity at the final price was closed; its deficit was recorded.
+    event ClosedOut(bytes32 indexed seriesId, address indexed account, uint256 deficit);
+    event Claimed(bytes32 indexed seriesId, address indexed account, uint256 payout);
+
+    /* ERRORS */
+
+    error ZeroAmount();
+    error ZeroAddress();
+    error InsufficientFreeBalance(address account, uint256 needed, uint256 available);
+    error InvalidSeriesParams(uint256 rule);
+    error SeriesAlreadyListed(bytes32 seriesId);
+    error SeriesNotListed(bytes32 seriesId);
+    error SeriesExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
+    error SeriesNotExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
+    error WrongSeries(bytes32 orderSeriesId, bytes32 seriesId);
+    error OrderExpired(bytes32 orderHash, uint64 expiry, uint256 blockTimestamp);
+    error OrderNonceInvalidated(bytes32 orderHash, uint64 nonce, uint64 minNonce);
+    error OrderIsCancelled(bytes32 orderHash);
+    error Overfill(bytes32 orderHash, uint64 filled, uint64 size, uint64 orderSize);
+    error FillBelowMinSize(uint64 size, uint64 minSize);
+    error InvalidSignature(bytes32 orderHash);
+    error NotMaker(address caller, address maker);
+    error SelfTrade(address account);
+    error FeeAboveMax(address maker, uint16 feeBps, uint16 maxFeeBps);
+    error NotCrossing(uint256 buyLimit, uint256 sellLimit, uint256 price);
+    error SideMismatch(bool buyIsBuy, bool sellIsBuy);
+    error OffTick(uint256 price, uint256 tickSize);
+    error OutsidePriceBand(uint256 price, uint256 index, uint16 bandBps);
+    error StaleIndex(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxAge);
+    error SeriesPaused(bytes32 seriesId);
+    error LiquidationGrace(uint256 until);
+    error DustPosition(address account, int256 size, uint64 minSize);
+    error BelowInitialMargin(address account, int256 equity, uint256 required);
+    error InsufficientMargin(address account, uint256 needed, uint256 available);
+    error NoPosition(bytes32 seriesId, address account);
+    error MinNonceNotIncreasing(uint64 current, uint64 requested);
+    error AccountHealthy(address account, int256 equity, uint256 maintenance);
+    error NothingToLiquidate(address account);
+    error AlreadySettled(bytes32 seriesId);
+    error NotSettled(bytes32 seriesId);
+    error FixingOutsideWindow(uint64 timestamp, uint64 windowStart, uint64 windowEnd);
+    error FixingNotNewer(uint64 timestamp, uint64 lastRecorded);
+    error SettlementWindowOpen(uint256 closesAfter);
+    error NoSettlementFixing(uint256 fallbackAfter);
+    error ClaimsNotOpen(uint256 opensAt);
+    error NotUnderwater(address account, int256 payout);
+    error Underwater(address account, int256 payout);
+    error InsuranceLocked(bytes32 seriesId, uint256 unlocksAt);
+    error InsufficientInsurance(uint256 requested, uint256 available);
+    error UnsupportedToken(address token);
+
+    /* ACCOUNT FUNDS */
+
+    /// @notice Pulls `amount` of collateral from the caller and credits what the contract actually received.
+    function deposit(uint256 amount) external;
+
+    /// @notice Sends `amount` of the caller's free balance to `to`. Never blocked by a pause or the oracle.
+    function withdraw(uint256 amount, address to) external;
+
+    /// @notice Moves `amount` from the caller's free balance into its margin in a series (position required).
+    function addMargin(SeriesParams calldata params, uint256 amount) external;
+
+    /// @notice Moves `amount` of margin back to the free balance; the position must stay >= initial margin at a
+    /// fresh index. Before settlement only.
+    function removeMargin(SeriesParams calldata params, uint256 amount) external;
+
+    /* ORDERS */
+
+    /// @notice The caller takes `size` of a signed order at its limit price. The maker pays `makerFeeBps`
+    /// (must be <= order.maxFeeBps), the caller pays `takerFeeBps`.
+    function fill(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size) external;
+
+    /// @notice Anyone matches a signed buy and a signed sell at `price` (on tick, within both limits and the band).
+    /// Both makers pay `takerFeeBps` (<= each maxFeeBps); the caller receives nothing.
+    function matchOrders(
+        SeriesParams calldata params,
+        Order calldata buy,
+        bytes calldata buySignature,
+        Order calldata sell,
+        bytes calldata sellSignature,
+        uint64 size,
+        uint128 price
+    ) external;
+
+    /// @notice Cancels one order of the caller: its unfilled remainder can never fill.
+    function cancel(Order calldata order) external;
+
+    /// @notice Invalidates every order of the caller with `nonce < minNonce`; only increases.
+    function cancelAllBelow(uint64 minNonce) external;
+
+    /// @notice Verifies a signed order and emits it in `OrderPublished` (no storage).
+    function publishOrder(Order calldata order, bytes calldata signature) external;
+
+    /* RISK */
+
+    /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at a
+    /// fresh index: the caller takes them over at the index and receives the bounded penalty in its margin.
+    /// @return size The contracts actually liquidated (never reverts because the position shrank).
+    function liquidate(SeriesParams calldata params, address account, uint64 maxSize) external returns (uint64 size);
+
+    /// @notice Moves `amount` of the caller's free balance into the series' insurance fund.
+    function fundInsurance(SeriesParams calldata params, uint256 amount) external;
+
+    /* SETTLEMENT */
+
+    /// @notice Adds the oracle's latest fixing to the series' settlement average when its timestamp lies in
+    /// [expiry, expiry + settlementWindow] and is newer than the last one recorded.
+    function recordSettlementFixing(SeriesParams calldata params) external;
+
+    /// @notice Sets the final price once, after the window: the average of recorded fixings rounded down to the
+    /// tick; with none recorded, after expiry + settlementGrace, the oracle's latest value rounded down to the tick.
+    function settle(SeriesParams calldata params) external;
+
+    /// @notice Closes an account whose equity at the final price is negative; its deficit goes through the waterfall.
+    function closeOut(SeriesParams calldata params, address account) external;
+
+    /// @notice Credits the caller's settlement payout to its free balance, once claims are open.
+    function claim(SeriesParams calldata params) external returns (uint256 payout);
+
+    /* ADMIN (owner only) */
+
+    function listSeries(SeriesParams calldata params) external returns (bytes32 seriesId);
+
+    /// @notice Pausing a series blocks risk-increasing trades, margin removal and liquidations only; withdrawals,
+    /// margin top-ups, reduce-only trades, settlement and claims stay open. Unpausing starts a liquidation grace.
+    function setPaused(SeriesParams calldata params, bool paused) external;
+
+    /// @notice Credits a series' accrued trading fees to `to`'s free balance.
+    function collectFees(SeriesParams calldata params, address to) external;
+
+    /// @notice Credits leftover insurance to `to`'s free balance, only after settlement plus the close-out period.
+    function withdrawInsurance(SeriesParams calldata params, uint256 amount, address to) external;
+
+    /* VIEWS */
+
+    function collateral() external view returns (address);
+    function oracle() external view returns (address);
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
+    function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32);
+    function hashOrder(Order calldata order) external view returns (bytes32);
+    function freeBalance(address account) external view returns (uint256);
+    function filled(bytes32 orderHash) external view returns (uint64);
+    function minNonce(address maker) external view returns (uint64);
+    function position(bytes32 seriesId, address account) external view returns (Position memory);
+    function seriesState(bytes32 seriesId) external view returns (SeriesState memory);
+    
+    /// @notice The account's margin in the series (collateral units, rounded down).
+    function marginOf(bytes32 seriesId, address account) external view returns (uint256);
+    /// @notice Equity at `mark` (rounded down) and the initial and maintenance requirements (rounded up).
+    function accountHealth(SeriesParams calldata params, address account, uint256 mark)
+        external
+        view
+        returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired);
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IIndexOracle} from "../oracle/IIndexOracle.sol";
+import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
+import {MarginMath} from "../libraries/MarginMath.sol";
+import {SeriesLib} from "../libraries/SeriesLib.sol";
+import {OrderLib} from "../libraries/OrderLib.sol";
+import {Order} from "./IFuturesMarket.sol";
+
+/// @title MarketCore
+/// @notice Storage and the internal accounting shared by trading, liquidation and settlement.
+abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    /// @notice Liquidations stay blocked this long after an unpause, so accounts can add margin first.
+    uint256 public constant LIQUIDATION_GRACE = 1 hours;
+    /// @notice Claims open this long after the final price is set; underwater accounts are closed out before.
+    uint256 public constant CLOSEOUT_PERIOD = 1 hours;
+    /// @dev `filled` value of a cancelled order.
+    uint64 internal constant CANCELLED = type(uint64).max;
+
+    IIndexOracle internal immutable _oracle;
+    uint256 private immutable _deployChainId;
+    bytes32 private immutable _deployDomainSeparator;
+
+    mapping(address account => uint256) internal _free;
+    mapping(bytes32 orderHash => uint64) internal _filled;
+    mapping(address maker => uint64) internal _minNonce;
+    mapping(bytes32 seriesId => SeriesState) internal _series;
+    mapping(bytes32 seriesId => mapping(address account => Position)) internal _positions;
+
+    constructor(IIndexOracle oracle_) {
+        _oracle = oracle_;
+        _deployChainId = block.chainid;
+        _deployDomainSeparator = OrderLib.domainSeparator(address(this));
+    }
+
+    /* EIP-712 */
+
+    /// @dev Cached at deployment, rebuilt whenever the chain id differs (a fork), so orders never replay (C01).
+    function _domainSeparator() internal view returns (bytes32) {
+        if (block.chainid == _deployChainId) return _deployDomainSeparator;
+        return OrderLib.domainSeparator(address(this));
+    }
+
+    function _orderDigest(Order calldata order) internal view returns (bytes32) {
+        return OrderLib.digest(_domainSeparator(), OrderLib.structHash(order));
+    }
+
+    /* SERIES AND INDEX */
+
+    /// @dev The id of a listed series.
+    function _listed(SeriesParams calldata p) internal view returns (bytes32 id) {
+        id = SeriesLib.id(p);
+        if (!_series[id].listed) revert SeriesNotListed(id);
+    }
+
+    /// @dev The id of a listed series that still trades (block.timestamp < expiry).
+    function _tradable(SeriesParams calldata p) internal view returns (bytes32 id) {
+        id = _listed(p);
+        if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
+    }
+
+    /// @dev The latest index value and its timestamp (any age).
+    function _index(SeriesParams calldata p) internal view returns (uint256 value, uint64 ts) {
+        (value, ts) = _oracle.latest(p.indexId);
+    }
+
+    /// @dev Reverts with `StaleIndex` when a fixing of time `ts` is older than `maxFixingAge`.
+    function _requireFresh(SeriesParams calldata p, uint64 ts) internal view {
+        if (uint256(ts) + p.maxFixingAge < block.timestamp) {
+            revert StaleIndex(p.indexId, ts, block.timestamp, p.maxFixingAge);
+        }
+    }
+
+    function _freshIndex(SeriesParams calldata p) internal view returns (uint256 value) {
+        uint64 ts;
+        (value, ts) = _oracle.latest(p.indexId);
+        _requireFresh(p, ts);
+    }
+
+    /// @dev Execution prices lie on the tick and within index +- band.
+    function _checkPrice(SeriesParams calldata p, uint256 price, uint256 index) internal pure {
+        if (price % p.tickSize != 0) revert OffTick(price, p.tickSize);
+        uint256 band = Math.mulDiv(index, p.priceBandBps, MarginMath.BPS);
+        if (price + band < index || price > index + band) revert OutsidePriceBand(price, index, p.priceBandBps);
+    }
+
+    /* MARGIN */
+
+    function _assetsOf(SeriesState storage s, uint256 shares) internal view returns (uint256) {
+        return MarginMath.toAssetsDown(shares, s.marginAssets, s.marginShares);
+    }
+
+    /// @dev Equity of a position at `mark`, rounded down.
+    function _equity(SeriesParams calldata p, SeriesState storage s, Position memory pos, uint256 mark)
+        internal
+        view
+        returns (int256)
+    {
+        return int256(_assetsOf(s, pos.shares)) + MarginMath.valueDown(pos.size, mark, p.contractSize) - pos.cost;
+    }
+
+    /// @dev Adds `amount` to a position's margin (new shares rounded down) and returns the new share count.
+    function _creditMargin(SeriesState storage s, uint256 shares, uint256 amount) internal returns (uint256) {
+        if (amount == 0) return shares;
+        uint256 totalAssets = s.marginAssets;
+        uint256 totalShares = s.marginShares;
+        uint256 minted = MarginMath.toSharesDown(amount, totalAssets, totalShares);
+        s.marginAssets = (totalAssets + amount).toUint96();
+        s.marginShares = (totalShares + minted).toUint96();
+        return shares + minted;
+    }
+
+    /// @dev Takes `amount` from a position's margin (shares burnt rounded up); reverts if the margin is short.
+    function _debitMargin(SeriesState storage s, address account, uint256 shares, uint256 amount)
+        internal
+        returns (uint256)
+    {
+        if (amount == 0) return shares;
+        uint256 totalAssets = s.marginAssets;
+        uint256 totalShares = s.marginShares;
+        uint256 burnt = MarginMath.toSharesUp(amount, totalAssets, totalShares);
+        if (burnt > shares) {
+            revert InsufficientMargin(account, amount, MarginMath.toAssetsDown(shares, totalAssets, totalShares));
+        }
+        // burnt <= shares <= totalShares, and amount <= assets of `shares` <= totalAssets.
+        s.marginAssets = uint96(totalAssets - amount);
+        s.marginShares = uint96(totalShares - burnt);
+        return shares - burnt;
+    }
+
+    /// @dev Removes all of a position's shares from the pool and returns their assets (rounded down).
+    function _removeAllShares(SeriesState storage s, uint256 shares) internal returns (uint256 assets) {
+        if (shares == 0) return 0;
+        uint256 totalAssets = s.marginAssets;
+        uint256 totalShares = s.marginShares;
+        assets = MarginMath.toAssetsDown(shares, totalAssets, totalShares);
+        s.marginAssets = uint96(totalAssets - assets);
+        s.marginShares = uint96(totalShares - shares);
+    }
+
+    function _takeFree(address account, uint256 amount) internal {
+        uint256 available = _free[account];
+        if (available < amount) revert InsufficientFreeBalance(account, amount, available);
+        unchecked {
+            _free[account] = available - amount; // Safe: checked just above.
+        }
+    }
+
+    /* TRADES */
+
+    /// @notice Inputs of one account's side of a trade.
+    struct Leg {
+        address account;
+        int256 delta;
+        uint256 price;
+        uint256 fee;
+        /// @dev Added to the account's margin (a liquidation reward).
+        uint256 bonus;
+        /// @dev The liquidator's leg: exempt from the dust rule, so a liquidation never reverts on it.
+        bool liquidator;
+    }
+
+    /// @dev Applies one side of a trade. A leg that strictly reduces the position needs no fresh index and
+    /// works while paused, but must pay its realized loss and fee from its margin. Any other leg needs a
+    /// fresh index, an unpaused market and ends at >= initial margin; the shortfall (plus one unit for share
+    /// rounding) moves from the free balance. A position that reaches zero releases its margin.
+    function _applyLeg(SeriesParams calldata p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime) internal {
+        SeriesState storage s = _series[id];
+        Position memory pos = _positions[id][leg.account];
+        bool reduces = pos.size != 0 && (pos.size > 0) != (leg.delta > 0)
+            && MarginMath.abs(leg.delta) <= MarginMath.abs(pos.size);
+        int256 pnl;
+        {
+            int256 newCost;
+            (newCost, pnl) = MarginMath.applyFill(pos.size, pos.cost, leg.delta, leg.price, p.contractSize);
+            pos.cost = newCost.toInt96();
+            pos.size = (pos.size + leg.delta).toInt64();
+        }
+        pnl = pnl + int256(leg.bonus) - int256(leg.fee);
+
+        if (pos.size == 0) {
+            int256 released = int256(_removeAllShares(s, pos.shares)) + pnl;
+            if (released < 0) revert InsufficientMargin(leg.account, uint256(-pnl), uint256(released - pnl));
+            delete _positions[id][leg.account];
+            if (released > 0) {
+                _free[leg.account] += uint256(released);
+                emit MarginMoved(id, leg.account, -released);
+            }
+            return;
+        }
+        if (MarginMath.abs(pos.size) < p.minSize && !leg.liquidator) revert DustPosition(leg.account, pos.size, p.minSize);
+
+        uint256 topUp;
+        if (!reduces) {
+            if (s.paused) revert SeriesPaused(id);
+            _requireFresh(p, indexTime);
+            topUp = _shortfall(p, s, pos, pnl, index);
+        }
+        int256 net = pnl + int256(topUp);
+        if (net >= 0) pos.shares = _creditMargin(s, pos.shares, uint256(net)).toUint96();
+        else pos.shares = _debitMargin(s, leg.account, pos.shares, uint256(-net)).toUint96();
+        if (topUp != 0) {
+            _takeFree(leg.account, topUp);
+            emit MarginMoved(id, leg.account, int256(topUp));
+        }
+        _positions[id][leg.account] = pos;
+    }
+
+    /// @dev What the free balance must add so that the position (new size and cost, margin = current margin +
+    /// `pnl`) reaches initial margin at `index`: the shortfall plus one unit for share rounding, or 0.
+    function _shortfall(SeriesParams calldata p, SeriesState storage s, Position memory pos, int256 pnl, uint256 index)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 required = MarginMath.requirementUp(pos.size, index, p.contractSize, p.initialMarginBps);
+        int256 equity = _equity(p, s, pos, index) + pnl;
+        return equity < int256(required) ? uint256(int256(required) - equity) + 1 : 0;
+    }
+
+    /* LOSSES */
+
+    /// @dev Loss waterfall for a deficit realised in a series: the series' insurance fund, then a pro-rata cut of
+    /// every margin in the series (lowering `marginAssets`), the rest recorded as unbacked.
+    function _absorbDeficit(bytes32 id, address account, uint256 deficit) internal {
+        if (deficit == 0) return;
+        SeriesState storage s = _series[id];
+        uint256 fromInsurance = Math.min(deficit, s.insurance);
+        uint256 rest = deficit - fromInsurance;
+        uint256 socialised = Math.min(rest, s.marginAssets);
+        uint256 unbacked = rest - socialised;
+        s.insurance -= uint128(fromInsurance);
+        s.marginAssets -= uint96(socialised);
+        s.totalDeficit += deficit.toUint128();
+        s.insuranceUsed += uint128(fromInsurance);
+        s.socialisedLoss += uint128(socialised);
+        s.unbackedLoss += unbacked.toUint128();
+        emit DeficitRecorded(id, account, deficit, fromInsurance, socialised, unbacked);
+    }
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
+import {MarketCore} from "./MarketCore.sol";
+import {MarginMath} from "../libraries/MarginMath.sol";
+
+/// @title MarketRisk
+/// @notice Liquidation, insurance and final settlement (see IFuturesMarket for the docs).
+abstract contract MarketRisk is MarketCore {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    /* LIQUIDATION */
+
+    /// @inheritdoc IFuturesMarket
+    function liquidate(SeriesParams calldata params, address account, uint64 maxSize)
+        external
+        nonReentrant
+        returns (uint64 size)
+    {
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        if (s.settledAt != 0) revert AlreadySettled(id);
+        if (s.paused) revert SeriesPaused(id);
+        if (block.timestamp < uint256(s.unpausedAt) + LIQUIDATION_GRACE) {
+            revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
+        }
+        if (account == msg.sender) revert SelfTrade(account);
+        (uint256 mark, uint64 markTime) = _index(params);
+        _requireFresh(params, markTime);
+
+        Position memory pos = _positions[id][account];
+        if (pos.size == 0) revert NoPosition(id, account);
+        int256 equity = _equity(params, s, pos, mark);
+        uint256 maintenance =
+            MarginMath.requirementUp(pos.size, mark, params.contractSize, params.maintenanceMarginBps);
+        if (equity >= int256(maintenance)) revert AccountHealthy(account, equity, maintenance);
+
+        size = _liquidationSize(params, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
+        if (size == 0) revert NothingToLiquidate(account);
+        int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
+        (uint256 reward, uint256 deficit) = _closeLiquidated(params, id, account, pos, delta, mark);
+        _applyLeg(params, id, Leg(msg.sender, -delta, mark, 0, reward, true), mark, markTime);
+        emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
+    }
+
+    /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
+    /// `maxSize`, never leaving a remainder below `minSize` (then all, or all but `minSize` if `maxSize` binds).
+    function _liquidationSize(
+        SeriesParams calldata p,
+        uint256 absSize,
+        int256 equity,
+        uint256 maintenance,
+        uint256 mark,
+        uint64 maxSize
+    ) internal pure returns (uint64) {
+        uint256 size = absSize;
+        // Each liquidated contract lowers the requirement by its maintenance margin and equity by the penalty.
+        uint256 relief = Math.mulDiv(
+            mark, uint256(p.contractSize) * (p.maintenanceMarginBps - p.liquidationPenaltyBps), MarginMath.WAD * MarginMath.BPS
+        );
+        if (equity > 0 && relief != 0) size = Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
+        size = Math.min(size, maxSize);
+        uint256 rest = absSize - size;
+        if (rest != 0 && rest < p.minSize) size = absSize <= maxSize ? absSize : absSize - p.minSize;
+        return uint64(size); // Safe: size <= maxSize.
+    }
+
+    /// @dev The liquidated side: realises PnL at the mark, pays the reward (bounded by what is left of its
+    /// margin), and sends any deficit through the waterfall. Never transfers tokens.
+    function _closeLiquidated(
+        SeriesParams calldata p,
+        bytes32 id,
+        address account,
+        Position memory pos,
+        int256 delta,
+        uint256 mark
+    ) internal returns (uint256 reward, uint256 deficit) {
+        SeriesState storage s = _series[id];
+        (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, delta, mark, p.contractSize);
+        int256 margin = int256(_assetsOf(s, pos.shares)) + pnl;
+        pos.size += delta.toInt64();
+        pos.cost = newCost.toInt96();
+        if (margin <= 0) {
+            // Bankrupt on the closed part: all margin is gone, the shortfall is a recorded deficit.
+            _removeAllShares(s, pos.shares);
+            pos.shares = 0;
+            deficit = uint256(-margin);
+            _absorbDeficit(id, account, deficit);
+        } else {
+            reward = Math.min(_penalty(p, delta, mark), uint256(margin));
+            // margin - reward >= 0, so the net change never exceeds the position's margin.
+            pnl -= int256(reward);
+            if (pos.size == 0) {
+                uint256 released = uint256(int256(_removeAllShares(s, pos.shares)) + pnl);
+                pos.shares = 0;
+                if (released != 0) {
+                    _free[account] += released;
+                    emit MarginMoved(id, account, -int256(released));
+                }
+            } else if (pnl >= 0) {
+                pos.shares = _creditMargin(s, pos.shares, uint256(pnl)).toUint96();
+            } else {
+                pos.shares = _debitMargin(s, account, pos.shares, uint256(-pnl)).toUint96();
+            }
+        }
+        if (pos.size == 0) delete _positions[id][account];
+        else _positions[id][account] = pos;
+    }
+
+    /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
+    function _penalty(SeriesParams calldata p, int256 delta, uint256 mark) internal pure returns (uint256) {
+        uint256 amount = MarginMath.notional(MarginMath.abs(delta), mark, p.contractSize, Math.Rounding.Floor);
+        return Math.mulDiv(amount, p.liquidationPenaltyBps, MarginMath.BPS);
+    }
+
+    /* INSURANCE */
+
+    /// @inheritdoc IFuturesMarket
+    function fundInsurance(SeriesParams calldata params, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        bytes32 id = _listed(params);
+        _takeFree(msg.sender, amount);
+        _series[id].insurance += amount.toUint128();
+        emit InsuranceFunded(id, msg.sender, amount);
+    }
+
+    /* SETTLEMENT */
+
+    /// @inheritdoc IFuturesMarket
+    function recordSettlementFixing(SeriesParams calldata params) external nonReentrant {
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        if (s.settledAt != 0) revert AlreadySettled(id);
+        (uint256 value, uint64 ts) = _index(params);
+        uint64 windowEnd = params.expiry + params.settlementWindow;
+        if (ts < params.expiry || ts > windowEnd) revert FixingOutsideWindow(ts, params.expiry, windowEnd);
+        if (ts <= s.lastFixingTime) revert FixingNotNewer(ts, s.lastFixingTime);
+        s.fixingSum += value.toUint128();
+        s.lastFixingTime = ts;
+        uint32 count = s.fixingCount + 1;
+        s.fixingCount = count;
+        emit SettlementFixingRecorded(id, value, ts, count);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function settle(SeriesParams calldata params) external nonReentrant {
+        bytes32 id = _listed(params);
+        SeriesState storage s = _series[id];
+        if (s.settledAt != 0) revert AlreadySettled(id);
+        uint256 windowEnd = uint256(params.expiry) + params.settlementWindow;
+        if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
+        uint256 price;
+        uint32 count = s.fixingCount;
+        if (count != 0) {
+            price = s.fixingSum / count;
+        } else {
+            uint256 fallbackAfter = uint256(params.expiry) + params.settlementGrace;
+            if (block.timestamp <= fallbackAfter) revert NoSettlementFixing(fallbackAfter);
+            (price,) = _index(params);
+        }
+        price -= price % params.tickSize;
+        if (price == 0) price = params.tickSize;
+        s.finalPrice = price.toUint128();
+        s.settledAt = uint64(block.timestamp);
+        emit SeriesSettled(id, price, count, count == 0);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function closeOut(SeriesParams calldata params, address account) external nonReentrant {
+        (bytes32 id, SeriesState storage s) = _settled(params);
+        Position memory pos = _positions[id][account];
+        int256 payout = _equity(params, s, pos, s.finalPrice);
+        if (payout >= 0) revert NotUnderwater(account, payout);
+        _removeAllShares(s, pos.shares);
+        delete _positions[id][account];
+        emit ClosedOut(id, account, uint256(-payout));
+        _absorbDeficit(id, account, uint256(-payout));
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function claim(SeriesParams calldata params) external nonReentrant returns (uint256 payout) {
+        (bytes32 id, SeriesState storage s) = _settled(params);
+        uint256 opensAt = uint256(s.settledAt) + CLOSEOUT_PERIOD;
+        if (block.timestamp < opensAt) revert ClaimsNotOpen(opensAt);
+        Position memory pos = _positions[id][msg.sender];
+        if (pos.size == 0 && pos.shares == 0) revert NoPosition(id, msg.sender);
+        int256 value = _equity(params, s, pos, s.finalPrice);
+        if (value < 0) revert Underwater(msg.sender, value);
+        _removeAllShares(s, pos.shares);
+        delete _positions[id][msg.sender];
+        payout = uint256(value);
+        _free[msg.sender] += payout;
+        emit Claimed(id, msg.sender, payout);
+    }
+
+    function _settled(SeriesParams calldata params) internal view returns (bytes32 id, SeriesState storage s) {
+        id = _listed(params);
+        s = _series[id];
+        if (s.settledAt == 0) revert NotSettled(id);
+    }
+}

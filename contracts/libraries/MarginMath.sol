@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title MarginMath
+/// @notice Notional, fee, requirement, PnL and margin-share conversions. Every function names its rounding;
+/// directions are chosen so that the protocol never pays out more than it holds.
+library MarginMath {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant BPS = 10_000;
+    /// @dev Virtual share and asset of every margin pool: conversions never divide by zero, even after a haircut
+    /// took all assets. No inflation attack applies: pool assets change only through the market's own accounting
+    /// (no donations), so one virtual share suffices and shares stay ~1:1 with collateral units.
+    uint256 internal constant VIRTUAL_SHARES = 1;
+    uint256 internal constant VIRTUAL_ASSETS = 1;
+
+    /// @notice `size * price * contractSize / 1e18`. Exact when `price` is a multiple of a listed tick.
+    function notional(uint256 size, uint256 price, uint256 contractSize, Math.Rounding rounding)
+        internal
+        pure
+        returns (uint256)
+    {
+        // size < 2^64 and price < 2^128 (callers pass uint64/uint128 values), so the product fits.
+        return Math.mulDiv(size * price, contractSize, WAD, rounding);
+    }
+
+    /// @notice Signed value of `size` contracts at `price`, rounded toward minus infinity.
+    function valueDown(int256 size, uint256 price, uint256 contractSize) internal pure returns (int256) {
+        if (size >= 0) return int256(notional(uint256(size), price, contractSize, Math.Rounding.Floor));
+        return -int256(notional(uint256(-size), price, contractSize, Math.Rounding.Ceil));
+    }
+
+    /// @notice Signed value of `size` contracts at `price`, rounded toward plus infinity.
+    function valueUp(int256 size, uint256 price, uint256 contractSize) internal pure returns (int256) {
+        if (size >= 0) return int256(notional(uint256(size), price, contractSize, Math.Rounding.Ceil));
+        return -int256(notional(uint256(-size), price, contractSize, Math.Rounding.Floor));
+    }
+
+    /// @notice A fee of `bps` on `amount`, rounded up (charged per fill, so fee(a) + fee(b) >= fee(a + b)).
+    function feeUp(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        return Math.mulDiv(amount, bps, BPS, Math.Rounding.Ceil);
+    }
+
+    /// @notice Margin requirement of a position: |size| * price * contractSize * bps / 1e22, rounded up.
+    function requirementUp(int256 size, uint256 price, uint256 contractSize, uint256 bps)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 absSize = size >= 0 ? uint256(size) : uint256(-size);
+        return Math.mulDiv(absSize * price, contractSize * bps, WAD * BPS, Math.Rounding.Ceil);
+    }
+
+    /// @notice Applies a fill of `delta` contracts at `price` to a position (size, cost).
+    /// @return newCost The position's cost after the fill: the closed part leaves at its pro-rata cost (rounded
+    /// toward plus infinity), the opened part enters at its value rounded toward plus infinity.
+    /// @return realized PnL of the closed part: its value rounded down minus its pro-rata cost rounded up.
+    function applyFill(int256 size, int256 cost, int256 delta, uint256 price, uint256 contractSize)
+        internal
+        pure
+        returns (int256 newCost, int256 realized)
+    {
+        if (size == 0 || (size > 0) == (delta > 0)) {
+            return (cost + valueUp(delta, price, contractSize), 0);
+        }
+        uint256 absSize = size > 0 ? uint256(size) : uint256(-size);
+        uint256 absDelta = delta > 0 ? uint256(delta) : uint256(-delta);
+        uint256 closed = absDelta < absSize ? absDelta : absSize;
+        int256 closedCost = closed == absSize ? cost : proRataUp(cost, closed, absSize);
+        int256 closedSize = size > 0 ? int256(closed) : -int256(closed);
+        realized = valueDown(closedSize, price, contractSize) - closedCost;
+        newCost = cost - closedCost;
+        if (absDelta > closed) {
+            // Flip: the rest of the fill opens a position on the other side.
+            newCost += valueUp(delta + closedSize, price, contractSize);
+        }
+    }
+
+    /// @notice `cost * part / whole` rounded toward plus infinity.
+    function proRataUp(int256 cost, uint256 part, uint256 whole) internal pure returns (int256) {
+        if (cost >= 0) return int256(Math.mulDiv(uint256(cost), part, whole, Math.Rounding.Ceil));
+        return -int256(Math.mulDiv(uint256(-cost), part, whole, Math.Rounding.Floor));
+    }
+
+    function toSharesDown(uint256 assets, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
+        return Math.mulDiv(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS, Math.Rounding.Floor);
+    }
+
+    function toSharesUp(uint256 assets, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
+        return Math.mulDiv(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS, Math.Rounding.Ceil);
+    }
+
+    function toAssetsDown(uint256 shares, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
+        return Math.mulDiv(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES, Math.Rounding.Floor);
+    }
+
+    function abs(int256 x) internal pure returns (uint256) {
+        return x >= 0 ? uint256(x) : uint256(-x);
+    }
+}

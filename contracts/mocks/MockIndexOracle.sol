@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IIndexOracle} from "../oracle/IIndexOracle.sol";
+
+/// @notice Test oracle: implements the IIndexOracle reads with values anyone can set.
+contract MockIndexOracle {
+    mapping(bytes32 indexId => IIndexOracle.Fixing) internal _fixings;
+
+    event MockFixingSet(bytes32 indexed indexId, uint256 value, uint64 timestamp);
+
+    function set(bytes32 indexId, uint256 value, uint64 timestamp) external {
+        _fixings[indexId] = IIndexOracle.Fixing(uint128(value), timestamp, 1);
+        emit MockFixingSet(indexId, value, timestamp);
+    }
+
+    function latest(bytes32 indexId) public view returns (uint256 value, uint64 timestamp) {
+        IIndexOracle.Fixing memory f = _fixings[indexId];
+        if (f.timestamp == 0) revert IIndexOracle.NoFixing(indexId);
+        return (f.value, f.timestamp);
+    }
+
+    function latestFresh(bytes32 indexId, uint256 maxAge) external view returns (uint256 value, uint64 timestamp) {
+        (value, timestamp) = latest(indexId);
+        uint256 age = block.timestamp > timestamp ? block.timestamp - timestamp : 0;
+        if (age > maxAge) revert IIndexOracle.StaleFixing(indexId, age, maxAge);
+    }
+
+    function latestFixing(bytes32 indexId) external view returns (IIndexOracle.Fixing memory) {
+        return _fixings[indexId];
+    }
+}

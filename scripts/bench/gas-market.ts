@@ -1,0 +1,117 @@
+import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
+import { type Address, type Hash, getContract, stringToHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { type Order, type SeriesParams, seriesId, signOrder } from "../../sdk/orders.js";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const USDC = 10n ** 6n;
+const INDEX = 35n * 10n ** 17n; // 3.5 USD per 1M tokens
+const TICK = 10n ** 15n;
+const ERC20_ABI = [
+  { type: "function", name: "mint", stateMutability: "nonpayable", inputs: [{ name: "to", type: "address" }, { name: "amount", type: "uint256" }], outputs: [] },
+  { type: "function", name: "approve", stateMutability: "nonpayable", inputs: [{ name: "spender", type: "address" }, { name: "amount", type: "uint256" }], outputs: [{ type: "bool" }] },
+] as const;
+const ORACLE_ABI = [
+  { type: "function", name: "set", stateMutability: "nonpayable", inputs: [{ name: "indexId", type: "bytes32" }, { name: "value", type: "uint256" }, { name: "timestamp", type: "uint64" }], outputs: [] },
+] as const;
+
+/**
+ * Gas (whole transaction, 21k base and calldata included) of each FuturesMarket operation in a realistic state:
+ * warm token balances, accounts that already traded, a USDC-like 6-decimal token and a one-slot index oracle mock.
+ * `fill` is the first fill of a new order where maker and taker already hold positions in the series and both
+ * top up margin from their free balance; `fill_open` opens both positions.
+ */
+export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record<string, bigint>> {
+  const publicClient = await viem.getPublicClient();
+  const wallets = await viem.getWalletClients();
+  const owner = wallets[0];
+  if (!owner || wallets.length < 8) throw new Error("measureMarketGas: needs 8 wallet clients");
+  const client = { public: publicClient, wallet: owner };
+  const chainId = await publicClient.getChainId();
+  const token = getContract({ address: (await viem.deployContract("MockUSDC")).address, abi: ERC20_ABI, client });
+  const oracle = getContract({ address: (await viem.deployContract("MockIndexOracle")).address, abi: ORACLE_ABI, client });
+  const market = getContract({
+    address: (await viem.deployContract("FuturesMarket", [owner.account.address, token.address, oracle.address])).address,
+    abi: futuresMarketAbi,
+    client,
+  });
+  const [, alice, bob, carol, dave, erin, frank, gina] = wallets.map((w) => w.account.address) as Address[] as [
+    Address, Address, Address, Address, Address, Address, Address, Address,
+  ];
+  const keyOf = (a: Address) => mnemonicToAccount(MNEMONIC, { addressIndex: wallets.findIndex((w) => w.account.address === a) });
+  const gas = async (hash: Promise<Hash>) => (await publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed;
+  const now = async () => (await publicClient.getBlock()).timestamp;
+  const warpTo = async (t: bigint) => {
+    await publicClient.request({ method: "evm_setNextBlockTimestamp" as never, params: [Number(t)] as never });
+    await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+  };
+  const indexId = stringToHex("ATPI", { size: 32 });
+  const setIndex = async (value: bigint) => oracle.write.set([indexId, value, await now()]);
+
+  const params: SeriesParams = {
+    indexId, expiry: (await now()) + 30n * 86_400n, contractSize: 1_000n * USDC, tickSize: TICK, minSize: 1n,
+    initialMarginBps: 1_000, maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500,
+    liquidationPenaltyBps: 200, maxFixingAge: 3_600, settlementWindow: 3_600, settlementGrace: 86_400,
+  };
+  await market.write.listSeries([params]);
+  const id = seriesId(params);
+  await setIndex(INDEX);
+  let nonce = 0n;
+  const order = (maker: Address, isBuy: boolean, size: bigint, limitPrice = INDEX): Order => ({
+    maker, seriesId: id, isBuy, size, limitPrice, expiry: params.expiry, nonce: nonce++, maxFeeBps: 10,
+  });
+  const sign = (o: Order) => signOrder(keyOf(o.maker), chainId, market.address, o);
+  const fill = async (o: Order, taker: Address, size = o.size) =>
+    market.write.fill([params, o, await sign(o), size], { account: taker });
+
+  const result: Record<string, bigint> = {};
+  for (const a of [alice, bob, carol, dave, erin, frank, gina]) {
+    await token.write.mint([a, 1_000_000n * USDC]);
+    await token.write.approve([market.address, 2n ** 255n], { account: a });
+  }
+  result.deposit_first = await gas(market.write.deposit([200_000n * USDC], { account: alice }));
+  result.deposit = await gas(market.write.deposit([100_000n * USDC], { account: alice }));
+  for (const a of [bob, carol, dave, erin, frank, gina]) await market.write.deposit([300_000n * USDC], { account: a });
+  result.withdraw = await gas(market.write.withdraw([10_000n * USDC, alice], { account: alice }));
+
+  result.fill_open = await gas(fill(order(alice, true, 10n), bob));
+  // Both already hold positions with margin above initial (they posted extra margin), so no top-up moves.
+  await market.write.addMargin([params, 2_000n * USDC], { account: alice });
+  await market.write.addMargin([params, 2_000n * USDC], { account: bob });
+  result.fill = await gas(fill(order(alice, true, 5n), bob));
+  // Both hold positions at exactly initial margin: each tops up from its free balance.
+  result.fill_topup = await gas(fill(order(alice, true, 5n), bob));
+  await fill(order(carol, true, 10n), dave);
+  result.match = await gas(
+    (async () => {
+      const buy = order(carol, true, 4n, INDEX + 2n * TICK);
+      const sell = order(dave, false, 4n, INDEX - 2n * TICK);
+      return market.write.matchOrders([params, buy, await sign(buy), sell, await sign(sell), 4n, INDEX], { account: erin });
+    })(),
+  );
+  result.cancel = await gas(market.write.cancel([order(alice, true, 3n)], { account: alice }));
+  result.cancel_all = await gas(market.write.cancelAllBelow([nonce], { account: alice }));
+
+  // Liquidations: erin and gina (long 10 at 3.5, margin at initial) fall below maintenance at 3.3: erin is
+  // partially liquidated by carol (long, taking over more); at 3.0 gina is bankrupt and fully liquidated by dave.
+  await fill(order(erin, true, 10n), frank);
+  await fill(order(gina, true, 10n), frank);
+  await setIndex(33n * 10n ** 17n);
+  result.liquidate = await gas(market.write.liquidate([params, erin, 100n], { account: carol }));
+  await setIndex(30n * 10n ** 17n);
+  result.liquidate_full = await gas(market.write.liquidate([params, gina, 100n], { account: dave }));
+
+  // Settlement: two fixings in the window, settle, then a claim after the close-out period.
+  await warpTo(params.expiry);
+  await setIndex(31n * 10n ** 17n);
+  await market.write.recordSettlementFixing([params]);
+  await warpTo(params.expiry + 1_800n);
+  await setIndex(32n * 10n ** 17n);
+  await market.write.recordSettlementFixing([params]);
+  await warpTo(params.expiry + BigInt(params.settlementWindow) + 1n);
+  result.settle_series = await gas(market.write.settle([params]));
+  await warpTo((await now()) + 3_600n);
+  result.claim = await gas(market.write.claim([params], { account: bob }));
+  return result;
+}

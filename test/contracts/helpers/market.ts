@@ -1,0 +1,117 @@
+import { network } from "hardhat";
+import { type Address, type Hex, getContract, stringToHex } from "viem";
+import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
+import { blacklistTokenAbi, hookTokenAbi, mockIndexOracleAbi, mockUsdcAbi } from "./mockAbis.js";
+import { mnemonicToAccount } from "viem/accounts";
+import { type Order, type SeriesParams, hashOrder, seriesId, signOrder } from "../../../sdk/orders.js";
+
+/** Hardhat's default accounts as local signers (same keys as the wallet clients). */
+export const MNEMONIC = "test test test test test test test test test test test junk";
+export const signer = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
+
+export const INDEX_ID = stringToHex("ATPI", { size: 32 });
+export const WAD = 10n ** 18n;
+export const USDC = 10n ** 6n;
+/** ATPI = 3.5 USD per 1M tokens. */
+export const INDEX = 35n * 10n ** 17n;
+/** One contract = 1,000 x the index in USD (1e9 base units per 1.0). */
+export const CONTRACT_SIZE = 1_000n * USDC;
+export const TICK = 10n ** 15n;
+
+export function defaultParams(expiry: bigint, overrides: Partial<SeriesParams> = {}): SeriesParams {
+  return {
+    indexId: INDEX_ID,
+    expiry,
+    contractSize: CONTRACT_SIZE,
+    tickSize: TICK,
+    minSize: 1n,
+    initialMarginBps: 1_000,
+    maintenanceMarginBps: 500,
+    makerFeeBps: 2,
+    takerFeeBps: 5,
+    priceBandBps: 500,
+    liquidationPenaltyBps: 200,
+    maxFixingAge: 3_600,
+    settlementWindow: 3_600,
+    settlementGrace: 86_400,
+    ...overrides,
+  };
+}
+
+/** notional = size * price * contractSize / 1e18 (exact at tick prices). */
+export const notional = (size: bigint, price: bigint, cs = CONTRACT_SIZE) => (size * price * cs) / WAD;
+export const feeUp = (amount: bigint, bps: number) => (amount * BigInt(bps) + 9_999n) / 10_000n;
+
+export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" | "BlacklistToken" | "HookToken" = "MockUSDC") {
+  const conn = await network.create();
+  const { viem, networkHelpers } = conn;
+  const wallets = await viem.getWalletClients();
+  const [owner, alice, bob, carol, dave] = wallets as [typeof wallets[0], typeof wallets[0], typeof wallets[0], typeof wallets[0], typeof wallets[0]];
+  const publicClient = await viem.getPublicClient();
+  const chainId = await publicClient.getChainId();
+  const client = { public: publicClient, wallet: owner };
+  const tokenAddress = (
+    tokenName === "FeeOnTransferToken"
+      ? await viem.deployContract("FeeOnTransferToken", [100n])
+      : await viem.deployContract(tokenName)
+  ).address;
+  const token = getContract({ address: tokenAddress, abi: mockUsdcAbi, client });
+  const blacklist = getContract({ address: tokenAddress, abi: blacklistTokenAbi, client });
+  const hook = getContract({ address: tokenAddress, abi: hookTokenAbi, client });
+  const oracleAddress = (await viem.deployContract("MockIndexOracle")).address;
+  const oracle = getContract({ address: oracleAddress, abi: mockIndexOracleAbi, client });
+  const marketAddress = (
+    await viem.deployContract("FuturesMarket", [owner.account.address, token.address, oracle.address])
+  ).address;
+  const market = getContract({ address: marketAddress, abi: futuresMarketAbi, client });
+  const now = BigInt(await networkHelpers.time.latest());
+  const params = defaultParams(now + 30n * 86_400n);
+  await market.write.listSeries([params]);
+  const id = seriesId(params);
+
+  async function setIndex(value: bigint, ts?: bigint) {
+    const t = ts ?? BigInt(await networkHelpers.time.latest());
+    await oracle.write.set([INDEX_ID, value, t]);
+  }
+  await setIndex(INDEX);
+
+  async function fund(who: Address, amount: bigint) {
+    await token.write.mint([who, amount]);
+    await token.write.approve([market.address, amount], { account: who });
+    await market.write.deposit([amount], { account: who });
+  }
+
+  function order(maker: Address, o: Partial<Order> = {}): Order {
+    return {
+      maker,
+      seriesId: id,
+      isBuy: true,
+      size: 10n,
+      limitPrice: INDEX,
+      expiry: params.expiry,
+      nonce: 0n,
+      maxFeeBps: 10,
+      ...o,
+    };
+  }
+
+  async function sign(o: Order, index: number, compact = false): Promise<Hex> {
+    return signOrder(signer(index), chainId, market.address, o, { compact });
+  }
+
+  const accountIndex = (a: Address) => wallets.findIndex((w) => w.account.address.toLowerCase() === a.toLowerCase());
+
+  /** Signs `o` with its maker's key and fills `size` of it as `taker`. */
+  async function fillOrder(o: Order, taker: Address, size = o.size, p: SeriesParams = params) {
+    const sig = await sign(o, accountIndex(o.maker));
+    return market.write.fill([p, o, sig, size], { account: taker });
+  }
+
+  return {
+    conn, viem, networkHelpers, publicClient, chainId, token, blacklist, hook, oracle, market, params, id,
+    owner, alice, bob, carol, dave, wallets,
+    setIndex, fund, order, sign, fillOrder, accountIndex,
+    hash: (o: Order) => hashOrder(chainId, market.address, o),
+  };
+}
+export type MarketFixture = Awaited<ReturnType<typeof deployMarket>>;
