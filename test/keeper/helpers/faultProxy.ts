@@ -16,6 +16,8 @@ export interface FaultProxy {
   wrongChainId: number;
   /** Methods received (in any mode), in order. */
   received: string[];
+  /** The same, with the mode the proxy was in. */
+  log: { method: string; mode: FaultMode }[];
   setMode(mode: FaultMode): void;
   close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     delayMs: 2_000,
     wrongChainId: 1,
     received: [],
+    log: [],
     setMode(mode) {
       proxy.mode = mode;
       if (mode !== "frozen") frozenHead = undefined;
@@ -48,6 +51,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         const body = Buffer.concat(chunks).toString();
         const msg = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
         proxy.received.push(msg.method);
+        proxy.log.push({ method: msg.method, mode: proxy.mode });
         const reply = (result: unknown) => {
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result }));
