@@ -16,11 +16,13 @@
  *   receipts, and re-broadcasts what is still pending, before anything new is sent.
  */
 import {
+  type Abi,
   type Address,
   type Hex,
   type LocalAccount,
   type PublicClient,
   BaseError,
+  decodeErrorResult,
   keccak256,
 } from "viem";
 import { type Logger, silentLogger } from "../observability/log.js";
@@ -65,6 +67,8 @@ export interface SendRequest {
   value?: bigint;
   /** High priority actions (fixing posts) may use the last in-flight slot. */
   priority?: "high" | "normal";
+  /** ABI of the target, to name a revert's custom error in logs and results. */
+  abi?: Abi;
 }
 
 export type SendResult =
@@ -98,6 +102,23 @@ export function classifySendError(message: string): BroadcastOutcome {
 
 const errorText = (e: unknown): string =>
   e instanceof BaseError ? `${e.shortMessage} ${e.details ?? ""}`.trim() : e instanceof Error ? e.message : String(e);
+
+/** "ErrorName(arg, ...)" when the revert data decodes with `abi`, else the error's text. */
+export function revertReason(e: unknown, abi?: Abi): string {
+  if (abi && e instanceof BaseError) {
+    const withData = e.walk((x) => typeof (x as { data?: unknown }).data === "string") as { data?: unknown } | null;
+    const data = withData?.data;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) {
+      try {
+        const d = decodeErrorResult({ abi, data: data as Hex });
+        return `${d.errorName}(${(d.args ?? []).map((a) => String(a)).join(", ")})`;
+      } catch {
+        // not an error of this ABI: fall through to the text
+      }
+    }
+  }
+  return errorText(e);
+}
 
 /** a * (100 + pct) / 100, rounded up. */
 export function bump(a: bigint, pct: number): bigint {
@@ -220,14 +241,14 @@ export class TxSender {
   }
 
   /** Gas limit with 20 % headroom, or the revert reason as a string. */
-  private async simulate(req: { to: Address; data: Hex; value?: bigint }): Promise<bigint | string> {
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<bigint | string> {
     const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n } as const;
     try {
       await this.o.client.call(args);
       const gas = await this.o.client.estimateGas(args);
       return (gas * 12n) / 10n;
     } catch (e) {
-      return errorText(e);
+      return revertReason(e, req.abi);
     }
   }
 
