@@ -217,14 +217,14 @@ export class TxSender {
 
   /** Ticks until the transaction of `key` is final; returns its record. */
   async waitFinal(key: string, opts: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TxRecord> {
-    const deadline = this.o.now() + (opts.timeoutMs ?? 60_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000); // real time: the injected clock may be frozen in tests
     for (;;) {
       await this.tick();
       const tx = this.o.journal.getTx(key);
       if (!tx) throw new Error(`no journaled transaction ${key}`);
       if (FINAL.includes(tx.state)) return tx;
       if (opts.signal?.aborted) throw new Error(`aborted while waiting for ${key}`);
-      if (this.o.now() > deadline) throw new Error(`transaction ${key} not final after ${opts.timeoutMs ?? 60_000} ms (state ${tx.state})`);
+      if (Date.now() > deadline) throw new Error(`transaction ${key} not final after ${opts.timeoutMs ?? 60_000} ms (state ${tx.state})`);
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
     }
   }
@@ -294,6 +294,8 @@ export class TxSender {
       if (tx.state === "queued") this.o.journal.updateTx(tx.key, "broadcast", now);
       if (outcome !== "ok") log.info("broadcast answered", { outcome, nonce: a.nonce, hash: a.hash });
     } else {
+      // fee-too-low: the base fee is above what we may pay (the cap), the attempt waits for the base fee to fall.
+      if (outcome === "fee-too-low") this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
       log[outcome === "fatal" || outcome === "funds" ? "error" : "warn"]("broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
     }
     return outcome;
