@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, getAddress } from "viem";
 import type { SignedObservation } from "../../sdk/oracle.js";
 
 /**
@@ -229,7 +229,7 @@ export class Journal {
         indexId: s(r.index_id) as Hex,
         timestamp: BigInt(s(r.timestamp)),
         methodologyVersion: n(r.methodology_version),
-        signer: s(r.signer) as Address,
+        signer: getAddress(s(r.signer)),
         value: BigInt(s(r.value)),
         inputsHash: s(r.inputs_hash) as Hex,
         r: s(r.r) as Hex,

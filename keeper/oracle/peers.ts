@@ -6,7 +6,7 @@
  * limit, every signature is recovered and checked against the oracle's registered operators, and anything
  * malformed is dropped and counted: a peer serving garbage never crashes the loop.
  */
-import { type Address, type Hex, getAddress, isAddress, recoverTypedDataAddress, serializeCompactSignature } from "viem";
+import { type Address, type Hex, compactSignatureToSignature, getAddress, isAddress, recoverTypedDataAddress } from "viem";
 import { type SignedObservation, buildPostFixingArgs, indexIdFromName, observationTypes, oracleDomain } from "../../sdk/oracle.js";
 import type { Journal } from "../chain/journal.js";
 import { type Logger, silentLogger, urlLabel } from "../observability/log.js";
@@ -177,7 +177,7 @@ export async function verifyObservation(
       types: observationTypes,
       primaryType: "Observation",
       message: o,
-      signature: serializeCompactSignature({ r: o.r, yParityAndS: o.vs }),
+      signature: compactSignatureToSignature({ r: o.r, yParityAndS: o.vs }),
     });
     if (recovered.toLowerCase() !== o.signer.toLowerCase()) return { ok: false, reason: `signature recovers to ${recovered}, not ${o.signer}` };
     return { ok: true };
