@@ -79,7 +79,7 @@ function address(args: string[], io: CommandIo): number {
 
 /** Runs `keystore <create|address> ...`; returns the process exit code. */
 export async function run(
-  argv: string[],
+  argv: readonly string[],
   io: CommandIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env },
 ): Promise<number> {
   const [sub, ...rest] = argv;
@@ -93,3 +93,10 @@ export async function run(
     return 1;
   }
 }
+
+/** The subcommand as the CLI dispatcher lists it (`{ name, summary, run }`). */
+export const keystoreCommand = {
+  name: "keystore",
+  summary: "create an encrypted JSON keystore (from a key or a new random key), or show a keystore's address",
+  run: (argv: readonly string[]) => run(argv),
+} as const;

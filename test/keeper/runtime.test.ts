@@ -7,6 +7,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { encryptKey } from "../../keeper/chain/keys.js";
 import { loadConfig } from "../../keeper/config/load.js";
 import { createLogger } from "../../keeper/observability/log.js";
+import { run as runStatus } from "../../keeper/commands/status.js";
 import { type KeeperRuntime, createRuntime } from "../../keeper/service/runtime.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { deploySink, fundedAccount } from "./helpers/chain.js";
@@ -106,5 +107,46 @@ describe("keeper runtime: config -> keys, RPC, journal, sender, /health, /metric
     expect(refused).to.be.instanceOf(Error);
     expect(() => runtime.journal.get("x")).to.throw();
     expect(logs.some((l) => l.includes('"msg":"shutdown complete"'))).to.equal(true);
+  });
+});
+
+describe("keeper status command", function () {
+  let anvil: Anvil;
+  before(async () => {
+    anvil = await startAnvil();
+  });
+  after(async () => {
+    await anvil.stop();
+  });
+
+  function configDir(config: Record<string, unknown>): string {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-status-"));
+    writeFileSync(join(dir, "keeper.json"), JSON.stringify(config));
+    return join(dir, "keeper.json");
+  }
+
+  it("prints a JSON summary; exit 1 with reasons when unhealthy", async () => {
+    const sinkOwner = await fundedAccount(anvil);
+    const sink = await deploySink(anvil, sinkOwner);
+    const path = configDir({
+      chainId: 31337, rpc: { urls: [anvil.url] }, contracts: { oracle: sink }, indexes: ["ATPI"],
+      keys: { signer: { privateKeyEnv: "OP_KEY" } }, gas: { maxFeePerGasGwei: "100" },
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runStatus(["--config", path], { out: (t) => out.push(t), err: (t) => err.push(t), env: { OP_KEY: generatePrivateKey() } });
+    expect(code).to.equal(1);
+    const status = JSON.parse(out.join("\n")) as { endpoints: { usable: boolean }[]; health: { reasons: string[] }; fixings: Record<string, string> };
+    expect(status.endpoints[0]?.usable).to.equal(true);
+    expect(status.fixings).to.deep.equal({ ATPI: "0" });
+    expect(status.health.reasons).to.include("fixing ATPI: none on chain yet");
+  });
+
+  it("a bad config exits 2 with a message naming the key", async () => {
+    const path = configDir({ chainId: 31337, rpc: { urls: ["nope"] }, contracts: { oracle: "0x00" }, indexes: ["ATPI"], keys: { signer: { keystore: "k.json" } }, gas: { maxFeePerGasGwei: "1" } });
+    const err: string[] = [];
+    expect(await runStatus(["--config", path], { out: () => {}, err: (t) => err.push(t), env: {} })).to.equal(2);
+    expect(err[0]).to.include("rpc.urls[0]: must be a URL").and.include("contracts.oracle: must be a 20-byte hex address");
+    expect(await runStatus([], { out: () => {}, err: () => {} })).to.equal(2);
   });
 });
