@@ -201,6 +201,11 @@ export class Journal {
     this.db.prepare("UPDATE attempts SET broadcast_ms = ? WHERE hash = ?").run(nowMs, hash);
   }
 
+  /** Marks every attempt of a transaction as not sent, so the next pass broadcasts the same bytes again. */
+  markUnsent(key: string): void {
+    this.db.prepare("UPDATE attempts SET broadcast_ms = NULL WHERE key = ?").run(key);
+  }
+
   /** Attempts of a transaction, oldest first. */
   attempts(key: string): AttemptRecord[] {
     return this.db.prepare("SELECT * FROM attempts WHERE key = ? ORDER BY created_ms, rowid").all(key).map(toAttempt);

@@ -393,8 +393,9 @@ export class TxSender {
       return;
     }
     if (tx.state === "mined") {
-      // The receipt vanished (reorg): the nonce is open again, the same attempts are re-sent by the next pass.
+      // The receipt vanished (reorg): the nonce is open again, the same signed bytes are re-sent by the next pass.
       j.updateTx(tx.key, "broadcast", now, { minedHash: null, minedBlock: null, note: "receipt lost in a reorg" });
+      j.markUnsent(tx.key);
       log.warn("mined transaction no longer in the canonical chain", { hash: tx.minedHash });
       return;
     }

@@ -130,3 +130,37 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect(classifySendError("something else entirely")).to.equal("fatal");
   });
 });
+
+describe("K04 reorg of a mined transaction (anvil snapshot/revert)", function () {
+  let anvil: Anvil;
+  before(async () => {
+    anvil = await startAnvil();
+  });
+  after(async () => {
+    await anvil.stop();
+  });
+
+  it("K04 a post mined then reorged out is detected before confirmation and re-sent with the same bytes", async () => {
+    const deployer = await fundedAccount(anvil);
+    const sink = await deploySink(anvil, deployer);
+    const account = await fundedAccount(anvil);
+    const { sender, journal } = makeSender(anvil, account, journalPath(), { confirmations: 3 });
+    await sender.reconcile();
+    const snapshot = await anvil.rpc<string>("evm_snapshot");
+    const sent = await sender.send(postRound(sink, 11));
+    await sender.tick();
+    expect(journal.getTx("post:11")?.state).to.equal("mined");
+
+    await anvil.rpc("evm_revert", [snapshot]); // the block holding the post is gone
+    await sender.tick();
+    expect(journal.getTx("post:11")).to.include({ state: "broadcast", note: "receipt lost in a reorg" });
+    await sender.tick(); // re-broadcast of the journaled bytes
+    await anvil.rpc("anvil_mine", ["0x3"]);
+    const tx = await sender.waitFinal("post:11", { pollMs: 20, timeoutMs: 5_000 });
+    expect(tx.state).to.equal("confirmed");
+    expect(tx.minedHash).to.equal(sent.status === "sent" ? sent.hash : "");
+    expect(journal.attempts("post:11")).to.have.length(1);
+    const posts = await clients(anvil, deployer).publicClient.readContract({ address: sink, abi: fixingSink().abi, functionName: "posts" });
+    expect(posts).to.equal(1n);
+  });
+});

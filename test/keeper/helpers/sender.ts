@@ -22,7 +22,7 @@ export function makeSender(
   anvil: Anvil,
   account: LocalAccount,
   dbPath: string,
-  opts: { clock?: Clock; fees?: Partial<FeePolicy>; maxInFlight?: number; dryRun?: boolean; hooks?: SenderOptions["hooks"] } = {},
+  opts: { clock?: Clock; fees?: Partial<FeePolicy>; maxInFlight?: number; confirmations?: number; dryRun?: boolean; hooks?: SenderOptions["hooks"] } = {},
 ) {
   const metrics = createKeeperMetrics();
   const pool = new RpcPool({ urls: [anvil.url], chainId: anvil.chainId, timeoutMs: 2_000 });
@@ -36,6 +36,7 @@ export function makeSender(
     chainId: anvil.chainId,
     fees: { maxFeePerGas: parseGwei("50"), priorityFee: parseGwei("1"), bumpPercent: 20, stuckAfterSeconds: 30, ...opts.fees },
     maxInFlight: opts.maxInFlight ?? 4,
+    confirmations: opts.confirmations ?? 1,
     dryRun: opts.dryRun ?? false,
     metrics,
     now: () => clock.now,
