@@ -88,7 +88,8 @@ export class RpcPool {
   private readonly endpoints: Endpoint[];
   private readonly opts: Required<Omit<RpcPoolOptions, "metrics" | "urls">> & { metrics?: KeeperMetrics };
   private nextId = 1;
-  private probed: Promise<void> | undefined;
+  /** The first probe of all endpoints; requests wait for it once (later probes run in the background). */
+  private firstProbe: Promise<void> | undefined;
 
   constructor(options: RpcPoolOptions) {
     if (options.urls.length === 0) throw new Error("RpcPool needs at least one URL");
@@ -114,7 +115,7 @@ export class RpcPool {
 
   /** EIP-1193 entry point: the first usable endpoint that answers. */
   async request({ method, params }: RequestArgs): Promise<unknown> {
-    if (!this.probed) await this.probeAll();
+    await (this.firstProbe ?? this.probeAll());
     let candidates = this.usable();
     if (candidates.length === 0) {
       await this.probeAll();
@@ -140,7 +141,7 @@ export class RpcPool {
   /** Checks chain id and head of every endpoint (in parallel); run on start and then every probe interval. */
   probeAll(): Promise<void> {
     const run = Promise.all(this.endpoints.map((ep) => this.probe(ep))).then(() => this.publish());
-    this.probed = run;
+    this.firstProbe ??= run;
     return run;
   }
 

@@ -28,7 +28,6 @@ export function createShutdown(log: Logger, options: { signals?: NodeJS.Signals[
     running = (async () => {
       log.info("shutting down", { reason });
       controller.abort(new Error(`shutdown: ${reason}`));
-      for (const s of signals) process.off(s, onSignal);
       for (const hook of hooks.reverse()) {
         try {
           await hook();
@@ -36,6 +35,8 @@ export function createShutdown(log: Logger, options: { signals?: NodeJS.Signals[
           log.error("shutdown hook failed", { error: e });
         }
       }
+      // Handlers stay installed until the end: a second Ctrl-C while hooks run is ignored, not a hard exit.
+      for (const s of signals) process.off(s, onSignal);
       log.info("shutdown complete");
       resolveDone();
     })();

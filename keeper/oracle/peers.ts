@@ -113,7 +113,8 @@ export async function fetchPeerObservations(
   opts: { timeoutMs: number; maxBytes?: number; signal?: AbortSignal },
 ): Promise<PeerFetchResult> {
   const peer = urlLabel(peerUrl);
-  const url = new URL("/observations", peerUrl);
+  // Relative to the peer's base URL, so a keeper behind a path prefix (https://host/keeper/) works too.
+  const url = new URL("observations", peerUrl.endsWith("/") ? peerUrl : `${peerUrl}/`);
   url.searchParams.set("index", round.indexId);
   url.searchParams.set("timestamp", round.timestamp.toString());
   const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];

@@ -102,7 +102,9 @@ describe("keeper observability", () => {
       }
     })();
     process.kill(process.pid, "SIGUSR2");
+    process.kill(process.pid, "SIGUSR2"); // a second signal during shutdown is absorbed
     await sd.done;
+    expect(process.listenerCount("SIGUSR2")).to.equal(0);
     await loop;
     await sd.shutdown("again");
     expect(iterations).to.equal(1);
