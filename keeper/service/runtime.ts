@@ -5,7 +5,7 @@
  * are built on top of it (they get `signal` to stop and `journal`/`sender`/`client` to work with).
  */
 import { join } from "node:path";
-import { type Address, type PublicClient, parseAbi } from "viem";
+import type { Address, PublicClient } from "viem";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { KeeperConfig } from "../config/schema.js";
@@ -18,12 +18,8 @@ import { type Logger, createLogger } from "../observability/log.js";
 import { METRICS_CONTENT_TYPE, type KeeperMetrics, createKeeperMetrics } from "../observability/metrics.js";
 import { type Handler, type KeeperServer, json, startServer } from "../observability/server.js";
 import { type Shutdown, createShutdown, sleep } from "../observability/shutdown.js";
+import { oracleAbi } from "../oracle/contract.js";
 import { observationsRoute } from "../oracle/peers.js";
-
-/** The one oracle view the runtime needs (fixing ages for health and metrics). */
-const latestFixingAbi = parseAbi([
-  "function latestFixing(bytes32 indexId) view returns ((uint128 value, uint64 timestamp, uint32 methodologyVersion))",
-]);
 
 export interface KeeperRuntime {
   config: KeeperConfig;
@@ -148,7 +144,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
         metrics.gasBalance.set({ account: keys.gasPayer.address }, balance);
         for (const name of config.indexes) {
           const fixing = await client.readContract({
-            address: config.contracts.oracle, abi: latestFixingAbi, functionName: "latestFixing", args: [indexIdFromName(name)],
+            address: config.contracts.oracle, abi: oracleAbi, functionName: "latestFixing", args: [indexIdFromName(name)],
           });
           health.fixings.set(name, fixing.timestamp);
         }

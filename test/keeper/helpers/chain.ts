@@ -18,29 +18,35 @@ import type { Anvil } from "./anvil.js";
 
 const require = createRequire(import.meta.url);
 
-let compiled: { abi: Abi; bytecode: Hex } | undefined;
+const compiled = new Map<string, { abi: Abi; bytecode: Hex }>();
 
-/** FixingSink compiled once per process (about 1 s with the wasm compiler). */
-export function fixingSink(): { abi: Abi; bytecode: Hex } {
-  if (compiled) return compiled;
+/** Compiles a contract of test/keeper/fixtures/<name>.sol with the wasm solc, once per process (~1 s). */
+export function fixture(name: string): { abi: Abi; bytecode: Hex } {
+  const cached = compiled.get(name);
+  if (cached) return cached;
   const solc = require("solc") as { compile(input: string): string };
-  const content = readFileSync(new URL("../fixtures/FixingSink.sol", import.meta.url), "utf8");
+  const file = `${name}.sol`;
+  const content = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), "utf8");
   const out = JSON.parse(
     solc.compile(
       JSON.stringify({
         language: "Solidity",
-        sources: { "FixingSink.sol": { content } },
+        sources: { [file]: { content } },
         settings: { evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
       }),
     ),
   ) as { contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>; errors?: { severity: string; message: string }[] };
   const errors = (out.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length) throw new Error(errors.map((e) => e.message).join("\n"));
-  const c = out.contracts["FixingSink.sol"]?.["FixingSink"];
-  if (!c) throw new Error("FixingSink not compiled");
-  compiled = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` };
-  return compiled;
+  const c = out.contracts[file]?.[name];
+  if (!c) throw new Error(`${name} not compiled`);
+  const result = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` as Hex };
+  compiled.set(name, result);
+  return result;
 }
+
+/** FixingSink: a round is accepted once, only if newer. */
+export const fixingSink = () => fixture("FixingSink");
 
 /** A new random account with `eth` ether on the node. */
 export async function fundedAccount(anvil: Anvil, eth = "10"): Promise<LocalAccount> {
@@ -58,10 +64,21 @@ export function clients(anvil: Anvil, account: LocalAccount) {
 }
 
 /** Deploys FixingSink from `account` (mining a block when the node does not auto-mine). */
-export async function deploySink(anvil: Anvil, account: LocalAccount, opts: { mine?: boolean } = {}): Promise<Address> {
-  const { abi, bytecode } = fixingSink();
+export function deploySink(anvil: Anvil, account: LocalAccount, opts: { mine?: boolean } = {}): Promise<Address> {
+  return deployFixture(anvil, account, "FixingSink", [], opts);
+}
+
+/** Deploys a fixture contract with constructor arguments. */
+export async function deployFixture(
+  anvil: Anvil,
+  account: LocalAccount,
+  name: string,
+  args: readonly unknown[],
+  opts: { mine?: boolean } = {},
+): Promise<Address> {
+  const { abi, bytecode } = fixture(name);
   const { publicClient, walletClient } = clients(anvil, account);
-  const hash = await walletClient.deployContract({ abi, bytecode });
+  const hash = await walletClient.deployContract({ abi, bytecode, args });
   if (opts.mine) await anvil.rpc("evm_mine");
   const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (!receipt.contractAddress) throw new Error("deployment failed");
