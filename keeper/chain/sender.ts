@@ -120,6 +120,26 @@ export function revertReason(e: unknown, abi?: Abi): string {
   return errorText(e);
 }
 
+type Simulation = { ok: true; gas: bigint } | { ok: false; reverted: boolean; reason: string };
+
+/** Whether an error of eth_call / eth_estimateGas is the EVM reverting (as opposed to the RPC failing). */
+export function isRevert(e: unknown): boolean {
+  if (e instanceof BaseError) {
+    const found = e.walk((x) => {
+      const err = x as { code?: unknown; data?: unknown; name?: unknown; message?: unknown };
+      return (
+        err.code === 3 ||
+        err.name === "ExecutionRevertedError" ||
+        err.name === "ContractFunctionRevertedError" ||
+        (typeof err.data === "string" && err.data.startsWith("0x") && err.data.length >= 10) ||
+        (typeof err.message === "string" && /revert/i.test(err.message))
+      );
+    });
+    return found !== null;
+  }
+  return e instanceof Error && /revert/i.test(e.message);
+}
+
 /** a * (100 + pct) / 100, rounded up. */
 export function bump(a: bigint, pct: number): bigint {
   const num = a * BigInt(100 + pct);
@@ -173,11 +193,16 @@ export class TxSender {
       const limit = req.priority === "high" || this.o.maxInFlight === 1 ? this.o.maxInFlight : this.o.maxInFlight - 1;
       if (inFlight >= limit) return { status: "deferred", key: req.key, reason: `in-flight ${inFlight} >= ${limit}` } as const;
 
-      const gas = await this.simulate(req);
-      if (typeof gas === "string") {
-        log.info("simulation failed: action skipped", { reason: gas });
-        return { status: "skipped", key: req.key, reason: gas } as const;
+      const sim = await this.simulate(req);
+      if (!sim.ok && sim.reverted) {
+        log.info("simulation reverts: action skipped", { reason: sim.reason });
+        return { status: "skipped", key: req.key, reason: sim.reason } as const;
       }
+      if (!sim.ok) {
+        log.warn("simulation could not run: action deferred", { reason: sim.reason });
+        return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}` } as const;
+      }
+      const gas = sim.gas;
       const baseFee = await this.baseFee();
       const { priorityFee, maxFeePerGas: cap } = this.o.fees;
       if (baseFee + priorityFee > cap) {
@@ -240,15 +265,18 @@ export class TxSender {
     return run;
   }
 
-  /** Gas limit with 20 % headroom, or the revert reason as a string. */
-  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<bigint | string> {
+  /**
+   * eth_call then gas estimation: the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the
+   * action is not needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
+   */
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<Simulation> {
     const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n } as const;
     try {
       await this.o.client.call(args);
       const gas = await this.o.client.estimateGas(args);
-      return (gas * 12n) / 10n;
+      return { ok: true, gas: (gas * 12n) / 10n };
     } catch (e) {
-      return revertReason(e, req.abi);
+      return { ok: false, reverted: isRevert(e), reason: revertReason(e, req.abi) };
     }
   }
 
@@ -324,10 +352,11 @@ export class TxSender {
       const last = attempts.at(-1);
       if (!last) {
         // Crashed between assigning the nonce and signing: sign now (or fill the nonce if no longer needed).
-        const gas = await this.simulate(tx);
+        const sim = await this.simulate(tx);
+        if (!sim.ok && !sim.reverted) throw new Error(`cannot simulate ${tx.key}: ${sim.reason}`);
         const baseFee = await this.baseFee();
         const fees = { maxFeePerGas: min(this.o.fees.maxFeePerGas, 2n * baseFee + this.o.fees.priorityFee), maxPriorityFeePerGas: this.o.fees.priorityFee };
-        const a = await this.signAttempt(tx, fees, typeof gas === "string");
+        const a = await this.signAttempt(tx, fees, !sim.ok);
         await this.broadcast(tx, a, log);
         sent++;
         continue;
@@ -364,7 +393,12 @@ export class TxSender {
       await this.broadcast(tx, last, log);
       return 1;
     }
-    const stillNeeded = last.isCancel ? false : typeof (await this.simulate(tx)) !== "string";
+    let stillNeeded = false;
+    if (!last.isCancel) {
+      const sim = await this.simulate(tx);
+      if (!sim.ok && !sim.reverted) throw new Error(`cannot simulate ${tx.key}: ${sim.reason}`);
+      stillNeeded = sim.ok;
+    }
     const a = await this.signAttempt(tx, { maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority }, !stillNeeded);
     log.info(stillNeeded ? "replacing stuck transaction" : "action no longer needed: filling nonce with a self-transfer", {
       hash: a.hash, maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority, previous: last.hash,

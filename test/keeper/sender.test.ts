@@ -3,6 +3,7 @@ import { type Address, type LocalAccount, parseGwei, toHex } from "viem";
 import { classifySendError } from "../../keeper/chain/sender.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, deploySink, fixingSink, fundedAccount } from "./helpers/chain.js";
+import { startFaultProxy } from "./helpers/faultProxy.js";
 import { journalPath, makeSender, postRound, signedFees } from "./helpers/sender.js";
 
 describe("keeper transaction sender (auto-mining anvil)", function () {
@@ -74,6 +75,40 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect(r.status).to.equal("dry-run");
     expect(journal.allTxs(account.address)).to.deep.equal([]);
     expect(await posts()).to.equal(0n);
+  });
+
+  it("an RPC failure during simulation defers the action (never skipped, never cancelled); it goes through later", async () => {
+    const proxy = await startFaultProxy(anvil.url);
+    try {
+      const account = await fundedAccount(anvil);
+      const db = journalPath();
+      const crashed = makeSender({ ...anvil, url: proxy.url }, account, db, { hooks: { afterPersistNonce: () => { throw new Error("crash"); } } });
+      await crashed.sender.reconcile();
+      await crashed.sender.send(postRound(sink, 3)).catch(() => undefined);
+      crashed.journal.close();
+
+      const op = makeSender({ ...anvil, url: proxy.url }, account, db);
+      proxy.failMethods.add("eth_call");
+      const restart = await op.sender.reconcile().catch((e: Error) => e);
+      expect(String((restart as Error).message)).to.match(/cannot simulate post:3/);
+      expect(op.journal.attempts("post:3")).to.deep.equal([]); // not cancelled on a transport failure
+
+      proxy.failMethods.clear();
+      await op.sender.reconcile();
+      expect(op.journal.attempts("post:3").map((a) => a.isCancel)).to.deep.equal([false]);
+
+      proxy.failMethods.add("eth_call");
+      const r = await op.sender.send(postRound(sink, 4));
+      expect(r.status).to.equal("deferred");
+      expect(r.status === "deferred" ? r.reason : "").to.match(/^simulation failed: /);
+      proxy.failMethods.clear();
+      expect(await op.sender.send(postRound(sink, 4))).to.include({ status: "sent", nonce: 1 });
+      expect((await op.sender.waitFinal("post:4", { pollMs: 20 })).state).to.equal("confirmed");
+      expect(await posts()).to.equal(2n);
+      op.journal.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("send before reconcile is refused", async () => {

@@ -16,6 +16,8 @@ export interface FaultProxy {
   wrongChainId: number;
   /** Methods received (in any mode), in order. */
   received: string[];
+  /** Methods answered with HTTP 503 whatever the mode. */
+  failMethods: Set<string>;
   /** The same, with the mode the proxy was in. */
   log: { method: string; mode: FaultMode }[];
   setMode(mode: FaultMode): void;
@@ -30,6 +32,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     delayMs: 2_000,
     wrongChainId: 1,
     received: [],
+    failMethods: new Set(),
     log: [],
     setMode(mode) {
       proxy.mode = mode;
@@ -56,6 +59,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result }));
         };
+        if (proxy.failMethods.has(msg.method)) {
+          res.writeHead(503);
+          res.end("method unavailable");
+          return;
+        }
         switch (proxy.mode) {
           case "drop":
             req.socket.destroy();
