@@ -111,6 +111,26 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     }
   });
 
+  it("a nonce taken by a transaction sent outside the keeper: the action is marked lost after the grace period, no gap", async () => {
+    const account = await fundedAccount(anvil);
+    const db = journalPath();
+    const crashed = makeSender(anvil, account, db, { hooks: { afterPersistNonce: () => { throw new Error("crash"); } } });
+    await crashed.sender.reconcile();
+    await crashed.sender.send(postRound(sink, 21)).catch(() => undefined);
+    crashed.journal.close();
+    await clients(anvil, account).walletClient.sendTransaction({ to: account.address, value: 0n, nonce: 0 }); // by hand
+
+    const op = makeSender(anvil, account, db);
+    expect((await op.sender.reconcile()).nextNonce).to.equal(1);
+    expect(op.journal.getTx("post:21")?.state).to.equal("queued"); // receipt may lag on another node: wait
+    op.clock.now += 31_000;
+    await op.sender.tick();
+    expect(op.journal.getTx("post:21")).to.include({ state: "lost", note: "nonce used by a transaction not in the journal" });
+    expect(await op.sender.send(postRound(sink, 21, "post:21:retry"))).to.include({ status: "sent", nonce: 1 });
+    expect((await op.sender.waitFinal("post:21:retry", { pollMs: 20 })).state).to.equal("confirmed");
+    op.journal.close();
+  });
+
   it("send before reconcile is refused", async () => {
     const { sender } = makeSender(anvil, await fundedAccount(anvil), journalPath());
     const e = await sender.send(postRound(sink, 1)).catch((x: Error) => x);
