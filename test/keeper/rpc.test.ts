@@ -122,7 +122,9 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
     expect(await client.getBlockNumber()).to.equal(BigInt(await anvil.rpc<string>("eth_blockNumber")));
   });
 
-  it("K01 200 injected outages (seeded): every read is answered with the true head, every send lands, none on a wrong chain", async () => {
+  // 200 by default to keep the suite fast; KEEPER_K01_OUTAGES=1000 runs the THREATS.md figure (seen passing).
+  const OUTAGES = Number(process.env.KEEPER_K01_OUTAGES ?? 200);
+  it(`K01 ${OUTAGES} injected outages (seeded): every read is answered with the true head, every send lands, none on a wrong chain`, async () => {
     const { pool: p, client } = pool({ timeoutMs: 200, cooldownMs: 20 });
     const rand = prng(0xc0ffee);
     const modes: FaultMode[] = ["drop", "http5xx", "wrongChain", "delay", "pass"];
@@ -130,7 +132,7 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
     a.delayMs = 400;
     let sends = 0;
     let slowest = 0;
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < OUTAGES; i++) {
       a.setMode(modes[Math.floor(rand() * modes.length)] as FaultMode);
       if (i % 20 === 0) await p.probeAll();
       const t0 = performance.now();
@@ -147,12 +149,12 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
         sends++;
       }
     }
-    expect(sends).to.equal(20);
+    expect(sends).to.equal(Math.ceil(OUTAGES / 10));
     // switching takes at most one timeout (200 ms) plus the healthy endpoint's answer (measured: ~205 ms)
     expect(slowest).to.be.lessThan(200 + 600);
     expect(a.log.filter((l) => l.mode === "wrongChain" && l.method === "eth_sendRawTransaction")).to.deep.equal([]);
     expect(a.log.filter((l) => l.mode === "wrongChain").length).to.be.greaterThan(0);
-    expect(await client.getTransactionCount({ address: payer.address })).to.equal(20);
+    expect(await client.getTransactionCount({ address: payer.address })).to.equal(sends);
   });
 
   it("a JSON-RPC error answer (revert) is returned as is, without failover", async () => {
