@@ -15,19 +15,11 @@
  * - `reconcile()` (mandatory before the first send) reads the chain's nonces and every journaled transaction's
  *   receipts, and re-broadcasts what is still pending, before anything new is sent.
  */
-import {
-  type Abi,
-  type Address,
-  type Hex,
-  type LocalAccount,
-  type PublicClient,
-  BaseError,
-  decodeErrorResult,
-  keccak256,
-} from "viem";
+import { type Abi, type Address, type Hex, type LocalAccount, type PublicClient, keccak256 } from "viem";
 import { type Logger, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { AttemptRecord, Journal, TxRecord, TxState } from "./journal.js";
+import { type BroadcastOutcome, classifySendError, errorText, isRevert, revertReason } from "./nodeErrors.js";
 
 export interface FeePolicy {
   /** Never sign a maxFeePerGas above this (wei). */
@@ -86,59 +78,7 @@ export interface ReconcileReport {
   rebroadcast: number;
 }
 
-/** What a node's error message says about a broadcast (classes as in Chainlink's txmgr). */
-export type BroadcastOutcome = "ok" | "known" | "nonce-used" | "underpriced" | "fee-too-low" | "funds" | "retry" | "fatal";
-
-export function classifySendError(message: string): BroadcastOutcome {
-  const m = message.toLowerCase();
-  if (/already known|known transaction|already imported|already exists|already in (the )?(tx)?pool/.test(m)) return "known";
-  if (/nonce too low|nonce is too low|nonce too small|nonce has already been used|oldnonce/.test(m)) return "nonce-used";
-  if (/replacement (transaction )?underpriced|replacement fee too low|underpriced/.test(m)) return "underpriced";
-  if (/less than (the )?block base fee|max fee per gas less than|fee cap less than|feecap/.test(m)) return "fee-too-low";
-  if (/insufficient funds|insufficient balance/.test(m)) return "funds";
-  if (/timeout|timed out|no usable rpc|econnrefused|network|http \d|fetch failed|socket/.test(m)) return "retry";
-  return "fatal";
-}
-
-const errorText = (e: unknown): string =>
-  e instanceof BaseError ? `${e.shortMessage} ${e.details ?? ""}`.trim() : e instanceof Error ? e.message : String(e);
-
-/** "ErrorName(arg, ...)" when the revert data decodes with `abi`, else the error's text. */
-export function revertReason(e: unknown, abi?: Abi): string {
-  if (abi && e instanceof BaseError) {
-    const withData = e.walk((x) => typeof (x as { data?: unknown }).data === "string") as { data?: unknown } | null;
-    const data = withData?.data;
-    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) {
-      try {
-        const d = decodeErrorResult({ abi, data: data as Hex });
-        return `${d.errorName}(${(d.args ?? []).map((a) => String(a)).join(", ")})`;
-      } catch {
-        // not an error of this ABI: fall through to the text
-      }
-    }
-  }
-  return errorText(e);
-}
-
 type Simulation = { ok: true; gas: bigint } | { ok: false; reverted: boolean; reason: string };
-
-/** Whether an error of eth_call / eth_estimateGas is the EVM reverting (as opposed to the RPC failing). */
-export function isRevert(e: unknown): boolean {
-  if (e instanceof BaseError) {
-    const found = e.walk((x) => {
-      const err = x as { code?: unknown; data?: unknown; name?: unknown; message?: unknown };
-      return (
-        err.code === 3 ||
-        err.name === "ExecutionRevertedError" ||
-        err.name === "ContractFunctionRevertedError" ||
-        (typeof err.data === "string" && err.data.startsWith("0x") && err.data.length >= 10) ||
-        (typeof err.message === "string" && /revert/i.test(err.message))
-      );
-    });
-    return found !== null;
-  }
-  return e instanceof Error && /revert/i.test(e.message);
-}
 
 /** a * (100 + pct) / 100, rounded up. */
 export function bump(a: bigint, pct: number): bigint {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { type Address, type LocalAccount, parseGwei, toHex } from "viem";
-import { classifySendError } from "../../keeper/chain/sender.js";
+import { classifySendError } from "../../keeper/chain/nodeErrors.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, deploySink, fixingSink, fundedAccount } from "./helpers/chain.js";
 import { startFaultProxy } from "./helpers/faultProxy.js";
