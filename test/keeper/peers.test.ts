@@ -111,7 +111,7 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
     }
     const metrics = createKeeperMetrics();
     const got = await collectRound({
-      round: ROUND, own: [own[0]!], peerUrls: [...urls, peerUrls[2]!], timeoutMs: 300, chainId: CHAIN_ID, oracle: ORACLE, operators, metrics,
+      round: ROUND, own: [own[0]!], peerUrls: [...urls, peerUrls[2]!], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators, metrics,
     });
     expect(got.map((o) => o.signer)).to.deep.equal([operators[0], operators[2]]);
     for (const u of urls) expect(metrics.peerErrors.get({ peer: u }), u).to.be.greaterThan(0);

@@ -63,7 +63,7 @@ describe("quorum round over HTTP, posted on chain (oracle double with IIndexOrac
     const decisions = [];
     for (const i of [0, 1]) {
       const got = await collectRound({
-        round, own: [own[i]!], peerUrls: peerUrls.filter((_, j) => j !== i), timeoutMs: 500, chainId: anvil.chainId, oracle, operators: view.operators,
+        round, own: [own[i]!], peerUrls: peerUrls.filter((_, j) => j !== i), timeoutMs: 2_000, chainId: anvil.chainId, oracle, operators: view.operators,
       });
       decisions.push(decideQuorum(round, got, view.operators, view.quorum));
     }

@@ -43,7 +43,7 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
       const started = Date.now();
       const head = await client.getBlockNumber();
       expect(head).to.equal(BigInt(await anvil.rpc<string>("eth_blockNumber")));
-      expect(Date.now() - started).to.be.lessThan(1_500);
+      expect(Date.now() - started).to.be.lessThan(1_900); // the delayed endpoint answers after 2 s: we did not wait
       expect(metrics.rpcErrors.get({ url: labelOf(a), kind })).to.be.greaterThan(0);
       expect(metrics.rpcErrors.get({ url: labelOf(b), kind })).to.equal(0);
     });
@@ -129,7 +129,7 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
     const rand = prng(0xc0ffee);
     const modes: FaultMode[] = ["drop", "http5xx", "wrongChain", "delay", "pass"];
     const payer = await fundedAccount(anvil);
-    a.delayMs = 400;
+    a.delayMs = 3_000;
     let sends = 0;
     let slowest = 0;
     for (let i = 0; i < OUTAGES; i++) {
@@ -150,8 +150,9 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
       }
     }
     expect(sends).to.equal(Math.ceil(OUTAGES / 10));
-    // switching takes at most one timeout (200 ms) plus the healthy endpoint's answer (measured: ~205 ms)
-    expect(slowest).to.be.lessThan(200 + 600);
+    // Switching takes one timeout (200 ms) plus the healthy endpoint's answer: ~205 ms measured on an idle machine.
+    // The bound only proves no read waited for the 3 s delayed answer (loaded CI machines are slow).
+    expect(slowest).to.be.lessThan(2_000);
     expect(a.log.filter((l) => l.mode === "wrongChain" && l.method === "eth_sendRawTransaction")).to.deep.equal([]);
     expect(a.log.filter((l) => l.mode === "wrongChain").length).to.be.greaterThan(0);
     expect(await client.getTransactionCount({ address: payer.address })).to.equal(sends);
