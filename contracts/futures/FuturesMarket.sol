@@ -97,8 +97,8 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (params.makerFeeBps > order.maxFeeBps) revert FeeAboveMax(order.maker, params.makerFeeBps, order.maxFeeBps);
         bytes32 orderHash = _useOrder(params, order, signature, size);
         int256 delta = order.isBuy ? int256(uint256(size)) : -int256(uint256(size));
-        Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0);
-        Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0);
+        Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0, false);
+        Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0, false);
         bytes32 id = order.isBuy ? _execute(params, maker, taker) : _execute(params, taker, maker);
         emit OrderFilled(id, orderHash, order.maker, msg.sender, order.isBuy, size, order.limitPrice, maker.fee, taker.fee);
     }
@@ -120,8 +120,8 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (params.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, params.takerFeeBps, sell.maxFeeBps);
         bytes32 buyHash = _useOrder(params, buy, buySignature, size);
         bytes32 sellHash = _useOrder(params, sell, sellSignature, size);
-        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0);
-        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0);
+        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0, false);
+        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0, false);
         emit OrdersMatched(_execute(params, buyLeg, sellLeg), buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, msg.sender);
     }
 

@@ -163,6 +163,8 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         uint256 fee;
         /// @dev Added to the account's margin (a liquidation reward).
         uint256 bonus;
+        /// @dev The liquidator's leg: exempt from the dust rule, so a liquidation never reverts on it.
+        bool liquidator;
     }
 
     /// @dev Applies one side of a trade. A leg that strictly reduces the position needs no fresh index and
@@ -193,7 +195,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
             }
             return;
         }
-        if (MarginMath.abs(pos.size) < p.minSize) revert DustPosition(leg.account, pos.size, p.minSize);
+        if (MarginMath.abs(pos.size) < p.minSize && !leg.liquidator) revert DustPosition(leg.account, pos.size, p.minSize);
 
         uint256 topUp;
         if (!reduces) {

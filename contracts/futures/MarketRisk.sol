@@ -43,7 +43,7 @@ abstract contract MarketRisk is MarketCore {
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
         (uint256 reward, uint256 deficit) = _closeLiquidated(params, id, account, pos, delta, mark);
-        _applyLeg(params, id, Leg(msg.sender, -delta, mark, 0, reward), mark, markTime);
+        _applyLeg(params, id, Leg(msg.sender, -delta, mark, 0, reward, true), mark, markTime);
         emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
     }
 

@@ -139,10 +139,10 @@ describe("FuturesMarket margin and ledger", () => {
     const amount = notional(1n, INDEX);
     expect(feeUp(amount, 2) > 0n).to.equal(true);
     // Splitting 10 into 10 fills of 1 pays at least the fee of one fill of 10.
-    const before = (await f.market.read.seriesState([f.id])).fees;
+    const before = BigInt((await f.market.read.seriesState([f.id])).fees);
     const o = f.order(f.a, { size: 10n, nonce: 50n });
     for (let i = 0; i < 10; i++) await f.fillOrder(o, f.b, 1n);
-    const split = (await f.market.read.seriesState([f.id])).fees - before;
+    const split = BigInt((await f.market.read.seriesState([f.id])).fees) - before;
     expect(split >= feeUp(notional(10n, INDEX), 2) + feeUp(notional(10n, INDEX), 5)).to.equal(true);
     expect(TICK * f.params.contractSize % 10n ** 18n).to.equal(0n);
   });

@@ -41,7 +41,7 @@ describe("FuturesMarket orders", () => {
     const im = notional(4n, INDEX) / 10n;
     expect(await f.market.read.freeBalance([a])).to.equal(100_000n * USDC - im - feeUp(notional(4n, INDEX), 2) - 1n);
     expect(await f.market.read.freeBalance([b])).to.equal(100_000n * USDC - im - feeUp(notional(4n, INDEX), 5) - 1n);
-    expect((await f.market.read.seriesState([f.id])).fees).to.equal(feeUp(notional(4n, INDEX), 2) + feeUp(notional(4n, INDEX), 5));
+    expect(BigInt((await f.market.read.seriesState([f.id])).fees)).to.equal(feeUp(notional(4n, INDEX), 2) + feeUp(notional(4n, INDEX), 5));
   });
 
   it("C01 domain: DOMAIN_SEPARATOR binds chain id and contract, and a signature for another chain id is rejected", async () => {
