@@ -32,10 +32,10 @@ library OrderLib {
         return keccak256(abi.encode(ORDER_TYPEHASH, order));
     }
 
-    /// @notice The signer of `digest`, or address(0) for anything but a canonical 65-byte or 64-byte (EIP-2098)
+    /// @notice The signer of `hash`, or address(0) for anything but a canonical 65-byte or 64-byte (EIP-2098)
     /// signature with low s and v in {27, 28}.
-    function recover(bytes32 digest, bytes calldata signature) internal pure returns (address signer) {
+    function recover(bytes32 hash, bytes calldata signature) internal pure returns (address signer) {
         (uint8 v, bytes32 r, bytes32 s) = ECDSA.parseCalldata(signature);
-        (signer,,) = ECDSA.tryRecover(digest, v, r, s);
+        (signer,,) = ECDSA.tryRecover(hash, v, r, s);
     }
 }
