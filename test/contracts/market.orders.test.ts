@@ -111,6 +111,16 @@ describe("FuturesMarket orders", () => {
     expect(await f.market.read.filled([f.hash(o)])).to.equal(2n);
   });
 
+  it("SDK: seriesId equals the contract's seriesIdOf; signOrder refuses a key that is not the maker's", async () => {
+    const f = await setup();
+    expect(await f.market.read.seriesIdOf([f.params])).to.equal(seriesId(f.params));
+    expect(await f.market.read.seriesIdOf([{ ...f.params, minSize: 2n }])).to.equal(seriesId({ ...f.params, minSize: 2n }));
+    const o = f.order(f.alice.account.address);
+    let message = "";
+    await signOrder(signer(2), f.chainId, f.market.address, o).catch((e: Error) => (message = e.message));
+    expect(message).to.contain("is not the order's maker");
+  });
+
   it("C04 malleability: high-s and v in {0,1} variants are rejected; cancel state is keyed by digest, not signature", async () => {
     const f = await setup();
     const o = f.order(f.alice.account.address);
