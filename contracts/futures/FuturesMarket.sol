@@ -146,7 +146,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function cancel(Order calldata order) external {
         if (msg.sender != order.maker) revert NotMaker(msg.sender, order.maker);
-        bytes32 orderHash = _orderDigest(order);
+        bytes32 orderHash = OrderLib.digest(_domainSeparator(), OrderLib.structHashStrict(order));
         _filled[orderHash] = CANCELLED;
         emit OrderCancelled(msg.sender, orderHash);
     }
