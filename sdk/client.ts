@@ -86,7 +86,7 @@ export function signerOf(mc: MarketClient): TypedDataSigner {
 
 /** Result of a sent transaction. */
 export interface Sent {
-  hash: Hash;
+  txHash: Hash;
   receipt: TransactionReceipt;
 }
 
@@ -115,7 +115,7 @@ export async function sendTx<const abi extends Abi, fn extends ContractFunctionN
   const hash = await wallet.writeContract({ ...(request as object), chain: wallet.chain ?? null } as never);
   const receipt = await mc.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new SdkError("REVERTED", `${action}: transaction ${hash} reverted`, { hash });
-  return { hash, receipt };
+  return { txHash: hash, receipt };
 }
 
 /** The latest block's timestamp (what pre-checks compare expiries with). */
