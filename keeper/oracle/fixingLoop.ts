@@ -86,6 +86,8 @@ export class FixingLoop {
   private readonly noFixing = new Map<string, string>();
   /** Local time a round was first seen without quorum. */
   private readonly waitingSince = new Map<string, number>();
+  /** Local time a round was first seen with a quorum (the post stagger counts from there). */
+  private readonly quorumSince = new Map<string, number>();
   /** Post keys sent and not yet seen confirmed (for the posted metric). */
   private readonly sentPosts = new Map<string, string>();
   private readonly settlement: SettlementTracker;
@@ -150,6 +152,7 @@ export class FixingLoop {
       });
     }
     const view = await readOracleIndex(client, config.contracts.oracle, feed.indexId);
+    this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
     for (const t of this.pendingRounds(now, view.latest.timestamp)) {
@@ -186,6 +189,14 @@ export class FixingLoop {
       }
       this.waitingSince.delete(key);
       if (blocked) continue;
+      const since = this.quorumSince.get(key) ?? Date.now();
+      this.quorumSince.set(key, since);
+      const wait = this.postRank(view.operators, t) * config.schedule.postStaggerMs;
+      if (Date.now() - since < wait) {
+        // Not this operator's turn yet: the round's leader posts first, the others only if it did not.
+        blocked = true;
+        continue;
+      }
       const request = postFixingRequest(config.contracts.oracle, feed.name, decision.args);
       const result = await this.o.sender.send(request);
       outcome.post = result;
@@ -200,6 +211,19 @@ export class FixingLoop {
     }
     await this.settlement.check(feed, now, view.latest.timestamp);
     return outcomes;
+  }
+
+  /**
+   * 0 for the round's leader (operators take turns by round number), 1 for the next one, ...: an operator waits
+   * rank x postStaggerMs after seeing a quorum before posting, so usually one operator posts and no gas is
+   * wasted on lost races. Not an operator: last.
+   */
+  postRank(operators: readonly string[], round: bigint): number {
+    const n = operators.length;
+    const me = operators.findIndex((a) => a.toLowerCase() === this.o.signer.address.toLowerCase());
+    if (n === 0 || me < 0) return n;
+    const leader = Number((round / BigInt(this.o.config.schedule.intervalSeconds)) % BigInt(n));
+    return (me - leader + n) % n;
   }
 
   /** This operator's signed observation of a round: the journaled one if any, else computed and signed now. */
@@ -268,6 +292,16 @@ export class FixingLoop {
     if (text === undefined) return undefined;
     const state = chainStateFromJson(JSON.parse(text));
     return BigInt(state.timestamp) < round ? state : undefined;
+  }
+
+  /** Drops per-round memory of rounds the oracle is past (the process runs for months). */
+  private forgetRoundsUpTo(index: string, latest: bigint): void {
+    for (const map of [this.noFixing, this.waitingSince, this.quorumSince]) {
+      for (const key of map.keys()) {
+        const cut = key.lastIndexOf(":");
+        if (key.slice(0, cut) === index && BigInt(key.slice(cut + 1)) <= latest) map.delete(key);
+      }
+    }
   }
 
   private countConfirmedPosts(): void {
