@@ -56,8 +56,11 @@ export async function fetchSeriesEvents(
   })) as RawLog[];
   logs.sort((a, b) => (BigInt(a.blockNumber) === BigInt(b.blockNumber) ? Number(BigInt(a.logIndex) - BigInt(b.logIndex)) : BigInt(a.blockNumber) < BigInt(b.blockNumber) ? -1 : 1));
   const out: MarketEvent[] = [];
+  const seen = new Set<string>(); // an endpoint may answer a log twice: dedupe by (transaction hash, log index)
   for (const log of logs) {
-    if (log.removed) continue;
+    const id = `${log.transactionHash}:${log.logIndex}`;
+    if (log.removed || seen.has(id)) continue;
+    seen.add(id);
     const e = await decode(client, market, log, makers);
     if (e) out.push(e);
   }
