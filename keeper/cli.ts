@@ -1,11 +1,12 @@
 import { fixingCommand } from "./commands/fixing.js";
+import { liquidateCommand } from "./commands/liquidate.js";
 import type { Command } from "./commands/types.js";
 
 /**
  * The keeper's one command line: `npm run keeper -- <subcommand> [options]`.
  * To add a subcommand, write keeper/commands/<name>.ts exporting a Command and list it here.
  */
-const COMMANDS: readonly Command[] = [fixingCommand];
+const COMMANDS: readonly Command[] = [fixingCommand, liquidateCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

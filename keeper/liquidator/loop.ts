@@ -13,6 +13,7 @@
 import { type Address, type Hex, type PublicClient, encodeFunctionData } from "viem";
 import type { SendResult, TxSender } from "../chain/sender.js";
 import { type Logger, silentLogger } from "../observability/log.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
@@ -68,6 +69,7 @@ export interface LiquidatorOptions {
   /** Seconds liquidations wait after an unpause (the contract's LIQUIDATION_GRACE). */
   liquidationGraceSeconds?: bigint;
   log?: Logger;
+  metrics?: KeeperMetrics;
   onLiquidation?: (r: SendResult, c: Candidate) => void;
 }
 
@@ -146,6 +148,7 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
       data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "liquidate", args: [o.params, c.account, o.maxSize] }),
     });
     o.onLiquidation?.(r, c);
+    o.metrics?.liquidations.inc({ result: r.status === "dry-run" ? "sent" : r.status === "deferred" ? "failed" : r.status === "exists" ? "skipped" : r.status });
     if (r.status === "sent" || r.status === "dry-run") report.sent.push(c.account);
     else if (r.status === "skipped") {
       report.skipped.push({ account: c.account, reason: r.reason });

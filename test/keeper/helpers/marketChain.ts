@@ -90,9 +90,10 @@ export async function deployMarketChain(anvil: Anvil) {
   }
   await setIndex(INDEX);
 
-  /** A new account with ether for gas and `usdc` deposited as free balance. */
-  async function trader(usdcAmount = 1_000_000n * USDC): Promise<LocalAccount> {
-    const a = await fundedAccount(anvil);
+  /** A new account (or `existing`) with ether for gas and `usdc` deposited as free balance. */
+  async function trader(usdcAmount = 1_000_000n * USDC, existing?: LocalAccount): Promise<LocalAccount> {
+    const a = existing ?? (await fundedAccount(anvil));
+    if (existing) await anvil.rpc("anvil_setBalance", [a.address, toHex(10n ** 19n)]);
     await write(a, usdc.address, artifacts.usdc().abi, "mint", [a.address, usdcAmount]);
     await write(a, usdc.address, artifacts.usdc().abi, "approve", [market.address, usdcAmount]);
     await write(a, market.address, futuresMarketAbi, "deposit", [usdcAmount]);
