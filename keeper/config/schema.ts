@@ -15,6 +15,7 @@ import {
   url,
 } from "./validate.js";
 import { seriesEntry, sourceEntry } from "./fixingSchema.js";
+import { liquidatorConfig } from "./liquidatorSchema.js";
 
 /** Chain ids of local development chains (anvil, hardhat, ganache): the only ones a plain private key may be used on. */
 export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
@@ -95,6 +96,7 @@ export const configShape = {
     }),
     { headStaleSeconds: 120, fixingStaleSeconds: 7_200, minGasBalanceEth: 50_000_000_000_000_000n },
   ),
+  liquidator: optional(liquidatorConfig),
   dataDir: optional(str(), "./keeper-data"),
   dryRun: optional(bool, false),
   logLevel: optional(logLevel, "info"),
@@ -140,6 +142,9 @@ export function validateConfig(raw: unknown, source = "config"): KeeperConfig {
   });
   if (cfg.settlement.length > 0 && cfg.contracts.market === undefined) {
     issues.push({ key: "contracts.market", problem: "is required when settlement lists series" });
+  }
+  if (cfg.liquidator && !cfg.contracts.market) {
+    issues.push({ key: "contracts.market", problem: "is required when the liquidator section is set" });
   }
   if (issues.length) throw new ConfigError(issues, source);
   return cfg;
