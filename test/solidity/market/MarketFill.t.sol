@@ -44,6 +44,37 @@ contract MarketFillTest is TestBase, MarketSetup {
         assertTrue(market.hashOrder(o) != digestA, "digest binds the chain id");
     }
 
+    /// C03: the market's order digest equals an independent EIP-712 reference (type string, domain with chain id
+    /// and contract, abi.encode) for fuzzed orders, and any change of a field changes it.
+    function testFuzz_C03_orderDigestMatchesReference(Order memory o, uint8 field) public view {
+        bytes32 typeHash = keccak256(
+            "Order(address maker,bytes32 seriesId,bool isBuy,uint64 size,uint128 limitPrice,uint64 expiry,uint64 nonce,uint16 maxFeeBps)"
+        );
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("tokenfutures"),
+                keccak256("1"),
+                block.chainid,
+                address(market)
+            )
+        );
+        bytes32 expected = keccak256(abi.encodePacked(hex"1901", domain, keccak256(abi.encode(typeHash, o))));
+        assertEq(market.hashOrder(o), expected, "digest == EIP-712 reference");
+        assertEq(market.DOMAIN_SEPARATOR(), domain, "domain separator == reference");
+        Order memory changed = o;
+        field %= 8;
+        if (field == 0) changed.maker = address(uint160(o.maker) ^ 1);
+        else if (field == 1) changed.seriesId = o.seriesId ^ bytes32(uint256(1));
+        else if (field == 2) changed.isBuy = !o.isBuy;
+        else if (field == 3) changed.size = o.size ^ 1;
+        else if (field == 4) changed.limitPrice = o.limitPrice ^ 1;
+        else if (field == 5) changed.expiry = o.expiry ^ 1;
+        else if (field == 6) changed.nonce = o.nonce ^ 1;
+        else changed.maxFeeBps = o.maxFeeBps ^ 1;
+        assertTrue(market.hashOrder(changed) != expected, "any field change changes the digest");
+    }
+
     /// Fuzzed open and partial close between two accounts at tick prices around the index: positions stay
     /// opposite (I3), tokens held equal deposits (I1), and the two accounts together never gain (I4).
     function testFuzz_fillArithmetic(uint64 size, uint64 closeSize, uint256 openTicks, uint256 closeTicks, bool makerBuys) public {
