@@ -90,3 +90,14 @@ export async function removeMargin(mc: MarketClient, series: Series, amount: big
   }
   return sendTx(mc, { ...marketContract(mc), functionName: "removeMargin", args: [series.params, amount] }, "removeMargin");
 }
+
+/** Moves `amount` of the sender's free balance into a series' insurance fund. */
+export async function fundInsurance(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
+  ensure(amount > 0n, `fundInsurance: amount must be positive, got ${amount}`);
+  const me = senderOf(mc);
+  const { free } = await balances(mc, me);
+  if (free < amount) {
+    throw new SdkError("INSUFFICIENT_BALANCE", `fundInsurance: free balance of ${me} is ${free}, asked ${amount}`, { needed: amount, available: free });
+  }
+  return sendTx(mc, { ...marketContract(mc), functionName: "fundInsurance", args: [series.params, amount] }, "fundInsurance");
+}

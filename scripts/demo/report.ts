@@ -51,6 +51,8 @@ export interface DemoResult {
   accounts: AccountResult[];
   insuranceBalance: bigint;
   protocolFees: bigint;
+  /** Collateral units left in the series' margin pool after every claim (share rounding favours the protocol). */
+  marginPoolResidue: bigint;
   /** Collateral still held by the market at the end (should be insurance + fees only). */
   marketBalance: bigint;
 }
@@ -69,8 +71,12 @@ export function summarize(r: DemoResult) {
     totalPayouts: totalPayouts.toString(),
     insuranceBalance: r.insuranceBalance.toString(),
     protocolFees: r.protocolFees.toString(),
+    marginPoolResidue: r.marginPoolResidue.toString(),
     marketBalance: r.marketBalance.toString(),
-    conservation: totalDeposits === totalPayouts + r.insuranceBalance + r.protocolFees,
+    // Every unit deposited is paid out or sits in one of the market's three sinks, and the market holds exactly those.
+    conservation:
+      totalDeposits === totalPayouts + r.insuranceBalance + r.protocolFees + r.marginPoolResidue &&
+      r.marketBalance === r.insuranceBalance + r.protocolFees + r.marginPoolResidue,
     accounts: r.accounts.map((a) => ({
       name: a.name,
       address: a.address,
@@ -169,7 +175,7 @@ ${chart(r)}
 <p class="legend">Blue: ATPI fixings (USD per 1M tokens, blend 3 input : 1 output). Green triangles: trades at their price. Red crosses: liquidations at the index. Orange: final settlement price.</p>
 <h2>Money in, money out</h2>
 ${table(["account", "deposited", "withdrawn", "profit / loss"], r.accounts.map((a) => [esc(a.name), usd(a.deposited), usd(a.withdrawn), usd(a.withdrawn - a.deposited)]))}
-<p>Deposits ${usd(BigInt(s.totalDeposits))} = payouts ${usd(BigInt(s.totalPayouts))} + insurance fund ${usd(r.insuranceBalance)} + protocol fees ${usd(r.protocolFees)}:
+<p>Deposits ${usd(BigInt(s.totalDeposits))} = payouts ${usd(BigInt(s.totalPayouts))} + insurance fund ${usd(r.insuranceBalance)} + protocol fees ${usd(r.protocolFees)} + margin-pool rounding residue ${usd(r.marginPoolResidue)}:
 <span class="${s.conservation ? "ok" : "bad"}">${s.conservation ? "conserved to the unit" : "NOT conserved"}</span>.</p>
 <h2>Trades</h2>
 ${table(["date", "kind", "buyer", "seller", "contracts", "price", "fees (USDC)"], r.trades.map((t) => [day(t.timestamp), t.kind, who(t.buyer), who(t.seller), t.size.toString(), px(t.price), usd(t.fees)]))}

@@ -1,0 +1,98 @@
+/** Reads what happened from chain data alone (logs and state), so the report shows the chain, not the script's intentions. */
+import { type Address, type Hex, type PublicClient, erc20Abi } from "viem";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import type { Deployment } from "../../sdk/deployment.js";
+import type { Series } from "../../sdk/series.js";
+import type { DemoResult, LiquidationRecord, TradeRecord } from "./report.js";
+
+export interface ReadOptions {
+  publicClient: PublicClient;
+  deployment: Deployment;
+  series: Series;
+  accounts: { name: string; address: Address }[];
+  seriesLabel: string;
+}
+
+export async function readResult(o: ReadOptions): Promise<DemoResult> {
+  const { publicClient: client, deployment: d, series } = o;
+  const market = { address: d.market, abi: futuresMarketAbi, fromBlock: d.deployBlock, strict: true } as const;
+  const blockTimes = new Map<bigint, number>();
+  const timeOf = async (block: bigint) => {
+    let t = blockTimes.get(block);
+    if (t === undefined) {
+      t = Number((await client.getBlock({ blockNumber: block })).timestamp);
+      blockTimes.set(block, t);
+    }
+    return t;
+  };
+
+  const fixingLogs = await client.getContractEvents({ address: d.oracle, abi: indexOracleAbi, eventName: "FixingPosted", fromBlock: d.deployBlock, strict: true });
+  const fixings = fixingLogs.map((l) => ({ timestamp: Number(l.args.timestamp), value: l.args.value, poster: l.args.poster }));
+
+  const makers = new Map<Hex, Address>();
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrderPublished" })) makers.set(l.args.orderHash, l.args.maker);
+
+  const trades: TradeRecord[] = [];
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrderFilled", args: { seriesId: series.id } })) {
+    const a = l.args;
+    trades.push({
+      timestamp: await timeOf(l.blockNumber),
+      kind: "fill",
+      buyer: a.makerIsBuy ? a.maker : a.taker,
+      seller: a.makerIsBuy ? a.taker : a.maker,
+      size: a.size,
+      price: a.price,
+      fees: a.makerFee + a.takerFee,
+      txHash: l.transactionHash,
+    });
+  }
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrdersMatched", args: { seriesId: series.id } })) {
+    const a = l.args;
+    trades.push({
+      timestamp: await timeOf(l.blockNumber),
+      kind: "match",
+      buyer: makers.get(a.buyHash) ?? a.buyHash,
+      seller: makers.get(a.sellHash) ?? a.sellHash,
+      size: a.size,
+      price: a.price,
+      fees: a.buyFee + a.sellFee,
+      txHash: l.transactionHash,
+    });
+  }
+  trades.sort((x, y) => x.timestamp - y.timestamp);
+
+  const liquidations: LiquidationRecord[] = [];
+  for (const l of await client.getContractEvents({ ...market, eventName: "Liquidated", args: { seriesId: series.id } })) {
+    const a = l.args;
+    liquidations.push({ timestamp: await timeOf(l.blockNumber), account: a.account, liquidator: a.liquidator, size: a.size, mark: a.mark, reward: a.reward, deficit: a.deficit, txHash: l.transactionHash });
+  }
+
+  const deposited = new Map<string, bigint>();
+  const withdrawn = new Map<string, bigint>();
+  const add = (m: Map<string, bigint>, k: string, v: bigint) => m.set(k.toLowerCase(), (m.get(k.toLowerCase()) ?? 0n) + v);
+  for (const l of await client.getContractEvents({ ...market, eventName: "Deposited" })) add(deposited, l.args.account, l.args.amount);
+  for (const l of await client.getContractEvents({ ...market, eventName: "Withdrawn" })) add(withdrawn, l.args.account, l.args.amount);
+
+  const state = await client.readContract({ address: d.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
+  const marketBalance = await client.readContract({ address: d.collateral, abi: erc20Abi, functionName: "balanceOf", args: [d.market] });
+  return {
+    chainId: d.chainId,
+    seriesLabel: o.seriesLabel,
+    expiry: Number(series.params.expiry),
+    fixings,
+    trades,
+    liquidations,
+    settlementPrice: state.settledAt > 0n ? state.finalPrice : null,
+    accounts: o.accounts.map((a) => ({
+      name: a.name,
+      address: a.address,
+      deposited: deposited.get(a.address.toLowerCase()) ?? 0n,
+      withdrawn: withdrawn.get(a.address.toLowerCase()) ?? 0n,
+    })),
+    insuranceBalance: state.insurance,
+    protocolFees: BigInt(state.fees),
+    marginPoolResidue: state.marginAssets,
+    marketBalance,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * `npm start`: the whole market on a local chain with real AI price history, no network, no configuration.
+ * anvil starts at 2025-02-24; three keeper processes replay the bundled LiteLLM history and post daily ATPI
+ * fixings with a 2-of-3 quorum; traders deposit and trade by signed orders (fills and a match); the March 2025
+ * repricing (-18 %) makes one trader unhealthy and the liquidating keeper takes the position over; the series
+ * expires on 2025-04-07, the keepers record the settlement fixing and settle, everyone claims and withdraws.
+ * Writes out/summary.json and out/report.html. Usage: npm start [-- --out DIR] [-- --keep-chain]
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Address, formatUnits } from "viem";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import { mockUSDCAbi } from "../../sdk/abi/MockUSDC.js";
+import { type MarketClient, connectMarket } from "../../sdk/client.js";
+import { addMargin, deposit, fundInsurance, withdraw } from "../../sdk/funds.js";
+import { indexIdFromName } from "../../sdk/oracle.js";
+import { getSeries, type Series } from "../../sdk/series.js";
+import { claim } from "../../sdk/settlement.js";
+import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
+import { type Anvil, freePort, startAnvil } from "../lib/anvil.js";
+import { defaultSeriesParams, deployAll } from "../lib/deploy.js";
+import { KeeperProcess } from "../lib/keeperProcess.js";
+import { type DevAccount, devAccount, localClients } from "../lib/localMarket.js";
+import { readResult } from "./chainRecord.js";
+import { keeperSeriesConfig } from "./keeperConfig.js";
+import { renderReport, summarize } from "./report.js";
+
+const DAY = 86_400n;
+const USDC = 10n ** 6n;
+const START = BigInt(Date.UTC(2025, 1, 24) / 1000); // 2025-02-24, inside the bundled history
+const EXPIRY = BigInt(Date.UTC(2025, 3, 7) / 1000); // 2025-04-07: after the March 2025 repricing
+const price = (s: string) => BigInt(Math.round(Number(s) * 1000)) * 10n ** 15n; // literal prices on the 0.001 tick
+
+const args = process.argv.slice(2);
+const outDir = args.includes("--out") ? (args[args.indexOf("--out") + 1] ?? "out") : "out";
+const t0 = Date.now();
+const say = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+const date = (t: bigint) => new Date(Number(t) * 1000).toISOString().slice(0, 10);
+
+interface Trader {
+  name: string;
+  dev: DevAccount;
+  mc: MarketClient;
+}
+
+async function main(): Promise<void> {
+  const work = join(outDir, "demo");
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+
+  say("starting a local chain (anvil) at 2025-02-24");
+  const anvil = await startAnvil({ args: ["--timestamp", String(START - 3_600n)] });
+  const keepers: KeeperProcess[] = [];
+  try {
+    await run(anvil, keepers, work);
+  } finally {
+    await Promise.all(keepers.map((k) => k.stop("SIGTERM")));
+    if (!args.includes("--keep-chain")) await anvil.stop();
+  }
+}
+
+async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promise<void> {
+  const deployer = devAccount(0, "deployer");
+  const operators = [7, 8, 9].map((i) => devAccount(i, "operator"));
+  const { publicClient, wallet } = await localClients(anvil.url, deployer.account);
+  const indexId = indexIdFromName("ATPI");
+  const params = defaultSeriesParams(indexId, EXPIRY, { maxFixingAge: 3 * 86_400 });
+  const deployment = await deployAll({ publicClient, wallet, operators: operators.map((o) => o.account.address), series: [params] });
+  say(`deployed: market ${deployment.market}, oracle ${deployment.oracle}, collateral ${deployment.collateral}`);
+  say(`listed ATPI-APR25: expiry ${date(EXPIRY)}, 1 contract = 1,000 USDC per index point, initial margin 10 %, maintenance 5 %`);
+
+  // Three operators, each a keeper process; the first also liquidates. Quorum: 2 of 3.
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const seriesCfg = keeperSeriesConfig(params);
+  operators.forEach((op, i) => {
+    const overrides: Record<string, unknown> = {
+      contracts: { market: deployment.market },
+      settlement: [seriesCfg.settlement],
+      ...(i === 0 ? { liquidator: { series: [seriesCfg.liquidator], maxSize: 1_000, finalityDepth: 0, startBlock: Number(deployment.deployBlock), pollMs: 200 } } : {}),
+    };
+    keepers.push(
+      new KeeperProcess(
+        {
+          name: `keeper-${i + 1}`,
+          privateKey: op.privateKey,
+          chainId: anvil.chainId,
+          rpcUrls: [anvil.url],
+          oracle: deployment.oracle,
+          port: ports[i] as number,
+          peerUrls: ports.filter((_, j) => j !== i).map((p) => `http://127.0.0.1:${p}`),
+          overrides,
+        },
+        join(work, "keepers"),
+      ),
+    );
+  });
+  await Promise.all(keepers.map((k) => k.start(60_000)));
+  say("three keepers running (fixings from the bundled LiteLLM history; keeper-1 also liquidates)");
+
+  // Collateral for everyone who will use the market.
+  const usdc = { address: deployment.collateral, abi: mockUSDCAbi } as const;
+  const connect = async (dev: DevAccount): Promise<MarketClient> => {
+    const c = await localClients(anvil.url, dev.account);
+    return connectMarket({ publicClient: c.publicClient, walletClient: c.wallet, market: deployment.market, chainId: anvil.chainId });
+  };
+  const names = ["alice", "bob", "carol", "dave", "erin"];
+  const traders: Trader[] = [];
+  for (const [i, name] of names.entries()) {
+    const dev = devAccount(i + 1, "trader");
+    traders.push({ name, dev, mc: await connect(dev) });
+  }
+  const matcher: Trader = { name: "matcher", dev: devAccount(6, "trader"), mc: await connect(devAccount(6, "trader")) };
+  const liquidator: Trader = { name: "keeper-1", dev: operators[0] as DevAccount, mc: await connect(operators[0] as DevAccount) };
+  const treasury: Trader = { name: "treasury", dev: deployer, mc: await connect(deployer) };
+  const by = (n: string) => traders.find((t) => t.name === n) as Trader;
+  for (const t of [...traders, liquidator, treasury]) {
+    const hash = await wallet.writeContract({ ...usdc, functionName: "mint", args: [t.dev.account.address, 200_000n * USDC], chain: wallet.chain });
+    await publicClient.waitForTransactionReceipt({ hash });
+  }
+
+  const setTime = async (t: bigint) => {
+    await anvil.rpc("evm_setNextBlockTimestamp", [Number(t)]);
+    await anvil.rpc("evm_mine", []);
+  };
+  const waitFixing = async (round: bigint) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const f = await publicClient.readContract({ address: deployment.oracle, abi: indexOracleAbi, functionName: "latestFixing", args: [indexId] });
+      if (BigInt(f.timestamp) >= round) return BigInt(f.value);
+      if (Date.now() > deadline) throw new Error(`no fixing for ${date(round)} within 60 s\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const waitEvent = async (eventName: "Liquidated" | "SeriesSettled", what: string) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const logs = await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName, fromBlock: deployment.deployBlock });
+      if (logs.length > 0) return;
+      if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  let series: Series | undefined;
+  for (let day = START; day <= EXPIRY; day += DAY) {
+    await setTime(day + 120n);
+    const value = await waitFixing(day);
+    const line = `${date(day)}  ATPI ${formatUnits(value, 18)}`;
+    const n = Number((day - START) / DAY);
+    if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
+    series ??= await getSeries(treasury.mc, deployment.series[0]!.id);
+    if (day === EXPIRY) break;
+
+    if (n === 0) {
+      for (const [t, amount] of [["alice", 22_000n], ["bob", 40_000n], ["carol", 30_000n], ["dave", 120_000n], ["erin", 30_000n]] as const) {
+        await deposit(by(t).mc, amount * USDC);
+      }
+      await deposit(liquidator.mc, 60_000n * USDC);
+      await deposit(treasury.mc, 2_000n * USDC);
+      await fundInsurance(treasury.mc, series, 2_000n * USDC);
+      say("deposits: alice 22,000, bob 40,000, carol 30,000, dave 120,000, erin 30,000, keeper-1 60,000 USDC; insurance fund 2,000");
+    }
+    if (n === 1) {
+      const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 50n, price: price("3.440") });
+      say(`dave publishes a signed sell order: 50 contracts at 3.440 (${offer.hash.slice(0, 10)}…)`);
+      await fillOrder(by("alice").mc, series, offer, 30n);
+      await addMargin(by("alice").mc, series, 10_000n * USDC);
+      say("alice buys 30 from dave's order (fill) and adds 10,000 USDC of margin: long ~5x");
+      await fillOrder(by("bob").mc, series, offer, 20n);
+      await addMargin(by("bob").mc, series, 15_000n * USDC);
+      say("bob buys the other 20 and adds 15,000 USDC: long ~2x");
+    }
+    if (n === 2) {
+      const sell = await placeOrder(by("carol").mc, { series, side: "sell", size: 25n, price: price("3.436") });
+      const buy = await placeOrder(by("erin").mc, { series, side: "buy", size: 25n, price: price("3.438") });
+      const m = await matchOrders(matcher.mc, series, buy, sell);
+      await addMargin(by("erin").mc, series, 12_000n * USDC);
+      say(`carol's sell and erin's buy, both signed and published, matched by a third party: 25 at ${formatUnits(m.price, 18)}`);
+    }
+    if (day === BigInt(Date.UTC(2025, 2, 24) / 1000)) {
+      say(`${line}: the index fell 18 % (new flagship models repriced); alice is below maintenance margin`);
+      await waitEvent("Liquidated", "the liquidation of alice");
+      say("keeper-1 liquidated alice: it took her position over at the index and earned the bounded penalty");
+    }
+    if (n === 30) {
+      const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 15n, price: price("2.815") });
+      await fillOrder(by("carol").mc, series, offer, 15n);
+      say("carol takes profit: buys back 15 of her short from dave's new order at 2.815");
+    }
+  }
+  if (!series) throw new Error("no series");
+
+  // Settlement: the keepers record the fixing of the window [expiry, expiry + 1 h], then settle once it closes.
+  await setTime(EXPIRY + BigInt(params.settlementWindow) + 120n);
+  await waitEvent("SeriesSettled", "settlement");
+  const state = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
+  say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick)`);
+
+  // Claims open after the close-out period; everyone with a position claims, then withdraws everything.
+  await setTime(BigInt(state.settledAt) + 3_600n + 60n);
+  const everyone = [...traders, liquidator, treasury, matcher];
+  for (const t of everyone) {
+    const pos = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "position", args: [series.id, t.dev.account.address] });
+    if (pos.size !== 0n || pos.shares !== 0n) {
+      const c = await claim(t.mc, series);
+      say(`${t.name} claims ${formatUnits(c.payout, 6)} USDC`);
+    }
+    const free = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "freeBalance", args: [t.dev.account.address] });
+    if (free > 0n) await withdraw(t.mc, free);
+  }
+
+  const result = await readResult({
+    publicClient,
+    deployment,
+    series,
+    accounts: everyone.map((t) => ({ name: t.name, address: t.dev.account.address as Address })),
+    seriesLabel: "ATPI-APR25 (ATPI futures, expiry 2025-04-07)",
+  });
+  const summary = summarize(result);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  writeFileSync(join(outDir, "report.html"), renderReport(result));
+
+  console.log("");
+  console.log(`fixings posted     ${summary.fixings}`);
+  console.log(`trades             ${summary.trades} (fills and matches)`);
+  console.log(`liquidations       ${summary.liquidations}`);
+  console.log(`settlement price   ${formatUnits(BigInt(summary.settlementPrice), 18)} USD per 1M tokens`);
+  for (const a of summary.accounts) {
+    console.log(`  ${a.name.padEnd(10)} deposited ${formatUnits(BigInt(a.deposited), 6).padStart(10)}  withdrew ${formatUnits(BigInt(a.withdrawn), 6).padStart(12)}  P&L ${formatUnits(BigInt(a.pnl), 6)}`);
+  }
+  console.log(`deposits ${formatUnits(BigInt(summary.totalDeposits), 6)} = payouts ${formatUnits(BigInt(summary.totalPayouts), 6)} + insurance ${formatUnits(BigInt(summary.insuranceBalance), 6)} + fees ${formatUnits(BigInt(summary.protocolFees), 6)} + margin-pool residue ${formatUnits(BigInt(summary.marginPoolResidue), 6)}: ${summary.conservation ? "conserved" : "NOT CONSERVED"}`);
+  console.log(`wrote ${join(outDir, "summary.json")} and ${join(outDir, "report.html")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (!summary.conservation || !summary.settled || summary.liquidations < 1) process.exitCode = 1;
+}
+
+await main();
