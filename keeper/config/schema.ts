@@ -14,6 +14,7 @@ import {
   str,
   url,
 } from "./validate.js";
+import { seriesEntry, sourceEntry } from "./fixingSchema.js";
 import { liquidatorConfig } from "./liquidatorSchema.js";
 
 /** Chain ids of local development chains (anvil, hardhat, ganache): the only ones a plain private key may be used on. */
@@ -58,9 +59,13 @@ export const configShape = {
       windowPolls: optional(int({ min: 1, max: 1_000 }), 12),
       maxFutureSkewSeconds: optional(int({ min: 0, max: 3_600 }), 60),
       pollMs: optional(int({ min: 100 }), 5_000),
+      catchUpRounds: optional(int({ min: 1, max: 100 }), 3),
+      postStaggerMs: optional(int({ min: 0, max: 600_000 }), 2_000),
     }),
-    { intervalSeconds: 3_600, windowPolls: 12, maxFutureSkewSeconds: 60, pollMs: 5_000 },
+    { intervalSeconds: 3_600, windowPolls: 12, maxFutureSkewSeconds: 60, pollMs: 5_000, catchUpRounds: 3, postStaggerMs: 2_000 },
   ),
+  sources: optional(array(sourceEntry), []),
+  settlement: optional(array(seriesEntry), []),
   peers: optional(
     object({ urls: optional(array(url(), { unique: true }), []), timeoutMs: optional(int({ min: 100, max: 60_000 }), 3_000) }),
     { urls: [], timeoutMs: 3_000 },
@@ -123,6 +128,20 @@ export function validateConfig(raw: unknown, source = "config"): KeeperConfig {
   }
   if (cfg.schedule.maxFutureSkewSeconds >= cfg.schedule.intervalSeconds) {
     issues.push({ key: "schedule.maxFutureSkewSeconds", problem: "must be smaller than schedule.intervalSeconds" });
+  }
+  if (cfg.schedule.windowPolls > cfg.schedule.intervalSeconds) {
+    issues.push({ key: "schedule.windowPolls", problem: "must not exceed schedule.intervalSeconds (one poll per second at most)" });
+  }
+  cfg.sources.forEach((src, i) => {
+    if (!cfg.indexes.includes(src.index)) issues.push({ key: `sources[${i}].index`, problem: `${JSON.stringify(src.index)} is not in indexes` });
+    if (src.kind !== "replay" && src.input === undefined) issues.push({ key: `sources[${i}].input`, problem: `is required for source kind ${src.kind}` });
+    if (cfg.sources.findIndex((o) => o.index === src.index) !== i) issues.push({ key: `sources[${i}].index`, problem: `${src.index} has more than one source` });
+  });
+  cfg.settlement.forEach((series, i) => {
+    if (!cfg.indexes.includes(series.index)) issues.push({ key: `settlement[${i}].index`, problem: `${JSON.stringify(series.index)} is not in indexes` });
+  });
+  if (cfg.settlement.length > 0 && cfg.contracts.market === undefined) {
+    issues.push({ key: "contracts.market", problem: "is required when settlement lists series" });
   }
   if (cfg.liquidator && !cfg.contracts.market) {
     issues.push({ key: "contracts.market", problem: "is required when the liquidator section is set" });

@@ -110,6 +110,8 @@ export function createKeeperMetrics(registry = new Registry()) {
     txConfirmed: registry.counter("keeper_tx_confirmed_total", "Transactions confirmed, per kind and status."),
     txInFlight: registry.gauge("keeper_tx_in_flight", "Transactions with a nonce that are not yet confirmed."),
     feeCapHits: registry.counter("keeper_fee_cap_hits_total", "Times a fee was held at the configured cap (send deferred or bump stopped)."),
+    fixingFailures: registry.counter("keeper_fixing_failures_total", "Rounds this operator could not observe, per index and reason (source, no_fixing, error)."),
+    settlementActions: registry.counter("keeper_settlement_actions_total", "recordSettlementFixing / settle transactions sent, per action."),
     peerErrors: registry.counter("keeper_peer_errors_total", "Failed or invalid observation fetches per peer."),
   };
 }

@@ -1,0 +1,153 @@
+/**
+ * Deploys a tokenfutures market: MockUSDC (or a given collateral), IndexOracle, FuturesMarket; creates the index
+ * with its operators and lists series. Client-agnostic (Hardhat in-process, anvil, any RPC). Reads bytecode from
+ * Hardhat's artifacts/ (run `npx hardhat build` first).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { getAddress } from "viem";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import { type Deployment, deploymentToJson } from "../../sdk/deployment.js";
+import { indexIdFromName } from "../../sdk/oracle.js";
+import { type SeriesParams, seriesId } from "../../sdk/orders.js";
+
+export const ROOT = resolve(import.meta.dirname, "..", "..");
+
+const ARTIFACTS = {
+  MockUSDC: "mocks/MockUSDC.sol/MockUSDC.json",
+  IndexOracle: "oracle/IndexOracle.sol/IndexOracle.json",
+  FuturesMarket: "futures/FuturesMarket.sol/FuturesMarket.json",
+} as const;
+
+/** ABI and creation bytecode of one of the deployed contracts, from artifacts/. */
+export function readArtifact(name: keyof typeof ARTIFACTS): { abi: Abi; bytecode: Hex } {
+  const path = join(ROOT, "artifacts", "contracts", ARTIFACTS[name]);
+  if (!existsSync(path)) throw new Error(`deploy: ${path} is missing; run \`npx hardhat build\` first`);
+  const artifact = JSON.parse(readFileSync(path, "utf8")) as { abi: Abi; bytecode: Hex };
+  if (!artifact.bytecode || artifact.bytecode === "0x") throw new Error(`deploy: ${path} has no bytecode`);
+  return artifact;
+}
+
+export type Wallet = WalletClient<Transport, Chain | undefined, Account>;
+
+export interface IndexSpec {
+  /** Short ASCII name, e.g. "ATPI". */
+  name: string;
+  /** Accepted value range (18 decimals, inclusive). */
+  minValue: bigint;
+  maxValue: bigint;
+  /** Seconds a fixing may be stamped ahead of the block. */
+  maxFutureSkew: number;
+}
+
+/** ATPI defaults: 0.001 to 10,000 USD per 1M tokens, 5 minutes of future skew. */
+export const ATPI_INDEX: IndexSpec = { name: "ATPI", minValue: 10n ** 15n, maxValue: 10n ** 22n, maxFutureSkew: 300 };
+
+/** A series on `indexId` expiring at `expiry` with the project's default risk parameters (see docs/developers.md). */
+export function defaultSeriesParams(indexId: Hex, expiry: bigint, overrides: Partial<SeriesParams> = {}): SeriesParams {
+  return {
+    indexId,
+    expiry,
+    contractSize: 1_000_000_000n, // 1,000 USDC per 1.0 of index
+    tickSize: 10n ** 15n, // 0.001
+    minSize: 1n,
+    initialMarginBps: 1_000,
+    maintenanceMarginBps: 500,
+    makerFeeBps: 2,
+    takerFeeBps: 5,
+    priceBandBps: 1_000,
+    liquidationPenaltyBps: 200,
+    maxFixingAge: 7 * 86_400,
+    settlementWindow: 3_600,
+    settlementGrace: 86_400,
+    ...overrides,
+  };
+}
+
+export interface DeployOptions {
+  publicClient: PublicClient;
+  wallet: Wallet;
+  /** Use this 6-decimal token as collateral; else deploy MockUSDC. */
+  collateral?: Address | undefined;
+  /** Future owner of market and oracle (two-step: it must call acceptOwnership); default: the deployer stays owner. */
+  owner?: Address | undefined;
+  index?: IndexSpec | undefined;
+  operators: readonly Address[];
+  series?: readonly SeriesParams[] | undefined;
+  /** Progress lines (default: silent). */
+  log?: ((line: string) => void) | undefined;
+}
+
+async function deployContract(o: DeployOptions, name: keyof typeof ARTIFACTS, args: readonly unknown[]): Promise<{ address: Address; block: bigint }> {
+  const { abi, bytecode } = readArtifact(name);
+  const hash = await o.wallet.deployContract({ abi, bytecode, args, chain: o.wallet.chain ?? null } as never);
+  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`deploy: ${name} deployment reverted (${hash})`);
+  o.log?.(`${name} at ${receipt.contractAddress}`);
+  return { address: getAddress(receipt.contractAddress), block: receipt.blockNumber };
+}
+
+async function send(o: Pick<DeployOptions, "publicClient" | "wallet">, address: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<void> {
+  const { request } = await o.publicClient.simulateContract({ address, abi, functionName, args, account: o.wallet.account } as never);
+  const hash = await o.wallet.writeContract({ ...(request as object), chain: o.wallet.chain ?? null } as never);
+  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`deploy: ${functionName} reverted (${hash})`);
+}
+
+/** Deploys and configures everything; returns the deployment record (not yet written to disk). */
+export async function deployAll(o: DeployOptions): Promise<Deployment> {
+  if (o.operators.length === 0) throw new Error("deploy: at least one operator is required");
+  const deployer = o.wallet.account.address;
+  const owner = getAddress(o.owner ?? deployer);
+  const index = o.index ?? ATPI_INDEX;
+  const indexId = indexIdFromName(index.name);
+  const collateral = o.collateral ? getAddress(o.collateral) : (await deployContract(o, "MockUSDC", [])).address;
+  // The oracle is owned by the deployer until the index exists, then handed over.
+  const oracle = (await deployContract(o, "IndexOracle", [deployer])).address;
+  const market = await deployContract(o, "FuturesMarket", [deployer, collateral, oracle]);
+  await send(o, oracle, indexOracleAbi, "createIndex", [indexId, index.minValue, index.maxValue, index.maxFutureSkew, [...o.operators]]);
+  o.log?.(`index ${index.name} with ${o.operators.length} operators`);
+  const series: Deployment["series"] = [];
+  for (const params of o.series ?? []) {
+    await send(o, market.address, futuresMarketAbi, "listSeries", [params]);
+    series.push({ id: seriesId(params), params });
+    o.log?.(`series ${seriesId(params)} (expiry ${params.expiry})`);
+  }
+  const pendingOwner = owner !== getAddress(deployer) ? owner : undefined;
+  if (pendingOwner) {
+    await send(o, oracle, indexOracleAbi, "transferOwnership", [owner]);
+    await send(o, market.address, futuresMarketAbi, "transferOwnership", [owner]);
+  }
+  return {
+    chainId: await o.publicClient.getChainId(),
+    market: market.address,
+    oracle,
+    collateral,
+    owner: getAddress(deployer),
+    ...(pendingOwner ? { pendingOwner } : {}),
+    deployBlock: market.block,
+    indexId,
+    operators: [...o.operators].map((a) => getAddress(a)),
+    series,
+  };
+}
+
+/** Lists one more series on a deployment (the wallet must own the market); returns the updated record. */
+export async function listNewSeries(
+  c: Pick<DeployOptions, "publicClient" | "wallet">,
+  deployment: Deployment,
+  params: SeriesParams,
+): Promise<Deployment> {
+  await send(c, deployment.market, futuresMarketAbi, "listSeries", [params]);
+  return { ...deployment, series: [...deployment.series, { id: seriesId(params), params }] };
+}
+
+/** Writes `<dir>/<chainId>.json` and returns its path. */
+export function writeDeployment(d: Deployment, dir = join(ROOT, "deployments")): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${d.chainId}.json`);
+  writeFileSync(path, deploymentToJson(d));
+  return path;
+}

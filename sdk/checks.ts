@@ -1,0 +1,120 @@
+/** Local pre-checks shared by the trading actions: they mirror the contract's rules and fail with typed errors. */
+import { type Address, type Hex, verifyTypedData } from "viem";
+import { type MarketClient, marketContract } from "./client.js";
+import { SdkError } from "./errors.js";
+import { type Order, hashOrder, marketDomain, orderTypes } from "./orders.js";
+import type { Series } from "./series.js";
+import { BPS, WAD, divFloor, divUp } from "./units.js";
+
+const CANCELLED = 2n ** 64n - 1n;
+
+/** Price on the series' tick (OFF_TICK). */
+export function checkTick(series: Series, price: bigint): void {
+  if (price <= 0n || price % series.params.tickSize !== 0n) {
+    throw new SdkError("OFF_TICK", `price ${price} is not a positive multiple of the tick ${series.params.tickSize}`, {
+      price,
+      tickSize: series.params.tickSize,
+    });
+  }
+}
+
+/** Price within index +- priceBandBps (OUTSIDE_BAND). */
+export function checkBand(series: Series, price: bigint, index: bigint): void {
+  const band = (index * BigInt(series.params.priceBandBps)) / BPS;
+  if (price + band < index || price > index + band) {
+    throw new SdkError("OUTSIDE_BAND", `price ${price} is outside index ${index} +- ${series.params.priceBandBps} bps`, {
+      price,
+      index,
+      bandBps: series.params.priceBandBps,
+    });
+  }
+}
+
+/** The series still trades at `now` (SERIES_EXPIRED). */
+export function checkTradable(series: Series, now: bigint): void {
+  if (now >= series.params.expiry) {
+    throw new SdkError("SERIES_EXPIRED", `series ${series.id} expired at ${series.params.expiry} (chain time ${now})`, {
+      expiry: series.params.expiry,
+      now,
+    });
+  }
+}
+
+/** How much of a signed order can still fill, after checking it is for `series`, alive and validly signed. */
+export async function checkLiveOrder(mc: MarketClient, series: Series, order: Order, signature: Hex, now: bigint): Promise<bigint> {
+  const hash = hashOrder(mc.chainId, mc.market, order);
+  if (order.seriesId.toLowerCase() !== series.id.toLowerCase()) {
+    throw new SdkError("UNKNOWN_SERIES", `order ${hash} is for series ${order.seriesId}, not ${series.id}`, { orderSeriesId: order.seriesId });
+  }
+  if (now >= order.expiry) {
+    throw new SdkError("ORDER_EXPIRED", `order ${hash} expired at ${order.expiry} (chain time ${now})`, { expiry: order.expiry, now });
+  }
+  const valid = await verifyTypedData({
+    address: order.maker,
+    domain: marketDomain(mc.chainId, mc.market),
+    types: orderTypes,
+    primaryType: "Order",
+    message: order,
+    signature,
+  }).catch(() => false);
+  if (!valid) throw new SdkError("BAD_SIGNATURE", `order ${hash} is not signed by its maker ${order.maker}`, { hash });
+  const [filled, minNonce] = await Promise.all([
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "filled", args: [hash] }),
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "minNonce", args: [order.maker] }),
+  ]);
+  if (filled === CANCELLED) throw new SdkError("ORDER_DEAD", `order ${hash} is cancelled`, { hash });
+  if (order.nonce < minNonce) {
+    throw new SdkError("ORDER_DEAD", `order ${hash} has nonce ${order.nonce} below the maker's minimum ${minNonce}`, { hash });
+  }
+  return order.size - filled;
+}
+
+/** Size at least the series' minimum and at most what remains (INVALID_INPUT, ORDER_OVERFILL). */
+export function checkFillSize(series: Series, size: bigint, remaining: bigint): void {
+  if (size < series.params.minSize) {
+    throw new SdkError("INVALID_INPUT", `size ${size} is below the series' minimum ${series.params.minSize}`, {
+      size,
+      minSize: series.params.minSize,
+    });
+  }
+  if (size > remaining) {
+    throw new SdkError("ORDER_OVERFILL", `size ${size} exceeds the order's remaining ${remaining}`, { size, remaining });
+  }
+}
+
+/**
+ * INSUFFICIENT_MARGIN when `account`'s free balance cannot bring its position, after trading `delta` contracts
+ * at `price` and paying `feeBps`, to initial margin at `index`. Reducing trades are left to the contract.
+ */
+export async function checkMargin(
+  mc: MarketClient,
+  series: Series,
+  account: Address,
+  delta: bigint,
+  price: bigint,
+  feeBps: number,
+  index: bigint,
+): Promise<void> {
+  const [pos, margin, free] = await Promise.all([
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, account] }),
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "marginOf", args: [series.id, account] }),
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "freeBalance", args: [account] }),
+  ]);
+  const size = BigInt(pos.size);
+  const abs = (x: bigint) => (x < 0n ? -x : x);
+  const reduces = size !== 0n && size > 0n !== delta > 0n && abs(delta) <= abs(size);
+  if (reduces) return;
+  const cs = series.params.contractSize;
+  const newSize = size + delta;
+  const fee = divUp(abs(delta) * price * cs * BigInt(feeBps), WAD * BPS);
+  const equity = margin + divFloor(newSize * index * cs, WAD) - (BigInt(pos.cost) + divUp(abs(delta) * price * cs, WAD) * (delta > 0n ? 1n : -1n)) - fee;
+  const required = divUp(abs(newSize) * index * cs * BigInt(series.params.initialMarginBps), WAD * BPS);
+  const shortfall = equity < required ? required - equity : 0n;
+  if (free < shortfall) {
+    throw new SdkError(
+      "INSUFFICIENT_MARGIN",
+      `${account} needs about ${shortfall} collateral units of free balance for this trade (initial margin ${required}), has ${free}`,
+      { account, needed: shortfall, available: free },
+    );
+  }
+}

@@ -1,0 +1,92 @@
+/** Moving collateral: deposit (with approve), withdraw, add and remove margin. Each pre-checks before sending. */
+import { type Address, erc20Abi, getAddress } from "viem";
+import { balances, positionOf } from "./account.js";
+import { type MarketClient, type Sent, marketContract, senderOf, sendTx } from "./client.js";
+import { SdkError, ensure } from "./errors.js";
+import type { Series } from "./series.js";
+
+export interface DepositResult extends Sent {
+  /** The approve transaction, when the allowance was short. */
+  approve?: Sent | undefined;
+}
+
+/** Approves the market if needed, then deposits `amount` (collateral base units). */
+export async function deposit(mc: MarketClient, amount: bigint): Promise<DepositResult> {
+  ensure(amount > 0n, `deposit: amount must be positive, got ${amount}`);
+  const me = senderOf(mc);
+  const { wallet } = await balances(mc, me);
+  if (wallet < amount) {
+    throw new SdkError("INSUFFICIENT_BALANCE", `deposit: ${me} holds ${wallet} collateral units, needs ${amount}`, {
+      needed: amount,
+      available: wallet,
+    });
+  }
+  const allowance = await mc.publicClient.readContract({
+    address: mc.collateral,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [me, mc.market],
+  });
+  const approve =
+    allowance < amount
+      ? await sendTx(mc, { address: mc.collateral, abi: erc20Abi, functionName: "approve", args: [mc.market, amount] }, "approve")
+      : undefined;
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "deposit", args: [amount] }, "deposit");
+  return { ...sent, approve };
+}
+
+/** Withdraws `amount` of the free balance to `to` (default: the sender). */
+export async function withdraw(mc: MarketClient, amount: bigint, to?: Address): Promise<Sent> {
+  ensure(amount > 0n, `withdraw: amount must be positive, got ${amount}`);
+  const me = senderOf(mc);
+  const { free } = await balances(mc, me);
+  if (free < amount) {
+    throw new SdkError("INSUFFICIENT_BALANCE", `withdraw: free balance of ${me} is ${free}, asked ${amount}`, {
+      needed: amount,
+      available: free,
+    });
+  }
+  return sendTx(mc, { ...marketContract(mc), functionName: "withdraw", args: [amount, getAddress(to ?? me)] }, "withdraw");
+}
+
+/** Moves `amount` of the free balance into the margin of an open position. */
+export async function addMargin(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
+  ensure(amount > 0n, `addMargin: amount must be positive, got ${amount}`);
+  const me = senderOf(mc);
+  const [{ free }, pos] = await Promise.all([
+    balances(mc, me),
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, me] }),
+  ]);
+  if (pos.size === 0n && pos.shares === 0n) {
+    throw new SdkError("NO_POSITION", `addMargin: ${me} has no position in series ${series.id}`, { seriesId: series.id });
+  }
+  if (free < amount) {
+    throw new SdkError("INSUFFICIENT_BALANCE", `addMargin: free balance of ${me} is ${free}, asked ${amount}`, {
+      needed: amount,
+      available: free,
+    });
+  }
+  return sendTx(mc, { ...marketContract(mc), functionName: "addMargin", args: [series.params, amount] }, "addMargin");
+}
+
+/** Moves `amount` of margin back to the free balance; the position must stay at or above initial margin. */
+export async function removeMargin(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
+  ensure(amount > 0n, `removeMargin: amount must be positive, got ${amount}`);
+  const me = senderOf(mc);
+  const pos = await positionOf(mc, series, me);
+  if (pos.margin < amount) {
+    throw new SdkError("INSUFFICIENT_MARGIN", `removeMargin: margin of ${me} is ${pos.margin}, asked ${amount}`, {
+      needed: amount,
+      available: pos.margin,
+    });
+  }
+  if (pos.size !== 0n && pos.equity - amount < pos.initialRequired) {
+    const removable = pos.equity > pos.initialRequired ? pos.equity - pos.initialRequired : 0n;
+    throw new SdkError(
+      "INSUFFICIENT_MARGIN",
+      `removeMargin: at most ${removable} can leave (equity ${pos.equity}, initial margin ${pos.initialRequired}), asked ${amount}`,
+      { needed: amount, available: removable },
+    );
+  }
+  return sendTx(mc, { ...marketContract(mc), functionName: "removeMargin", args: [series.params, amount] }, "removeMargin");
+}

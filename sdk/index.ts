@@ -1,0 +1,76 @@
+/** The tokenfutures SDK: typed ABIs, orders, market actions and reads. One implementation for the demo, keeper and CLI. */
+export { futuresMarketAbi } from "./abi/FuturesMarket.js";
+export { indexOracleAbi } from "./abi/IndexOracle.js";
+export { mockUSDCAbi } from "./abi/MockUSDC.js";
+export { type Balances, type PositionView, balances, positionOf } from "./account.js";
+export { type BookEntry, type BookFilter, type OrderBook, findOpenOrder, nextNonce, readOrderBook } from "./book.js";
+export { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkTick, checkTradable } from "./checks.js";
+export {
+  type ConnectOptions,
+  type MarketClient,
+  type Sent,
+  chainTime,
+  connectMarket,
+  marketContract,
+  oracleContract,
+  sendTx,
+  senderOf,
+  signerOf,
+} from "./client.js";
+export { type Deployment, deploymentToJson, parseDeployment, readDeployment } from "./deployment.js";
+export { SdkError, type SdkErrorCode } from "./errors.js";
+export { type DepositResult, addMargin, deposit, removeMargin, withdraw } from "./funds.js";
+export { LOCAL_CHAIN_IDS, encryptKey, loadKeystore, plainKeyAccount, readPassword } from "./keys.js";
+export {
+  type ObservationData,
+  type SignedObservation,
+  buildPostFixingArgs,
+  compactSignature,
+  indexIdFromName,
+  observationDigest,
+  observationTypes,
+  operatorsHash,
+  oracleDomain,
+  signObservation,
+} from "./oracle.js";
+export {
+  ORDER_TYPE_STRING,
+  type Order,
+  type SeriesParams,
+  type SignOrderOptions,
+  hashOrder,
+  marketDomain,
+  orderTypes,
+  seriesId,
+  seriesParamsAbi,
+  signOrder,
+} from "./orders.js";
+export { asSdkError } from "./revert.js";
+export {
+  type IndexValue,
+  type Series,
+  type SeriesPhase,
+  type SeriesStatus,
+  freshIndex,
+  getSeries,
+  latestIndex,
+  listSeries,
+  seriesStatus,
+} from "./series.js";
+export { claim, closeOut, liquidate, recordSettlementFixing, settle } from "./settlement.js";
+export { type EthersLikeSigner, type TypedDataRequest, type TypedDataSigner, fromEthersSigner, fromLocalAccount, fromWalletClient } from "./signer.js";
+export {
+  type FillResult,
+  type MatchResult,
+  type OrderRequest,
+  type SignedOrder,
+  buildOrder,
+  cancelAll,
+  cancelOrder,
+  fillOrder,
+  matchOrders,
+  placeOrder,
+  publishOrder,
+  signOrderWith,
+} from "./trade.js";
+export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, parseDecimal, parseWhole } from "./units.js";

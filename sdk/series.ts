@@ -1,0 +1,107 @@
+/** Series discovery (from SeriesListed logs), the index they mark to, and their settlement status. */
+import type { Hex } from "viem";
+import { type MarketClient, chainTime, marketContract, oracleContract } from "./client.js";
+import { SdkError } from "./errors.js";
+import { type SeriesParams, seriesId } from "./orders.js";
+
+export interface Series {
+  id: Hex;
+  params: SeriesParams;
+}
+
+export interface IndexValue {
+  value: bigint;
+  timestamp: bigint;
+}
+
+/** Every series listed on the market, in listing order. */
+export async function listSeries(mc: MarketClient): Promise<Series[]> {
+  const logs = await mc.publicClient.getContractEvents({
+    ...marketContract(mc),
+    eventName: "SeriesListed",
+    fromBlock: mc.fromBlock,
+    toBlock: "latest",
+    strict: true,
+  });
+  return logs.map((l) => ({ id: l.args.seriesId as Hex, params: { ...(l.args.params as SeriesParams) } }));
+}
+
+/** A listed series by id (or by params); UNKNOWN_SERIES otherwise. */
+export async function getSeries(mc: MarketClient, idOrParams: Hex | SeriesParams): Promise<Series> {
+  const id = typeof idOrParams === "string" ? idOrParams.toLowerCase() : seriesId(idOrParams).toLowerCase();
+  const found = (await listSeries(mc)).find((s) => s.id.toLowerCase() === id);
+  if (!found) throw new SdkError("UNKNOWN_SERIES", `series ${id} is not listed on market ${mc.market}`, { seriesId: id });
+  return found;
+}
+
+/** The latest fixing of an index; NO_INDEX before the first one. */
+export async function latestIndex(mc: MarketClient, indexId: Hex): Promise<IndexValue> {
+  const f = await mc.publicClient.readContract({ ...oracleContract(mc), functionName: "latestFixing", args: [indexId] });
+  if (f.timestamp === 0n) throw new SdkError("NO_INDEX", `index ${indexId} has no fixing yet`, { indexId });
+  return { value: f.value, timestamp: f.timestamp };
+}
+
+/** The latest fixing, STALE_INDEX when older than the series' maxFixingAge at `now`. */
+export async function freshIndex(mc: MarketClient, series: Series, now: bigint): Promise<IndexValue> {
+  const idx = await latestIndex(mc, series.params.indexId);
+  const maxAge = BigInt(series.params.maxFixingAge);
+  if (idx.timestamp + maxAge < now) {
+    throw new SdkError("STALE_INDEX", `index fixing of ${idx.timestamp} is older than ${maxAge}s at ${now}`, {
+      timestamp: idx.timestamp,
+      now,
+      maxAge,
+    });
+  }
+  return idx;
+}
+
+export type SeriesPhase = "trading" | "awaiting-settlement" | "closing-out" | "claimable";
+
+export interface SeriesStatus {
+  id: Hex;
+  phase: SeriesPhase;
+  expiry: bigint;
+  paused: boolean;
+  /** Zero until settled. */
+  finalPrice: bigint;
+  settledAt: bigint;
+  /** settledAt + CLOSEOUT_PERIOD once settled, else 0. */
+  claimsOpenAt: bigint;
+  settlementFixings: number;
+  insurance: bigint;
+  fees: bigint;
+  socialisedLoss: bigint;
+  unbackedLoss: bigint;
+}
+
+/** Where a series stands: trading, expired but not settled, settled (close-out period), claimable. */
+export async function seriesStatus(mc: MarketClient, series: Series): Promise<SeriesStatus> {
+  const [state, closeout, now] = await Promise.all([
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "seriesState", args: [series.id] }),
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "CLOSEOUT_PERIOD" }),
+    chainTime(mc),
+  ]);
+  const settled = state.settledAt !== 0n;
+  const claimsOpenAt = settled ? state.settledAt + closeout : 0n;
+  const phase: SeriesPhase = settled
+    ? now >= claimsOpenAt
+      ? "claimable"
+      : "closing-out"
+    : now >= series.params.expiry
+      ? "awaiting-settlement"
+      : "trading";
+  return {
+    id: series.id,
+    phase,
+    expiry: series.params.expiry,
+    paused: state.paused,
+    finalPrice: state.finalPrice,
+    settledAt: state.settledAt,
+    claimsOpenAt,
+    settlementFixings: state.fixingCount,
+    insurance: state.insurance,
+    fees: BigInt(state.fees),
+    socialisedLoss: state.socialisedLoss,
+    unbackedLoss: state.unbackedLoss,
+  };
+}

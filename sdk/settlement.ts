@@ -1,0 +1,54 @@
+/** Expiry and settlement: record settlement fixings, settle, close out, claim; and liquidation. */
+import { type Address, parseEventLogs } from "viem";
+import { futuresMarketAbi } from "./abi/FuturesMarket.js";
+import { type MarketClient, type Sent, marketContract, senderOf, sendTx } from "./client.js";
+import { SdkError } from "./errors.js";
+import { type Series, seriesStatus } from "./series.js";
+
+/** Credits the sender's settlement payout to its free balance; checks the series is claimable first. */
+export async function claim(mc: MarketClient, series: Series): Promise<Sent & { payout: bigint }> {
+  const me = senderOf(mc);
+  const status = await seriesStatus(mc, series);
+  if (status.phase === "trading" || status.phase === "awaiting-settlement") {
+    throw new SdkError("NOT_SETTLED", `claim: series ${series.id} is not settled yet (${status.phase})`, { phase: status.phase });
+  }
+  if (status.phase === "closing-out") {
+    throw new SdkError("CLAIMS_NOT_OPEN", `claim: claims open at ${status.claimsOpenAt}`, { opensAt: status.claimsOpenAt });
+  }
+  const pos = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, me] });
+  if (pos.size === 0n && pos.shares === 0n) {
+    throw new SdkError("NO_POSITION", `claim: ${me} has nothing to claim in series ${series.id}`, { seriesId: series.id });
+  }
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "claim", args: [series.params] }, "claim");
+  const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "Claimed" });
+  return { ...sent, payout: ev?.args.payout ?? 0n };
+}
+
+/** Adds the oracle's latest fixing to the series' settlement average (it must lie in the settlement window). */
+export async function recordSettlementFixing(mc: MarketClient, series: Series): Promise<Sent> {
+  return sendTx(mc, { ...marketContract(mc), functionName: "recordSettlementFixing", args: [series.params] }, "recordSettlementFixing");
+}
+
+/** Sets the final price after the settlement window. */
+export async function settle(mc: MarketClient, series: Series): Promise<Sent & { finalPrice: bigint }> {
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "settle", args: [series.params] }, "settle");
+  const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "SeriesSettled" });
+  return { ...sent, finalPrice: ev?.args.finalPrice ?? 0n };
+}
+
+/** Closes an account that is underwater at the final price. */
+export async function closeOut(mc: MarketClient, series: Series, account: Address): Promise<Sent> {
+  return sendTx(mc, { ...marketContract(mc), functionName: "closeOut", args: [series.params, account] }, "closeOut");
+}
+
+/** Liquidates up to `maxSize` contracts (default: all) of an unhealthy account; the sender takes them over. */
+export async function liquidate(
+  mc: MarketClient,
+  series: Series,
+  account: Address,
+  maxSize: bigint = 2n ** 64n - 1n,
+): Promise<Sent & { size: bigint; reward: bigint; deficit: bigint }> {
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "liquidate", args: [series.params, account, maxSize] }, "liquidate");
+  const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "Liquidated" });
+  return { ...sent, size: ev?.args.size ?? 0n, reward: ev?.args.reward ?? 0n, deficit: ev?.args.deficit ?? 0n };
+}

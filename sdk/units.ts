@@ -1,0 +1,41 @@
+/** Exact decimal <-> fixed-point conversions (never through JS numbers). */
+import { SdkError } from "./errors.js";
+
+/** Decimals of the index and of prices. */
+export const PRICE_DECIMALS = 18;
+export const WAD = 10n ** 18n;
+export const BPS = 10_000n;
+
+/** Parses a non-negative decimal string ("3.5", "100", "0.001") into an integer with `decimals` places. */
+export function parseDecimal(text: string, decimals: number, what = "amount"): bigint {
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m) throw new SdkError("INVALID_INPUT", `${what}: ${JSON.stringify(text)} is not a non-negative decimal number`);
+  const whole = m[1] as string;
+  const frac = m[2] ?? "";
+  if (frac.length > decimals) {
+    throw new SdkError("INVALID_INPUT", `${what}: ${text} has more than ${decimals} decimal places`);
+  }
+  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, "0") || "0");
+}
+
+/** Formats a fixed-point integer as an exact decimal string without trailing zeros ("-1.25", "3"). */
+export function formatDecimal(value: bigint, decimals: number): string {
+  const neg = value < 0n;
+  const abs = neg ? -value : value;
+  const base = 10n ** BigInt(decimals);
+  const whole = abs / base;
+  const frac = (abs % base).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""}`;
+}
+
+/** Parses a positive whole number (sizes, nonces). */
+export function parseWhole(text: string, what: string): bigint {
+  if (!/^\d+$/.test(text.trim())) throw new SdkError("INVALID_INPUT", `${what}: ${JSON.stringify(text)} is not a whole number`);
+  return BigInt(text.trim());
+}
+
+/** ceil(a / b) for a >= 0, b > 0. */
+export const divUp = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+/** floor division (toward minus infinity) for signed a, b > 0. */
+export const divFloor = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
