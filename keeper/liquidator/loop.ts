@@ -14,6 +14,7 @@ import { type Address, type Hex, type PublicClient, encodeFunctionData } from "v
 import type { SendResult, TxSender } from "../chain/sender.js";
 import { type Logger, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { sleep } from "../observability/shutdown.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
@@ -187,6 +188,6 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
     } catch (e) {
       o.log?.error("liquidation scan failed", { error: (e as Error).message });
     }
-    await new Promise((res) => setTimeout(res, o.pollMs));
+    await sleep(o.pollMs, o.signal);
   }
 }
