@@ -5,6 +5,7 @@
  */
 import type { Address } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { sleep } from "../observability/shutdown.js";
 import type { KeeperRuntime } from "../service/runtime.js";
 import { AccountBook } from "./book.js";
 import { type LiquidatorOptions, runLiquidator } from "./loop.js";
@@ -27,11 +28,26 @@ export async function liquidatorsFor(runtime: KeeperRuntime): Promise<Liquidator
   });
 }
 
-/** Runs a liquidation loop per series until shutdown (call after `runtime.reconcile()`). */
+/**
+ * Runs a liquidation loop per series until shutdown (call after `runtime.reconcile()`); returns at once without
+ * a liquidator section. Never throws: a failing start (RPC down) is logged and retried every `pollMs`.
+ */
 export async function runLiquidators(runtime: KeeperRuntime): Promise<void> {
-  const loops = await liquidatorsFor(runtime);
-  const pollMs = runtime.config.liquidator?.pollMs ?? 5_000;
-  const all = Promise.all(loops.map((o) => runLiquidator({ ...o, pollMs, signal: runtime.shutdown.signal })));
+  if (!runtime.config.liquidator) return;
+  const pollMs = runtime.config.liquidator.pollMs;
+  const { signal } = runtime.shutdown;
+  let loops: LiquidatorOptions[] | undefined;
+  while (!loops && !signal.aborted) {
+    try {
+      loops = await liquidatorsFor(runtime);
+    } catch (e) {
+      runtime.log.error("liquidator start failed; retrying", { error: (e as Error).message });
+      await sleep(pollMs, signal);
+    }
+  }
+  if (!loops) return;
+  runtime.log.info("liquidator running", { series: loops.map((o) => o.book.seriesId), market: runtime.config.contracts.market });
+  const all = Promise.all(loops.map((o) => runLiquidator({ ...o, pollMs, signal })));
   runtime.shutdown.onShutdown(async () => void (await all)); // the journal closes only after the loops stopped
   await all;
 }
