@@ -6,12 +6,10 @@
  * deferred or reverted in simulation for another reason than "no longer needed", 2 on bad arguments or config.
  */
 import { parseArgs } from "node:util";
-import type { Address } from "viem";
-import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/validate.js";
-import { AccountBook } from "../liquidator/book.js";
 import { type ScanReport, UNNEEDED, liquidationKey, scan } from "../liquidator/loop.js";
+import { liquidatorsFor } from "../liquidator/service.js";
 import { createLogger } from "../observability/log.js";
 import { createRuntime } from "../service/runtime.js";
 import { type Command, EXIT } from "./types.js";
@@ -66,17 +64,10 @@ export async function run(argv: readonly string[], io: LiquidateIo = { out: (t) 
   const runtime = await createRuntime(loaded, { log, signals: [] });
   try {
     await runtime.reconcile();
-    const oracle = (await runtime.client.readContract({ address: market, abi: futuresMarketAbi, functionName: "oracle" })) as Address;
     const reports: (ScanReport & { seriesId: string })[] = [];
-    for (const params of liq.series) {
-      const book = new AccountBook({
-        client: runtime.client, journal: runtime.journal, market, params,
-        finalityDepth: liq.finalityDepth, startBlock: BigInt(liq.startBlock), maxBlockRange: liq.maxBlockRange, log,
-      });
-      const report = await scan({
-        client: runtime.client, sender: runtime.sender, book, market, oracle, params,
-        maxSize: BigInt(liq.maxSize), minReward: liq.minRewardUsdc, log, metrics: runtime.metrics,
-      });
+    for (const o of await liquidatorsFor(runtime)) {
+      const report = await scan(o);
+      const book = o.book;
       if (!config.dryRun) {
         for (const account of report.sent) {
           await runtime.sender.waitFinal(liquidationKey(book.seriesId, account, report.fixingTime), { timeoutMs: waitMs, pollMs: 500 });

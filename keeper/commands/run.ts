@@ -1,8 +1,10 @@
 /**
  * `keeper run --config FILE [--env-file FILE] [--dry-run]`: the service. Reconciles the journal with the chain,
- * serves /observations, /metrics and /health, and runs the fixing loop and the background tasks (RPC probe,
+ * serves /observations, /metrics and /health, and runs the fixing loop, the liquidation loop (with a
+ * `liquidator` section) and the background tasks (RPC probe,
  * chain watcher, transaction maintenance) until SIGINT/SIGTERM.
  */
+import { runLiquidators } from "../liquidator/service.js";
 import { startService } from "./serviceArgs.js";
 import type { Command } from "./types.js";
 
@@ -21,7 +23,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const { signal } = runtime.shutdown;
   const fixing = loop.run(signal);
   runtime.shutdown.onShutdown(async () => void (await fixing));
-  await Promise.all([fixing, runtime.runBackground()]);
+  await Promise.all([fixing, runLiquidators(runtime), runtime.runBackground()]);
   await runtime.shutdown.done;
   return 0;
 }

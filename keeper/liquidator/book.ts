@@ -5,7 +5,7 @@
  * Finality: the book keeps a *finalized* state, built from blocks at least `finalityDepth` below the head and
  * persisted in the journal (key-value row `liq:book:<seriesId>`) together with its cursor (the last block
  * applied) and that block's hash. A sync reads the logs after the cursor in one eth_getLogs (chunked for long
- * ranges), advances the finalized state up to head - depth, saves it, and replays the rest (the unfinalized
+ * ranges, halved when the node refuses a range), advances the finalized state up to head - depth, saves it, and replays the rest (the unfinalized
  * tail) on a copy. The tail is never saved: a reorg inside the finality depth is simply read again on the next
  * sync, and the same block range applied twice changes nothing because the cursor only moves forward and
  * duplicate logs (same transaction hash and log index) are dropped. A stored cursor whose block hash changed
@@ -16,7 +16,7 @@ import type { Journal } from "../chain/journal.js";
 import { type Logger, silentLogger } from "../observability/log.js";
 import type { PositionState } from "../../sdk/marginMath.js";
 import { type SeriesParams, seriesId as seriesIdOf } from "../../sdk/orders.js";
-import { type MakerCache, fetchSeriesEvents } from "./events.js";
+import { type MakerCache, UnresolvedMatchError, fetchSeriesEvents } from "./events.js";
 import { type MarketEvent, type SeriesBook, cloneBook, emptyBook, replay } from "./replay.js";
 
 export interface BookOptions {
@@ -103,9 +103,21 @@ export class AccountBook {
     const step = BigInt(this.o.maxBlockRange);
     for (let a = from; a <= to; a += step) {
       const b = a + step - 1n < to ? a + step - 1n : to;
-      out.push(...(await fetchSeriesEvents(this.o.client, this.o.market, this.seriesId, a, b, this.makers)));
+      out.push(...(await this.fetchSplitting(a, b)));
     }
     return out;
+  }
+
+  /** One eth_getLogs for [a, b]; a range the node refuses (too many logs, response too large) is halved. */
+  private async fetchSplitting(a: bigint, b: bigint): Promise<MarketEvent[]> {
+    try {
+      return await fetchSeriesEvents(this.o.client, this.o.market, this.seriesId, a, b, this.makers);
+    } catch (e) {
+      if (b <= a || e instanceof UnresolvedMatchError) throw e;
+      const mid = (a + b) / 2n;
+      this.o.log.debug("eth_getLogs range refused: splitting", { from: a, to: b, error: (e as Error).message.split("\n")[0] });
+      return [...(await this.fetchSplitting(a, mid)), ...(await this.fetchSplitting(mid + 1n, b))];
+    }
   }
 
   private async load(): Promise<void> {

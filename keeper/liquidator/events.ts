@@ -89,7 +89,8 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
     }
     case "OrderFilled":
       return { ...at, kind: "OrderFilled", maker: a.maker as Address, taker: a.taker as Address, makerIsBuy: a.makerIsBuy as boolean,
-        size: a.size as bigint, price: a.price as bigint, makerFee: a.makerFee as bigint, takerFee: a.takerFee as bigint };
+        size: a.size as bigint, price: a.price as bigint, makerFee: a.makerFee as bigint, takerFee: a.takerFee as bigint,
+        makerMargin: a.makerMargin as bigint, takerMargin: a.takerMargin as bigint };
     case "OrdersMatched": {
       const buyHash = (a.buyHash as Hex).toLowerCase();
       const sellHash = (a.sellHash as Hex).toLowerCase();
@@ -99,7 +100,8 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
       if (!buyer || !seller) {
         throw new UnresolvedMatchError(`OrdersMatched in ${log.transactionHash} (log ${at.logIndex}): makers of ${buyHash}/${sellHash} unknown (not a direct matchOrders call, no OrderPublished)`);
       }
-      return { ...at, kind: "OrdersMatched", buyer, seller, size: a.size as bigint, price: a.price as bigint, buyFee: a.buyFee as bigint, sellFee: a.sellFee as bigint };
+      return { ...at, kind: "OrdersMatched", buyer, seller, size: a.size as bigint, price: a.price as bigint, buyFee: a.buyFee as bigint, sellFee: a.sellFee as bigint,
+        buyMargin: a.buyMargin as bigint, sellMargin: a.sellMargin as bigint };
     }
     case "MarginMoved":
       return { ...at, kind: "MarginMoved", account: a.account as Address, amount: a.amount as bigint };

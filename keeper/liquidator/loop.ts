@@ -14,6 +14,7 @@ import { type Address, type Hex, type PublicClient, encodeFunctionData } from "v
 import type { SendResult, TxSender } from "../chain/sender.js";
 import { type Logger, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { sleep } from "../observability/shutdown.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
@@ -117,6 +118,14 @@ export interface ScanReport extends IdentifyResult {
   belowMinReward: Address[];
 }
 
+/** keeper_liquidations_total result: sent; skipped (no longer needed, or already journaled); failed (any other revert, deferred). */
+function metricResult(r: SendResult): "sent" | "skipped" | "failed" {
+  if (r.status === "sent" || r.status === "dry-run") return "sent";
+  if (r.status === "exists") return "skipped";
+  if (r.status === "skipped" && UNNEEDED.some((n) => r.reason.includes(n))) return "skipped";
+  return "failed";
+}
+
 /** The idempotency key of a liquidation: one per (series, account, fixing). */
 export function liquidationKey(seriesId: Hex, account: Address, fixingTime: bigint): string {
   return `liquidate:${seriesId}:${account.toLowerCase()}:${fixingTime}`;
@@ -148,7 +157,7 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
       data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "liquidate", args: [o.params, c.account, o.maxSize] }),
     });
     o.onLiquidation?.(r, c);
-    o.metrics?.liquidations.inc({ result: r.status === "dry-run" ? "sent" : r.status === "deferred" ? "failed" : r.status === "exists" ? "skipped" : r.status });
+    o.metrics?.liquidations.inc({ result: metricResult(r) });
     if (r.status === "sent" || r.status === "dry-run") report.sent.push(c.account);
     else if (r.status === "skipped") {
       report.skipped.push({ account: c.account, reason: r.reason });
@@ -179,6 +188,6 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
     } catch (e) {
       o.log?.error("liquidation scan failed", { error: (e as Error).message });
     }
-    await new Promise((res) => setTimeout(res, o.pollMs));
+    await sleep(o.pollMs, o.signal);
   }
 }

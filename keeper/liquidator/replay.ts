@@ -2,33 +2,41 @@
  * Pure replay of one series' market events through the margin-math mirror (sdk/marginMath.ts): the state of
  * every position and of the margin pool, exactly as the contract holds them.
  *
- * How events map to the contract's steps (see MarketCore._applyLeg and MarketRisk.liquidate): inside one call
- * a leg's MarginMoved (a top-up from the free balance, or the release of a closed position) is emitted before
- * the trade event (OrderFilled, OrdersMatched, Liquidated), and a liquidation's DeficitRecorded before
- * Liquidated. So MarginMoved and DeficitRecorded wait in a per-transaction queue: a trade event takes the last
- * queued entry of each of its accounts, and every other queued entry is a stand-alone call (addMargin,
- * removeMargin, closeOut's deficit) applied in log order before the trade, or at the end of the transaction.
- * Limitation: a contract that, in one transaction, calls addMargin for an account and then trades that account
- * with no top-up is read as a top-up of that trade; a consistency check then flags the book (`mismatches`).
+ * How events map to the contract's steps (MarketCore._applyLeg, MarketRisk.liquidate):
+ * - OrderFilled / OrdersMatched carry each leg's margin movement (top-up from the free balance > 0, release of
+ *   a closed position < 0): both legs are applied in order (buy leg first) with that top-up.
+ * - MarginMoved outside a trade is addMargin / removeMargin, or part of a liquidation: the liquidated account's
+ *   release and its DeficitRecorded come *before* Liquidated, the liquidator's own movement right *after* it.
+ *   So MarginMoved and DeficitRecorded wait in a per-transaction queue; Liquidated takes the entries the mirror
+ *   says it produced (same account, same amount), everything else in the queue is a stand-alone call applied
+ *   in log order before the next trade event or at the end of the transaction. The liquidator's movement is
+ *   computed by the mirror (shortfall at the mark) and the following MarginMoved is checked against it.
+ * Any event value that differs from the mirror's is recorded in `mismatches` (the book then needs a resync).
  */
 import type { Address, Hex } from "viem";
 import {
   EMPTY_POSITION,
   type Pool,
   type PositionState,
+  abs,
+  applyFill,
   applyLeg,
   closeLiquidated,
   creditMargin,
   debitMargin,
   removeAllShares,
+  shortfall,
   socialise,
 } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
 
 /** A decoded market event of the tracked series, with where it sits on chain. */
 export type MarketEvent = { blockNumber: bigint; logIndex: number; txHash: Hex } & (
-  | { kind: "OrderFilled"; maker: Address; taker: Address; makerIsBuy: boolean; size: bigint; price: bigint; makerFee: bigint; takerFee: bigint }
-  | { kind: "OrdersMatched"; buyer: Address; seller: Address; size: bigint; price: bigint; buyFee: bigint; sellFee: bigint }
+  | {
+      kind: "OrderFilled"; maker: Address; taker: Address; makerIsBuy: boolean; size: bigint; price: bigint;
+      makerFee: bigint; takerFee: bigint; makerMargin: bigint; takerMargin: bigint;
+    }
+  | { kind: "OrdersMatched"; buyer: Address; seller: Address; size: bigint; price: bigint; buyFee: bigint; sellFee: bigint; buyMargin: bigint; sellMargin: bigint }
   | { kind: "MarginMoved"; account: Address; amount: bigint }
   | { kind: "Liquidated"; account: Address; liquidator: Address; size: bigint; mark: bigint; reward: bigint; deficit: bigint }
   | { kind: "DeficitRecorded"; account: Address; deficit: bigint; socialised: bigint }
@@ -67,6 +75,8 @@ const key = (a: string) => a.toLowerCase();
 export function replay(book: SeriesBook, params: SeriesParams, events: readonly MarketEvent[]): void {
   let queue: Queued[] = [];
   let tx: Hex | undefined;
+  /** The liquidator's MarginMoved the mirror expects right after a Liquidated. */
+  let expectMove: { account: string; amount: bigint } | undefined;
   const flush = () => {
     for (const q of queue) applyStandalone(book, q);
     queue = [];
@@ -75,6 +85,13 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
     if (e.txHash !== tx) {
       flush();
       tx = e.txHash;
+      expectMove = undefined;
+    }
+    if (expectMove) {
+      const want = expectMove;
+      expectMove = undefined;
+      if (e.kind === "MarginMoved" && key(e.account) === want.account && e.amount === want.amount) continue;
+      book.mismatches.push(`${e.txHash}:${e.logIndex} expected MarginMoved(${want.account}, ${want.amount}) after Liquidated`);
     }
     switch (e.kind) {
       case "MarginMoved":
@@ -82,26 +99,28 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
         queue.push(e);
         break;
       case "OrderFilled": {
-        const buyer = e.makerIsBuy ? e.maker : e.taker;
-        const seller = e.makerIsBuy ? e.taker : e.maker;
-        const fees = e.makerIsBuy ? [e.makerFee, e.takerFee] : [e.takerFee, e.makerFee];
-        queue = trade(book, params, queue, e, [
-          { account: buyer, delta: e.size, price: e.price, bonusMinusFee: -(fees[0] as bigint) },
-          { account: seller, delta: -e.size, price: e.price, bonusMinusFee: -(fees[1] as bigint) },
-        ]);
+        flush();
+        const maker = { account: e.maker, fee: e.makerFee, moved: e.makerMargin };
+        const taker = { account: e.taker, fee: e.takerFee, moved: e.takerMargin };
+        const [buy, sell] = e.makerIsBuy ? [maker, taker] : [taker, maker];
+        applyOneLeg(book, params, e, { account: buy.account, delta: e.size, price: e.price, bonusMinusFee: -buy.fee, moved: buy.moved });
+        applyOneLeg(book, params, e, { account: sell.account, delta: -e.size, price: e.price, bonusMinusFee: -sell.fee, moved: sell.moved });
         break;
       }
       case "OrdersMatched":
-        queue = trade(book, params, queue, e, [
-          { account: e.buyer, delta: e.size, price: e.price, bonusMinusFee: -e.buyFee },
-          { account: e.seller, delta: -e.size, price: e.price, bonusMinusFee: -e.sellFee },
-        ]);
+        flush();
+        applyOneLeg(book, params, e, { account: e.buyer, delta: e.size, price: e.price, bonusMinusFee: -e.buyFee, moved: e.buyMargin });
+        applyOneLeg(book, params, e, { account: e.seller, delta: -e.size, price: e.price, bonusMinusFee: -e.sellFee, moved: e.sellMargin });
         break;
-      case "Liquidated":
-        queue = liquidation(book, params, queue, e);
+      case "Liquidated": {
+        const moved = liquidation(book, params, queue, e);
+        queue = [];
+        if (moved !== 0n) expectMove = { account: key(e.liquidator), amount: moved };
         break;
+      }
       case "ClosedOut":
       case "Claimed": {
+        flush();
         const pos = book.positions.get(key(e.account));
         if (pos) removeAllShares(book.pool, pos.shares);
         book.positions.delete(key(e.account));
@@ -112,6 +131,7 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
         break;
     }
   }
+  if (expectMove) book.mismatches.push(`${tx}: expected MarginMoved(${expectMove.account}, ${expectMove.amount}) after Liquidated`);
   flush();
 }
 
@@ -138,13 +158,15 @@ interface LegInput {
   delta: bigint;
   price: bigint;
   bonusMinusFee: bigint;
+  /** The leg's margin movement as the trade event reports it; undefined: compute it (liquidator leg). */
+  moved?: bigint;
 }
 
-/** Takes the last queued entry of `kind` for `account` out of `queue`. */
-function take<K extends Queued["kind"]>(queue: Queued[], kind: K, account: string): Extract<Queued, { kind: K }> | undefined {
+/** Takes the last queued entry of `kind` for `account` matching `pred` out of `queue`. */
+function take<K extends Queued["kind"]>(queue: Queued[], kind: K, account: string, pred: (q: Extract<Queued, { kind: K }>) => boolean): Extract<Queued, { kind: K }> | undefined {
   for (let i = queue.length - 1; i >= 0; i--) {
     const q = queue[i] as Queued;
-    if (q.kind === kind && key(q.account) === account) {
+    if (q.kind === kind && key(q.account) === account && pred(q as Extract<Queued, { kind: K }>)) {
       queue.splice(i, 1);
       return q as Extract<Queued, { kind: K }>;
     }
@@ -152,57 +174,52 @@ function take<K extends Queued["kind"]>(queue: Queued[], kind: K, account: strin
   return undefined;
 }
 
-/** Splits the queue into the legs' own entries and the rest (applied first, in order); applies the legs. */
-function trade(book: SeriesBook, params: SeriesParams, queue: Queued[], e: MarketEvent, legs: LegInput[]): Queued[] {
-  const own = legs.map((l) => take(queue, "MarginMoved", key(l.account)));
-  for (const q of queue) applyStandalone(book, q);
-  legs.forEach((l, i) => applyOneLeg(book, params, e, l, own[i]));
-  return [];
-}
-
-function applyOneLeg(book: SeriesBook, params: SeriesParams, e: MarketEvent, l: LegInput, moved: Queued | undefined): void {
+/** Applies one leg (`_applyLeg`); returns the margin movement (top-up > 0, release < 0). */
+function applyOneLeg(book: SeriesBook, params: SeriesParams, e: MarketEvent, l: LegInput): bigint {
   const k = key(l.account);
   const pos = book.positions.get(k) ?? { ...EMPTY_POSITION };
-  const amount = moved?.kind === "MarginMoved" ? moved.amount : 0n;
-  const topUp = amount > 0n ? amount : 0n;
+  let topUp = l.moved !== undefined && l.moved > 0n ? l.moved : 0n;
   try {
-    const r = applyLeg(book.pool, pos, l.delta, l.price, params.contractSize, l.bonusMinusFee, topUp);
-    if (r.pos.size === 0n) {
-      book.positions.delete(k);
-      const expected = r.released > 0n ? -r.released : 0n;
-      if (expected !== (amount < 0n ? amount : 0n)) {
-        book.mismatches.push(`${e.txHash}:${e.logIndex} ${l.account} released ${-amount}, mirror ${r.released}`);
-      }
-    } else {
-      book.positions.set(k, r.pos);
-      if (amount < 0n) book.mismatches.push(`${e.txHash}:${e.logIndex} ${l.account} margin released on an open position`);
+    if (l.moved === undefined) {
+      const reduces = pos.size !== 0n && (pos.size > 0n) !== (l.delta > 0n) && abs(l.delta) <= abs(pos.size);
+      const { newCost, realized } = applyFill(pos.size, pos.cost, l.delta, l.price, params.contractSize);
+      const next = { size: pos.size + l.delta, cost: newCost, shares: pos.shares };
+      if (!reduces && next.size !== 0n) topUp = shortfall(params, next, book.pool, realized + l.bonusMinusFee, l.price);
     }
+    const r = applyLeg(book.pool, pos, l.delta, l.price, params.contractSize, l.bonusMinusFee, topUp);
+    const moved = r.pos.size === 0n ? (r.released > 0n ? -r.released : 0n) : topUp;
+    if (r.pos.size === 0n) book.positions.delete(k);
+    else book.positions.set(k, r.pos);
+    if (l.moved !== undefined && l.moved !== moved) book.mismatches.push(`${e.txHash}:${e.logIndex} ${l.account} margin moved ${l.moved}, mirror ${moved}`);
+    return moved;
   } catch (err) {
     book.mismatches.push(`${e.txHash}:${e.logIndex} ${(err as Error).message}`);
+    return 0n;
   }
 }
 
-function liquidation(book: SeriesBook, params: SeriesParams, queue: Queued[], e: Extract<MarketEvent, { kind: "Liquidated" }>): Queued[] {
+/** A liquidation: the liquidated side, its queued release and deficit, then the liquidator's leg at the mark. */
+function liquidation(book: SeriesBook, params: SeriesParams, queue: Queued[], e: Extract<MarketEvent, { kind: "Liquidated" }>): bigint {
   const k = key(e.account);
-  const ownRelease = take(queue, "MarginMoved", k);
-  const ownDeficit = take(queue, "DeficitRecorded", k);
-  const liqMoved = take(queue, "MarginMoved", key(e.liquidator));
-  for (const q of queue) applyStandalone(book, q);
   const pos = book.positions.get(k);
   if (!pos) {
     book.mismatches.push(`${e.txHash}:${e.logIndex} Liquidated ${e.account} without a position`);
-    return [];
+    return 0n;
   }
+  // Compute on a copy first to know which queued entries the liquidation itself emitted.
+  const probe = closeLiquidated(params, { ...book.pool }, pos, e.size, e.mark);
+  const ownRelease = probe.released > 0n ? take(queue, "MarginMoved", k, (q) => q.amount === -probe.released) : undefined;
+  const ownDeficit = probe.deficit > 0n ? take(queue, "DeficitRecorded", k, (q) => q.deficit === probe.deficit) : undefined;
+  for (const q of queue) applyStandalone(book, q);
   const r = closeLiquidated(params, book.pool, pos, e.size, e.mark);
   if (r.reward !== e.reward || r.deficit !== e.deficit) {
     book.mismatches.push(`${e.txHash}:${e.logIndex} Liquidated ${e.account}: reward/deficit ${e.reward}/${e.deficit}, mirror ${r.reward}/${r.deficit}`);
   }
-  const released = ownRelease?.kind === "MarginMoved" ? -ownRelease.amount : 0n;
-  if (released !== r.released) book.mismatches.push(`${e.txHash}:${e.logIndex} ${e.account} released ${released}, mirror ${r.released}`);
+  if (r.released > 0n && !ownRelease) book.mismatches.push(`${e.txHash}:${e.logIndex} no MarginMoved release of ${r.released} for ${e.account}`);
+  if (r.deficit > 0n && !ownDeficit) book.mismatches.push(`${e.txHash}:${e.logIndex} no DeficitRecorded of ${r.deficit} for ${e.account}`);
   if (r.pos.size === 0n) book.positions.delete(k);
   else book.positions.set(k, r.pos);
   if (ownDeficit) socialise(book.pool, ownDeficit.socialised);
   const delta = pos.size > 0n ? e.size : -e.size; // the liquidator takes the position's side
-  applyOneLeg(book, params, e, { account: e.liquidator, delta, price: e.mark, bonusMinusFee: e.reward }, liqMoved);
-  return [];
+  return applyOneLeg(book, params, e, { account: e.liquidator, delta, price: e.mark, bonusMinusFee: e.reward });
 }

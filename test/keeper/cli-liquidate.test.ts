@@ -6,6 +6,10 @@ import { join } from "node:path";
 import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { run } from "../../keeper/commands/liquidate.js";
+import { loadConfig } from "../../keeper/config/load.js";
+import { runLiquidators } from "../../keeper/liquidator/service.js";
+import { createLogger } from "../../keeper/observability/log.js";
+import { createRuntime } from "../../keeper/service/runtime.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { type MarketChain, USDC, deployMarketChain } from "./helpers/marketChain.js";
 
@@ -20,8 +24,22 @@ describe("keeper liquidate (one scan, then exit)", function () {
   const DROP = 329n * 10n ** 16n;
   let setupNonce = 0; // the keeper's own mint/approve/deposit
 
-  function writeConfig(overrides: Record<string, unknown> = {}): string {
+  function baseLiquidator() {
     const p = m.params;
+    return {
+      series: [{
+        index: "ATPI", expiry: Number(p.expiry), contractSize: "1000", tickSize: "0.001", minSize: 1,
+        initialMarginBps: p.initialMarginBps, maintenanceMarginBps: p.maintenanceMarginBps, makerFeeBps: p.makerFeeBps,
+        takerFeeBps: p.takerFeeBps, priceBandBps: p.priceBandBps, liquidationPenaltyBps: p.liquidationPenaltyBps,
+        maxFixingAge: p.maxFixingAge, settlementWindow: p.settlementWindow, settlementGrace: p.settlementGrace,
+      }],
+      maxSize: 100,
+      finalityDepth: 0,
+      startBlock: Number(m.startBlock),
+    };
+  }
+
+  function writeConfig(overrides: Record<string, unknown> = {}): string {
     const config = {
       chainId: 31337,
       rpc: { urls: [anvil.url] },
@@ -31,17 +49,7 @@ describe("keeper liquidate (one scan, then exit)", function () {
       gas: { maxFeePerGasGwei: "100" },
       dataDir: join(dir, "data"),
       logLevel: "warn",
-      liquidator: {
-        series: [{
-          index: "ATPI", expiry: Number(p.expiry), contractSize: "1000", tickSize: "0.001", minSize: 1,
-          initialMarginBps: p.initialMarginBps, maintenanceMarginBps: p.maintenanceMarginBps, makerFeeBps: p.makerFeeBps,
-          takerFeeBps: p.takerFeeBps, priceBandBps: p.priceBandBps, liquidationPenaltyBps: p.liquidationPenaltyBps,
-          maxFixingAge: p.maxFixingAge, settlementWindow: p.settlementWindow, settlementGrace: p.settlementGrace,
-        }],
-        maxSize: 100,
-        finalityDepth: 0,
-        startBlock: Number(m.startBlock),
-      },
+      liquidator: baseLiquidator(),
       ...overrides,
     };
     const path = join(dir, "keeper.json");
@@ -96,5 +104,30 @@ describe("keeper liquidate (one scan, then exit)", function () {
     expect(again.code, again.err).to.equal(0);
     expect((JSON.parse(again.out) as { series: { unhealthy: unknown[] }[] }).series[0]?.unhealthy).to.deep.equal([]);
     expect(await m.publicClient.getTransactionCount({ address: keeper.address })).to.equal(nonce);
+  });
+
+  it("the service loop (run) liquidates after a new fixing without being asked, and stops on shutdown", async () => {
+    const counterparty = await m.trader(10_000_000n * USDC);
+    const more = [await m.trader(), await m.trader()];
+    for (const a of more) await m.trade(a, counterparty, { isBuy: true, size: 10n, limitPrice: DROP });
+    const runtime = await createRuntime(loadConfig(writeConfig({ liquidator: { ...baseLiquidator(), pollMs: 100 } }), { env: { KEEPER_KEY: keeperKey } }), { log: createLogger({ level: "warn", write: (l) => logs.push(l) }), signals: [] });
+    const logs: string[] = [];
+    await runtime.reconcile();
+    const loop = runLiquidators(runtime);
+    const background = runtime.runBackground();
+    const lower = 309n * 10n ** 16n; // -6 % again
+    await m.setIndex(lower);
+    const deadline = Date.now() + 30_000;
+    try {
+    const liquidated = async () => (await Promise.all(more.map((a) => m.read.health(a.address, lower)))).every((h) => !h.liquidatable);
+    while (!(await liquidated())) {
+      if (Date.now() > deadline) throw new Error(`not liquidated within 30 s: ${logs.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const a of more) expect((await m.read.position(a.address)).size < 10n).to.equal(true);
+    } finally {
+      await runtime.shutdown.shutdown("test end");
+      await Promise.all([loop, background]);
+    }
   });
 });
