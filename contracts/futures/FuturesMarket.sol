@@ -97,10 +97,12 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (params.makerFeeBps > order.maxFeeBps) revert FeeAboveMax(order.maker, params.makerFeeBps, order.maxFeeBps);
         bytes32 orderHash = _useOrder(params, order, signature, size);
         int256 delta = order.isBuy ? int256(uint256(size)) : -int256(uint256(size));
-        Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0, false);
-        Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0, false);
+        Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0, false, 0);
+        Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0, false, 0);
         bytes32 id = order.isBuy ? _execute(params, maker, taker) : _execute(params, taker, maker);
-        emit OrderFilled(id, orderHash, order.maker, msg.sender, order.isBuy, size, order.limitPrice, maker.fee, taker.fee);
+        emit OrderFilled(
+            id, orderHash, order.maker, msg.sender, order.isBuy, size, order.limitPrice, maker.fee, taker.fee, maker.moved, taker.moved
+        );
     }
 
     /// @inheritdoc IFuturesMarket
@@ -120,9 +122,11 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (params.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, params.takerFeeBps, sell.maxFeeBps);
         bytes32 buyHash = _useOrder(params, buy, buySignature, size);
         bytes32 sellHash = _useOrder(params, sell, sellSignature, size);
-        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0, false);
-        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0, false);
-        emit OrdersMatched(_execute(params, buyLeg, sellLeg), buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, msg.sender);
+        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0, false, 0);
+        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0, false, 0);
+        emit OrdersMatched(
+            _execute(params, buyLeg, sellLeg), buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, buyLeg.moved, sellLeg.moved, msg.sender
+        );
     }
 
     /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
@@ -142,7 +146,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function cancel(Order calldata order) external {
         if (msg.sender != order.maker) revert NotMaker(msg.sender, order.maker);
-        bytes32 orderHash = _orderDigest(order);
+        bytes32 orderHash = OrderLib.digest(_domainSeparator(), OrderLib.structHashStrict(order));
         _filled[orderHash] = CANCELLED;
         emit OrderCancelled(msg.sender, orderHash);
     }

@@ -99,6 +99,8 @@ interface IFuturesMarket {
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
     event SeriesListed(bytes32 indexed seriesId, SeriesParams params);
     /// @notice A taker filled `size` of a maker's order at the order's limit price.
+    /// @param makerMargin Collateral the maker's free balance moved into its margin (> 0) or received from it on a
+    /// close to zero (< 0); `takerMargin` the same for the taker.
     event OrderFilled(
         bytes32 indexed seriesId,
         bytes32 indexed orderHash,
@@ -108,9 +110,11 @@ interface IFuturesMarket {
         uint64 size,
         uint256 price,
         uint256 makerFee,
-        uint256 takerFee
+        uint256 takerFee,
+        int256 makerMargin,
+        int256 takerMargin
     );
-    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`.
+    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`. Margin moves as in OrderFilled.
     event OrdersMatched(
         bytes32 indexed seriesId,
         bytes32 indexed buyHash,
@@ -119,13 +123,16 @@ interface IFuturesMarket {
         uint256 price,
         uint256 buyFee,
         uint256 sellFee,
+        int256 buyMargin,
+        int256 sellMargin,
         address matcher
     );
     event OrderCancelled(address indexed maker, bytes32 indexed orderHash);
     event MinNonceRaised(address indexed maker, uint64 minNonce);
     /// @notice Carries a signed order in full so that the open book can be rebuilt from logs.
     event OrderPublished(bytes32 indexed seriesId, bytes32 indexed orderHash, address indexed maker, Order order, bytes signature);
-    /// @notice Collateral moved between an account's free balance and its margin in a series.
+    /// @notice Collateral moved between an account's free balance and its margin in a series (outside fills and
+    /// matches, which report it in their own events).
     /// @param amount Positive: free balance -> margin; negative: margin -> free balance.
     event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount);
     event Liquidated(

@@ -87,7 +87,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /// @dev Execution prices lie on the tick and within index +- band.
     function _checkPrice(SeriesParams calldata p, uint256 price, uint256 index) internal pure {
         if (price % p.tickSize != 0) revert OffTick(price, p.tickSize);
-        uint256 band = Math.mulDiv(index, p.priceBandBps, MarginMath.BPS);
+        uint256 band = MarginMath.mulDivDown(index, p.priceBandBps, MarginMath.BPS);
         if (price + band < index || price > index + band) revert OutsidePriceBand(price, index, p.priceBandBps);
     }
 
@@ -165,12 +165,15 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         uint256 bonus;
         /// @dev The liquidator's leg: exempt from the dust rule, so a liquidation never reverts on it.
         bool liquidator;
+        /// @dev Output: collateral moved from the free balance into margin (> 0) or released to it (< 0).
+        int256 moved;
     }
 
     /// @dev Applies one side of a trade. A leg that strictly reduces the position needs no fresh index and
     /// works while paused, but must pay its realized loss and fee from its margin. Any other leg needs a
     /// fresh index, an unpaused market and ends at >= initial margin; the shortfall (plus one unit for share
-    /// rounding) moves from the free balance. A position that reaches zero releases its margin.
+    /// rounding) moves from the free balance. A position that reaches zero releases its margin. The amount moved
+    /// is returned in `leg.moved` and reported by the caller's trade event.
     function _applyLeg(SeriesParams calldata p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime) internal {
         SeriesState storage s = _series[id];
         Position memory pos = _positions[id][leg.account];
@@ -191,7 +194,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
             delete _positions[id][leg.account];
             if (released > 0) {
                 _free[leg.account] += uint256(released);
-                emit MarginMoved(id, leg.account, -released);
+                leg.moved = -released;
             }
             return;
         }
@@ -208,7 +211,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         else pos.shares = _debitMargin(s, leg.account, pos.shares, uint256(-net)).toUint96();
         if (topUp != 0) {
             _takeFree(leg.account, topUp);
-            emit MarginMoved(id, leg.account, int256(topUp));
+            leg.moved = int256(topUp);
         }
         _positions[id][leg.account] = pos;
     }

@@ -43,8 +43,10 @@ abstract contract MarketRisk is MarketCore {
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
         (uint256 reward, uint256 deficit) = _closeLiquidated(params, id, account, pos, delta, mark);
-        _applyLeg(params, id, Leg(msg.sender, -delta, mark, 0, reward, true), mark, markTime);
+        Leg memory leg = Leg(msg.sender, -delta, mark, 0, reward, true, 0);
+        _applyLeg(params, id, leg, mark, markTime);
         emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
+        if (leg.moved != 0) emit MarginMoved(id, msg.sender, leg.moved);
     }
 
     /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
@@ -114,7 +116,7 @@ abstract contract MarketRisk is MarketCore {
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
     function _penalty(SeriesParams calldata p, int256 delta, uint256 mark) internal pure returns (uint256) {
         uint256 amount = MarginMath.notional(MarginMath.abs(delta), mark, p.contractSize, Math.Rounding.Floor);
-        return Math.mulDiv(amount, p.liquidationPenaltyBps, MarginMath.BPS);
+        return MarginMath.mulDivDown(amount, p.liquidationPenaltyBps, MarginMath.BPS);
     }
 
     /* INSURANCE */

@@ -15,6 +15,35 @@ library MarginMath {
     uint256 internal constant VIRTUAL_SHARES = 1;
     uint256 internal constant VIRTUAL_ASSETS = 1;
 
+    /// @notice `x * y / d` rounded down.
+    /// @dev Fast path when `x * y` fits in 256 bits (every realistic size, price and amount); otherwise OpenZeppelin's
+    /// 512-bit `mulDiv`. Both give exactly `floor(x * y / d)`; `d` must be non-zero.
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        unchecked {
+            // Safe: the product is only formed when it cannot overflow.
+            if (y == 0 || x <= type(uint256).max / y) return (x * y) / d;
+        }
+        return Math.mulDiv(x, y, d);
+    }
+
+    /// @notice `x * y / d` rounded up (same fast path as `mulDivDown`).
+    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256 z) {
+        unchecked {
+            if (y == 0 || x <= type(uint256).max / y) {
+                uint256 p = x * y;
+                z = p / d;
+                // Safe: z * d <= p, and z + 1 cannot overflow because d >= 1 and p < 2^256.
+                if (z * d != p) ++z;
+                return z;
+            }
+        }
+        return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
+    }
+
+    function _mulDiv(uint256 x, uint256 y, uint256 d, Math.Rounding rounding) private pure returns (uint256) {
+        return rounding == Math.Rounding.Ceil ? mulDivUp(x, y, d) : mulDivDown(x, y, d);
+    }
+
     /// @notice `size * price * contractSize / 1e18`. Exact when `price` is a multiple of a listed tick.
     function notional(uint256 size, uint256 price, uint256 contractSize, Math.Rounding rounding)
         internal
@@ -22,7 +51,7 @@ library MarginMath {
         returns (uint256)
     {
         // size < 2^64 and price < 2^128 (callers pass uint64/uint128 values), so the product fits.
-        return Math.mulDiv(size * price, contractSize, WAD, rounding);
+        return _mulDiv(size * price, contractSize, WAD, rounding);
     }
 
     /// @notice Signed value of `size` contracts at `price`, rounded toward minus infinity.
@@ -39,7 +68,7 @@ library MarginMath {
 
     /// @notice A fee of `bps` on `amount`, rounded up (charged per fill, so fee(a) + fee(b) >= fee(a + b)).
     function feeUp(uint256 amount, uint256 bps) internal pure returns (uint256) {
-        return Math.mulDiv(amount, bps, BPS, Math.Rounding.Ceil);
+        return mulDivUp(amount, bps, BPS);
     }
 
     /// @notice Margin requirement of a position: |size| * price * contractSize * bps / 1e22, rounded up.
@@ -49,7 +78,7 @@ library MarginMath {
         returns (uint256)
     {
         uint256 absSize = size >= 0 ? uint256(size) : uint256(-size);
-        return Math.mulDiv(absSize * price, contractSize * bps, WAD * BPS, Math.Rounding.Ceil);
+        return mulDivUp(absSize * price, contractSize * bps, WAD * BPS);
     }
 
     /// @notice Applies a fill of `delta` contracts at `price` to a position (size, cost).
@@ -79,20 +108,20 @@ library MarginMath {
 
     /// @notice `cost * part / whole` rounded toward plus infinity.
     function proRataUp(int256 cost, uint256 part, uint256 whole) internal pure returns (int256) {
-        if (cost >= 0) return int256(Math.mulDiv(uint256(cost), part, whole, Math.Rounding.Ceil));
-        return -int256(Math.mulDiv(uint256(-cost), part, whole, Math.Rounding.Floor));
+        if (cost >= 0) return int256(mulDivUp(uint256(cost), part, whole));
+        return -int256(mulDivDown(uint256(-cost), part, whole));
     }
 
     function toSharesDown(uint256 assets, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
-        return Math.mulDiv(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS, Math.Rounding.Floor);
+        return mulDivDown(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
     }
 
     function toSharesUp(uint256 assets, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
-        return Math.mulDiv(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS, Math.Rounding.Ceil);
+        return mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
     }
 
     function toAssetsDown(uint256 shares, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
-        return Math.mulDiv(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES, Math.Rounding.Floor);
+        return mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
     }
 
     function abs(int256 x) internal pure returns (uint256) {

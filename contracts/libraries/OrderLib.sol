@@ -27,15 +27,30 @@ library OrderLib {
         return keccak256(abi.encodePacked(hex"1901", separator, structHash_));
     }
 
-    /// @notice EIP-712 `hashStruct(order)`. Every field is static, so `abi.encode` of the struct is `encodeData`.
-    function structHash(Order calldata order) internal pure returns (bytes32) {
+    /// @notice EIP-712 `hashStruct(order)` = keccak256(ORDER_TYPEHASH || the 8 fields as 32-byte words).
+    /// @dev Every field is static, so `encodeData` is the struct's calldata words; they are hashed directly. For
+    /// canonical calldata this equals `keccak256(abi.encode(ORDER_TYPEHASH, order))`; dirty high bits give another
+    /// digest, which no maker signed, so such an order never fills.
+    function structHash(Order calldata order) internal pure returns (bytes32 h) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), order, 256) // 8 fields x 32 bytes
+            h := keccak256(ptr, 288)
+        }
+    }
+
+    /// @notice `structHash` through `abi.encode`, which reverts on non-canonical calldata: used by `cancel`, so a
+    /// malformed encoding can never cancel a digest other than the one the maker means.
+    function structHashStrict(Order calldata order) internal pure returns (bytes32) {
         return keccak256(abi.encode(ORDER_TYPEHASH, order));
     }
 
-    /// @notice The signer of `digest`, or address(0) for anything but a canonical 65-byte or 64-byte (EIP-2098)
+    /// @notice The signer of `hash`, or address(0) for anything but a canonical 65-byte or 64-byte (EIP-2098)
     /// signature with low s and v in {27, 28}.
-    function recover(bytes32 digest, bytes calldata signature) internal pure returns (address signer) {
+    function recover(bytes32 hash, bytes calldata signature) internal pure returns (address signer) {
         (uint8 v, bytes32 r, bytes32 s) = ECDSA.parseCalldata(signature);
-        (signer,,) = ECDSA.tryRecover(digest, v, r, s);
+        (signer,,) = ECDSA.tryRecover(hash, v, r, s);
     }
 }

@@ -1138,6 +1138,18 @@ export const futuresMarketAbi = [
         "internalType": "uint256",
         "name": "takerFee",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "makerMargin",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "takerMargin",
+        "type": "int256"
       }
     ],
     "name": "OrderFilled",
@@ -1266,6 +1278,18 @@ export const futuresMarketAbi = [
         "internalType": "uint256",
         "name": "sellFee",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "buyMargin",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "sellMargin",
+        "type": "int256"
       },
       {
         "indexed": false,

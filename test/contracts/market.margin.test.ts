@@ -85,13 +85,16 @@ describe("FuturesMarket margin and ledger", () => {
     await stale(f.fillOrder(f.order(f.a, { size: 1n, nonce: 7n }), f.b)); // increases both
     await stale(f.market.write.removeMargin([f.params, 1n], { account: f.a }));
     await stale(f.market.write.liquidate([f.params, f.a, 1n], { account: f.carol.account.address }));
-    await f.market.write.deposit([1n], { account: f.a }).catch(() => undefined); // allowance used up: not the point
+    await f.token.write.mint([f.a, 5n * USDC]);
+    await f.token.write.approve([f.market.address, 5n * USDC], { account: f.a });
+    await f.market.write.deposit([5n * USDC], { account: f.a });
     await f.market.write.withdraw([1n * USDC, f.a], { account: f.a });
     await f.market.write.addMargin([f.params, 1n * USDC], { account: f.a });
     // Reduce-only: alice sells 4 of her 10 to bob (who is short 10 and buys back 4).
     await f.fillOrder(f.order(f.a, { isBuy: false, size: 4n, nonce: 8n }), f.b);
     expect((await f.market.read.position([f.id, f.a])).size).to.equal(6n);
-    expect(ts > 0n).to.equal(true);
+    expect((await f.market.read.position([f.id, f.b])).size).to.equal(-6n);
+    expect(BigInt(await f.networkHelpers.time.latest()) - ts > 3_600n).to.equal(true); // the index really was stale
   });
 
   it("C17 isolation: trades, losses and margin of series A leave series B untouched", async () => {
@@ -109,8 +112,13 @@ describe("FuturesMarket margin and ledger", () => {
     const before = await snapshot();
     await f.fillOrder(f.order(f.a, { size: 5n, nonce: 2n }), f.b);
     await f.market.write.addMargin([f.params, 10n * USDC], { account: f.a });
-    await f.setIndex(33n * 10n ** 17n);
-    await f.market.write.liquidate([f.params, f.a, 100n], { account: f.carol.account.address }).catch(() => undefined);
+    await f.setIndex(3_200n * 10n ** 15n);
+    await f.market.write.liquidate([f.params, f.b, 100n], { account: f.carol.account.address }).then(
+      () => expect.fail("bob (short) is healthy after a fall"),
+      () => undefined,
+    );
+    await f.setIndex(3_800n * 10n ** 15n); // bob (short 15 at 3.5) falls below maintenance in series A only
+    await f.market.write.liquidate([f.params, f.b, 100n], { account: f.carol.account.address });
     expect(await snapshot()).to.deep.equal(before);
   });
 
@@ -139,10 +147,10 @@ describe("FuturesMarket margin and ledger", () => {
     const amount = notional(1n, INDEX);
     expect(feeUp(amount, 2) > 0n).to.equal(true);
     // Splitting 10 into 10 fills of 1 pays at least the fee of one fill of 10.
-    const before = (await f.market.read.seriesState([f.id])).fees;
+    const before = BigInt((await f.market.read.seriesState([f.id])).fees);
     const o = f.order(f.a, { size: 10n, nonce: 50n });
     for (let i = 0; i < 10; i++) await f.fillOrder(o, f.b, 1n);
-    const split = (await f.market.read.seriesState([f.id])).fees - before;
+    const split = BigInt((await f.market.read.seriesState([f.id])).fees) - before;
     expect(split >= feeUp(notional(10n, INDEX), 2) + feeUp(notional(10n, INDEX), 5)).to.equal(true);
     expect(TICK * f.params.contractSize % 10n ** 18n).to.equal(0n);
   });

@@ -27,8 +27,12 @@ describe("FuturesMarket orders", () => {
     const a = f.alice.account.address;
     const b = f.bob.account.address;
     const o = f.order(a, { size: 10n });
+    const im = notional(4n, INDEX) / 10n;
+    // Each side moves exactly initial margin + its fee + 1 unit of rounding buffer from its free balance.
+    const makerMoved = im + feeUp(notional(4n, INDEX), 2) + 1n;
+    const takerMoved = im + feeUp(notional(4n, INDEX), 5) + 1n;
     await f.viem.assertions.emitWithArgs(f.fillOrder(o, b, 4n), f.market, "OrderFilled", [
-      f.id, f.hash(o), a, b, true, 4n, INDEX, feeUp(notional(4n, INDEX), 2), feeUp(notional(4n, INDEX), 5),
+      f.id, f.hash(o), a, b, true, 4n, INDEX, feeUp(notional(4n, INDEX), 2), feeUp(notional(4n, INDEX), 5), makerMoved, takerMoved,
     ]);
     expect(await f.market.read.filled([f.hash(o)])).to.equal(4n);
     const pa = await f.market.read.position([f.id, a]);
@@ -37,11 +41,9 @@ describe("FuturesMarket orders", () => {
     expect(pb.size).to.equal(-4n);
     expect(pa.cost).to.equal(notional(4n, INDEX));
     expect(pb.cost).to.equal(-notional(4n, INDEX));
-    // Each side moved exactly initial margin + its fee + 1 unit of rounding buffer from its free balance.
-    const im = notional(4n, INDEX) / 10n;
-    expect(await f.market.read.freeBalance([a])).to.equal(100_000n * USDC - im - feeUp(notional(4n, INDEX), 2) - 1n);
-    expect(await f.market.read.freeBalance([b])).to.equal(100_000n * USDC - im - feeUp(notional(4n, INDEX), 5) - 1n);
-    expect((await f.market.read.seriesState([f.id])).fees).to.equal(feeUp(notional(4n, INDEX), 2) + feeUp(notional(4n, INDEX), 5));
+    expect(await f.market.read.freeBalance([a])).to.equal(100_000n * USDC - makerMoved);
+    expect(await f.market.read.freeBalance([b])).to.equal(100_000n * USDC - takerMoved);
+    expect(BigInt((await f.market.read.seriesState([f.id])).fees)).to.equal(feeUp(notional(4n, INDEX), 2) + feeUp(notional(4n, INDEX), 5));
   });
 
   it("C01 domain: DOMAIN_SEPARATOR binds chain id and contract, and a signature for another chain id is rejected", async () => {
@@ -107,6 +109,16 @@ describe("FuturesMarket orders", () => {
     await f.market.write.fill([f.params, o, await f.sign(o, 1, true), 1n], { account: f.bob.account.address });
     await f.market.write.fill([f.params, o, await f.sign(o, 1, false), 1n], { account: f.bob.account.address });
     expect(await f.market.read.filled([f.hash(o)])).to.equal(2n);
+  });
+
+  it("SDK: seriesId equals the contract's seriesIdOf; signOrder refuses a key that is not the maker's", async () => {
+    const f = await setup();
+    expect(await f.market.read.seriesIdOf([f.params])).to.equal(seriesId(f.params));
+    expect(await f.market.read.seriesIdOf([{ ...f.params, minSize: 2n }])).to.equal(seriesId({ ...f.params, minSize: 2n }));
+    const o = f.order(f.alice.account.address);
+    let message = "";
+    await signOrder(signer(2), f.chainId, f.market.address, o).catch((e: Error) => (message = e.message));
+    expect(message).to.contain("is not the order's maker");
   });
 
   it("C04 malleability: high-s and v in {0,1} variants are rejected; cancel state is keyed by digest, not signature", async () => {
@@ -197,7 +209,11 @@ describe("FuturesMarket orders", () => {
     const freeC = await f.market.read.freeBalance([c]);
     const price = INDEX + 3n * TICK;
     const fee = feeUp(notional(2n, price), 5);
-    await f.viem.assertions.emitWithArgs(m(price, 2n), f.market, "OrdersMatched", [f.id, f.hash(buy), f.hash(sell), 2n, price, fee, fee, c]);
+    const im = notional(2n, INDEX) / 10n; // initial margin at the index (the mark), not at the trade price
+    const spread = notional(2n, price) - notional(2n, INDEX); // the buyer paid above the mark, the seller gained it
+    await f.viem.assertions.emitWithArgs(m(price, 2n), f.market, "OrdersMatched", [
+      f.id, f.hash(buy), f.hash(sell), 2n, price, fee, fee, im + spread + fee + 1n, im - spread + fee + 1n, c,
+    ]);
     expect(await f.market.read.freeBalance([c])).to.equal(freeC);
     expect((await f.market.read.position([f.id, c])).size).to.equal(0n);
     expect(await f.market.read.filled([f.hash(buy)])).to.equal(2n);

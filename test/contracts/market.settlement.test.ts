@@ -83,6 +83,21 @@ describe("FuturesMarket settlement", () => {
     expect(await payoutOf(f, f.b)).to.equal(marginB + 4_000n * USDC);
   });
 
+  it("C26 / I12 a paused series still settles, closes out and pays claims; free balances always leave", async () => {
+    const f = await atExpiry();
+    await f.market.write.setPaused([f.params, true]);
+    await f.fixing(35n * 10n ** 17n, f.e);
+    await f.market.write.recordSettlementFixing([f.params]);
+    await f.at(f.e + 3_601n);
+    await f.market.write.settle([f.params]);
+    await f.networkHelpers.time.increase(3_600);
+    for (const x of [f.a, f.b]) {
+      await f.market.write.claim([f.params], { account: x });
+      await f.market.write.withdraw([await f.market.read.freeBalance([x]), x], { account: x });
+      expect(await f.market.read.freeBalance([x])).to.equal(0n);
+    }
+  });
+
   it("C22 O(1) claims: the gas of one claim does not depend on how many accounts hold positions", async () => {
     const gasOfClaim = async (pairs: number) => {
       const f = await deployMarket();

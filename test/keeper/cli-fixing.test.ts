@@ -169,7 +169,7 @@ describe("keeper CLI: fixing", function () {
       expect(r.stderr, k).to.match(/usage: npm run keeper --/);
     }
     expect(get("noCommand").code).to.equal(2);
-    expect(get("noCommand").stdout).to.match(/subcommands:\n\s+fixing\s+compute one index fixing/);
+    expect(get("noCommand").stdout).to.match(/subcommands:\n(\s+\S+\s+.*\n)*\s+fixing\s+compute one index fixing/);
   });
 
   it("reports an unreadable source or unknown index with exit code 1 and no stack trace", () => {

@@ -1,0 +1,387 @@
+/**
+ * Transaction sending with a journal (see journal.ts), in the manner of Chainlink's txmgr:
+ *
+ * - one nonce per logical action: `key` is the idempotency key; a key already in the journal is never sent again;
+ * - every action is simulated (eth_call, then gas estimation) before a nonce is assigned; a failing simulation
+ *   skips the action and costs nothing;
+ * - fees: maxPriorityFeePerGas from config, maxFeePerGas = min(cap, 2 x base fee + priority); no fee above the cap
+ *   is ever signed; while base fee + priority exceeds the cap new actions are deferred;
+ * - the nonce and then the signed transaction are committed to the journal before the broadcast, so a crash at
+ *   any point is recovered by re-broadcasting the same bytes;
+ * - a transaction unmined after `stuckAfterSeconds` is replaced with the same nonce and both fees raised by
+ *   >= max(bumpPercent, 10) %, capped; if the action became unnecessary (simulation now fails) the nonce is
+ *   filled with a 0-value self-transfer instead, so a lost race never reverts on-chain and never leaves a gap;
+ * - at most `maxInFlight` unconfirmed transactions; normal-priority actions leave one slot to high priority;
+ * - `reconcile()` (mandatory before the first send) reads the chain's nonces and every journaled transaction's
+ *   receipts, and re-broadcasts what is still pending, before anything new is sent.
+ */
+import { type Abi, type Address, type Hex, type LocalAccount, type PublicClient, keccak256 } from "viem";
+import { type Logger, silentLogger } from "../observability/log.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+import type { AttemptRecord, Journal, TxRecord, TxState } from "./journal.js";
+import { type BroadcastOutcome, classifySendError, errorText, isRevert, revertReason } from "./nodeErrors.js";
+
+export interface FeePolicy {
+  /** Never sign a maxFeePerGas above this (wei). */
+  maxFeePerGas: bigint;
+  /** maxPriorityFeePerGas of a first attempt (wei). */
+  priorityFee: bigint;
+  /** Fee increase of a replacement, in percent (the node requires >= 10). */
+  bumpPercent: number;
+  /** An unmined attempt older than this is replaced. */
+  stuckAfterSeconds: number;
+}
+
+export interface SenderOptions {
+  client: PublicClient;
+  account: LocalAccount;
+  journal: Journal;
+  chainId: number;
+  fees: FeePolicy;
+  maxInFlight: number;
+  /** Blocks on top of the receipt's block before a transaction counts as confirmed (1 = the block itself). */
+  confirmations?: number;
+  dryRun?: boolean;
+  log?: Logger;
+  metrics?: KeeperMetrics;
+  now?: () => number;
+  /** Test hooks called at the steps of a send; a throw simulates a crash at that point. */
+  hooks?: { afterPersistNonce?: (key: string) => void; afterPersistSigned?: (key: string) => void; afterBroadcast?: (key: string) => void };
+}
+
+export interface SendRequest {
+  /** Idempotency key of the logical action, e.g. "post:ATPI:1740000000". */
+  key: string;
+  /** For logs and metrics: "post", "liquidate", ... */
+  kind: string;
+  to: Address;
+  data: Hex;
+  value?: bigint;
+  /** High priority actions (fixing posts) may use the last in-flight slot. */
+  priority?: "high" | "normal";
+  /** ABI of the target, to name a revert's custom error in logs and results. */
+  abi?: Abi;
+}
+
+export type SendResult =
+  | { status: "sent"; key: string; nonce: number; hash: Hex }
+  | { status: "exists"; key: string; state: TxState; nonce: number }
+  | { status: "skipped"; key: string; reason: string }
+  | { status: "deferred"; key: string; reason: string }
+  | { status: "dry-run"; key: string; gas: bigint; maxFeePerGas: bigint };
+
+export interface ReconcileReport {
+  latestNonce: number;
+  pendingNonce: number;
+  nextNonce: number;
+  open: number;
+  rebroadcast: number;
+}
+
+type Simulation = { ok: true; gas: bigint } | { ok: false; reverted: boolean; reason: string };
+
+/** a * (100 + pct) / 100, rounded up. */
+export function bump(a: bigint, pct: number): bigint {
+  const num = a * BigInt(100 + pct);
+  return (num + 99n) / 100n;
+}
+
+const FINAL: readonly TxState[] = ["confirmed", "reverted", "cancelled", "lost"];
+
+export class TxSender {
+  readonly address: Address;
+  private readonly o: Required<Omit<SenderOptions, "metrics" | "hooks">> & Pick<SenderOptions, "metrics" | "hooks">;
+  private nextNonce: number | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Local time since which an open transaction's nonce is used on chain without a receipt of ours. */
+  private readonly nonceUsedSince = new Map<string, number>();
+
+  constructor(options: SenderOptions) {
+    if (options.fees.bumpPercent < 10) throw new Error(`bumpPercent must be >= 10 (node minimum), got ${options.fees.bumpPercent}`);
+    this.address = options.account.address;
+    this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options };
+  }
+
+  /** Reads the chain and settles every journaled transaction before anything new is sent. */
+  reconcile(): Promise<ReconcileReport> {
+    return this.exclusive(async () => {
+      const c = this.o.client;
+      const [latestNonce, pendingNonce] = await Promise.all([
+        c.getTransactionCount({ address: this.address, blockTag: "latest" }),
+        c.getTransactionCount({ address: this.address, blockTag: "pending" }),
+      ]);
+      const maxJournal = this.o.journal.maxNonce(this.address);
+      const open = this.o.journal.openTxs(this.address).length;
+      const rebroadcast = await this.checkOpen();
+      this.nextNonce = Math.max(pendingNonce, maxJournal + 1);
+      const report = { latestNonce, pendingNonce, nextNonce: this.nextNonce, open, rebroadcast };
+      this.o.log.info("journal reconciled with chain", report);
+      return report;
+    });
+  }
+
+  /** Plans, simulates, journals, signs and broadcasts one action (see the module comment). */
+  send(req: SendRequest): Promise<SendResult> {
+    return this.exclusive(async () => {
+      if (this.nextNonce === undefined) throw new Error("TxSender.send before reconcile()");
+      const j = this.o.journal;
+      const log = this.o.log.child({ key: req.key, kind: req.kind });
+      const existing = j.getTx(req.key);
+      if (existing) return { status: "exists", key: req.key, state: existing.state, nonce: existing.nonce } as const;
+
+      const inFlight = j.openTxs(this.address).length;
+      const limit = req.priority === "high" || this.o.maxInFlight === 1 ? this.o.maxInFlight : this.o.maxInFlight - 1;
+      if (inFlight >= limit) return { status: "deferred", key: req.key, reason: `in-flight ${inFlight} >= ${limit}` } as const;
+
+      const sim = await this.simulate(req);
+      if (!sim.ok && sim.reverted) {
+        log.info("simulation reverts: action skipped", { reason: sim.reason });
+        return { status: "skipped", key: req.key, reason: sim.reason } as const;
+      }
+      if (!sim.ok) {
+        log.warn("simulation could not run: action deferred", { reason: sim.reason });
+        return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}` } as const;
+      }
+      const gas = sim.gas;
+      const baseFee = await this.baseFee();
+      const { priorityFee, maxFeePerGas: cap } = this.o.fees;
+      if (baseFee + priorityFee > cap) {
+        this.o.metrics?.feeCapHits.inc({ kind: req.kind });
+        log.warn("base fee above the fee cap: action deferred", { baseFee, cap });
+        return { status: "deferred", key: req.key, reason: `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}` } as const;
+      }
+      const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
+      if (this.o.dryRun) {
+        log.info("dry run: not sent", { gas, maxFeePerGas });
+        return { status: "dry-run", key: req.key, gas, maxFeePerGas } as const;
+      }
+
+      const nonce = this.nextNonce;
+      const now = this.o.now();
+      j.insertTx({ key: req.key, kind: req.kind, sender: this.address, nonce, to: req.to, data: req.data, value: req.value ?? 0n,
+        gas, priority: req.priority === "high" ? 1 : 0, state: "queued", createdMs: now });
+      this.nextNonce = nonce + 1;
+      this.o.hooks?.afterPersistNonce?.(req.key);
+
+      const tx = j.getTx(req.key) as TxRecord;
+      const attempt = await this.signAttempt(tx, { maxFeePerGas, maxPriorityFeePerGas: priorityFee }, false);
+      this.o.hooks?.afterPersistSigned?.(req.key);
+      await this.broadcast(tx, attempt, log);
+      this.o.hooks?.afterBroadcast?.(req.key);
+      this.o.metrics?.txSent.inc({ kind: req.kind });
+      return { status: "sent", key: req.key, nonce, hash: attempt.hash } as const;
+    });
+  }
+
+  /** One maintenance pass: receipts, confirmations, re-broadcasts, replacements of stuck transactions. */
+  tick(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.checkOpen();
+    });
+  }
+
+  /** Ticks until the transaction of `key` is final; returns its record. */
+  async waitFinal(key: string, opts: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TxRecord> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000); // real time: the injected clock may be frozen in tests
+    for (;;) {
+      await this.tick();
+      const tx = this.o.journal.getTx(key);
+      if (!tx) throw new Error(`no journaled transaction ${key}`);
+      if (FINAL.includes(tx.state)) return tx;
+      if (opts.signal?.aborted) throw new Error(`aborted while waiting for ${key}`);
+      if (Date.now() > deadline) throw new Error(`transaction ${key} not final after ${opts.timeoutMs ?? 60_000} ms (state ${tx.state})`);
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+    }
+  }
+
+  /** Number of journaled transactions not yet final. */
+  inFlight(): number {
+    return this.o.journal.openTxs(this.address).length;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * eth_call then gas estimation: the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the
+   * action is not needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
+   */
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<Simulation> {
+    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n } as const;
+    try {
+      await this.o.client.call(args);
+      const gas = await this.o.client.estimateGas(args);
+      return { ok: true, gas: (gas * 12n) / 10n };
+    } catch (e) {
+      return { ok: false, reverted: isRevert(e), reason: revertReason(e, req.abi) };
+    }
+  }
+
+  private async baseFee(): Promise<bigint> {
+    const block = await this.o.client.getBlock({ blockTag: "latest" });
+    return block.baseFeePerGas ?? 0n;
+  }
+
+  private async signAttempt(tx: TxRecord, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, isCancel: boolean): Promise<AttemptRecord> {
+    if (fees.maxFeePerGas > this.o.fees.maxFeePerGas) {
+      throw new Error(`refusing to sign maxFeePerGas ${fees.maxFeePerGas} above cap ${this.o.fees.maxFeePerGas}`);
+    }
+    const raw = await this.o.account.signTransaction({
+      type: "eip1559",
+      chainId: this.o.chainId,
+      nonce: tx.nonce,
+      to: isCancel ? this.address : tx.to,
+      data: isCancel ? "0x" : tx.data,
+      value: isCancel ? 0n : tx.value,
+      gas: isCancel ? 21_000n : tx.gas,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    const attempt = { hash: keccak256(raw), key: tx.key, nonce: tx.nonce, ...fees, raw, isCancel, createdMs: this.o.now() };
+    this.o.journal.addAttempt(attempt);
+    return attempt;
+  }
+
+  /** Sends an attempt's bytes; the node's answer is interpreted, never thrown (the next tick retries). */
+  private async broadcast(tx: TxRecord, a: AttemptRecord, log: Logger): Promise<BroadcastOutcome> {
+    let outcome: BroadcastOutcome = "ok";
+    let message = "";
+    try {
+      await this.o.client.sendRawTransaction({ serializedTransaction: a.raw });
+    } catch (e) {
+      message = errorText(e);
+      outcome = classifySendError(message);
+    }
+    const now = this.o.now();
+    if (outcome === "ok" || outcome === "known" || outcome === "nonce-used" || outcome === "underpriced") {
+      // nonce-used: mined (ours or not), resolved by receipts; underpriced: an earlier attempt of ours holds the slot.
+      this.o.journal.markBroadcast(a.hash, now);
+      if (tx.state === "queued") this.o.journal.updateTx(tx.key, "broadcast", now);
+      if (outcome !== "ok") log.info("broadcast answered", { outcome, nonce: a.nonce, hash: a.hash });
+    } else {
+      // fee-too-low: the base fee is above what we may pay (the cap), the attempt waits for the base fee to fall.
+      if (outcome === "fee-too-low") this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
+      log[outcome === "fatal" || outcome === "funds" ? "error" : "warn"]("broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
+    }
+    return outcome;
+  }
+
+  /** Settles open transactions against the chain; returns how many attempts were (re)broadcast. */
+  private async checkOpen(): Promise<number> {
+    const j = this.o.journal;
+    const open = j.openTxs(this.address);
+    this.o.metrics?.txInFlight.set({}, open.length);
+    if (open.length === 0) return 0;
+    const c = this.o.client;
+    const [latestNonce, head] = await Promise.all([
+      c.getTransactionCount({ address: this.address, blockTag: "latest" }),
+      c.getBlockNumber({ cacheTime: 0 }),
+    ]);
+    let sent = 0;
+    for (const tx of open) {
+      const log = this.o.log.child({ key: tx.key, kind: tx.kind, nonce: tx.nonce });
+      const attempts = j.attempts(tx.key);
+      if (tx.nonce < latestNonce || tx.state === "mined") {
+        await this.settleMined(tx, attempts, head, log);
+        continue;
+      }
+      this.nonceUsedSince.delete(tx.key);
+      const last = attempts.at(-1);
+      if (!last) {
+        // Crashed between assigning the nonce and signing: sign now (or fill the nonce if no longer needed).
+        const sim = await this.simulate(tx);
+        if (!sim.ok && !sim.reverted) throw new Error(`cannot simulate ${tx.key}: ${sim.reason}`);
+        const baseFee = await this.baseFee();
+        const fees = { maxFeePerGas: min(this.o.fees.maxFeePerGas, 2n * baseFee + this.o.fees.priorityFee), maxPriorityFeePerGas: this.o.fees.priorityFee };
+        const a = await this.signAttempt(tx, fees, !sim.ok);
+        await this.broadcast(tx, a, log);
+        sent++;
+        continue;
+      }
+      const unsent = attempts.filter((a) => a.broadcastMs === undefined);
+      if (unsent.length > 0) {
+        // Crashed between persisting and sending (or the send failed): send the same bytes again.
+        for (const a of unsent) await this.broadcast(tx, a, log);
+        sent += unsent.length;
+        continue;
+      }
+      if (this.o.now() - last.createdMs < this.o.fees.stuckAfterSeconds * 1000) continue;
+      sent += await this.replace(tx, last, log);
+    }
+    this.o.metrics?.txInFlight.set({}, j.openTxs(this.address).length);
+    return sent;
+  }
+
+  /** Replaces a stuck transaction: same nonce, fees bumped, capped; a cancel if the action is no longer needed. */
+  private async replace(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<number> {
+    const { bumpPercent, maxFeePerGas: cap } = this.o.fees;
+    const pct = Math.max(bumpPercent, 10);
+    const baseFee = await this.baseFee();
+    const priority = bump(last.maxPriorityFeePerGas, pct);
+    const wantMax = max(bump(last.maxFeePerGas, pct), 2n * baseFee + priority);
+    const maxFee = min(wantMax, cap);
+    const minMax = bump(last.maxFeePerGas, 10);
+    const minPriority = bump(last.maxPriorityFeePerGas, 10);
+    const cappedPriority = min(priority, maxFee);
+    if (maxFee < minMax || cappedPriority < minPriority) {
+      // The cap leaves no room for a valid replacement: keep the current attempt alive and raise an alert.
+      this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
+      log.warn("stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+      await this.broadcast(tx, last, log);
+      return 1;
+    }
+    let stillNeeded = false;
+    if (!last.isCancel) {
+      const sim = await this.simulate(tx);
+      if (!sim.ok && !sim.reverted) throw new Error(`cannot simulate ${tx.key}: ${sim.reason}`);
+      stillNeeded = sim.ok;
+    }
+    const a = await this.signAttempt(tx, { maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority }, !stillNeeded);
+    log.info(stillNeeded ? "replacing stuck transaction" : "action no longer needed: filling nonce with a self-transfer", {
+      hash: a.hash, maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority, previous: last.hash,
+    });
+    this.o.metrics?.txReplaced.inc({ kind: tx.kind });
+    await this.broadcast(tx, a, log);
+    return 1;
+  }
+
+  /** The nonce was used: find which of our attempts (if any) was mined, and count confirmations. */
+  private async settleMined(tx: TxRecord, attempts: AttemptRecord[], head: bigint, log: Logger): Promise<void> {
+    const j = this.o.journal;
+    const now = this.o.now();
+    for (const a of [...attempts].reverse()) {
+      const receipt = await this.o.client.getTransactionReceipt({ hash: a.hash }).catch(() => undefined);
+      if (!receipt) continue;
+      const depth = head - receipt.blockNumber + 1n;
+      if (depth < BigInt(this.o.confirmations)) {
+        if (tx.state !== "mined") j.updateTx(tx.key, "mined", now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
+        return;
+      }
+      const state: TxState = a.isCancel ? "cancelled" : receipt.status === "success" ? "confirmed" : "reverted";
+      j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
+      this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: state });
+      log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
+      return;
+    }
+    if (tx.state === "mined") {
+      // The receipt vanished (reorg): the nonce is open again, the same signed bytes are re-sent by the next pass.
+      j.updateTx(tx.key, "broadcast", now, { minedHash: null, minedBlock: null, note: "receipt lost in a reorg" });
+      j.markUnsent(tx.key);
+      log.warn("mined transaction no longer in the canonical chain", { hash: tx.minedHash });
+      return;
+    }
+    // Another node may not serve the receipt yet (failover between endpoints): wait stuckAfterSeconds before "lost".
+    const since = this.nonceUsedSince.get(tx.key) ?? now;
+    this.nonceUsedSince.set(tx.key, since);
+    if (now - since < this.o.fees.stuckAfterSeconds * 1000) return;
+    this.nonceUsedSince.delete(tx.key);
+    j.updateTx(tx.key, "lost", now, { note: "nonce used by a transaction not in the journal" });
+    log.error("nonce used by an unknown transaction", { nonce: tx.nonce });
+  }
+}
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);

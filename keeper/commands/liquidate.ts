@@ -1,0 +1,99 @@
+/**
+ * `keeper liquidate --config FILE [--env-file FILE] [--dry-run]`: one liquidation scan of every configured
+ * series, then exit. Reconciles the journal with the chain first, syncs the account book from events, sends a
+ * simulated liquidation for every account below maintenance, waits until those are final and prints a JSON
+ * report. Exit code 0 when every needed liquidation went through (or there was none), 1 when some were
+ * deferred or reverted in simulation for another reason than "no longer needed", 2 on bad arguments or config.
+ */
+import { parseArgs } from "node:util";
+import type { Address } from "viem";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { loadConfig } from "../config/load.js";
+import { ConfigError } from "../config/validate.js";
+import { AccountBook } from "../liquidator/book.js";
+import { type ScanReport, UNNEEDED, liquidationKey, scan } from "../liquidator/loop.js";
+import { createLogger } from "../observability/log.js";
+import { createRuntime } from "../service/runtime.js";
+import { type Command, EXIT } from "./types.js";
+
+const USAGE = "usage: liquidate --config FILE [--env-file FILE] [--dry-run] [--wait-ms N]";
+
+export interface LiquidateIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function run(argv: readonly string[], io: LiquidateIo = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
+  let values: { config?: string | undefined; "env-file"?: string | undefined; "dry-run"?: boolean | undefined; "wait-ms"?: string | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: "string" }, "env-file": { type: "string" }, "dry-run": { type: "boolean" }, "wait-ms": { type: "string" } },
+      strict: true,
+    }));
+  } catch (e) {
+    io.err(`liquidate: ${(e as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const waitMs = values["wait-ms"] === undefined ? 120_000 : Number(values["wait-ms"]);
+  if (!values.config || !Number.isSafeInteger(waitMs) || waitMs < 0) {
+    io.err(`liquidate: ${values.config ? "--wait-ms must be a non-negative integer" : "--config FILE is required"}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  let loaded;
+  try {
+    loaded = loadConfig(values.config, {
+      ...(values["env-file"] ? { envFile: values["env-file"] } : {}),
+      ...(io.env ? { env: io.env } : {}),
+      ...(values["dry-run"] ? { overrides: { dryRun: true } } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(e.message);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  const { config } = loaded;
+  const liq = config.liquidator;
+  const market = config.contracts.market;
+  if (!liq || !market) {
+    io.err("liquidate: the config has no liquidator section (and contracts.market); see docs/operator.md");
+    return EXIT.usage;
+  }
+  const log = createLogger({ level: config.logLevel, write: (l) => io.err(l) });
+  const runtime = await createRuntime(loaded, { log, signals: [] });
+  try {
+    await runtime.reconcile();
+    const oracle = (await runtime.client.readContract({ address: market, abi: futuresMarketAbi, functionName: "oracle" })) as Address;
+    const reports: (ScanReport & { seriesId: string })[] = [];
+    for (const params of liq.series) {
+      const book = new AccountBook({
+        client: runtime.client, journal: runtime.journal, market, params,
+        finalityDepth: liq.finalityDepth, startBlock: BigInt(liq.startBlock), maxBlockRange: liq.maxBlockRange, log,
+      });
+      const report = await scan({
+        client: runtime.client, sender: runtime.sender, book, market, oracle, params,
+        maxSize: BigInt(liq.maxSize), minReward: liq.minRewardUsdc, log, metrics: runtime.metrics,
+      });
+      if (!config.dryRun) {
+        for (const account of report.sent) {
+          await runtime.sender.waitFinal(liquidationKey(book.seriesId, account, report.fixingTime), { timeoutMs: waitMs, pollMs: 500 });
+        }
+      }
+      reports.push({ ...report, seriesId: book.seriesId });
+    }
+    io.out(JSON.stringify({ dryRun: config.dryRun, series: reports }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+    const failed = reports.some((r) => r.deferred.length > 0 || r.skipped.some((s) => !UNNEEDED.some((n) => s.reason.includes(n))));
+    return failed ? EXIT.failure : EXIT.ok;
+  } finally {
+    await runtime.shutdown.shutdown("liquidate done");
+  }
+}
+
+export const liquidateCommand: Command = {
+  name: "liquidate",
+  summary: "one liquidation scan of the configured series (accounts from events, health computed locally), then exit",
+  run: (argv) => run(argv),
+};

@@ -1,0 +1,66 @@
+/** Shared start of the `run` and `post` subcommands: arguments, config (+ .env), runtime, feeds, reconcile. */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/load.js";
+import { ConfigError } from "../config/validate.js";
+import { FixingLoop, buildFeeds } from "../oracle/fixingLoop.js";
+import { type KeeperRuntime, createRuntime } from "../service/runtime.js";
+
+export interface Started {
+  runtime: KeeperRuntime;
+  loop: FixingLoop;
+}
+
+/** Parses `--config FILE [--env-file FILE] [--dry-run]`, then builds and reconciles; an exit code on failure. */
+export async function startService(name: string, argv: readonly string[]): Promise<Started | number> {
+  const usage = `usage: npm run keeper -- ${name} --config FILE [--env-file FILE] [--dry-run]`;
+  let values: { config?: string | undefined; "env-file"?: string | undefined; "dry-run"?: boolean | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: "string" }, "env-file": { type: "string" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
+  } catch (e) {
+    console.error(`${name}: ${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (!values.config) {
+    console.error(`${name}: --config FILE is required\n${usage}`);
+    return 2;
+  }
+  let runtime: KeeperRuntime;
+  let loop: FixingLoop;
+  try {
+    const loaded = loadConfig(values.config, {
+      ...(values["env-file"] ? { envFile: values["env-file"] } : {}),
+      overrides: { dryRun: values["dry-run"] === true },
+    });
+    const feeds = await buildFeeds(loaded.config);
+    runtime = await createRuntime(loaded, name === "run" ? {} : { signals: [] });
+    loop = new FixingLoop({
+      config: runtime.config,
+      client: runtime.client,
+      signer: runtime.keys.signer,
+      journal: runtime.journal,
+      sender: runtime.sender,
+      log: runtime.log.child({ component: "fixing" }),
+      metrics: runtime.metrics,
+      feeds,
+    });
+  } catch (e) {
+    console.error(`${name}: ${(e as Error).message}`);
+    return e instanceof ConfigError ? 2 : 1;
+  }
+  try {
+    await runtime.reconcile();
+  } catch (e) {
+    runtime.log.error("cannot reconcile the journal with the chain: nothing is sent before it succeeds", { error: e });
+    await runtime.shutdown.shutdown("reconcile failed");
+    return 1;
+  }
+  return { runtime, loop };
+}

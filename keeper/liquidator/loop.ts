@@ -1,0 +1,184 @@
+/**
+ * The liquidation loop. A scan: read the head block, sync the account book from events (book.ts), read the
+ * series state (pool, pause, settlement) and the oracle's latest fixing in one round of two eth_calls, compute
+ * every tracked account's health locally with the margin-math mirror, and for each account below maintenance
+ * send `liquidate(params, account, maxSize)` through the TxSender, which simulates it first (eth_call): a
+ * liquidation that became unnecessary (AccountHealthy, NothingToLiquidate, NoPosition: the account was topped
+ * up or liquidated by someone else since the scan) is skipped, never sent. The idempotency key is
+ * (series, account, fixing timestamp): at most one liquidation per account per fixing, even across restarts.
+ *
+ * The liquidator takes the liquidated contracts over at the index: its account needs free balance in the
+ * market for the initial margin of what it takes (`liquidator.maxSize` bounds one liquidation).
+ */
+import { type Address, type Hex, type PublicClient, encodeFunctionData } from "viem";
+import type { SendResult, TxSender } from "../chain/sender.js";
+import { type Logger, silentLogger } from "../observability/log.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
+import type { SeriesParams } from "../../sdk/orders.js";
+import type { AccountBook } from "./book.js";
+import type { SeriesBook } from "./replay.js";
+
+const latestAbi = [
+  {
+    type: "function",
+    name: "latest",
+    stateMutability: "view",
+    inputs: [{ name: "indexId", type: "bytes32" }],
+    outputs: [{ name: "value", type: "uint256" }, { name: "timestamp", type: "uint64" }],
+  },
+] as const;
+
+/** Reverts that mean "no longer needed": the action is dropped, not retried. */
+export const UNNEEDED = ["AccountHealthy", "NothingToLiquidate", "NoPosition"] as const;
+
+export interface Candidate {
+  account: Address;
+  size: bigint;
+  equity: bigint;
+  maintenance: bigint;
+  /** Reward the mirror expects (before the margin bound). */
+  reward: bigint;
+}
+
+/** Accounts of `book` below maintenance at `mark`, with what a liquidation of at most `maxSize` would take. */
+export function findUnhealthy(params: SeriesParams, book: SeriesBook, pool: Pool, mark: bigint, maxSize: bigint): Candidate[] {
+  const out: Candidate[] = [];
+  for (const [account, pos] of book.positions) {
+    if (pos.size === 0n) continue;
+    const h = health(params, pos, pool, mark);
+    if (h.equity >= h.maintenanceRequired) continue;
+    const size = liquidationSize(params, abs(pos.size), h.equity, h.maintenanceRequired, mark, maxSize);
+    out.push({ account: account as Address, size, equity: h.equity, maintenance: h.maintenanceRequired, reward: penalty(params, size, mark) });
+  }
+  return out;
+}
+
+export interface LiquidatorOptions {
+  client: PublicClient;
+  sender: TxSender;
+  book: AccountBook;
+  market: Address;
+  oracle: Address;
+  params: SeriesParams;
+  /** Largest number of contracts taken over in one liquidation. */
+  maxSize: bigint;
+  /** Liquidations whose expected reward is below this (collateral units) are not sent. */
+  minReward: bigint;
+  /** Seconds liquidations wait after an unpause (the contract's LIQUIDATION_GRACE). */
+  liquidationGraceSeconds?: bigint;
+  log?: Logger;
+  metrics?: KeeperMetrics;
+  onLiquidation?: (r: SendResult, c: Candidate) => void;
+}
+
+export interface IdentifyResult {
+  head: bigint;
+  chainTime: bigint;
+  mark: bigint;
+  fixingTime: bigint;
+  /** Why nothing can be liquidated now (paused, settled, stale index, grace), or undefined. */
+  blocked?: string;
+  tracked: number;
+  unhealthy: Candidate[];
+  /** The chain's pool differs from the replayed one (the chain's is used). */
+  poolMismatch: boolean;
+}
+
+/** Syncs the book and finds the unhealthy accounts: a constant number of RPC requests, whatever the account count. */
+export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
+  const block = await o.client.getBlock({ blockTag: "latest" });
+  const head = block.number as bigint;
+  const [view, state, latest] = await Promise.all([
+    o.book.sync(head),
+    o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "seriesState", args: [o.book.seriesId], blockNumber: head }),
+    o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], blockNumber: head }),
+  ]);
+  const [mark, fixingTime] = latest;
+  const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
+  const poolMismatch = pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares;
+  if (poolMismatch) o.log?.error("replayed margin pool differs from the chain's; using the chain's", { chain: pool, replay: view.pool });
+  const base = { head, chainTime: block.timestamp, mark, fixingTime, tracked: view.positions.size, poolMismatch };
+  const grace = o.liquidationGraceSeconds ?? 3_600n;
+  let blocked: string | undefined;
+  if (state.settledAt !== 0n) blocked = "series settled";
+  else if (state.paused) blocked = "series paused";
+  else if (block.timestamp < state.unpausedAt + grace) blocked = `liquidation grace until ${state.unpausedAt + grace}`;
+  else if (fixingTime + BigInt(o.params.maxFixingAge) < block.timestamp) blocked = `index stale (fixing at ${fixingTime})`;
+  if (blocked) return { ...base, blocked, unhealthy: [] };
+  return { ...base, unhealthy: findUnhealthy(o.params, view, pool, mark, o.maxSize) };
+}
+
+export interface ScanReport extends IdentifyResult {
+  sent: Address[];
+  skipped: { account: Address; reason: string }[];
+  deferred: Address[];
+  belowMinReward: Address[];
+}
+
+/** The idempotency key of a liquidation: one per (series, account, fixing). */
+export function liquidationKey(seriesId: Hex, account: Address, fixingTime: bigint): string {
+  return `liquidate:${seriesId}:${account.toLowerCase()}:${fixingTime}`;
+}
+
+/** One scan: identify, then send a (simulated) liquidation for every unhealthy account. */
+export async function scan(o: LiquidatorOptions): Promise<ScanReport> {
+  return liquidateFound(o, await identify(o));
+}
+
+/** Sends a liquidation for every account `identify` found (each simulated first by the sender). */
+export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult): Promise<ScanReport> {
+  const log = o.log ?? silentLogger;
+  const report: ScanReport = { ...found, sent: [], skipped: [], deferred: [], belowMinReward: [] };
+  if (found.blocked) {
+    log.info("liquidations blocked", { reason: found.blocked });
+    return report;
+  }
+  for (const c of found.unhealthy) {
+    if (c.reward < o.minReward) {
+      report.belowMinReward.push(c.account);
+      continue;
+    }
+    const r = await o.sender.send({
+      key: liquidationKey(o.book.seriesId, c.account, found.fixingTime),
+      kind: "liquidate",
+      to: o.market,
+      abi: futuresMarketAbi,
+      data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "liquidate", args: [o.params, c.account, o.maxSize] }),
+    });
+    o.onLiquidation?.(r, c);
+    o.metrics?.liquidations.inc({ result: r.status === "dry-run" ? "sent" : r.status === "deferred" ? "failed" : r.status === "exists" ? "skipped" : r.status });
+    if (r.status === "sent" || r.status === "dry-run") report.sent.push(c.account);
+    else if (r.status === "skipped") {
+      report.skipped.push({ account: c.account, reason: r.reason });
+      const unneeded = UNNEEDED.some((n) => r.reason.includes(n));
+      log[unneeded ? "info" : "warn"](unneeded ? "liquidation no longer needed: skipped" : "liquidation simulation reverts", { account: c.account, reason: r.reason });
+    } else if (r.status === "deferred") report.deferred.push(c.account);
+  }
+  log.info("liquidation scan", { head: found.head, tracked: found.tracked, unhealthy: found.unhealthy.length, sent: report.sent.length, skipped: report.skipped.length, deferred: report.deferred.length });
+  return report;
+}
+
+/**
+ * Runs until `signal` aborts: polls the oracle's latest fixing every `pollMs`; after each new fixing (and
+ * while a previous scan left deferred liquidations) runs a scan, and ticks the sender in between.
+ */
+export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; signal: AbortSignal }): Promise<void> {
+  let lastFixing = -1n;
+  let pending = false;
+  while (!o.signal.aborted) {
+    try {
+      const [, ts] = await o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId] });
+      if (ts !== lastFixing || pending) {
+        const r = await scan(o);
+        lastFixing = r.fixingTime;
+        pending = r.deferred.length > 0;
+      }
+      await o.sender.tick();
+    } catch (e) {
+      o.log?.error("liquidation scan failed", { error: (e as Error).message });
+    }
+    await new Promise((res) => setTimeout(res, o.pollMs));
+  }
+}

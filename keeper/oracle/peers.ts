@@ -1,0 +1,257 @@
+/**
+ * Exchange of signed observations between operators over HTTP, and the quorum decision.
+ *
+ * Each keeper serves the observations it signed at GET /observations?index=<name|0x id>&timestamp=<unix s>
+ * (JSON: { observations: [...] } with integers as decimal strings). Fetching from peers has a timeout and a size
+ * limit, every signature is recovered and checked against the oracle's registered operators, and anything
+ * malformed is dropped and counted: a peer serving garbage never crashes the loop.
+ */
+import { type Address, type Hex, compactSignatureToSignature, getAddress, isAddress, recoverTypedDataAddress } from "viem";
+import { type SignedObservation, buildPostFixingArgs, indexIdFromName, observationTypes, oracleDomain } from "../../sdk/oracle.js";
+import type { Journal } from "../chain/journal.js";
+import { type Logger, silentLogger, urlLabel } from "../observability/log.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+import { type Handler, json } from "../observability/server.js";
+
+/** One round of one index: what all observations of a post must share. */
+export interface Round {
+  indexId: Hex;
+  timestamp: bigint;
+  methodologyVersion: number;
+}
+
+/** The JSON form of an observation. */
+export interface ObservationJson {
+  indexId: string;
+  timestamp: string;
+  methodologyVersion: number;
+  value: string;
+  inputsHash: string;
+  signer: string;
+  r: string;
+  vs: string;
+}
+
+export function toJson(o: SignedObservation): ObservationJson {
+  return {
+    indexId: o.indexId,
+    timestamp: o.timestamp.toString(),
+    methodologyVersion: o.methodologyVersion,
+    value: o.value.toString(),
+    inputsHash: o.inputsHash,
+    signer: getAddress(o.signer),
+    r: o.r,
+    vs: o.vs,
+  };
+}
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const UINT = /^(0|[1-9][0-9]{0,77})$/;
+
+/** Parses one observation from untrusted JSON; throws with the offending field. */
+export function parseObservation(x: unknown): SignedObservation {
+  if (x === null || typeof x !== "object") throw new Error("observation is not an object");
+  const o = x as Record<string, unknown>;
+  const field = (name: string, ok: boolean) => {
+    if (!ok) throw new Error(`observation field ${name} is missing or malformed`);
+  };
+  field("indexId", typeof o.indexId === "string" && BYTES32.test(o.indexId));
+  field("timestamp", typeof o.timestamp === "string" && UINT.test(o.timestamp) && BigInt(o.timestamp) < 2n ** 64n);
+  field("methodologyVersion", typeof o.methodologyVersion === "number" && Number.isInteger(o.methodologyVersion) && o.methodologyVersion >= 0 && o.methodologyVersion < 2 ** 32);
+  field("value", typeof o.value === "string" && UINT.test(o.value) && BigInt(o.value) < 2n ** 256n);
+  field("inputsHash", typeof o.inputsHash === "string" && BYTES32.test(o.inputsHash));
+  field("signer", typeof o.signer === "string" && isAddress(o.signer, { strict: false }));
+  field("r", typeof o.r === "string" && BYTES32.test(o.r));
+  field("vs", typeof o.vs === "string" && BYTES32.test(o.vs));
+  return {
+    indexId: (o.indexId as string).toLowerCase() as Hex,
+    timestamp: BigInt(o.timestamp as string),
+    methodologyVersion: o.methodologyVersion as number,
+    value: BigInt(o.value as string),
+    inputsHash: (o.inputsHash as string).toLowerCase() as Hex,
+    signer: getAddress(o.signer as string),
+    r: o.r as Hex,
+    vs: o.vs as Hex,
+  };
+}
+
+/** Reads `index` (a name like "ATPI" or a 0x bytes32 id) and `timestamp` from a query. */
+export function parseRoundQuery(query: URLSearchParams): { indexId: Hex; timestamp: bigint } {
+  const index = query.get("index");
+  const ts = query.get("timestamp");
+  if (!index) throw new Error("query parameter index is required");
+  if (!ts || !UINT.test(ts)) throw new Error("query parameter timestamp must be a unix time in seconds");
+  const indexId = BYTES32.test(index) ? (index.toLowerCase() as Hex) : indexIdFromName(index);
+  return { indexId, timestamp: BigInt(ts) };
+}
+
+/** GET /observations handler: the observations `signer` signed for the round, from the journal. */
+export function observationsRoute(journal: Journal, signer: Address): Handler {
+  const me = signer.toLowerCase();
+  return (query) => {
+    let round: { indexId: Hex; timestamp: bigint };
+    try {
+      round = parseRoundQuery(query);
+    } catch (e) {
+      return json(400, { error: (e as Error).message });
+    }
+    const own = journal.observations(round.indexId, round.timestamp).filter((o) => o.signer.toLowerCase() === me);
+    return json(200, { observations: own.map(toJson) });
+  };
+}
+
+export interface PeerFetchResult {
+  peer: string;
+  observations: SignedObservation[];
+  error?: string;
+}
+
+/** Fetches a peer's observations for a round; never throws (errors are returned). Bodies above `maxBytes` are cut. */
+export async function fetchPeerObservations(
+  peerUrl: string,
+  round: { indexId: Hex; timestamp: bigint },
+  opts: { timeoutMs: number; maxBytes?: number; signal?: AbortSignal },
+): Promise<PeerFetchResult> {
+  const peer = urlLabel(peerUrl);
+  // Relative to the peer's base URL, so a keeper behind a path prefix (https://host/keeper/) works too.
+  const url = new URL("observations", peerUrl.endsWith("/") ? peerUrl : `${peerUrl}/`);
+  url.searchParams.set("index", round.indexId);
+  url.searchParams.set("timestamp", round.timestamp.toString());
+  const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+  try {
+    const res = await fetch(url, { signal: AbortSignal.any(signals) });
+    const maxBytes = opts.maxBytes ?? 64 * 1024;
+    const declared = Number(res.headers.get("content-length") ?? "0");
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      return { peer, observations: [], error: `answer too large (${declared} bytes)` };
+    }
+    const text = await readLimited(res, maxBytes);
+    if (res.status !== 200) return { peer, observations: [], error: `HTTP ${res.status}` };
+    const body = JSON.parse(text) as { observations?: unknown };
+    if (!body || !Array.isArray(body.observations)) return { peer, observations: [], error: "no observations array" };
+    const observations: SignedObservation[] = [];
+    const errors: string[] = [];
+    for (const x of body.observations.slice(0, 64)) {
+      try {
+        observations.push(parseObservation(x));
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    return { peer, observations, ...(errors.length ? { error: errors.join("; ") } : {}) };
+  } catch (e) {
+    const err = e as Error;
+    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : err.message };
+  }
+}
+
+async function readLimited(res: Response, maxBytes: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error(`answer larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Whether the observation's signature recovers to its claimed signer and that signer is a registered operator. */
+export async function verifyObservation(
+  o: SignedObservation,
+  ctx: { chainId: number; oracle: Address; operators: readonly Address[] },
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!ctx.operators.some((a) => a.toLowerCase() === o.signer.toLowerCase())) {
+    return { ok: false, reason: `${o.signer} is not a registered operator` };
+  }
+  try {
+    const recovered = await recoverTypedDataAddress({
+      domain: oracleDomain(ctx.chainId, ctx.oracle),
+      types: observationTypes,
+      primaryType: "Observation",
+      message: o,
+      signature: compactSignatureToSignature({ r: o.r, yParityAndS: o.vs }),
+    });
+    if (recovered.toLowerCase() !== o.signer.toLowerCase()) return { ok: false, reason: `signature recovers to ${recovered}, not ${o.signer}` };
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, reason: `bad signature: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+export interface CollectParams {
+  round: Round;
+  own: SignedObservation[];
+  peerUrls: readonly string[];
+  timeoutMs: number;
+  chainId: number;
+  oracle: Address;
+  operators: readonly Address[];
+  signal?: AbortSignal;
+  log?: Logger;
+  metrics?: KeeperMetrics;
+}
+
+/** Own observations plus every peer's valid observations for the round (fetched in parallel, verified). */
+export async function collectRound(p: CollectParams): Promise<SignedObservation[]> {
+  const log = p.log ?? silentLogger;
+  const results = await Promise.all(
+    p.peerUrls.map((u) => fetchPeerObservations(u, p.round, { timeoutMs: p.timeoutMs, ...(p.signal ? { signal: p.signal } : {}) })),
+  );
+  const valid: SignedObservation[] = [...p.own];
+  for (const r of results) {
+    if (r.error) {
+      p.metrics?.peerErrors.inc({ peer: r.peer });
+      log.warn("peer answer rejected in part or whole", { peer: r.peer, error: r.error });
+    }
+    for (const o of r.observations) {
+      if (!sameRound(o, p.round)) continue;
+      const v = await verifyObservation(o, p);
+      if (v.ok) valid.push(o);
+      else {
+        p.metrics?.peerErrors.inc({ peer: r.peer });
+        log.warn("peer observation rejected", { peer: r.peer, signer: o.signer, reason: v.reason });
+      }
+    }
+  }
+  return valid;
+}
+
+export function sameRound(o: SignedObservation, r: Round): boolean {
+  return o.indexId.toLowerCase() === r.indexId.toLowerCase() && o.timestamp === r.timestamp && o.methodologyVersion === r.methodologyVersion;
+}
+
+export type QuorumDecision =
+  | { reached: false; have: number; need: number; signers: Address[] }
+  | { reached: true; have: number; need: number; signers: Address[]; args: ReturnType<typeof buildPostFixingArgs> };
+
+/**
+ * Pure: given verified observations, keeps those of this round by registered operators (one per signer, the
+ * first seen) and decides whether `quorum` distinct signers are present; if so builds postFixing's arguments.
+ * Values may differ between operators: the contract takes the median.
+ */
+export function decideQuorum(
+  round: Round,
+  observations: readonly SignedObservation[],
+  operators: readonly Address[],
+  quorum: number,
+): QuorumDecision {
+  const registered = new Set(operators.map((a) => a.toLowerCase()));
+  const bySigner = new Map<string, SignedObservation>();
+  for (const o of observations) {
+    const k = o.signer.toLowerCase();
+    if (sameRound(o, round) && registered.has(k) && !bySigner.has(k)) bySigner.set(k, o);
+  }
+  const chosen = [...bySigner.values()];
+  const signers = chosen.map((o) => getAddress(o.signer));
+  if (quorum < 1 || chosen.length < quorum) return { reached: false, have: chosen.length, need: quorum, signers };
+  return { reached: true, have: chosen.length, need: quorum, signers, args: buildPostFixingArgs(operators, chosen) };
+}

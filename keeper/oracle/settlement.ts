@@ -1,0 +1,100 @@
+/**
+ * Settlement of configured series (FuturesMarket): once the oracle's latest fixing lies in a series' settlement
+ * window [expiry, expiry + settlementWindow] it is recorded (`recordSettlementFixing`), and once chain time is
+ * past the window the series is settled (`settle`). Both go through the sender with an idempotency key (one
+ * record per fixing, one settle per series), so they are journaled and never sent twice by this keeper; what
+ * another keeper did first makes the simulation revert and the action is skipped, not sent.
+ */
+import { type Hex, encodeFunctionData, keccak256, stringToHex } from "viem";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import type { SendRequest, SendResult, TxSender } from "../chain/sender.js";
+import type { SeriesEntry } from "../config/fixingSchema.js";
+import type { KeeperConfig } from "../config/schema.js";
+import type { Logger } from "../observability/log.js";
+import type { KeeperMetrics } from "../observability/metrics.js";
+
+/** SeriesParams as the market's ABI takes it. */
+export function seriesParams(series: SeriesEntry, indexId: Hex) {
+  return {
+    indexId,
+    expiry: BigInt(series.expiry),
+    contractSize: series.contractSize,
+    tickSize: series.tickSize,
+    minSize: series.minSize,
+    initialMarginBps: series.initialMarginBps,
+    maintenanceMarginBps: series.maintenanceMarginBps,
+    makerFeeBps: series.makerFeeBps,
+    takerFeeBps: series.takerFeeBps,
+    priceBandBps: series.priceBandBps,
+    liquidationPenaltyBps: series.liquidationPenaltyBps,
+    maxFixingAge: series.maxFixingAge,
+    settlementWindow: series.settlementWindow,
+    settlementGrace: series.settlementGrace,
+  } as const;
+}
+
+/** A short stable tag of a series for idempotency keys: index, expiry and a hash of all its parameters. */
+export function seriesTag(series: SeriesEntry): string {
+  const json = JSON.stringify(series, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return `${series.index}:${series.expiry}:${keccak256(stringToHex(json)).slice(2, 14)}`;
+}
+
+/** What settlement step, if any, is due for a series at chain time `now` with the oracle's latest fixing time. */
+export function settlementStep(series: SeriesEntry, now: bigint, latestFixing: bigint): { action: "record"; fixing: bigint } | { action: "settle" } | undefined {
+  const expiry = BigInt(series.expiry);
+  const closes = expiry + BigInt(series.settlementWindow);
+  if (now > closes) return { action: "settle" };
+  if (latestFixing >= expiry && latestFixing <= closes) return { action: "record", fixing: latestFixing };
+  return undefined;
+}
+
+/** Retry a skipped settlement action at most this often (local ms): e.g. settle before the fallback grace ended. */
+const RETRY_SKIPPED_MS = 30_000;
+
+export class SettlementTracker {
+  /** Keys sent or already in the journal: nothing more to do. */
+  private readonly done = new Set<string>();
+  private readonly skippedAt = new Map<string, number>();
+
+  constructor(private readonly o: { config: KeeperConfig; sender: TxSender; log: Logger; metrics: KeeperMetrics }) {}
+
+  /** Sends the due settlement actions of the series of one index (never throws on a revert: skipped). */
+  async check(feed: { name: string; indexId: Hex }, now: bigint, latestFixing: bigint): Promise<SendResult[]> {
+    const market = this.o.config.contracts.market;
+    const results: SendResult[] = [];
+    if (market === undefined) return results;
+    // Record a fixing of the window before settling, even when both are due in one pass (the record goes first).
+    for (const series of this.o.config.settlement.filter((s) => s.index === feed.name)) {
+      const params = seriesParams(series, feed.indexId);
+      const tag = seriesTag(series);
+      const expiry = BigInt(series.expiry);
+      const closes = expiry + BigInt(series.settlementWindow);
+      const steps: SendRequest[] = [];
+      if (latestFixing >= expiry && latestFixing <= closes) {
+        steps.push({ key: `record:${tag}:${latestFixing}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params] }) });
+      }
+      if (settlementStep(series, now, latestFixing)?.action === "settle") {
+        steps.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
+      }
+      for (const req of steps) {
+        if (this.done.has(req.key)) continue;
+        const skipped = this.skippedAt.get(req.key);
+        if (skipped !== undefined && Date.now() - skipped < RETRY_SKIPPED_MS) continue;
+        const result = await this.o.sender.send(req);
+        results.push(result);
+        if (result.status === "sent" || result.status === "exists") {
+          this.done.add(req.key);
+          if (result.status === "sent") {
+            this.o.metrics.settlementActions.inc({ action: req.key.split(":")[0] ?? "settlement" });
+            this.o.log.info("settlement action sent", { key: req.key, hash: result.hash });
+          }
+        } else if (result.status === "skipped") {
+          this.skippedAt.set(req.key, Date.now());
+        }
+      }
+    }
+    return results;
+  }
+}

@@ -1,0 +1,207 @@
+import { expect } from "chai";
+import { type Address, type LocalAccount, parseAbiItem } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
+import { validateConfig } from "../../keeper/config/schema.js";
+import { loadIndexDefinition } from "../../keeper/indexConfig.js";
+import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
+import { settlementStep } from "../../keeper/oracle/settlement.js";
+import { fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
+import { replaySource } from "../../keeper/sources/replay.js";
+import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
+import { silentLogger } from "../../keeper/observability/log.js";
+import { type Anvil, startAnvil } from "./helpers/anvil.js";
+import { clients, fundedAccount } from "./helpers/chain.js";
+import { deployOracle } from "./helpers/deploy.js";
+import { journalPath, makeSender } from "./helpers/sender.js";
+
+const DAY = 86_400;
+const START = 1_748_822_400; // 2025-06-02T00:00:00Z, inside the bundled history
+const fixingPosted = parseAbiItem(
+  "event FixingPosted(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint32 methodologyVersion, bytes32 inputsHash, uint256 signers, address poster)",
+);
+
+function config(oracle: Address, extra: Record<string, unknown> = {}) {
+  return validateConfig({
+    chainId: 31337,
+    rpc: { urls: ["http://127.0.0.1:1"] },
+    contracts: { oracle },
+    indexes: ["ATPI"],
+    schedule: { intervalSeconds: DAY, windowPolls: 4, maxFutureSkewSeconds: 60, pollMs: 100, catchUpRounds: 3, postStaggerMs: 0 },
+    sources: [{ index: "ATPI", kind: "replay" }],
+    keys: { signer: { privateKeyEnv: "X" } },
+    gas: { maxFeePerGasGwei: "50" },
+    ...extra,
+  });
+}
+
+describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () {
+  this.timeout(60_000);
+  let anvil: Anvil;
+  let owner: LocalAccount;
+  const replay = replaySource();
+
+  before(async () => {
+    anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
+    owner = await fundedAccount(anvil);
+  });
+  after(async () => {
+    await anvil.stop();
+  });
+
+  async function setup(source: PriceSource = replay, dbPath = journalPath(), operator?: LocalAccount, oracle?: Address, quorumWaitMs = 0) {
+    const op = operator ?? (await fundedAccount(anvil));
+    const address = oracle ?? (await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] })).oracle;
+    const { sender, journal, client, metrics } = makeSender(anvil, op, dbPath);
+    await sender.reconcile();
+    const def = await loadIndexDefinition("ATPI");
+    const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source }];
+    const loop = new FixingLoop({ config: config(address), client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs });
+    return { loop, oracle: address, journal, metrics, op, dbPath };
+  }
+
+  async function posted(oracle: Address) {
+    const { publicClient } = clients(anvil, owner);
+    const logs = await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n });
+    return logs.map((l) => ({ timestamp: l.args.timestamp as bigint, value: l.args.value as bigint }));
+  }
+
+  async function now(): Promise<bigint> {
+    const { publicClient } = clients(anvil, owner);
+    return (await publicClient.getBlock({ blockTag: "latest" })).timestamp;
+  }
+
+  async function advance(seconds: number) {
+    await anvil.rpc("evm_increaseTime", [seconds]);
+    await anvil.rpc("evm_mine");
+  }
+
+  it("posts each due round once, in order, with the methodology's value over the window from the replay history", async () => {
+    const { loop, oracle } = await setup();
+    const t0 = await now();
+    const outcomes = await loop.tick();
+    // A fresh oracle: the last catchUpRounds (3) rounds are due, oldest first.
+    const current = t0 - (t0 % BigInt(DAY));
+    expect(outcomes.map((o) => o.round)).to.deep.equal([current - 2n * BigInt(DAY), current - BigInt(DAY), current]);
+    expect(outcomes.map((o) => o.post?.status)).to.deep.equal(["sent", "sent", "sent"]);
+    expect(await loop.tick()).to.deep.equal([]); // up to date: nothing due, nothing sent
+    await advance(DAY);
+    expect((await loop.tick()).map((o) => o.post?.status)).to.deep.equal(["sent"]);
+
+    const def = await loadIndexDefinition("ATPI");
+    const onChain = await posted(oracle);
+    expect(onChain.map((p) => p.timestamp)).to.deep.equal([current - 2n * BigInt(DAY), current - BigInt(DAY), current, current + BigInt(DAY)]);
+    for (const p of onChain) {
+      const polls = await readWindow(replay, windowPollTimes(p.timestamp, DAY, 4));
+      const expected = fixingOfWindow(def, polls, p.timestamp);
+      expect(expected.ok).to.equal(true);
+      if (expected.ok) expect(p.value).to.equal(expected.fixing.value);
+    }
+  });
+
+  it("K07: a source outage or garbage data never crashes the loop: no signature, a metric, and a later pass recovers", async () => {
+    let mode: "down" | "garbage" | "ok" = "down";
+    const flaky: PriceSource = {
+      kind: "csv",
+      async read(at) {
+        if (mode === "down") throw new SourceError("flaky", "connection refused");
+        if (mode === "garbage") return { origin: "flaky", quotes: [{ provider: "openai", model: "gpt-4.1", input: "NaN", output: "-1" }], rejected: [] };
+        return replay.read(at);
+      },
+    };
+    const { loop, oracle, journal, metrics } = await setup(flaky);
+    const first = await loop.tick();
+    expect(first.map((o) => o.own)).to.deep.equal(first.map(() => ({ none: "source: source flaky: connection refused" })));
+    expect(metrics.fixingFailures.get({ index: "ATPI", reason: "source" })).to.equal(3);
+    mode = "garbage";
+    const second = await loop.tick();
+    expect(second.every((o) => "none" in o.own && o.own.none === "INSUFFICIENT_PRICED_WEIGHT")).to.equal(true);
+    expect(metrics.fixingFailures.get({ index: "ATPI", reason: "no_fixing" })).to.equal(3);
+    for (const o of second) expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.deep.equal([]);
+    expect(await posted(oracle)).to.deep.equal([]);
+    mode = "ok";
+    await advance(DAY); // the next round is computed afresh and posted; the unobservable ones do not hold it back
+    const third = await loop.tick();
+    expect(third.map((o) => o.post?.status)).to.deep.equal([undefined, undefined, "sent"]);
+  });
+
+  it("K05: after a restart the journaled signature is reused, never a second value for the same round", async () => {
+    const operator = await fundedAccount(anvil);
+    const dbPath = journalPath();
+    const t = await now();
+    const round = t - (t % BigInt(DAY));
+    const { oracle, journal } = await setup(replay, dbPath, operator);
+    // Before the "crash" the operator signed round `round` with value 42 (and nothing was posted).
+    const signed = await signObservation(operator, 31337, oracle, {
+      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 1, value: 42n * 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}`,
+    });
+    journal.recordObservation(signed, 0);
+    journal.close();
+    const restarted = await setup(replay, dbPath, operator, oracle);
+    const outcomes = await restarted.loop.tick();
+    const same = outcomes.find((o) => o.round === round);
+    expect(same?.own).to.deep.equal({ value: 42n * 10n ** 18n });
+    expect(restarted.journal.observations(indexIdFromName("ATPI"), round)).to.have.length(1);
+    expect((await posted(oracle)).find((p) => p.timestamp === round)?.value).to.equal(42n * 10n ** 18n);
+  });
+
+  it("a round without quorum holds back later rounds for quorumWaitMs, so rounds are posted in order", async () => {
+    const t = await now();
+    const oldest = t - (t % BigInt(DAY)) - 2n * BigInt(DAY);
+    let oldestDown = true; // only the oldest due round's window cannot be read
+    const source: PriceSource = {
+      kind: "csv",
+      read: (at) => (oldestDown && BigInt(at) <= oldest ? Promise.reject(new SourceError("s", "down")) : replay.read(at)),
+    };
+    const op = await fundedAccount(anvil);
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
+    const { loop } = await setup(source, journalPath(), op, oracle, 60_000);
+    const first = await loop.tick();
+    expect(first.map((o) => "value" in o.own)).to.deep.equal([false, true, true]);
+    expect(first.map((o) => o.post)).to.deep.equal([undefined, undefined, undefined]); // the later two wait
+    oldestDown = false;
+    const second = await loop.tick();
+    expect(second.map((o) => o.post?.status)).to.deep.equal(["sent", "sent", "sent"]);
+    expect((await posted(oracle)).map((p) => p.timestamp)).to.deep.equal(second.map((o) => o.round));
+  });
+
+  it("does not observe when its signer is not a registered operator", async () => {
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const { oracle } = await setup();
+    const { loop } = await setup(replay, journalPath(), stranger, oracle);
+    const outcomes = await loop.tick();
+    expect(outcomes.length).to.be.greaterThan(0);
+    expect(outcomes.every((o) => "none" in o.own && o.own.none === "not an operator")).to.equal(true);
+  });
+
+  it("operators take turns as the round's first poster (post stagger rank)", async () => {
+    const ops = [await fundedAccount(anvil), await fundedAccount(anvil), await fundedAccount(anvil)];
+    const addresses = ops.map((o) => o.address);
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: addresses });
+    const ranks: number[][] = [];
+    for (const op of ops) {
+      const { loop } = await setup(replay, journalPath(), op, oracle);
+      ranks.push([0n, 1n, 2n, 3n].map((k) => loop.postRank(addresses, k * BigInt(DAY))));
+    }
+    expect(ranks).to.deep.equal([[0, 2, 1, 0], [1, 0, 2, 1], [2, 1, 0, 2]]);
+  });
+});
+
+describe("keeper settlement steps (pure)", () => {
+  const series = { index: "ATPI", expiry: 1_000, settlementWindow: 100 } as Parameters<typeof settlementStep>[0];
+  it("records fixings inside [expiry, expiry + window] and settles only after the window", () => {
+    expect(settlementStep(series, 999n, 900n)).to.equal(undefined);
+    expect(settlementStep(series, 1_050n, 999n)).to.equal(undefined);
+    expect(settlementStep(series, 1_050n, 1_000n)).to.deep.equal({ action: "record", fixing: 1_000n });
+    expect(settlementStep(series, 1_100n, 1_100n)).to.deep.equal({ action: "record", fixing: 1_100n });
+    expect(settlementStep(series, 1_101n, 1_100n)).to.deep.equal({ action: "settle" });
+  });
+});
+
+describe("keeper poll window", () => {
+  it("spaces the polls evenly over (round - interval, round], the last at the round", () => {
+    expect(windowPollTimes(86_400n, 86_400, 4)).to.deep.equal([21_600, 43_200, 64_800, 86_400]);
+    expect(windowPollTimes(3_600n, 3_600, 12)[0]).to.equal(300);
+    expect(() => windowPollTimes(10n, 5, 6)).to.throw(/does not fit/);
+  });
+});

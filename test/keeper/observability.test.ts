@@ -1,0 +1,113 @@
+import { expect } from "chai";
+import { createLogger, REDACTED } from "../../keeper/observability/log.js";
+import { Registry, createKeeperMetrics } from "../../keeper/observability/metrics.js";
+import { evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
+import { json, startServer } from "../../keeper/observability/server.js";
+import { createShutdown, sleep } from "../../keeper/observability/shutdown.js";
+
+describe("keeper observability", () => {
+  it("logs one JSON object per line with child fields, bigints as strings and secrets redacted", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", write: (l) => lines.push(l), now: () => 0 }).child({ component: "sender" });
+    log.debug("hidden");
+    log.info("sent", { nonce: 7n, password: "hunter2", nested: { privateKey: "0xabc", apiKey: "k" }, err: new Error("boom") });
+    expect(lines).to.have.length(1);
+    const rec = JSON.parse(lines[0] ?? "{}");
+    expect(rec).to.deep.equal({
+      time: "1970-01-01T00:00:00.000Z",
+      level: "info",
+      msg: "sent",
+      component: "sender",
+      nonce: "7",
+      password: REDACTED,
+      nested: { privateKey: REDACTED, apiKey: REDACTED },
+      err: { name: "Error", message: "boom" },
+    });
+    expect(lines[0]).to.not.include("hunter2");
+  });
+
+  it("renders Prometheus text exposition with labels, escaping and on-collect gauges", () => {
+    const registry = new Registry();
+    const m = createKeeperMetrics(registry);
+    m.fixingsSigned.inc({ index: "ATPI" });
+    m.fixingsSigned.inc({ index: "ATPI" });
+    m.rpcErrors.inc({ url: 'http://a"b', kind: "timeout" });
+    m.gasBalance.set({ account: "0x01" }, 123456789012345678901234n);
+    registry.onCollect(() => m.lastFixingAge.set({ index: "ATPI" }, 42));
+    const text = registry.render();
+    expect(text).to.include("# TYPE keeper_fixings_signed_total counter\nkeeper_fixings_signed_total{index=\"ATPI\"} 2");
+    expect(text).to.include('keeper_rpc_errors_total{kind="timeout",url="http://a\\"b"} 1');
+    expect(text).to.include('keeper_gas_balance_wei{account="0x01"} 123456789012345678901234');
+    expect(text).to.include('keeper_last_fixing_age_seconds{index="ATPI"} 42');
+    expect(() => m.fixingsSigned.inc({}, -1)).to.throw(/only increase/);
+    expect(() => registry.counter("keeper_fixings_signed_total", "dup")).to.throw(/registered twice/);
+  });
+
+  it("health fails with reasons on a stale head, a stale fixing or a low gas balance", () => {
+    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 10n ** 17n };
+    const s = newHealthState();
+    s.fixings.set("ATPI", 0n);
+    expect(evaluateHealth(s, limits, 0).reasons).to.deep.equal([
+      "chain head: not seen yet",
+      "fixing ATPI: none on chain yet",
+      "gas balance: not read yet",
+    ]);
+    recordHead(s, 100n, 10_000n, 1_000);
+    s.fixings.set("ATPI", 9_000n);
+    s.gasBalance = 10n ** 18n;
+    expect(evaluateHealth(s, limits, 30_000)).to.deep.equal({ ok: true, reasons: [] });
+    recordHead(s, 100n, 10_000n, 50_000); // same head later: does not count as advancing
+    s.fixings.set("ATPI", 6_000n);
+    s.gasBalance = 1n;
+    expect(evaluateHealth(s, limits, 70_000).reasons).to.deep.equal([
+      "chain head: block 100 has not advanced for 69s (limit 60s)",
+      "fixing ATPI: latest is 4000s old (limit 3600s)",
+      `gas balance: 1 wei below minimum ${10n ** 17n} wei`,
+    ]);
+  });
+
+  it("serves routes over HTTP: 200, 404, 405, 500 without crashing", async () => {
+    const server = await startServer("127.0.0.1", 0, {
+      "/health": () => json(503, { ok: false, reasons: ["x"] }),
+      "/boom": () => {
+        throw new Error("handler bug");
+      },
+    }, createLogger({ write: () => {} }));
+    try {
+      const health = await fetch(`${server.url}/health`);
+      expect(health.status).to.equal(503);
+      expect(await health.json()).to.deep.equal({ ok: false, reasons: ["x"] });
+      expect((await fetch(`${server.url}/nope`)).status).to.equal(404);
+      expect((await fetch(`${server.url}/health`, { method: "POST" })).status).to.equal(405);
+      expect((await fetch(`${server.url}/boom`)).status).to.equal(500);
+      expect((await fetch(`${server.url}/health`)).status).to.equal(503);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("graceful shutdown: a signal (SIGINT/SIGTERM by default, SIGUSR2 here) aborts loops and runs hooks once, in reverse order", async () => {
+    const order: string[] = [];
+    const sd = createShutdown(createLogger({ write: () => {} }), { signals: ["SIGUSR2"] });
+    sd.onShutdown(() => void order.push("close server"));
+    sd.onShutdown(async () => {
+      await sleep(5);
+      order.push("flush journal");
+    });
+    let iterations = 0;
+    const loop = (async () => {
+      while (!sd.signal.aborted) {
+        iterations++;
+        await sleep(10_000, sd.signal);
+      }
+    })();
+    process.kill(process.pid, "SIGUSR2");
+    process.kill(process.pid, "SIGUSR2"); // a second signal during shutdown is absorbed
+    await sd.done;
+    expect(process.listenerCount("SIGUSR2")).to.equal(0);
+    await loop;
+    await sd.shutdown("again");
+    expect(iterations).to.equal(1);
+    expect(order).to.deep.equal(["flush journal", "close server"]);
+  });
+});

@@ -1,0 +1,160 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Address, type LocalAccount, keccak256, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
+import { Journal } from "../../keeper/chain/journal.js";
+import { silentLogger } from "../../keeper/observability/log.js";
+import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
+import { type KeeperServer, startServer } from "../../keeper/observability/server.js";
+import {
+  type Round,
+  collectRound,
+  decideQuorum,
+  fetchPeerObservations,
+  observationsRoute,
+  parseObservation,
+  toJson,
+} from "../../keeper/oracle/peers.js";
+import { prng } from "./helpers/random.js";
+
+const CHAIN_ID = 31337;
+const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const ROUND: Round = { indexId: indexIdFromName("ATPI"), timestamp: 1_740_000_000n, methodologyVersion: 1 };
+
+function keyFrom(seed: number): `0x${string}` {
+  return `0x${(seed + 1).toString(16).padStart(64, "0")}`;
+}
+
+async function sign(account: LocalAccount, value: bigint, round: Round = ROUND): Promise<SignedObservation> {
+  return signObservation(account, CHAIN_ID, ORACLE, { ...round, value, inputsHash: keccak256(toHex(`q${value}`)) });
+}
+
+/** A peer that answers whatever `respond` writes. */
+async function rawPeer(respond: (res: import("node:http").ServerResponse) => void): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => respond(res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe("keeper peers: exchange of signed observations and quorum", function () {
+  const ops = [0, 1, 2].map((i) => privateKeyToAccount(keyFrom(i)));
+  const operators = ops.map((a) => a.address);
+  const servers: KeeperServer[] = [];
+  const raw: Server[] = [];
+  const peerUrls: string[] = [];
+  const own: SignedObservation[] = [];
+
+  before(async () => {
+    // Three operators that disagree slightly; each serves what it signed from its own journal.
+    const values = [2_510_000_000_000_000_000n, 2_500_000_000_000_000_000n, 2_520_000_000_000_000_000n];
+    for (const [i, op] of ops.entries()) {
+      const journal = new Journal(":memory:");
+      const o = await sign(op, values[i] as bigint);
+      journal.recordObservation(o, 0);
+      own.push(o);
+      const s = await startServer("127.0.0.1", 0, { "/observations": observationsRoute(journal, op.address) }, silentLogger);
+      servers.push(s);
+      peerUrls.push(s.url);
+    }
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    for (const s of raw) (s.closeAllConnections(), s.close());
+  });
+
+  it("serves own observations over HTTP by index name or id, 400 on a bad query", async () => {
+    const byName = await fetch(`${peerUrls[0]}/observations?index=ATPI&timestamp=${ROUND.timestamp}`);
+    expect(await byName.json()).to.deep.equal({ observations: [toJson(own[0]!)] });
+    const byId = await fetchPeerObservations(peerUrls[0]!, ROUND, { timeoutMs: 1_000 });
+    expect(byId.observations).to.deep.equal([own[0]]);
+    expect((await fetch(`${peerUrls[0]}/observations?index=ATPI&timestamp=-1`)).status).to.equal(400);
+    expect((await fetch(`${peerUrls[0]}/observations?timestamp=1`)).status).to.equal(400);
+    const otherRound = await fetchPeerObservations(peerUrls[0]!, { ...ROUND, timestamp: 1n }, { timeoutMs: 1_000 });
+    expect(otherRound).to.deep.equal({ peer: peerUrls[0], observations: [] });
+  });
+
+  it("operator 0 collects peers' signatures and reaches a 2-of-3 quorum; args sorted by value for the median", async () => {
+    const got = await collectRound({ round: ROUND, own: [own[0]!], peerUrls: peerUrls.slice(1), timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators });
+    expect(got).to.have.length(3);
+    const d = decideQuorum(ROUND, got, operators, 2);
+    expect(d.reached).to.equal(true);
+    if (!d.reached) return;
+    const [indexId, timestamp, version, opList, observations] = d.args;
+    expect([indexId, timestamp, version]).to.deep.equal([ROUND.indexId, ROUND.timestamp, 1]);
+    expect(opList).to.deep.equal(operators);
+    expect(observations.map((o) => o.value)).to.deep.equal([2_500_000_000_000_000_000n, 2_510_000_000_000_000_000n, 2_520_000_000_000_000_000n]);
+  });
+
+  it("a peer serving garbage never crashes the loop: bad JSON, wrong shapes, forged or foreign signatures, 500, timeout, huge body", async () => {
+    const outsider = privateKeyToAccount(generatePrivateKey());
+    const forged = { ...toJson(own[1]!), value: "1" }; // signature no longer matches
+    const foreign = toJson(await sign(outsider, 5n)); // valid signature, not a registered operator
+    const impostor = { ...toJson(await sign(outsider, 6n)), signer: operators[2] }; // claims to be operator 2
+    const otherRound = toJson(await sign(ops[1]!, 7n, { ...ROUND, methodologyVersion: 2 }));
+    const bodies: Array<(res: import("node:http").ServerResponse) => void> = [
+      (res) => res.end("not json {"),
+      (res) => res.end(JSON.stringify({ observations: "nope" })),
+      (res) => res.end(JSON.stringify({ observations: [null, 1, { indexId: "0x12" }, { ...toJson(own[1]!), value: "-5" }] })),
+      (res) => res.end(JSON.stringify({ observations: [forged, foreign, impostor, otherRound] })),
+      (res) => (res.writeHead(500), res.end("oops")),
+      () => {}, // never answers
+      (res) => res.end(JSON.stringify({ observations: [], pad: "x".repeat(200_000) })),
+    ];
+    const urls: string[] = [];
+    for (const b of bodies) {
+      const p = await rawPeer(b);
+      raw.push(p.server);
+      urls.push(p.url);
+    }
+    const metrics = createKeeperMetrics();
+    const got = await collectRound({
+      round: ROUND, own: [own[0]!], peerUrls: [...urls, peerUrls[2]!], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators, metrics,
+    });
+    expect(got.map((o) => o.signer)).to.deep.equal([operators[0], operators[2]]);
+    for (const u of urls) expect(metrics.peerErrors.get({ peer: u }), u).to.be.greaterThan(0);
+    const d = decideQuorum(ROUND, got, operators, 2);
+    expect(d.reached).to.equal(true);
+  });
+
+  it("decideQuorum (pure): below quorum, duplicates, unregistered signers and other rounds do not count", async () => {
+    const outsider = privateKeyToAccount(generatePrivateKey());
+    const dup = await sign(ops[0]!, 1n);
+    const stranger = await sign(outsider, 3n);
+    const v2 = await sign(ops[1]!, 4n, { ...ROUND, methodologyVersion: 2 });
+    const d = decideQuorum(ROUND, [own[0]!, dup, stranger, v2], operators, 2);
+    expect(d).to.deep.equal({ reached: false, have: 1, need: 2, signers: [operators[0]] });
+    expect(decideQuorum(ROUND, [], operators, 2).reached).to.equal(false);
+    expect(decideQuorum(ROUND, own, operators, 3).reached).to.equal(true);
+  });
+
+  it("parseObservation: JSON round trip holds, and arbitrary input only ever throws a plain Error (seeded fuzz)", async () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (value, ts) => {
+        const o = { ...own[0]!, value, timestamp: ts };
+        expect(parseObservation(JSON.parse(JSON.stringify(toJson(o))))).to.deep.equal({ ...o, indexId: o.indexId.toLowerCase() });
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (x) => {
+        try {
+          parseObservation(x);
+          return false;
+        } catch (e) {
+          return e instanceof Error && /observation/.test(e.message);
+        }
+      }),
+      { seed: 42, numRuns: 500 },
+    );
+    const rand = prng(7);
+    const good = toJson(own[0]!) as unknown as Record<string, unknown>;
+    for (let i = 0; i < 200; i++) {
+      const k = Object.keys(good)[Math.floor(rand() * 8)] as string;
+      const mutated = { ...good, [k]: [null, 1.5, "0x", "", -1, {}, "9".repeat(90)][Math.floor(rand() * 7)] };
+      expect(() => parseObservation(mutated)).to.throw(Error, new RegExp(`field ${k}`));
+    }
+  });
+});

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.34;
+
+import {IFuturesMarket, SeriesParams, Order} from "../../../contracts/futures/IFuturesMarket.sol";
+import {MarginMath} from "../../../contracts/libraries/MarginMath.sol";
+import {TestBase} from "../market/utils/Vm.sol";
+import {MarketSetup} from "../market/utils/MarketSetup.sol";
+import {FuturesMarket} from "../../../contracts/futures/FuturesMarket.sol";
+import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
+import {MockIndexOracle} from "../../../contracts/mocks/MockIndexOracle.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
+
+// The handler lives in this file: Hardhat's invariant runner only targets contracts defined in the test's own file
+// (a handler imported from another file is not a known contract and fails with "No contracts to fuzz").
+
+/// @notice Drives one market with four actors through every entry point, keeping ghost state for the
+/// invariants I1-I16 (see docs/contracts.md). Every action is bounded; expected failures are caught.
+contract MarketHandler is TestBase, MarketSetup {
+    uint256 internal constant ACTORS = 4;
+    uint64 internal constant CANCELLED = type(uint64).max;
+
+    SeriesParams internal params;
+    SeriesParams internal paramsB;
+    bytes32 public id;
+    bytes32 public idB;
+    uint256[ACTORS] internal keys;
+    address[ACTORS] public actors;
+
+    // Ghost state.
+    uint256 public ghostDeposited;
+    uint256 public ghostWithdrawn;
+    uint256 public ghostInsuranceFunded;
+    uint256 public ghostInsuranceWithdrawn;
+    uint256 public ghostFeesCollected;
+    uint256 public ghostFinalPrice;
+    uint256 public calls;
+    /// @dev Coverage counters: successful fills and matches, liquidations, deficits, settlements and claims.
+    uint256 public fills;
+    uint256 public liquidations;
+    uint256 public settles;
+    uint256 public claims;
+    bytes32[] public orderHashes;
+    mapping(bytes32 => uint64) public orderSize;
+    mapping(bytes32 => uint64) public ghostFilled;
+    mapping(bytes32 => bool) public ghostCancelled;
+    Order internal lastOrder;
+    uint256 internal lastOrderKey;
+
+    // Violation counters: each must stay 0.
+    uint256 public healthGateViolations; // I7
+    uint256 public liquidationViolations; // I8
+    uint256 public staleRiskViolations; // I10
+    uint256 public settlementViolations; // I11
+    uint256 public livenessViolations; // I12
+    uint256 public accessViolations; // I15
+    uint256 public orderViolations; // I9
+    uint256 public pauseViolations; // C26
+
+    /// @dev The test deploys the contracts (keeping this handler's code small) and hands over ownership.
+    constructor(FuturesMarket market_, MockUSDC token_, MockIndexOracle oracle_) {
+        market = market_;
+        token = token_;
+        oracle = oracle_;
+    }
+
+    /// @dev Called once by the test after `transferOwnership(handler)`: accepts ownership and sets up the series.
+    function init() external {
+        if (id != bytes32(0)) return;
+        market.acceptOwnership();
+        uint64 expiry = uint64(block.timestamp + 2 days);
+        params = _params(expiry);
+        paramsB = _params(expiry + 1 days);
+        id = market.listSeries(params);
+        idB = market.listSeries(paramsB);
+        _setIndex(INDEX);
+        for (uint256 i; i < ACTORS; ++i) {
+            keys[i] = 0x1001 + i;
+            actors[i] = VM.addr(keys[i]);
+            _fund(actors[i], 1_000_000 * USDC);
+            ghostDeposited += 1_000_000 * USDC;
+        }
+        // Series B: one static trade between actors 2 and 3, never touched again (I6 isolation).
+        Order memory o = Order(actors[2], idB, true, 3, uint128(INDEX), uint64(block.timestamp + 1 days), 1_000_000, 10);
+        bytes memory sig = _sign(keys[2], o);
+        VM.prank(actors[3]);
+        market.fill(paramsB, o, sig, 3);
+    }
+
+    /* HELPERS */
+
+    function _actor(uint256 seed) internal view returns (uint256 i, address a) {
+        i = seed % ACTORS;
+        a = actors[i];
+    }
+
+    function _index() internal view returns (uint256 value, bool fresh) {
+        uint64 ts;
+        (value, ts) = oracle.latest(INDEX_ID);
+        fresh = uint256(ts) + params.maxFixingAge >= block.timestamp;
+    }
+
+    function _size(address a) internal view returns (int256) {
+        return market.position(id, a).size;
+    }
+
+    function _increases(int256 before, int256 after_) internal pure returns (bool) {
+        return MarginMath.abs(after_) > MarginMath.abs(before) || (before > 0 && after_ < 0) || (before < 0 && after_ > 0);
+    }
+
+    /// @dev I7 and the pause/staleness gates for an account whose size went from `before` to its current one.
+    function _checkGate(address a, int256 before) internal {
+        int256 after_ = _size(a);
+        if (!_increases(before, after_)) return;
+        (uint256 mark, bool fresh) = _index();
+        if (!fresh) ++staleRiskViolations;
+        if (market.seriesState(id).paused) ++pauseViolations;
+        (int256 equity, uint256 im,) = market.accountHealth(params, a, mark);
+        if (equity < int256(im)) ++healthGateViolations;
+    }
+
+    function _afterTrade() internal {
+        if (block.timestamp >= params.expiry) ++settlementViolations; // no fills at or after expiry
+    }
+
+    /* ACTIONS */
+
+    function deposit(uint256 seed, uint256 amount) external {
+        ++calls;
+        (, address a) = _actor(seed);
+        amount = bound(amount, 1, 100_000 * USDC);
+        token.mint(a, amount);
+        VM.startPrank(a);
+        token.approve(address(market), amount);
+        market.deposit(amount);
+        VM.stopPrank();
+        ghostDeposited += amount;
+    }
+
+    /// I12: free balance always leaves, whatever the oracle, pause or positions.
+    function withdraw(uint256 seed, uint256 amount) external {
+        ++calls;
+        (, address a) = _actor(seed);
+        uint256 free = market.freeBalance(a);
+        if (free == 0) return;
+        amount = bound(amount, 1, free);
+        VM.prank(a);
+        try market.withdraw(amount, a) {
+            ghostWithdrawn += amount;
+        } catch {
+            ++livenessViolations;
+        }
+    }
+
+    function fill(uint256 makerSeed, uint256 takerSeed, uint256 size, uint256 ticks, bool isBuy) external {
+        ++calls;
+        (uint256 mi, address maker) = _actor(makerSeed);
+        (, address taker) = _actor(takerSeed);
+        if (maker == taker) return;
+        (uint256 mark,) = _index();
+        uint256 band = mark * params.priceBandBps / 10_000;
+        uint256 lo = (mark - band + 1e15 - 1) / 1e15;
+        uint256 hi = (mark + band) / 1e15;
+        uint128 price = uint128(bound(ticks, lo, hi) * 1e15);
+        Order memory o = Order(maker, id, isBuy, uint64(bound(size, 1, 20)), price, params.expiry, uint64(calls), 10);
+        bytes memory sig = _sign(keys[mi], o);
+        _recordOrder(o, mi);
+        _fill(o, sig, taker, o.size);
+    }
+
+    /// Fills part or all of the last order again (partial fills, overfill attempts, fills after a cancel).
+    function fillAgain(uint256 takerSeed, uint256 size) external {
+        ++calls;
+        if (lastOrder.maker == address(0)) return;
+        (, address taker) = _actor(takerSeed);
+        if (taker == lastOrder.maker) return;
+        Order memory o = lastOrder;
+        bytes memory sig = _sign(lastOrderKey, o);
+        _fill(o, sig, taker, uint64(bound(size, 1, o.size)));
+    }
+
+    function _recordOrder(Order memory o, uint256 makerIndex) internal {
+        bytes32 h = market.hashOrder(o);
+        orderHashes.push(h);
+        orderSize[h] = o.size;
+        lastOrder = o;
+        lastOrderKey = keys[makerIndex];
+    }
+
+    function _fill(Order memory o, bytes memory sig, address taker, uint64 size) internal {
+        bytes32 h = market.hashOrder(o);
+        int256 makerBefore = _size(o.maker);
+        int256 takerBefore = _size(taker);
+        VM.prank(taker);
+        try market.fill(params, o, sig, size) {
+            ghostFilled[h] += size;
+            ++fills;
+            if (ghostCancelled[h] || ghostFilled[h] > o.size) ++orderViolations;
+            _checkGate(o.maker, makerBefore);
+            _checkGate(taker, takerBefore);
+            _afterTrade();
+        } catch {}
+    }
+
+    function matchOrders(uint256 buyerSeed, uint256 sellerSeed, uint256 size, uint256 ticks) external {
+        ++calls;
+        (uint256 bi, address buyer) = _actor(buyerSeed);
+        (uint256 si, address seller) = _actor(sellerSeed);
+        if (buyer == seller) return;
+        (uint256 mark,) = _index();
+        uint128 price = uint128(bound(ticks, (mark * 96 / 100) / 1e15 + 1, (mark * 104 / 100) / 1e15) * 1e15);
+        uint64 n = uint64(bound(size, 1, 20));
+        Order memory buy = Order(buyer, id, true, n, price, params.expiry, uint64(calls), 10);
+        Order memory sell = Order(seller, id, false, n, price, params.expiry, uint64(calls) + 1, 10);
+        _match(buy, _sign(keys[bi], buy), sell, _sign(keys[si], sell));
+    }
+
+    function _match(Order memory buy, bytes memory bs, Order memory sell, bytes memory ss) internal {
+        int256 b0 = _size(buy.maker);
+        int256 s0 = _size(sell.maker);
+        uint256 myFree = market.freeBalance(address(this));
+        try market.matchOrders(params, buy, bs, sell, ss, buy.size, buy.limitPrice) {
+            _afterMatch(buy, sell, b0, s0, myFree);
+        } catch {}
+    }
+
+    function _afterMatch(Order memory buy, Order memory sell, int256 b0, int256 s0, uint256 myFree) internal {
+        bytes32 bh = market.hashOrder(buy);
+        ++fills;
+        ghostFilled[bh] += buy.size;
+        ghostFilled[market.hashOrder(sell)] += sell.size;
+        orderHashes.push(bh);
+        orderSize[bh] = buy.size;
+        _checkGate(buy.maker, b0);
+        _checkGate(sell.maker, s0);
+        _afterTrade();
+        if (market.freeBalance(address(this)) != myFree || _size(address(this)) != 0) ++orderViolations; // C27
+    }
+
+    function cancelLast() external {
+        ++calls;
+        if (lastOrder.maker == address(0)) return;
+        VM.prank(lastOrder.maker);
+        market.cancel(lastOrder);
+        ghostCancelled[market.hashOrder(lastOrder)] = true;
+    }
+
+    /// Moves the index by up to 25 % (gaps larger than the margin make bankruptcies and deficits).
+    function moveIndex(uint256 bps, bool up) external {
+        ++calls;
+        (uint256 mark,) = _index();
+        uint256 move = mark * bound(bps, 0, 2_500) / 10_000;
+        uint256 next = up ? mark + move : mark - move;
+        if (next < 1e18) next = 1e18;
+        if (next > 10e18) next = 10e18;
+        _setIndex(next);
+    }
+
+    function warp(uint256 secs) external {
+        ++calls;
+        VM.warp(block.timestamp + bound(secs, 1, 2 hours)); // sometimes past maxFixingAge: a stale index
+    }
+
+    function addMargin(uint256 seed, uint256 amount) external {
+        ++calls;
+        (, address a) = _actor(seed);
+        uint256 free = market.freeBalance(a);
+        if (free == 0 || _size(a) == 0) return;
+        VM.prank(a);
+        try market.addMargin(params, bound(amount, 1, free)) {} catch {}
+    }
+
+    function removeMargin(uint256 seed, uint256 amount) external {
+        ++calls;
+        (, address a) = _actor(seed);
+        uint256 margin = market.marginOf(id, a);
+        if (margin == 0) return;
+        VM.prank(a);
+        try market.removeMargin(params, bound(amount, 1, margin)) {
+            (uint256 mark, bool fresh) = _index();
+            (int256 equity, uint256 im,) = market.accountHealth(params, a, mark);
+            if (!fresh || equity < int256(im)) ++healthGateViolations;
+        } catch {}
+    }
+
+    /// Liquidates the first unhealthy actor from `seed` on (or a healthy one, which must revert).
+    function liquidate(uint256 seed, uint256 liquidatorSeed, uint256 maxSize) external {
+        ++calls;
+        (uint256 mark,) = _index();
+        address a = actors[seed % ACTORS];
+        for (uint256 k; k < ACTORS; ++k) {
+            address c = actors[(seed + k) % ACTORS];
+            (int256 eq,, uint256 m) = market.accountHealth(params, c, mark);
+            if (_size(c) != 0 && eq < int256(m)) {
+                a = c;
+                break;
+            }
+        }
+        (, address liq) = _actor(liquidatorSeed);
+        if (a == liq) liq = actors[(liquidatorSeed + 1) % ACTORS];
+        if (_size(a) == 0) return;
+        _liquidate(a, liq, maxSize);
+    }
+
+    function _liquidate(address a, address liq, uint256 maxSize) internal {
+        (uint256 mark, bool fresh) = _index();
+        (int256 equity,, uint256 mm) = market.accountHealth(params, a, mark);
+        int256 before = _size(a);
+        int256 liqBefore = _size(liq);
+        VM.prank(liq);
+        try market.liquidate(params, a, uint64(bound(maxSize, 1, 50))) returns (uint64 q) {
+            ++liquidations;
+            if (!fresh || equity >= int256(mm) || q == 0) ++liquidationViolations;
+            int256 rest = _size(a);
+            if (rest != 0 && MarginMath.abs(rest) < params.minSize) ++liquidationViolations;
+            if (MarginMath.abs(rest) >= MarginMath.abs(before)) ++liquidationViolations;
+            _checkGate(liq, liqBefore);
+        } catch {}
+    }
+
+    function fundInsurance(uint256 seed, uint256 amount) external {
+        ++calls;
+        (, address a) = _actor(seed);
+        uint256 free = market.freeBalance(a);
+        if (free == 0) return;
+        amount = bound(amount, 1, free);
+        VM.prank(a);
+        market.fundInsurance(params, amount);
+        ghostInsuranceFunded += amount;
+    }
+
+    function togglePause() external {
+        ++calls;
+        market.setPaused(params, !market.seriesState(id).paused);
+    }
+
+    function collectFees() external {
+        ++calls;
+        uint256 fees = market.seriesState(id).fees;
+        market.collectFees(params, actors[0]);
+        ghostFeesCollected += fees;
+    }
+
+    function recordFixing() external {
+        ++calls;
+        try market.recordSettlementFixing(params) {} catch {}
+    }
+
+    /// Jumps to expiry, posts a fixing inside the settlement window (moved by up to 20 %) and records it.
+    function expire(uint256 bps, bool up) external {
+        ++calls;
+        if (market.seriesState(id).settledAt != 0) return;
+        uint256 t = block.timestamp < params.expiry ? params.expiry : block.timestamp + 1;
+        if (t > params.expiry + params.settlementWindow) return;
+        VM.warp(t);
+        (uint256 mark,) = _index();
+        uint256 move = mark * bound(bps, 0, 2_000) / 10_000;
+        _setIndex(up ? mark + move : (mark - move < 1e18 ? 1e18 : mark - move));
+        try market.recordSettlementFixing(params) {} catch {}
+    }
+
+    function settle() external {
+        ++calls;
+        uint256 windowEnd = uint256(params.expiry) + params.settlementWindow;
+        if (block.timestamp > params.expiry && block.timestamp <= windowEnd) VM.warp(windowEnd + 1);
+        _trySettle();
+    }
+
+    function _trySettle() internal returns (bool) {
+        bool wasSettled = market.seriesState(id).settledAt != 0;
+        try market.settle(params) {
+            ++settles;
+            if (wasSettled) ++settlementViolations;
+            ghostFinalPrice = market.seriesState(id).finalPrice;
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /// After expiry: settles from the window average, or else through the fallback after the grace period.
+    function _ensureSettled() internal {
+        if (market.seriesState(id).settledAt != 0 || block.timestamp < params.expiry) return;
+        uint256 windowEnd = uint256(params.expiry) + params.settlementWindow;
+        if (block.timestamp <= windowEnd) VM.warp(windowEnd + 1);
+        if (_trySettle()) return;
+        uint256 graceEnd = uint256(params.expiry) + params.settlementGrace;
+        if (block.timestamp <= graceEnd) VM.warp(graceEnd + 1);
+        _trySettle();
+    }
+
+    function closeOut(uint256 seed) external {
+        ++calls;
+        _ensureSettled();
+        (, address a) = _actor(seed);
+        try market.closeOut(params, a) {} catch {}
+    }
+
+    function claim(uint256 seed) external {
+        ++calls;
+        _ensureSettled();
+        (, address a) = _actor(seed);
+        uint256 settledAt = market.seriesState(id).settledAt;
+        if (settledAt != 0 && block.timestamp < settledAt + 1 hours) VM.warp(settledAt + 1 hours);
+        VM.prank(a);
+        try market.claim(params) {
+            ++claims;
+            if (_size(a) != 0 || market.marginOf(id, a) != 0) ++settlementViolations;
+            VM.prank(a);
+            try market.claim(params) {
+                ++settlementViolations; // claims exactly once
+            } catch {}
+        } catch {}
+    }
+
+    function withdrawInsurance(uint256 amount) external {
+        ++calls;
+        uint256 ins = market.seriesState(id).insurance;
+        if (ins == 0) return;
+        amount = bound(amount, 1, ins);
+        try market.withdrawInsurance(params, amount, actors[1]) {
+            ghostInsuranceWithdrawn += amount;
+        } catch {}
+    }
+
+    /// I15: every owner function reverts for a trader.
+    function probeAccess(uint256 seed, uint256 which) external {
+        ++calls;
+        (, address a) = _actor(seed);
+        VM.prank(a);
+        bool ok;
+        which %= 4;
+        if (which == 0) {
+            SeriesParams memory p = params;
+            p.expiry += 1;
+            try market.listSeries(p) {
+                ok = true;
+            } catch {}
+        } else if (which == 1) {
+            try market.setPaused(params, true) {
+                ok = true;
+            } catch {}
+        } else if (which == 2) {
+            try market.collectFees(params, a) {
+                ok = true;
+            } catch {}
+        } else {
+            try market.withdrawInsurance(params, 0, a) {
+                ok = true;
+            } catch {}
+        }
+        if (ok) ++accessViolations;
+    }
+
+    /* VIEWS FOR INVARIANTS */
+
+    function seriesParams() external view returns (SeriesParams memory) {
+        return params;
+    }
+
+    function orderCount() external view returns (uint256) {
+        return orderHashes.length;
+    }
+
+    function actorCount() external pure returns (uint256) {
+        return ACTORS;
+    }
+}
+
+/// @notice Handler-based invariant suite I1-I16 (THREATS.md section b; prose in docs/contracts.md).
+/// Default profile: 64 runs x depth 32; `npm run test:deep`: 256 x 100.
+contract MarketInvariantsTest is TestBase {
+    MarketHandler internal handler;
+    FuturesMarket internal market;
+    MockUSDC internal token;
+    MockIndexOracle internal oracle;
+    bytes32 internal id;
+    bytes32 internal idB;
+    bytes32 internal seriesBSnapshot;
+
+    function setUp() public {
+        token = new MockUSDC();
+        oracle = new MockIndexOracle();
+        market = new FuturesMarket(address(this), IERC20(address(token)), IIndexOracle(address(oracle)));
+        handler = new MarketHandler(market, token, oracle);
+        market.transferOwnership(address(handler));
+        handler.init();
+        id = handler.id();
+        idB = handler.idB();
+        seriesBSnapshot = _seriesBHash();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /* HELPERS */
+
+    function _params() internal view returns (SeriesParams memory) {
+        return handler.seriesParams();
+    }
+
+    function _seriesBHash() internal view returns (bytes32) {
+        return keccak256(
+            abi.encode(market.seriesState(idB), market.position(idB, handler.actors(2)), market.position(idB, handler.actors(3)))
+        );
+    }
+
+    /// @dev What the market owes: free balances, insurance, fees, pool margins and every open position's
+    /// unrealised PnL at the mark (the final price once settled), in both series.
+    function _owed() internal view returns (int256 owed) {
+        (uint256 index,) = oracle.latest(bytes32("ATPI"));
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        IFuturesMarket.SeriesState memory sb = market.seriesState(idB);
+        uint256 markA = s.settledAt != 0 ? s.finalPrice : index;
+        uint256 cs = 1_000e6;
+        owed = int256(uint256(s.insurance) + sb.insurance + s.fees + sb.fees + s.marginAssets + sb.marginAssets);
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            owed += int256(market.freeBalance(a));
+            IFuturesMarket.Position memory p = market.position(id, a);
+            owed += MarginMath.valueDown(p.size, markA, cs) - p.cost;
+            IFuturesMarket.Position memory pb = market.position(idB, a);
+            owed += MarginMath.valueDown(pb.size, index, cs) - pb.cost;
+        }
+    }
+
+    function _residue() internal view returns (int256) {
+        uint256 cash = token.balanceOf(address(market));
+        return int256(cash) - (_owed() - int256(uint256(market.seriesState(id).unbackedLoss)));
+    }
+
+    /* INVARIANTS */
+
+    /// I1 Token solvency: tokens held >= everything owed (net of recorded unbacked loss).
+    function invariant_I1_tokenSolvency() public view {
+        assertTrue(_residue() >= 0, "I1: balanceOf(market) >= free + margins + PnL + insurance + fees - unbacked");
+    }
+
+    /// I2 Conservation: deposits - withdrawals == tokens held == owed - unbacked + bounded rounding residue.
+    function invariant_I2_conservation() public view {
+        assertEq(token.balanceOf(address(market)), handler.ghostDeposited() - handler.ghostWithdrawn(), "I2: book == bank");
+        assertLe(_residue(), int256(handler.calls() * 4 + 16), "I2: rounding residue bounded");
+    }
+
+    /// I3 Zero-sum: long open interest equals short open interest in every series (before settlement claims).
+    function invariant_I3_zeroSum() public view {
+        int256 sum;
+        int256 sumB;
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            sum += market.position(id, handler.actors(i)).size;
+            sumB += market.position(idB, handler.actors(i)).size;
+        }
+        if (market.seriesState(id).settledAt == 0) assertEq(sum, 0, "I3: series A sizes sum to 0");
+        assertEq(sumB, 0, "I3: series B sizes sum to 0");
+    }
+
+    /// I4 No free money: the actors as a group never hold more value than they deposited minus withdrawals,
+    /// fees and insurance they paid, plus losses recorded as unbacked.
+    function invariant_I4_noFreeMoney() public view {
+        (uint256 index,) = oracle.latest(bytes32("ATPI"));
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        SeriesParams memory p = _params();
+        int256 value;
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            (int256 eq,,) = market.accountHealth(p, a, s.settledAt != 0 ? s.finalPrice : index);
+            value += int256(market.freeBalance(a)) + eq;
+        }
+        int256 paidIn = int256(handler.ghostDeposited()) - int256(handler.ghostWithdrawn());
+        int256 kept = int256(uint256(s.insurance) + s.fees + 100e6); // series B's margins and fees, bounded
+        assertLe(value + int256(uint256(s.insurance) + s.fees), paidIn + int256(uint256(s.unbackedLoss)) + kept, "I4");
+    }
+
+    /// I5 Insurance: it only pays recorded deficits; every deficit is insurance + socialised + unbacked.
+    function invariant_I5_insuranceAccounting() public view {
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertEq(s.insuranceUsed + s.socialisedLoss + s.unbackedLoss, s.totalDeficit, "I5: deficits fully attributed");
+        assertEq(handler.ghostInsuranceFunded(), s.insurance + s.insuranceUsed + handler.ghostInsuranceWithdrawn(), "I5: fund flows");
+    }
+
+    /// I6 Isolation: nothing done on series A changed series B's state or positions.
+    function invariant_I6_isolation() public view {
+        assertEq(_seriesBHash(), seriesBSnapshot, "I6: series B untouched");
+    }
+
+    /// I7 Health gate: every user-initiated risk increase or margin removal ended >= initial margin at a fresh index.
+    function invariant_I7_healthGate() public view {
+        assertEq(handler.healthGateViolations(), 0, "I7");
+    }
+
+    /// I8 Liquidation: only below maintenance at a fresh index; the account shrinks; remainder 0 or >= minSize.
+    function invariant_I8_liquidation() public view {
+        assertEq(handler.liquidationViolations(), 0, "I8");
+    }
+
+    /// I9 Orders: filled[d] <= size and equals the ghost sum of fills; cancelled orders never fill.
+    function invariant_I9_orders() public view {
+        for (uint256 i; i < handler.orderCount(); ++i) {
+            bytes32 h = handler.orderHashes(i);
+            uint64 f = market.filled(h);
+            if (f == type(uint64).max) continue; // cancelled
+            assertLe(f, handler.orderSize(h), "I9: filled <= size");
+            assertEq(f, handler.ghostFilled(h), "I9: filled == sum of fills");
+        }
+        assertEq(handler.orderViolations(), 0, "I9/C27");
+    }
+
+    /// I10 Index: risk-increasing calls succeeded only with a fresh, non-zero index.
+    function invariant_I10_index() public view {
+        (uint256 index,) = oracle.latest(bytes32("ATPI"));
+        assertTrue(index > 0, "I10: index > 0");
+        assertEq(handler.staleRiskViolations(), 0, "I10: no risk on a stale index");
+    }
+
+    /// I11 Settlement: the final price is set once and never changes; no fill at or after expiry; one claim each.
+    function invariant_I11_settlement() public view {
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        if (s.settledAt != 0) assertEq(s.finalPrice, handler.ghostFinalPrice(), "I11: one final price");
+        assertEq(handler.settlementViolations(), 0, "I11");
+    }
+
+    /// I12 Liveness: free balances could always be withdrawn (pause, stale oracle, positions notwithstanding).
+    function invariant_I12_liveness() public view {
+        assertEq(handler.livenessViolations(), 0, "I12");
+    }
+
+    /// I13 Time sanity: recorded times never lie in the future.
+    function invariant_I13_time() public view {
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertLe(s.lastFixingTime, block.timestamp, "I13: lastFixingTime <= now");
+        assertLe(s.settledAt, block.timestamp, "I13: settledAt <= now");
+        assertLe(s.unpausedAt, block.timestamp, "I13: unpausedAt <= now");
+    }
+
+    /// I14 The re-entrancy lock is released after every call: a guarded entry point answers its own error.
+    function invariant_I14_lockReleased() public {
+        try market.deposit(0) {
+            assertTrue(false, "I14: deposit(0) must revert");
+        } catch (bytes memory reason) {
+            assertEq(bytes4(reason), IFuturesMarket.ZeroAmount.selector, "I14: ZeroAmount, not a held lock");
+        }
+    }
+
+    /// I15 Access: owner functions never succeeded for a trader; pauses were honoured.
+    function invariant_I15_access() public view {
+        assertEq(handler.accessViolations(), 0, "I15");
+        assertEq(handler.pauseViolations(), 0, "C26: no new risk while paused");
+    }
+
+    /// I16 Rounding: the protocol-owned residue is never negative (every conversion rounds against the caller).
+    function invariant_I16_rounding() public view {
+        assertTrue(_residue() >= 0, "I16: residue >= 0");
+    }
+
+}
