@@ -21,6 +21,7 @@ export const COMMON_OPTIONS = {
   "password-file": { type: "string" },
   "password-env": { type: "string" },
   "private-key-env": { type: "string" },
+  "log-range": { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const satisfies ParseArgsConfig["options"];
@@ -32,6 +33,7 @@ export const COMMON_USAGE = `common options:
   --series <id|n>          series id, or its position in the deployment file (default: the only/first one)
   --keystore <file>        encrypted JSON keystore of the trader, with --password-file <file> or --password-env <VAR>
   --private-key-env <VAR>  local chains only: name of the environment variable holding a plain private key
+  --log-range <blocks>     split log scans into calls of at most this many blocks (public RPCs cap eth_getLogs)
   --json                   print one JSON object`;
 
 export type Values = Record<string, string | boolean | undefined>;
@@ -67,6 +69,12 @@ async function loadKey(v: Values, chainId: number, env: NodeJS.ProcessEnv): Prom
   throw new UsageError("this command signs or sends: give --keystore (+ --password-file or --password-env), or --private-key-env on a local chain");
 }
 
+function logRange(text: string | undefined): bigint | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--log-range must be a positive whole number of blocks, got ${JSON.stringify(text)}`);
+  return BigInt(text);
+}
+
 /** Connects to the market; loads the key only when the command needs one. Nothing is sent here. */
 export async function openContext(v: Values, withKey: boolean, env: NodeJS.ProcessEnv = process.env): Promise<TraderContext> {
   const url = str(v, "rpc") ?? env.RPC_URL;
@@ -94,6 +102,7 @@ export async function openContext(v: Values, withKey: boolean, env: NodeJS.Proce
     market: (marketArg ?? deployment?.market) as Hex,
     chainId: deployment?.chainId,
     fromBlock: deployment?.deployBlock,
+    logBlockRange: logRange(str(v, "log-range")),
   });
   return { mc, deployment, json: v.json === true };
 }
