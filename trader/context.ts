@@ -66,7 +66,7 @@ async function loadKey(v: Values, chainId: number, env: NodeJS.ProcessEnv): Prom
     if (!key) throw new UsageError(`environment variable ${keyEnv} (private key) is not set`);
     return plainKeyAccount(key, chainId, `--private-key-env ${keyEnv}`);
   }
-  throw new UsageError("this command signs or sends: give --keystore (+ --password-file or --password-env), or --private-key-env on a local chain");
+  throw new UsageError("this command needs your key: give --keystore (+ --password-file or --password-env), or --private-key-env on a local chain");
 }
 
 function logRange(text: string | undefined): bigint | undefined {

@@ -128,6 +128,36 @@ describe("trader CLI (child process, anvil)", function () {
     expect(after.bids.length + after.asks.length).to.equal(0);
   });
 
+  it("match, margin add/remove, withdraw; claim before settlement is refused", async () => {
+    const [buy, sell] = await Promise.all([
+      cli(["order", "--side", "buy", "--size", "2", "--price", "3.52", ...common, ...as("A"), "--json"], keys),
+      cli(["order", "--side", "sell", "--size", "2", "--price", "3.48", ...common, ...as("B"), "--json"], keys),
+    ]);
+    const b = json<{ orderHash: string }>(buy);
+    const s = json<{ orderHash: string }>(sell);
+    const m = json<{ size: string; price: string }>(
+      await cli(["match", "--buy", b.orderHash, "--sell", s.orderHash, ...common, ...as("C"), "--json"], keys),
+    );
+    expect([m.size, m.price]).to.deep.equal(["2", "3500000000000000000"]); // the index, inside both limits
+    const [add, claim, wd] = await Promise.all([
+      cli(["margin", "add", "--amount", "100", ...common, ...as("A")], keys),
+      cli(["claim", ...common, ...as("A"), "--json"], keys),
+      cli(["withdraw", "--amount", "10", ...common, ...as("B"), "--json"], keys),
+    ]);
+    expect(add.code, add.stderr).to.equal(0);
+    expect(add.stdout).to.contain("added 100 USDC of margin");
+    expect(claim.code).to.equal(1);
+    expect(JSON.parse(claim.stderr)).to.include({ error: "NOT_SETTLED" });
+    expect(wd.code, wd.stderr).to.equal(0);
+    const [remove, tooMuch] = await Promise.all([
+      cli(["margin", "remove", "--amount", "50", ...common, ...as("A")], keys),
+      cli(["margin", "remove", "--amount", "1000000", ...common, ...as("B")], keys),
+    ]);
+    expect(remove.code, remove.stderr).to.equal(0);
+    expect(tooMuch.code).to.equal(1);
+    expect(tooMuch.stderr).to.contain("INSUFFICIENT_MARGIN");
+  });
+
   it("signs with an encrypted keystore and a password file; a wrong password is refused", async () => {
     const dir = mkdtempSync(join(tmpdir(), "trader-ks-"));
     const ks = join(dir, "trader.json");
