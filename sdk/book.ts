@@ -1,6 +1,6 @@
 /** The open order book, rebuilt from chain data: OrderPublished logs minus fills, cancels, min-nonce and expiry. */
 import type { Address, Hex } from "viem";
-import { type MarketClient, chainTime, marketContract } from "./client.js";
+import { type MarketClient, chainTime, marketContract, scanLogs } from "./client.js";
 import type { Order } from "./orders.js";
 
 export interface BookEntry {
@@ -30,7 +30,7 @@ export interface BookFilter {
 /** Reads every market log once and folds it into the open book (expired orders dropped at the latest block time). */
 export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): Promise<OrderBook> {
   const [logs, at] = await Promise.all([
-    mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock: mc.fromBlock, toBlock: "latest", strict: true }),
+    scanLogs(mc, (fromBlock, toBlock) => mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock, toBlock, strict: true })),
     chainTime(mc),
   ]);
   const published = new Map<string, BookEntry>();
@@ -98,14 +98,9 @@ export async function findOpenOrder(mc: MarketClient, hash: Hex): Promise<BookEn
 /** The next unused nonce of a maker: above its min nonce and every nonce it published. */
 export async function nextNonce(mc: MarketClient, maker: Address): Promise<bigint> {
   const [logs, min] = await Promise.all([
-    mc.publicClient.getContractEvents({
-      ...marketContract(mc),
-      eventName: "OrderPublished",
-      args: { maker },
-      fromBlock: mc.fromBlock,
-      toBlock: "latest",
-      strict: true,
-    }),
+    scanLogs(mc, (fromBlock, toBlock) =>
+      mc.publicClient.getContractEvents({ ...marketContract(mc), eventName: "OrderPublished", args: { maker }, fromBlock, toBlock, strict: true }),
+    ),
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "minNonce", args: [maker] }),
   ]);
   return logs.reduce((n, l) => (l.args.order.nonce >= n ? l.args.order.nonce + 1n : n), min);

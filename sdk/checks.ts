@@ -4,7 +4,8 @@ import { type MarketClient, marketContract } from "./client.js";
 import { SdkError } from "./errors.js";
 import { type Order, hashOrder, marketDomain, orderTypes } from "./orders.js";
 import type { Series } from "./series.js";
-import { BPS, WAD, divFloor, divUp } from "./units.js";
+import { abs, applyFill, feeUp, notional, shortfall } from "./marginMath.js";
+import { BPS } from "./units.js";
 
 const CANCELLED = 2n ** 64n - 1n;
 
@@ -84,7 +85,8 @@ export function checkFillSize(series: Series, size: bigint, remaining: bigint): 
 
 /**
  * INSUFFICIENT_MARGIN when `account`'s free balance cannot bring its position, after trading `delta` contracts
- * at `price` and paying `feeBps`, to initial margin at `index`. Reducing trades are left to the contract.
+ * at `price` and paying `feeBps`, to initial margin at `index`: the contract's own top-up (sdk/marginMath.ts, exact
+ * rounding). Strictly reducing trades need no top-up and are left to the contract.
  */
 export async function checkMargin(
   mc: MarketClient,
@@ -95,26 +97,25 @@ export async function checkMargin(
   feeBps: number,
   index: bigint,
 ): Promise<void> {
-  const [pos, margin, free] = await Promise.all([
+  const [pos, state, free] = await Promise.all([
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, account] }),
-    mc.publicClient.readContract({ ...marketContract(mc), functionName: "marginOf", args: [series.id, account] }),
+    mc.publicClient.readContract({ ...marketContract(mc), functionName: "seriesState", args: [series.id] }),
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "freeBalance", args: [account] }),
   ]);
   const size = BigInt(pos.size);
-  const abs = (x: bigint) => (x < 0n ? -x : x);
   const reduces = size !== 0n && size > 0n !== delta > 0n && abs(delta) <= abs(size);
   if (reduces) return;
   const cs = series.params.contractSize;
-  const newSize = size + delta;
-  const fee = divUp(abs(delta) * price * cs * BigInt(feeBps), WAD * BPS);
-  const equity = margin + divFloor(newSize * index * cs, WAD) - (BigInt(pos.cost) + divUp(abs(delta) * price * cs, WAD) * (delta > 0n ? 1n : -1n)) - fee;
-  const required = divUp(abs(newSize) * index * cs * BigInt(series.params.initialMarginBps), WAD * BPS);
-  const shortfall = equity < required ? required - equity : 0n;
-  if (free < shortfall) {
+  const fee = feeUp(notional(abs(delta), price, cs, false), feeBps);
+  const { newCost, realized } = applyFill(size, BigInt(pos.cost), delta, price, cs);
+  const after = { size: size + delta, cost: newCost, shares: BigInt(pos.shares) };
+  const pool = { marginAssets: BigInt(state.marginAssets), marginShares: BigInt(state.marginShares) };
+  const needed = shortfall(series.params, after, pool, realized - fee, index);
+  if (free < needed) {
     throw new SdkError(
       "INSUFFICIENT_MARGIN",
-      `${account} needs about ${shortfall} collateral units of free balance for this trade (initial margin ${required}), has ${free}`,
-      { account, needed: shortfall, available: free },
+      `${account} needs ${needed} collateral units of free balance to reach initial margin after this trade, has ${free}`,
+      { account, needed, available: free },
     );
   }
 }

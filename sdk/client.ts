@@ -18,6 +18,8 @@ export interface MarketClient {
   readonly chainId: number;
   /** First block to scan for logs (the market's deployment block). */
   readonly fromBlock: bigint;
+  /** Largest block span of one eth_getLogs call (public RPCs cap it); undefined: one call. */
+  readonly logBlockRange: bigint | undefined;
 }
 
 export interface ConnectOptions {
@@ -28,6 +30,8 @@ export interface ConnectOptions {
   /** Refuse to connect unless the RPC serves this chain (WRONG_CHAIN). */
   chainId?: number | undefined;
   fromBlock?: bigint | undefined;
+  /** Split log scans into calls of at most this many blocks (e.g. 10_000n for public testnet RPCs). */
+  logBlockRange?: bigint | undefined;
 }
 
 /** Connects to a market: checks the chain id of the RPC (and of the wallet), that code exists, reads oracle and collateral. */
@@ -69,6 +73,7 @@ export async function connectMarket(options: ConnectOptions): Promise<MarketClie
     collateral,
     chainId,
     fromBlock: options.fromBlock ?? 0n,
+    logBlockRange: options.logBlockRange,
   };
 }
 
@@ -116,6 +121,19 @@ export async function sendTx<const abi extends Abi, fn extends ContractFunctionN
   const receipt = await mc.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new SdkError("REVERTED", `${action}: transaction ${hash} reverted`, { hash });
   return { txHash: hash, receipt };
+}
+
+/** Runs `fetch` over [fromBlock, latest] in spans of at most `logBlockRange` blocks and concatenates the results. */
+export async function scanLogs<T>(mc: MarketClient, fetch: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>): Promise<T[]> {
+  const latest = await mc.publicClient.getBlockNumber({ cacheTime: 0 });
+  const step = mc.logBlockRange;
+  if (step === undefined || step <= 0n) return fetch(mc.fromBlock, latest);
+  const out: T[] = [];
+  for (let from = mc.fromBlock; from <= latest; from += step) {
+    const to = from + step - 1n < latest ? from + step - 1n : latest;
+    out.push(...(await fetch(from, to)));
+  }
+  return out;
 }
 
 /** The latest block's timestamp (what pre-checks compare expiries with). */

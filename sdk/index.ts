@@ -13,6 +13,7 @@ export {
   connectMarket,
   marketContract,
   oracleContract,
+  scanLogs,
   sendTx,
   senderOf,
   signerOf,

@@ -1,9 +1,8 @@
 /**
  * Trader keys: an encrypted JSON keystore (via ethers) as a viem LocalAccount; a plain private key only on local
- * chains. Key material and passwords never appear in messages.
+ * chains. Key material and passwords never appear in messages. ethers is loaded only when a keystore is used.
  */
 import { readFileSync } from "node:fs";
-import { decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers";
 import { type Hex, type LocalAccount, isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { SdkError } from "./errors.js";
@@ -40,6 +39,7 @@ export async function loadKeystore(path: string, password: string): Promise<Loca
   } catch (e) {
     throw new SdkError("INVALID_INPUT", `cannot read keystore ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
   }
+  const { decryptKeystoreJson, isKeystoreJson } = await import("ethers");
   if (!isKeystoreJson(json)) throw new SdkError("INVALID_INPUT", `${path} is not an encrypted JSON keystore`);
   try {
     const { privateKey } = await decryptKeystoreJson(json, password);
@@ -63,5 +63,6 @@ export function plainKeyAccount(privateKey: string, chainId: number, what = "pri
 export async function encryptKey(privateKey: Hex, password: string, options: { scryptN?: number } = {}): Promise<string> {
   if (password.length < 8) throw new SdkError("INVALID_INPUT", "keystore password must have at least 8 characters");
   const address = privateKeyToAccount(privateKey).address;
+  const { encryptKeystoreJson } = await import("ethers");
   return encryptKeystoreJson({ address, privateKey }, password, options.scryptN ? { scrypt: { N: options.scryptN } } : {});
 }

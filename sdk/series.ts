@@ -1,6 +1,6 @@
 /** Series discovery (from SeriesListed logs), the index they mark to, and their settlement status. */
 import type { Hex } from "viem";
-import { type MarketClient, chainTime, marketContract, oracleContract } from "./client.js";
+import { type MarketClient, chainTime, marketContract, oracleContract, scanLogs } from "./client.js";
 import { SdkError } from "./errors.js";
 import { type SeriesParams, seriesId } from "./orders.js";
 
@@ -16,13 +16,9 @@ export interface IndexValue {
 
 /** Every series listed on the market, in listing order. */
 export async function listSeries(mc: MarketClient): Promise<Series[]> {
-  const logs = await mc.publicClient.getContractEvents({
-    ...marketContract(mc),
-    eventName: "SeriesListed",
-    fromBlock: mc.fromBlock,
-    toBlock: "latest",
-    strict: true,
-  });
+  const logs = await scanLogs(mc, (fromBlock, toBlock) =>
+    mc.publicClient.getContractEvents({ ...marketContract(mc), eventName: "SeriesListed", fromBlock, toBlock, strict: true }),
+  );
   return logs.map((l) => ({ id: l.args.seriesId as Hex, params: { ...(l.args.params as SeriesParams) } }));
 }
 

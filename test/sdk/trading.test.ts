@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Wallet as EthersWallet } from "ethers";
 import { type Hex, keccak256, stringToHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { positionOf } from "../../sdk/account.js";
+import { balances, positionOf } from "../../sdk/account.js";
 import { readOrderBook } from "../../sdk/book.js";
 import { connectMarket } from "../../sdk/client.js";
 import { deposit } from "../../sdk/funds.js";
@@ -74,6 +74,8 @@ describe("sdk: orders, book, fills, matches", () => {
     await placeOrder(a, { series: f.series, side: "sell", size: 1n, price: price("3.7"), expiry: now + 600n });
     expect(two.order.nonce).to.equal(one.order.nonce + 1n);
     expect((await readOrderBook(a)).asks).to.have.length(2);
+    const chunked = await connectMarket({ publicClient: f.publicClient, market: f.deployment.market, fromBlock: f.deployment.deployBlock, logBlockRange: 2n });
+    expect(await readOrderBook(chunked), "log scans in 2-block spans give the same book").to.deep.equal(await readOrderBook(a));
     await cancelOrder(a, one.order);
     expect((await readOrderBook(a)).bids).to.have.length(0);
     await f.networkHelpers.time.increase(700);
@@ -137,6 +139,22 @@ describe("sdk: wrong inputs fail before anything is sent", () => {
     await f.networkHelpers.time.increase(200);
     await rejects(fillOrder(b, f.series, o, 1n), "ORDER_EXPIRED");
     expect(await f.txCount(bob), "no transaction was sent").to.equal(sent);
+  });
+
+  it("the margin pre-check asks exactly what the contract takes: one unit less is refused, the amount fills", async () => {
+    const f = await deployFixture();
+    const [a, b] = [await f.connect(f.alice), await f.connect(f.bob)];
+    await deposit(a, 5_000n * USDC);
+    await deposit(b, 1n);
+    const o = await placeOrder(a, { series: f.series, side: "sell", size: 3n, price: INDEX + 10n ** 16n });
+    const e = await rejects(fillOrder(b, f.series, o, 3n), "INSUFFICIENT_MARGIN");
+    const needed = e.details.needed as bigint;
+    await deposit(b, needed - 2n);
+    await rejects(fillOrder(b, f.series, o, 3n), "INSUFFICIENT_MARGIN");
+    await deposit(b, 1n);
+    await fillOrder(b, f.series, o, 3n);
+    expect((await positionOf(b, f.series, f.bob.account.address)).size).to.equal(3n);
+    expect((await balances(b, f.bob.account.address)).free, "the whole free balance became margin").to.equal(0n);
   });
 
   it("a revert the pre-checks do not cover comes back typed from the simulation", async () => {
