@@ -9,7 +9,7 @@ import type { Command } from "./commands/types.js";
  * The keeper's one command line: `npm run keeper -- <subcommand> [options]`.
  * To add a subcommand, write keeper/commands/<name>.ts exporting a Command and list it here.
  */
-const COMMANDS: readonly Command[] = [runCommand, postCommand, fixingCommand, statusCommand, keystoreCommand];
+const COMMANDS: readonly Command[] = [fixingCommand, runCommand, postCommand, statusCommand, keystoreCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
