@@ -5,14 +5,14 @@ import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
-import { settlementStep } from "../../keeper/oracle/settlement.js";
+import { seriesParams, settlementSteps } from "../../keeper/oracle/settlement.js";
 import { fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
 import { silentLogger } from "../../keeper/observability/log.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
-import { deployOracle } from "./helpers/deploy.js";
+import { artifact, deployOracle } from "./helpers/deploy.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
 const DAY = 86_400;
@@ -187,14 +187,84 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
   });
 });
 
+describe("keeper fixing loop drives settlement of a listed series (real oracle and market on anvil)", function () {
+  this.timeout(60_000);
+  it("records each fixing of the settlement window, then settles once the window closed; nothing twice", async () => {
+    const anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
+    try {
+      const owner = await fundedAccount(anvil);
+      const op = await fundedAccount(anvil);
+      const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
+      const { publicClient, walletClient } = clients(anvil, owner);
+      const deploy = async (name: string, dir: string, args: unknown[]) => {
+        const { abi, bytecode } = artifact(dir, name);
+        const hash = await walletClient.deployContract({ abi, bytecode, args });
+        return { abi, address: (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address };
+      };
+      const usdc = await deploy("MockUSDC", "mocks", []);
+      const market = await deploy("FuturesMarket", "futures", [owner.address, usdc.address, oracle]);
+      const t0 = (await publicClient.getBlock()).timestamp;
+      const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
+      const series = {
+        index: "ATPI", expiry: Number(expiry), contractSize: "1000000000", tickSize: "1000000000000000", minSize: "1", initialMarginBps: 1_000,
+        maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
+        settlementWindow: DAY, settlementGrace: 7 * DAY,
+      };
+      const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series] });
+      const params = seriesParams(cfg.settlement[0] as (typeof cfg.settlement)[0], indexIdFromName("ATPI"));
+      const listed = await walletClient.writeContract({ address: market.address, abi: market.abi, functionName: "listSeries", args: [params] });
+      expect((await publicClient.waitForTransactionReceipt({ hash: listed })).status).to.equal("success");
+
+      const { sender, journal, client, metrics } = makeSender(anvil, op, journalPath());
+      await sender.reconcile();
+      const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def: await loadIndexDefinition("ATPI"), source: replaySource() }];
+      const loop = new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 });
+      const drain = async () => {
+        for (let i = 0; i < 3; i++) await sender.tick(); // (the service's background task) receipts free in-flight slots
+      };
+      const step = async () => {
+        await anvil.rpc("evm_increaseTime", [DAY]);
+        await anvil.rpc("evm_mine");
+        await loop.tick(); // posts the round
+        await drain();
+        await loop.tick(); // sees it on-chain: settlement steps
+        await drain();
+      };
+      await loop.tick();
+      await drain();
+      await loop.tick();
+      expect(metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
+      await step(); // fixing at expiry: recorded
+      await step(); // fixing at expiry + window: recorded
+      await step(); // window closed: settled
+      await loop.tick();
+      const events = async (name: "SettlementFixingRecorded" | "SeriesSettled") =>
+        publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: name, fromBlock: 0n });
+      const recorded = (await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[];
+      expect(recorded.map((e) => e.args.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+      const settled = (await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; fixingCount: number; fallbackUsed: boolean } }[];
+      expect(settled).to.have.length(1);
+      const tick = 10n ** 15n;
+      const average = (recorded[0]!.args.value + recorded[1]!.args.value) / 2n;
+      expect(settled[0]?.args).to.deep.include({ finalPrice: (average / tick) * tick, fixingCount: 2, fallbackUsed: false });
+      expect(metrics.settlementActions.get({ action: "record" })).to.equal(2);
+      expect(metrics.settlementActions.get({ action: "settle" })).to.equal(1);
+    } finally {
+      await anvil.stop();
+    }
+  });
+});
+
 describe("keeper settlement steps (pure)", () => {
-  const series = { index: "ATPI", expiry: 1_000, settlementWindow: 100 } as Parameters<typeof settlementStep>[0];
-  it("records fixings inside [expiry, expiry + window] and settles only after the window", () => {
-    expect(settlementStep(series, 999n, 900n)).to.equal(undefined);
-    expect(settlementStep(series, 1_050n, 999n)).to.equal(undefined);
-    expect(settlementStep(series, 1_050n, 1_000n)).to.deep.equal({ action: "record", fixing: 1_000n });
-    expect(settlementStep(series, 1_100n, 1_100n)).to.deep.equal({ action: "record", fixing: 1_100n });
-    expect(settlementStep(series, 1_101n, 1_100n)).to.deep.equal({ action: "settle" });
+  const series = { index: "ATPI", expiry: 1_000, settlementWindow: 100 } as Parameters<typeof settlementSteps>[0];
+  it("records fixings inside [expiry, expiry + window]; settles after the window once its last round had its chance", () => {
+    expect(settlementSteps(series, 999n, 900n, 50)).to.deep.equal({ settle: false });
+    expect(settlementSteps(series, 1_050n, 999n, 50)).to.deep.equal({ settle: false });
+    expect(settlementSteps(series, 1_050n, 1_000n, 50)).to.deep.equal({ record: 1_000n, settle: false });
+    expect(settlementSteps(series, 1_101n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: false }); // the round at 1100 may still come
+    expect(settlementSteps(series, 1_101n, 1_100n, 50)).to.deep.equal({ record: 1_100n, settle: true }); // record first, then settle
+    expect(settlementSteps(series, 1_151n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: true }); // it did not come
+    expect(settlementSteps(series, 1_200n, 1_150n, 50)).to.deep.equal({ settle: true });
   });
 });
 
