@@ -165,6 +165,31 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     expect((await posted(oracle)).map((p) => p.timestamp)).to.deep.equal(second.map((o) => o.round));
   });
 
+  it("K06: a host clock off by +-5 min (or a year) changes nothing: rounds and signatures follow chain time", async () => {
+    const realNow = Date.now;
+    const signedRounds: bigint[][] = [];
+    for (const skewMs of [-300_000, 300_000]) {
+      const { loop, journal } = await setup();
+      Date.now = () => realNow() + skewMs;
+      try {
+        const chain = await now();
+        const outcomes = await loop.tick();
+        const current = chain - (chain % BigInt(DAY));
+        expect(outcomes.at(-1)?.round).to.equal(current);
+        for (const o of outcomes) {
+          expect(o.round <= chain).to.equal(true); // never ahead of chain time
+          expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.have.length(1);
+        }
+        signedRounds.push(outcomes.map((o) => o.round));
+      } finally {
+        Date.now = realNow;
+      }
+    }
+    expect(signedRounds[0]).to.deep.equal(signedRounds[1]);
+    // The host clock here is far from the chain's (the chain replays 2025): rounds never came from the host.
+    expect(Math.abs(realNow() / 1000 - Number(await now())) > 3_600).to.equal(true);
+  });
+
   it("does not observe when its signer is not a registered operator", async () => {
     const stranger = privateKeyToAccount(generatePrivateKey());
     const { oracle } = await setup();
