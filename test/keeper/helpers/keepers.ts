@@ -46,7 +46,7 @@ export class KeeperProcess {
       rpc: { urls: spec.rpcUrls, timeoutMs: 1_000, probeIntervalMs: 500, failuresBeforeCooldown: 1, cooldownMs: 5_000, ...(o.rpc as object) },
       contracts: { oracle: spec.oracle },
       indexes: ["ATPI"],
-      sources: [{ index: "ATPI", kind: "replay" }],
+      sources: (o.sources as unknown[] | undefined) ?? [{ index: "ATPI", kind: "replay" }],
       schedule: { intervalSeconds: 86_400, windowPolls: 4, maxFutureSkewSeconds: 60, pollMs: 200, catchUpRounds: 3, postStaggerMs: 1_000, ...(o.schedule as object) },
       peers: { urls: spec.peerUrls, timeoutMs: 1_000 },
       server: { host: "127.0.0.1", port: spec.port },
