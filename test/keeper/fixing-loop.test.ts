@@ -6,7 +6,7 @@ import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
 import { seriesParams, settlementSteps } from "../../keeper/oracle/settlement.js";
-import { fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
+import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
 import { silentLogger } from "../../keeper/observability/log.js";
@@ -298,5 +298,20 @@ describe("keeper poll window", () => {
     expect(windowPollTimes(86_400n, 86_400, 4)).to.deep.equal([21_600, 43_200, 64_800, 86_400]);
     expect(windowPollTimes(3_600n, 3_600, 12)[0]).to.equal(300);
     expect(() => windowPollTimes(10n, 5, 6)).to.throw(/does not fit/);
+  });
+
+  it("a live source is sampled once per scheduled poll time as chain time passes; missed polls stay missing", async () => {
+    const reads: number[] = [];
+    const live: PriceSource = { kind: "csv", read: async (at) => (reads.push(at), { origin: "live", quotes: [], rejected: [] }) };
+    const sampler = new LiveSampler(live, 3_600, 4); // polls at :15, :30, :45, :00
+    expect(await sampler.sample(3_600n + 100n)).to.equal(true); // due: 3600 (the poll at the round itself)
+    expect(await sampler.sample(3_600n + 800n)).to.equal(false); // nothing new due before 4500
+    expect(await sampler.sample(3_600n + 900n)).to.equal(true); // 4500
+    // keeper down from 4500 to 6400: the poll at 5400 is missed; the one at 6300 is read late, with what the source says then
+    expect(await sampler.sample(3_600n + 2_800n)).to.equal(true);
+    expect(await sampler.sample(7_200n)).to.equal(true);
+    expect(reads).to.deep.equal([3_600, 4_500, 6_300, 7_200]);
+    expect(sampler.window(7_200n).map((p) => p.time)).to.deep.equal([4_500, 6_300, 7_200]);
+    expect(sampler.window(3_600n).map((p) => p.time)).to.deep.equal([3_600]);
   });
 });
