@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/validate.js";
+import { createLogger } from "../observability/log.js";
 import { FixingLoop, buildFeeds } from "../oracle/fixingLoop.js";
 import { type KeeperRuntime, createRuntime } from "../service/runtime.js";
 
@@ -40,7 +41,11 @@ export async function startService(name: string, argv: readonly string[]): Promi
       overrides: { dryRun: values["dry-run"] === true },
     });
     const feeds = await buildFeeds(loaded.config);
-    runtime = await createRuntime(loaded, name === "run" ? {} : { signals: [] });
+    // One-shot commands keep stdout for their result: logs go to stderr.
+    runtime = await createRuntime(
+      loaded,
+      name === "run" ? {} : { signals: [], log: createLogger({ level: loaded.config.logLevel, write: (l) => process.stderr.write(`${l}\n`) }) },
+    );
     loop = new FixingLoop({
       config: runtime.config,
       client: runtime.client,

@@ -206,6 +206,7 @@ export class FixingLoop {
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {
+        log.warn("post deferred", { index: feed.name, round: t, reason: result.reason });
         blocked = true; // keep round order: a later round must not be posted before this one
       }
     }

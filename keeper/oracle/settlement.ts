@@ -39,13 +39,18 @@ export function seriesTag(series: SeriesEntry): string {
   return `${series.index}:${series.expiry}:${keccak256(stringToHex(json)).slice(2, 14)}`;
 }
 
-/** What settlement step, if any, is due for a series at chain time `now` with the oracle's latest fixing time. */
-export function settlementStep(series: SeriesEntry, now: bigint, latestFixing: bigint): { action: "record"; fixing: bigint } | { action: "settle" } | undefined {
+/**
+ * The settlement steps due for a series at chain time `now`, given the oracle's latest fixing time: record that
+ * fixing if it lies in [expiry, expiry + window]; settle once the window closed AND the last round of the window
+ * had its chance to be recorded (a fixing at or after the window's end is on-chain, or one more interval passed) —
+ * a fixing timed exactly at the window's end can only be posted when settling already became possible.
+ */
+export function settlementSteps(series: SeriesEntry, now: bigint, latestFixing: bigint, intervalSeconds: number): { record?: bigint; settle: boolean } {
   const expiry = BigInt(series.expiry);
   const closes = expiry + BigInt(series.settlementWindow);
-  if (now > closes) return { action: "settle" };
-  if (latestFixing >= expiry && latestFixing <= closes) return { action: "record", fixing: latestFixing };
-  return undefined;
+  const record = latestFixing >= expiry && latestFixing <= closes ? latestFixing : undefined;
+  const settle = now > closes && (latestFixing >= closes || now > closes + BigInt(intervalSeconds));
+  return { ...(record !== undefined ? { record } : {}), settle };
 }
 
 /** Retry a skipped settlement action at most this often (local ms): e.g. settle before the fallback grace ended. */
@@ -67,14 +72,13 @@ export class SettlementTracker {
     for (const series of this.o.config.settlement.filter((s) => s.index === feed.name)) {
       const params = seriesParams(series, feed.indexId);
       const tag = seriesTag(series);
-      const expiry = BigInt(series.expiry);
-      const closes = expiry + BigInt(series.settlementWindow);
+      const due = settlementSteps(series, now, latestFixing, this.o.config.schedule.intervalSeconds);
       const steps: SendRequest[] = [];
-      if (latestFixing >= expiry && latestFixing <= closes) {
-        steps.push({ key: `record:${tag}:${latestFixing}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+      if (due.record !== undefined) {
+        steps.push({ key: `record:${tag}:${due.record}`, kind: "settlement", to: market, abi: futuresMarketAbi,
           data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params] }) });
       }
-      if (settlementStep(series, now, latestFixing)?.action === "settle") {
+      if (due.settle) {
         steps.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
           data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
       }
@@ -92,6 +96,7 @@ export class SettlementTracker {
           }
         } else if (result.status === "skipped") {
           this.skippedAt.set(req.key, Date.now());
+          this.o.log.info("settlement action not needed or not possible now: skipped", { key: req.key, reason: result.reason });
         }
       }
     }

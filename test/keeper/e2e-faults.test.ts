@@ -3,6 +3,8 @@
  * K01: the proxy stops answering and the keepers fail over to the second URL; rounds keep being posted.
  * K02: the node holds a post back (auto-mining off) and drops it from its pool: the keeper replaces it with the
  * same nonce and a higher fee, the round is posted once and no nonce gap is left.
+ * K07: the third operator's price source is down for the whole run: it keeps running, counts the failures and
+ * signs nothing; the two others carry the quorum.
  */
 import { expect } from "chai";
 import { type Address, type Hex } from "viem";
@@ -45,6 +47,7 @@ describe("keeper e2e: RPC failover and a held-back transaction", function () {
       },
       // Only the round's leader posts within the first 5 s: the held-back post is the leader's alone.
       overrides: { schedule: { postStaggerMs: 5_000 } },
+      perKeeper: (i) => (i === 2 ? { sources: [{ index: "ATPI", kind: "csv", input: "/nonexistent/prices.csv" }] } : {}),
     });
     await waitForRound(net, roundOf(await chainNow(net)));
   });
@@ -55,7 +58,7 @@ describe("keeper e2e: RPC failover and a held-back transaction", function () {
 
   it("K01: the first RPC URL stops answering; the keepers fail over and keep posting every round", async () => {
     if (!proxy) throw new Error("no proxy");
-    expect(proxy.log.some((l) => l.mode === "pass" && l.method === "eth_sendRawTransaction")).to.equal(true); // it was in use
+    expect(proxy.log.some((l) => l.mode === "pass" && l.method !== "eth_chainId")).to.equal(true); // it was in use
     proxy.setMode("drop");
     const before = (await postedFixings(net)).length;
     for (let k = 0; k < 2; k++) {
@@ -70,6 +73,22 @@ describe("keeper e2e: RPC failover and a held-back transaction", function () {
     }
     expect(proxy.log.some((l) => l.mode === "drop")).to.equal(true); // and was tried while down
     proxy.setMode("pass");
+  });
+
+  it("K07: an operator whose source is down keeps running and signs nothing; the two others carry the quorum", async () => {
+    const down = net.keepers[2];
+    if (!down) throw new Error("no keeper");
+    const posted = await postedFixings(net);
+    expect(posted.length).to.be.greaterThan(2);
+    for (const p of posted) {
+      const res = await fetch(`${down.url}/observations?index=ATPI&timestamp=${p.timestamp}`);
+      expect(((await res.json()) as { observations: unknown[] }).observations).to.deep.equal([]);
+    }
+    expect(down.exitCode).to.equal(null);
+    const metrics = await (await fetch(`${down.url}/metrics`)).text();
+    const failures = metrics.split("\n").find((l) => l.startsWith("keeper_fixing_failures_total{") && l.includes('reason="source"'));
+    expect(Number(failures?.split(" ").at(-1))).to.be.greaterThan(0);
+    expect((await (await fetch(`${down.url}/health`)).status)).to.be.oneOf([200, 503]); // still serving
   });
 
   it("K02: a post held back and dropped by the node is replaced with the same nonce and a higher fee", async () => {

@@ -5,14 +5,14 @@ import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
-import { settlementStep } from "../../keeper/oracle/settlement.js";
-import { fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
+import { seriesParams, settlementSteps } from "../../keeper/oracle/settlement.js";
+import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
 import { silentLogger } from "../../keeper/observability/log.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
-import { deployOracle } from "./helpers/deploy.js";
+import { artifact, deployOracle } from "./helpers/deploy.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
 const DAY = 86_400;
@@ -165,6 +165,31 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     expect((await posted(oracle)).map((p) => p.timestamp)).to.deep.equal(second.map((o) => o.round));
   });
 
+  it("K06: a host clock off by +-5 min (or a year) changes nothing: rounds and signatures follow chain time", async () => {
+    const realNow = Date.now;
+    const signedRounds: bigint[][] = [];
+    for (const skewMs of [-300_000, 300_000]) {
+      const { loop, journal } = await setup();
+      Date.now = () => realNow() + skewMs;
+      try {
+        const chain = await now();
+        const outcomes = await loop.tick();
+        const current = chain - (chain % BigInt(DAY));
+        expect(outcomes.at(-1)?.round).to.equal(current);
+        for (const o of outcomes) {
+          expect(o.round <= chain).to.equal(true); // never ahead of chain time
+          expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.have.length(1);
+        }
+        signedRounds.push(outcomes.map((o) => o.round));
+      } finally {
+        Date.now = realNow;
+      }
+    }
+    expect(signedRounds[0]).to.deep.equal(signedRounds[1]);
+    // The host clock here is far from the chain's (the chain replays 2025): rounds never came from the host.
+    expect(Math.abs(realNow() / 1000 - Number(await now())) > 3_600).to.equal(true);
+  });
+
   it("does not observe when its signer is not a registered operator", async () => {
     const stranger = privateKeyToAccount(generatePrivateKey());
     const { oracle } = await setup();
@@ -187,14 +212,84 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
   });
 });
 
+describe("keeper fixing loop drives settlement of a listed series (real oracle and market on anvil)", function () {
+  this.timeout(60_000);
+  it("records each fixing of the settlement window, then settles once the window closed; nothing twice", async () => {
+    const anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
+    try {
+      const owner = await fundedAccount(anvil);
+      const op = await fundedAccount(anvil);
+      const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
+      const { publicClient, walletClient } = clients(anvil, owner);
+      const deploy = async (name: string, dir: string, args: unknown[]) => {
+        const { abi, bytecode } = artifact(dir, name);
+        const hash = await walletClient.deployContract({ abi, bytecode, args });
+        return { abi, address: (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address };
+      };
+      const usdc = await deploy("MockUSDC", "mocks", []);
+      const market = await deploy("FuturesMarket", "futures", [owner.address, usdc.address, oracle]);
+      const t0 = (await publicClient.getBlock()).timestamp;
+      const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
+      const series = {
+        index: "ATPI", expiry: Number(expiry), contractSize: "1000000000", tickSize: "1000000000000000", minSize: "1", initialMarginBps: 1_000,
+        maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
+        settlementWindow: DAY, settlementGrace: 7 * DAY,
+      };
+      const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series] });
+      const params = seriesParams(cfg.settlement[0] as (typeof cfg.settlement)[0], indexIdFromName("ATPI"));
+      const listed = await walletClient.writeContract({ address: market.address, abi: market.abi, functionName: "listSeries", args: [params] });
+      expect((await publicClient.waitForTransactionReceipt({ hash: listed })).status).to.equal("success");
+
+      const { sender, journal, client, metrics } = makeSender(anvil, op, journalPath());
+      await sender.reconcile();
+      const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def: await loadIndexDefinition("ATPI"), source: replaySource() }];
+      const loop = new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 });
+      const drain = async () => {
+        for (let i = 0; i < 3; i++) await sender.tick(); // (the service's background task) receipts free in-flight slots
+      };
+      const step = async () => {
+        await anvil.rpc("evm_increaseTime", [DAY]);
+        await anvil.rpc("evm_mine");
+        await loop.tick(); // posts the round
+        await drain();
+        await loop.tick(); // sees it on-chain: settlement steps
+        await drain();
+      };
+      await loop.tick();
+      await drain();
+      await loop.tick();
+      expect(metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
+      await step(); // fixing at expiry: recorded
+      await step(); // fixing at expiry + window: recorded
+      await step(); // window closed: settled
+      await loop.tick();
+      const events = async (name: "SettlementFixingRecorded" | "SeriesSettled") =>
+        publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: name, fromBlock: 0n });
+      const recorded = (await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[];
+      expect(recorded.map((e) => e.args.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+      const settled = (await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; fixingCount: number; fallbackUsed: boolean } }[];
+      expect(settled).to.have.length(1);
+      const tick = 10n ** 15n;
+      const average = (recorded[0]!.args.value + recorded[1]!.args.value) / 2n;
+      expect(settled[0]?.args).to.deep.include({ finalPrice: (average / tick) * tick, fixingCount: 2, fallbackUsed: false });
+      expect(metrics.settlementActions.get({ action: "record" })).to.equal(2);
+      expect(metrics.settlementActions.get({ action: "settle" })).to.equal(1);
+    } finally {
+      await anvil.stop();
+    }
+  });
+});
+
 describe("keeper settlement steps (pure)", () => {
-  const series = { index: "ATPI", expiry: 1_000, settlementWindow: 100 } as Parameters<typeof settlementStep>[0];
-  it("records fixings inside [expiry, expiry + window] and settles only after the window", () => {
-    expect(settlementStep(series, 999n, 900n)).to.equal(undefined);
-    expect(settlementStep(series, 1_050n, 999n)).to.equal(undefined);
-    expect(settlementStep(series, 1_050n, 1_000n)).to.deep.equal({ action: "record", fixing: 1_000n });
-    expect(settlementStep(series, 1_100n, 1_100n)).to.deep.equal({ action: "record", fixing: 1_100n });
-    expect(settlementStep(series, 1_101n, 1_100n)).to.deep.equal({ action: "settle" });
+  const series = { index: "ATPI", expiry: 1_000, settlementWindow: 100 } as Parameters<typeof settlementSteps>[0];
+  it("records fixings inside [expiry, expiry + window]; settles after the window once its last round had its chance", () => {
+    expect(settlementSteps(series, 999n, 900n, 50)).to.deep.equal({ settle: false });
+    expect(settlementSteps(series, 1_050n, 999n, 50)).to.deep.equal({ settle: false });
+    expect(settlementSteps(series, 1_050n, 1_000n, 50)).to.deep.equal({ record: 1_000n, settle: false });
+    expect(settlementSteps(series, 1_101n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: false }); // the round at 1100 may still come
+    expect(settlementSteps(series, 1_101n, 1_100n, 50)).to.deep.equal({ record: 1_100n, settle: true }); // record first, then settle
+    expect(settlementSteps(series, 1_151n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: true }); // it did not come
+    expect(settlementSteps(series, 1_200n, 1_150n, 50)).to.deep.equal({ settle: true });
   });
 });
 
@@ -203,5 +298,20 @@ describe("keeper poll window", () => {
     expect(windowPollTimes(86_400n, 86_400, 4)).to.deep.equal([21_600, 43_200, 64_800, 86_400]);
     expect(windowPollTimes(3_600n, 3_600, 12)[0]).to.equal(300);
     expect(() => windowPollTimes(10n, 5, 6)).to.throw(/does not fit/);
+  });
+
+  it("a live source is sampled once per scheduled poll time as chain time passes; missed polls stay missing", async () => {
+    const reads: number[] = [];
+    const live: PriceSource = { kind: "csv", read: async (at) => (reads.push(at), { origin: "live", quotes: [], rejected: [] }) };
+    const sampler = new LiveSampler(live, 3_600, 4); // polls at :15, :30, :45, :00
+    expect(await sampler.sample(3_600n + 100n)).to.equal(true); // due: 3600 (the poll at the round itself)
+    expect(await sampler.sample(3_600n + 800n)).to.equal(false); // nothing new due before 4500
+    expect(await sampler.sample(3_600n + 900n)).to.equal(true); // 4500
+    // keeper down from 4500 to 6400: the poll at 5400 is missed; the one at 6300 is read late, with what the source says then
+    expect(await sampler.sample(3_600n + 2_800n)).to.equal(true);
+    expect(await sampler.sample(7_200n)).to.equal(true);
+    expect(reads).to.deep.equal([3_600, 4_500, 6_300, 7_200]);
+    expect(sampler.window(7_200n).map((p) => p.time)).to.deep.equal([4_500, 6_300, 7_200]);
+    expect(sampler.window(3_600n).map((p) => p.time)).to.deep.equal([3_600]);
   });
 });

@@ -28,7 +28,9 @@ export interface Network {
 }
 
 /** Starts anvil, deploys the oracle with three funded operators (quorum 2), and starts three keeper processes. */
-export async function startNetwork(opts: { rpcUrls?: (anvil: Anvil) => Promise<string[]>; overrides?: Record<string, unknown> } = {}): Promise<Network> {
+export async function startNetwork(
+  opts: { rpcUrls?: (anvil: Anvil) => Promise<string[]>; overrides?: Record<string, unknown>; perKeeper?: (i: number) => Record<string, unknown> } = {},
+): Promise<Network> {
   const anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
   const owner = await fundedAccount(anvil);
   const keys = [generatePrivateKey(), generatePrivateKey(), generatePrivateKey()];
@@ -49,7 +51,7 @@ export async function startNetwork(opts: { rpcUrls?: (anvil: Anvil) => Promise<s
           oracle,
           port: ports[i] as number,
           peerUrls: ports.filter((_, j) => j !== i).map((p) => `http://127.0.0.1:${p}`),
-          ...(opts.overrides ? { overrides: opts.overrides } : {}),
+          overrides: { ...opts.overrides, ...opts.perKeeper?.(i) },
         },
         root,
       ),

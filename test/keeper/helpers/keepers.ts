@@ -46,7 +46,7 @@ export class KeeperProcess {
       rpc: { urls: spec.rpcUrls, timeoutMs: 1_000, probeIntervalMs: 500, failuresBeforeCooldown: 1, cooldownMs: 5_000, ...(o.rpc as object) },
       contracts: { oracle: spec.oracle },
       indexes: ["ATPI"],
-      sources: [{ index: "ATPI", kind: "replay" }],
+      sources: (o.sources as unknown[] | undefined) ?? [{ index: "ATPI", kind: "replay" }],
       schedule: { intervalSeconds: 86_400, windowPolls: 4, maxFutureSkewSeconds: 60, pollMs: 200, catchUpRounds: 3, postStaggerMs: 1_000, ...(o.schedule as object) },
       peers: { urls: spec.peerUrls, timeoutMs: 1_000 },
       server: { host: "127.0.0.1", port: spec.port },
@@ -83,6 +83,21 @@ export class KeeperProcess {
     child.stderr?.on("data", (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) => child.once("exit", () => r()));
     await this.waitLog((l) => l.msg === "keeper running", timeoutMs, from);
+  }
+
+  /** Runs another subcommand (e.g. `post`) with this keeper's config to completion. */
+  runOnce(subcommand: string, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", CLI, subcommand, "--config", this.configPath, ...extra], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, KEEPER_SIGNER_KEY: undefined },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
   }
 
   /** Waits for a log line (from index `from`) matching `pred`; rejects with the recent logs on timeout or exit. */
