@@ -22,6 +22,7 @@ export const COMMON_OPTIONS = {
   "password-env": { type: "string" },
   "private-key-env": { type: "string" },
   "log-range": { type: "string" },
+  "from-block": { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const satisfies ParseArgsConfig["options"];
@@ -33,6 +34,7 @@ export const COMMON_USAGE = `common options:
   --series <id|n>          series id, or its position in the deployment file (default: the only/first one)
   --keystore <file>        encrypted JSON keystore of the trader, with --password-file <file> or --password-env <VAR>
   --private-key-env <VAR>  local chains only: name of the environment variable holding a plain private key
+  --from-block <n>         first block of log scans with --market (default 0; a deployment file knows its block)
   --log-range <blocks>     split log scans into calls of at most this many blocks (public RPCs cap eth_getLogs)
   --json                   print one JSON object`;
 
@@ -69,6 +71,12 @@ async function loadKey(v: Values, chainId: number, env: NodeJS.ProcessEnv): Prom
   throw new UsageError("this command needs your key: give --keystore (+ --password-file or --password-env), or --private-key-env on a local chain");
 }
 
+function blockArg(text: string | undefined): bigint | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--from-block must be a block number, got ${JSON.stringify(text)}`);
+  return BigInt(text);
+}
+
 function logRange(text: string | undefined): bigint | undefined {
   if (text === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--log-range must be a positive whole number of blocks, got ${JSON.stringify(text)}`);
@@ -101,7 +109,7 @@ export async function openContext(v: Values, withKey: boolean, env: NodeJS.Proce
     walletClient,
     market: (marketArg ?? deployment?.market) as Hex,
     chainId: deployment?.chainId,
-    fromBlock: deployment?.deployBlock,
+    fromBlock: deployment?.deployBlock ?? blockArg(str(v, "from-block")),
     logBlockRange: logRange(str(v, "log-range")),
   });
   return { mc, deployment, json: v.json === true };

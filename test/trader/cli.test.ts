@@ -68,8 +68,16 @@ describe("trader CLI (child process, anvil)", function () {
     const placed = json<{ orderHash: string; order: { nonce: string } }>(
       await cli(["order", "--side", "buy", "--size", "4", "--price", "3.51", ...common, ...as("A"), "--json"], keys),
     );
-    const book = json<{ bids: { hash: string; remaining: string }[]; asks: unknown[] }>(await cli(["book", ...common, "--json"]));
+    const viaMarket = ["--rpc", anvil.url, "--market", market.deployment.market, "--from-block", "0", "--log-range", "3", "--json"];
+    const [bookRun, marketRun, badBlock] = await Promise.all([
+      cli(["book", ...common, "--json"]),
+      cli(["book", ...viaMarket]),
+      cli(["book", "--rpc", anvil.url, "--market", market.deployment.market, "--from-block", "x"]),
+    ]);
+    const book = json<{ bids: { hash: string; remaining: string }[]; asks: unknown[] }>(bookRun);
     expect(book.bids.map((e) => [e.hash, e.remaining])).to.deep.equal([[placed.orderHash, "4"]]);
+    expect(json(marketRun), "--market with bounded log scans reads the same book").to.deep.equal(book);
+    expect(badBlock.code).to.equal(2);
 
     const fill = json<{ size: string; price: string }>(await cli(["fill", "--order", placed.orderHash, "--size", "3", ...common, ...as("B"), "--json"], keys));
     expect([fill.size, fill.price]).to.deep.equal(["3", "3510000000000000000"]);
