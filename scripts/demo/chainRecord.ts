@@ -11,6 +11,7 @@ export interface ReadOptions {
   deployment: Deployment;
   series: Series;
   accounts: { name: string; address: Address }[];
+  labels: { name: string; address: Address }[];
   seriesLabel: string;
 }
 
@@ -90,6 +91,7 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
       deposited: deposited.get(a.address.toLowerCase()) ?? 0n,
       withdrawn: withdrawn.get(a.address.toLowerCase()) ?? 0n,
     })),
+    labels: o.labels,
     insuranceBalance: state.insurance,
     protocolFees: BigInt(state.fees),
     marginPoolResidue: state.marginAssets,

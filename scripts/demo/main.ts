@@ -191,8 +191,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   }
   if (!series) throw new Error("no series");
 
-  // Settlement: the keepers record the fixing of the window [expiry, expiry + 1 h], then settle once it closes.
-  await setTime(EXPIRY + BigInt(params.settlementWindow) + 120n);
+  // Settlement: the keepers recorded the fixing of the window [expiry, expiry + 1 h]; they settle once a fixing
+  // after the window is on-chain (the next daily round), so no window round can be missed.
+  await setTime(EXPIRY + DAY + 120n);
   await waitEvent("SeriesSettled", "settlement");
   const state = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
   say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick)`);
@@ -215,6 +216,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     deployment,
     series,
     accounts: everyone.map((t) => ({ name: t.name, address: t.dev.account.address as Address })),
+    labels: operators.slice(1).map((o, i) => ({ name: `keeper-${i + 2}`, address: o.account.address as Address })),
     seriesLabel: "ATPI-APR25 (ATPI futures, expiry 2025-04-07)",
   });
   const summary = summarize(result);

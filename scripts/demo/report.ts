@@ -49,6 +49,8 @@ export interface DemoResult {
   liquidations: LiquidationRecord[];
   settlementPrice: bigint | null;
   accounts: AccountResult[];
+  /** Display names of other addresses (operators). */
+  labels: { name: string; address: string }[];
   insuranceBalance: bigint;
   protocolFees: bigint;
   /** Collateral units left in the series' margin pool after every claim (share rounding favours the protocol). */
@@ -147,7 +149,7 @@ function table(head: string[], rows: string[][]): string {
 
 export function renderReport(r: DemoResult): string {
   const s = summarize(r);
-  const name = new Map(r.accounts.map((a) => [a.address.toLowerCase(), a.name]));
+  const name = new Map([...r.accounts, ...r.labels].map((a) => [a.address.toLowerCase(), a.name]));
   const who = (a: string) => esc(name.get(a.toLowerCase()) ?? short(a));
   const card = (label: string, value: string) => `<div class="card"><div class="v">${value}</div><div class="l">${label}</div></div>`;
   return `<!doctype html>

@@ -1,0 +1,73 @@
+/**
+ * The `npm start` scenario end to end (anvil, three keeper processes, traders through the SDK), run as a child
+ * process exactly as a user runs it; then the summary it writes is checked: counts, settlement and the
+ * conservation identity, recomputed here from the per-account figures.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../scripts/demo/main.ts", import.meta.url));
+
+interface Summary {
+  fixings: number;
+  trades: number;
+  liquidations: number;
+  settled: boolean;
+  settlementPrice: string;
+  totalDeposits: string;
+  totalPayouts: string;
+  insuranceBalance: string;
+  protocolFees: string;
+  marginPoolResidue: string;
+  marketBalance: string;
+  conservation: boolean;
+  accounts: { name: string; deposited: string; withdrawn: string; pnl: string }[];
+}
+
+describe("demo (npm start)", function () {
+  this.timeout(600_000);
+  let summary: Summary;
+  let out: string;
+  let stdout: string;
+
+  before(() => {
+    out = mkdtempSync(join(tmpdir(), "demo-"));
+    const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "--out", out], { encoding: "utf8", timeout: 540_000 });
+    stdout = r.stdout;
+    if (r.status !== 0) throw new Error(`demo exited with ${r.status}\n${r.stdout}\n${r.stderr}`);
+    summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as Summary;
+  });
+
+  it("posts the daily fixings, trades by fill and match, liquidates one account, settles on the tick", () => {
+    expect(summary.fixings).to.be.at.least(43); // 2025-02-24 .. 2025-04-08, one a day
+    expect(summary.trades).to.equal(4);
+    expect(summary.liquidations).to.equal(1);
+    expect(summary.settled).to.equal(true);
+    // ATPI was 2.8128125 through the settlement window; the final price is rounded down to the 0.001 tick.
+    expect(summary.settlementPrice).to.equal("2812000000000000000");
+  });
+
+  it("conserves every unit: deposits = payouts + insurance + fees + margin-pool residue, and the market holds the sinks", () => {
+    const sum = (k: "deposited" | "withdrawn") => summary.accounts.reduce((a, x) => a + BigInt(x[k]), 0n);
+    expect(sum("deposited").toString()).to.equal(summary.totalDeposits);
+    expect(sum("withdrawn").toString()).to.equal(summary.totalPayouts);
+    const sinks = BigInt(summary.insuranceBalance) + BigInt(summary.protocolFees) + BigInt(summary.marginPoolResidue);
+    expect(BigInt(summary.totalDeposits)).to.equal(BigInt(summary.totalPayouts) + sinks);
+    expect(BigInt(summary.marketBalance)).to.equal(sinks);
+    expect(summary.conservation).to.equal(true);
+    expect(BigInt(summary.protocolFees) > 0n).to.equal(true);
+  });
+
+  it("the liquidated trader lost, the short side won, and the report page exists", () => {
+    const pnl = (n: string) => BigInt(summary.accounts.find((a) => a.name === n)?.pnl ?? "0");
+    expect(pnl("alice") < 0n).to.equal(true);
+    expect(pnl("carol") > 0n && pnl("dave") > 0n).to.equal(true);
+    expect(existsSync(join(out, "report.html"))).to.equal(true);
+    expect(readFileSync(join(out, "report.html"), "utf8")).to.contain("conserved to the unit");
+    expect(stdout).to.match(/liquidated alice/);
+  });
+});
