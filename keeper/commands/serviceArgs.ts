@@ -4,6 +4,7 @@ import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/validate.js";
 import { createLogger } from "../observability/log.js";
 import { FixingLoop, buildFeeds } from "../oracle/fixingLoop.js";
+import { lockDataDir } from "../service/dataDirLock.js";
 import { type KeeperRuntime, createRuntime } from "../service/runtime.js";
 
 export interface Started {
@@ -35,12 +36,14 @@ export async function startService(name: string, argv: readonly string[]): Promi
   }
   let runtime: KeeperRuntime;
   let loop: FixingLoop;
+  let unlock: (() => void) | undefined;
   try {
     const loaded = loadConfig(values.config, {
       ...(values["env-file"] ? { envFile: values["env-file"] } : {}),
       overrides: { dryRun: values["dry-run"] === true },
     });
     const feeds = await buildFeeds(loaded.config);
+    unlock = lockDataDir(loaded.config.dataDir);
     // One-shot commands keep stdout for their result: logs go to stderr.
     runtime = await createRuntime(
       loaded,
@@ -57,9 +60,12 @@ export async function startService(name: string, argv: readonly string[]): Promi
       feeds,
     });
   } catch (e) {
+    unlock?.();
     console.error(`${name}: ${(e as Error).message}`);
     return e instanceof ConfigError ? 2 : 1;
   }
+  const release = unlock;
+  runtime.shutdown.onShutdown(() => release()); // runs after the loops and the server stopped (hooks run in reverse)
   try {
     await runtime.reconcile();
   } catch (e) {

@@ -91,7 +91,7 @@ export class FixingLoop {
   /** Post keys sent and not yet seen confirmed (for the posted metric). */
   private readonly sentPosts = new Map<string, string>();
   private readonly settlement: SettlementTracker;
-  private notOperatorLogged = new Set<string>();
+  private readonly notOperatorLogged = new Set<string>();
 
   constructor(options: FixingLoopOptions) {
     this.o = options;
@@ -157,7 +157,12 @@ export class FixingLoop {
     let blocked = false;
     for (const t of this.pendingRounds(now, view.latest.timestamp)) {
       const round: Round = { indexId: feed.indexId, timestamp: t, methodologyVersion: feed.def.methodologyVersion };
-      const own = await this.observe(feed, t, now, view);
+      const own = await this.observe(feed, t, now, view).catch((e: unknown) => {
+        // e.g. the signer refused (skew) or the journal failed: no observation this pass, the round stays due.
+        this.o.metrics.fixingFailures.inc({ index: feed.name, reason: "error" });
+        log.error("observation failed", { index: feed.name, round: t, error: e });
+        return { none: `error: ${(e as Error).message}` };
+      });
       const collected = await collectRound({
         round,
         own: "signed" in own ? [own.signed] : [],

@@ -57,6 +57,16 @@ describe("keeper post and run subcommands (real processes)", function () {
     expect(await nonce(operator)).to.equal("0x1");
   });
 
+  it("one keeper per data directory: post refuses while run holds it; a lock left by kill -9 is taken over", async () => {
+    await keeper.start();
+    const refused = await keeper.runOnce("post");
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/data directory is in use by another keeper \(pid \d+/);
+    await keeper.stop("SIGKILL");
+    const after = await keeper.runOnce("post");
+    expect(after.code, after.stderr).to.equal(0);
+  });
+
   it("run stops at start with exit 2 and a message naming the key when the config is bad", async () => {
     const bad = new KeeperProcess({ ...keeper.spec, name: "bad" }, tempRoot());
     writeFileSync(bad.configPath, JSON.stringify({ ...JSON.parse(JSON.stringify({ chainId: 31337 })), sources: [{ index: "ATPI", kind: "nope" }] }));

@@ -165,6 +165,20 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     expect((await posted(oracle)).map((p) => p.timestamp)).to.deep.equal(second.map((o) => o.round));
   });
 
+  it("an observation that throws (malformed source answer) is counted and does not stop the later rounds", async () => {
+    const t = await now();
+    const oldest = t - (t % BigInt(DAY)) - 2n * BigInt(DAY);
+    const broken: PriceSource = {
+      kind: "csv",
+      read: async (at) => (BigInt(at) <= oldest ? ({ origin: "broken", quotes: null, rejected: [] } as unknown as Awaited<ReturnType<PriceSource["read"]>>) : replay.read(at)),
+    };
+    const { loop, metrics } = await setup(broken);
+    const outcomes = await loop.tick();
+    expect(outcomes[0]?.own).to.have.property("none").that.matches(/^error: /);
+    expect(outcomes.slice(1).map((o) => o.post?.status)).to.deep.equal(["sent", "sent"]);
+    expect(metrics.fixingFailures.get({ index: "ATPI", reason: "error" })).to.equal(1);
+  });
+
   it("K06: a host clock off by +-5 min (or a year) changes nothing: rounds and signatures follow chain time", async () => {
     const realNow = Date.now;
     const signedRounds: bigint[][] = [];
