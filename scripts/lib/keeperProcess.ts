@@ -84,6 +84,21 @@ export class KeeperProcess {
     await this.waitLog((l) => l.msg === "keeper running", timeoutMs, from);
   }
 
+  /** Runs another subcommand (e.g. `post`, `status`) once with this keeper's config; resolves with its output. */
+  runOnce(subcommand: string, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", CLI, subcommand, "--config", this.configPath, ...extra], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, KEEPER_SIGNER_KEY: undefined },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
   /** Waits for a log line (from index `from`) matching `pred`; rejects with the recent logs on timeout or exit. */
   async waitLog(pred: (l: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
     const deadline = Date.now() + timeoutMs;
