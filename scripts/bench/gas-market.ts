@@ -1,7 +1,9 @@
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
-import { type Address, type Hash, getContract, stringToHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { type Address, type Hash, type Hex, getContract, keccak256, parseUnits, stringToHex } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import { buildPostFixingArgs, signObservation } from "../../sdk/oracle.js";
 import { type Order, type SeriesParams, seriesId, signOrder } from "../../sdk/orders.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -12,13 +14,13 @@ const ERC20_ABI = [
   { type: "function", name: "mint", stateMutability: "nonpayable", inputs: [{ name: "to", type: "address" }, { name: "amount", type: "uint256" }], outputs: [] },
   { type: "function", name: "approve", stateMutability: "nonpayable", inputs: [{ name: "spender", type: "address" }, { name: "amount", type: "uint256" }], outputs: [{ type: "bool" }] },
 ] as const;
-const ORACLE_ABI = [
-  { type: "function", name: "set", stateMutability: "nonpayable", inputs: [{ name: "indexId", type: "bytes32" }, { name: "value", type: "uint256" }, { name: "timestamp", type: "uint64" }], outputs: [] },
-] as const;
+/** Three deterministic index operators (bench only, never outside a local chain). */
+const OPERATORS = [0, 1, 2].map((i) => privateKeyToAccount(keccak256(stringToHex(`tokenfutures-bench-market-operator-${i}`))));
 
 /**
  * Gas (whole transaction, 21k base and calldata included) of each FuturesMarket operation in a realistic state:
- * warm token balances, accounts that already traded, a USDC-like 6-decimal token and a one-slot index oracle mock.
+ * warm token balances, accounts that already traded, a USDC-like 6-decimal token and the real
+ * IndexOracle fed with quorum-signed fixings (3 operators), so the market's oracle read costs what it costs live.
  * `fill` is the first fill of a new order where maker and taker already hold positions in the series and both
  * top up margin from their free balance; `fill_open` opens both positions.
  */
@@ -30,7 +32,7 @@ export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record
   const client = { public: publicClient, wallet: owner };
   const chainId = await publicClient.getChainId();
   const token = getContract({ address: (await viem.deployContract("MockUSDC")).address, abi: ERC20_ABI, client });
-  const oracle = getContract({ address: (await viem.deployContract("MockIndexOracle")).address, abi: ORACLE_ABI, client });
+  const oracle = getContract({ address: (await viem.deployContract("IndexOracle", [owner.account.address])).address, abi: indexOracleAbi, client });
   const market = getContract({
     address: (await viem.deployContract("FuturesMarket", [owner.account.address, token.address, oracle.address])).address,
     abi: futuresMarketAbi,
@@ -47,7 +49,24 @@ export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record
     await publicClient.request({ method: "evm_mine" as never, params: [] as never });
   };
   const indexId = stringToHex("ATPI", { size: 32 });
-  const setIndex = async (value: bigint) => oracle.write.set([indexId, value, await now()]);
+  await oracle.write.createIndex([indexId, 1n, parseUnits("1000000", 18), 300, OPERATORS.map((a) => a.address)]);
+  let lastFixing = 0n;
+  /** Posts a fixing of `value` signed by all three operators (values a little apart; the median is `value`). */
+  const setIndex = async (value: bigint) => {
+    const timestamp = (await now()) > lastFixing ? await now() : lastFixing + 1n;
+    lastFixing = timestamp;
+    const signed = await Promise.all(
+      OPERATORS.map((account, i) =>
+        signObservation(account, chainId, oracle.address, {
+          indexId, timestamp, methodologyVersion: 1, value: value + BigInt(i - 1) * 10n ** 12n,
+          inputsHash: keccak256(stringToHex(`bench-inputs-${timestamp}-${i}`)) as Hex,
+        }),
+      ),
+    );
+    const hash = await oracle.write.postFixing(buildPostFixingArgs(OPERATORS.map((a) => a.address), signed));
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`postFixing of ${value} failed`);
+  };
 
   const params: SeriesParams = {
     indexId, expiry: (await now()) + 30n * 86_400n, contractSize: 1_000n * USDC, tickSize: TICK, minSize: 1n,
