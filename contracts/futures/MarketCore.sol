@@ -28,9 +28,15 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     uint256 private immutable _deployChainId;
     bytes32 private immutable _deployDomainSeparator;
 
-    mapping(address account => uint256) internal _free;
+    /// @dev An account's free balance and order nonce floor share one slot: a fill that tops up a maker's margin
+    /// reads both, so the second read is warm (saves a cold SLOAD, 2,100 gas, per maker). `free` is the low part.
+    struct Account {
+        uint192 free;
+        uint64 minNonce;
+    }
+
+    mapping(address account => Account) internal _accounts;
     mapping(bytes32 orderHash => uint64) internal _filled;
-    mapping(address maker => uint64) internal _minNonce;
     mapping(bytes32 seriesId => SeriesState) internal _series;
     mapping(bytes32 seriesId => mapping(address account => Position)) internal _positions;
 
@@ -60,9 +66,9 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (!_series[id].listed) revert SeriesNotListed(id);
     }
 
-    /// @dev The id of a listed series that still trades (block.timestamp < expiry).
-    function _tradable(SeriesParams calldata p) internal view returns (bytes32 id) {
-        id = _listed(p);
+    /// @dev Reverts unless the series `id` (the id of `p`) is listed and still trades (block.timestamp < expiry).
+    function _checkTradable(SeriesParams calldata p, bytes32 id) internal view {
+        if (!_series[id].listed) revert SeriesNotListed(id);
         if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
     }
 
@@ -146,11 +152,18 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     }
 
     function _takeFree(address account, uint256 amount) internal {
-        uint256 available = _free[account];
+        Account storage acc = _accounts[account];
+        uint256 available = acc.free;
         if (available < amount) revert InsufficientFreeBalance(account, amount, available);
         unchecked {
-            _free[account] = available - amount; // Safe: checked just above.
+            acc.free = uint192(available - amount); // Safe: amount <= available < 2^192.
         }
+    }
+
+    /// @dev Credits `amount` to an account's free balance (reverts past 2^192 units, far above any token supply).
+    function _addFree(address account, uint256 amount) internal {
+        Account storage acc = _accounts[account];
+        acc.free = (acc.free + amount).toUint192();
     }
 
     /* TRADES */
@@ -193,7 +206,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
             if (released < 0) revert InsufficientMargin(leg.account, uint256(-pnl), uint256(released - pnl));
             delete _positions[id][leg.account];
             if (released > 0) {
-                _free[leg.account] += uint256(released);
+                _addFree(leg.account, uint256(released));
                 leg.moved = -released;
             }
             return;
