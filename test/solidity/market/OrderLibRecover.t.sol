@@ -30,7 +30,7 @@ contract RecoverHarness {
     }
 }
 
-/// @notice The precompile-direct signature recovery and the scratch-memory digest equal OpenZeppelin's (C02, C03).
+/// @notice The precompile-direct signature recovery and the scratch-memory digest equal OpenZeppelin's (C04, C03).
 contract OrderLibRecoverTest is TestBase {
     uint256 internal constant N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     RecoverHarness internal h;
@@ -41,7 +41,7 @@ contract OrderLibRecoverTest is TestBase {
 
     /// Canonical 65-byte and 64-byte (EIP-2098) signatures recover the signer; the high-s twin, a wrong v, a
     /// tampered r and arbitrary bytes give what OpenZeppelin gives (address(0) for the first two).
-    function testFuzz_C02_recoverEqualsOpenZeppelin(uint256 keySeed, bytes32 hash, uint8 form, bytes32 noise) public view {
+    function testFuzz_C04_recoverEqualsOpenZeppelin(uint256 keySeed, bytes32 hash, uint8 form, bytes32 noise) public view {
         uint256 key = bound(keySeed, 1, N - 1);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, hash);
         address signer = vm.addr(key);
