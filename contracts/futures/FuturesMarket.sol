@@ -41,7 +41,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         uint256 balanceBefore = _collateral.balanceOf(address(this));
         _collateral.safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = _collateral.balanceOf(address(this)) - balanceBefore;
-        _free[msg.sender] += received;
+        _addFree(msg.sender, received);
         emit Deposited(msg.sender, received);
     }
 
@@ -82,7 +82,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         uint256 required = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.initialMarginBps);
         if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
         _positions[id][msg.sender].shares = pos.shares;
-        _free[msg.sender] += amount;
+        _addFree(msg.sender, amount);
         emit MarginMoved(id, msg.sender, -int256(amount));
     }
 
@@ -95,11 +95,13 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     {
         if (msg.sender == order.maker) revert SelfTrade(msg.sender);
         if (params.makerFeeBps > order.maxFeeBps) revert FeeAboveMax(order.maker, params.makerFeeBps, order.maxFeeBps);
-        bytes32 orderHash = _useOrder(params, order, signature, size);
+        bytes32 id = SeriesLib.id(params);
+        bytes32 orderHash = _useOrder(id, params, order, signature, size);
         int256 delta = order.isBuy ? int256(uint256(size)) : -int256(uint256(size));
         Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0, false, 0);
         Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0, false, 0);
-        bytes32 id = order.isBuy ? _execute(params, maker, taker) : _execute(params, taker, maker);
+        if (order.isBuy) _execute(params, id, maker, taker);
+        else _execute(params, id, taker, maker);
         emit OrderFilled(
             id, orderHash, order.maker, msg.sender, order.isBuy, size, order.limitPrice, maker.fee, taker.fee, maker.moved, taker.moved
         );
@@ -120,19 +122,22 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (price > buy.limitPrice || price < sell.limitPrice) revert NotCrossing(buy.limitPrice, sell.limitPrice, price);
         if (params.takerFeeBps > buy.maxFeeBps) revert FeeAboveMax(buy.maker, params.takerFeeBps, buy.maxFeeBps);
         if (params.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, params.takerFeeBps, sell.maxFeeBps);
-        bytes32 buyHash = _useOrder(params, buy, buySignature, size);
-        bytes32 sellHash = _useOrder(params, sell, sellSignature, size);
+        bytes32 id = SeriesLib.id(params);
+        bytes32 buyHash = _useOrder(id, params, buy, buySignature, size);
+        bytes32 sellHash = _useOrder(id, params, sell, sellSignature, size);
         Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0, false, 0);
         Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0, false, 0);
+        _execute(params, id, buyLeg, sellLeg);
         emit OrdersMatched(
-            _execute(params, buyLeg, sellLeg), buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, buyLeg.moved, sellLeg.moved, msg.sender
+            id, buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, buyLeg.moved, sellLeg.moved, msg.sender
         );
     }
 
     /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
-    /// the fee charged (rounded up) on return. The price must be on tick and within the band. Returns the id.
-    function _execute(SeriesParams calldata params, Leg memory buyLeg, Leg memory sellLeg) internal returns (bytes32 id) {
-        id = _tradable(params);
+    /// the fee charged (rounded up) on return. The price must be on tick and within the band. `id` is the id of
+    /// `params` (computed once per call by the caller).
+    function _execute(SeriesParams calldata params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg) internal {
+        _checkTradable(params, id);
         (uint256 index, uint64 indexTime) = _index(params);
         _checkPrice(params, buyLeg.price, index);
         uint256 amount = MarginMath.notional(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize, Math.Rounding.Floor);
@@ -153,9 +158,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
 
     /// @inheritdoc IFuturesMarket
     function cancelAllBelow(uint64 newMinNonce) external {
-        uint64 current = _minNonce[msg.sender];
+        Account storage acc = _accounts[msg.sender];
+        uint64 current = acc.minNonce;
         if (newMinNonce <= current) revert MinNonceNotIncreasing(current, newMinNonce);
-        _minNonce[msg.sender] = newMinNonce;
+        acc.minNonce = newMinNonce;
         emit MinNonceRaised(msg.sender, newMinNonce);
     }
 
@@ -167,16 +173,15 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @dev Checks an order for a fill of `size` (series, expiry, nonce, cancel, overfill, dust, signature) and
-    /// records the fill; returns the order's digest. The fee cap is checked by the caller.
-    function _useOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
+    /// records the fill; returns the order's digest. `id` is the id of `params`. The fee cap is checked by the caller.
+    function _useOrder(bytes32 id, SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
         internal
         returns (bytes32 orderHash)
     {
         orderHash = _orderDigest(order);
-        bytes32 id = SeriesLib.id(params);
         if (order.seriesId != id) revert WrongSeries(order.seriesId, id);
         if (block.timestamp >= order.expiry) revert OrderExpired(orderHash, order.expiry, block.timestamp);
-        uint64 minNonce_ = _minNonce[order.maker];
+        uint64 minNonce_ = _accounts[order.maker].minNonce;
         if (order.nonce < minNonce_) revert OrderNonceInvalidated(orderHash, order.nonce, minNonce_);
         uint64 done = _filled[orderHash];
         if (done == CANCELLED) revert OrderIsCancelled(orderHash);
@@ -215,7 +220,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         bytes32 id = _listed(params);
         uint256 amount = _series[id].fees;
         _series[id].fees = 0;
-        _free[to] += amount;
+        _addFree(to, amount);
         emit FeesCollected(id, to, amount);
     }
 
@@ -228,7 +233,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (s.settledAt == 0 || block.timestamp < unlocksAt) revert InsuranceLocked(id, s.settledAt == 0 ? 0 : unlocksAt);
         if (amount > s.insurance) revert InsufficientInsurance(amount, s.insurance);
         s.insurance -= uint128(amount);
-        _free[to] += amount;
+        _addFree(to, amount);
         emit InsuranceWithdrawn(id, to, amount);
     }
 
@@ -261,7 +266,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
 
     /// @inheritdoc IFuturesMarket
     function freeBalance(address account) external view returns (uint256) {
-        return _free[account];
+        return _accounts[account].free;
     }
 
     /// @inheritdoc IFuturesMarket
@@ -271,7 +276,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
 
     /// @inheritdoc IFuturesMarket
     function minNonce(address maker) external view returns (uint64) {
-        return _minNonce[maker];
+        return _accounts[maker].minNonce;
     }
 
     /// @inheritdoc IFuturesMarket

@@ -28,9 +28,15 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     uint256 private immutable _deployChainId;
     bytes32 private immutable _deployDomainSeparator;
 
-    mapping(address account => uint256) internal _free;
+    /// @dev An account's free balance and order nonce floor share one slot: a fill that tops up a maker's margin
+    /// reads both, so the second read is warm (saves a cold SLOAD, 2,100 gas, per maker). `free` is the low part.
+    struct Account {
+        uint192 free;
+        uint64 minNonce;
+    }
+
+    mapping(address account => Account) internal _accounts;
     mapping(bytes32 orderHash => uint64) internal _filled;
-    mapping(address maker => uint64) internal _minNonce;
     mapping(bytes32 seriesId => SeriesState) internal _series;
     mapping(bytes32 seriesId => mapping(address account => Position)) internal _positions;
 
@@ -60,9 +66,9 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (!_series[id].listed) revert SeriesNotListed(id);
     }
 
-    /// @dev The id of a listed series that still trades (block.timestamp < expiry).
-    function _tradable(SeriesParams calldata p) internal view returns (bytes32 id) {
-        id = _listed(p);
+    /// @dev Reverts unless the series `id` (the id of `p`) is listed and still trades (block.timestamp < expiry).
+    function _checkTradable(SeriesParams calldata p, bytes32 id) internal view {
+        if (!_series[id].listed) revert SeriesNotListed(id);
         if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
     }
 
@@ -94,7 +100,27 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /* MARGIN */
 
     function _assetsOf(SeriesState storage s, uint256 shares) internal view returns (uint256) {
-        return MarginMath.toAssetsDown(shares, s.marginAssets, s.marginShares);
+        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
+        return MarginMath.toAssetsDown(shares, totalAssets, totalShares);
+    }
+
+    /// @dev The margin pool (`marginAssets`, `marginShares`: the low 192 bits of the series' first slot) in one
+    /// SLOAD. Equals `(s.marginAssets, s.marginShares)`.
+    function _readPool(SeriesState storage s) internal view returns (uint256 assets, uint256 shares) {
+        assembly ("memory-safe") {
+            let word := sload(s.slot)
+            assets := and(word, 0xffffffffffffffffffffffff) // bits 0..95
+            shares := and(shr(96, word), 0xffffffffffffffffffffffff) // bits 96..191
+        }
+    }
+
+    /// @dev Writes the margin pool in one SSTORE, keeping the slot's top 64 bits (fees, listed, paused). Equals
+    /// `s.marginAssets = uint96(assets); s.marginShares = uint96(shares);`; callers pass values below 2^96.
+    function _writePool(SeriesState storage s, uint256 assets, uint256 shares) internal {
+        assembly ("memory-safe") {
+            let slot := s.slot
+            sstore(slot, or(shl(192, shr(192, sload(slot))), or(assets, shl(96, shares))))
+        }
     }
 
     /// @dev Equity of a position at `mark`, rounded down.
@@ -109,11 +135,9 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /// @dev Adds `amount` to a position's margin (new shares rounded down) and returns the new share count.
     function _creditMargin(SeriesState storage s, uint256 shares, uint256 amount) internal returns (uint256) {
         if (amount == 0) return shares;
-        uint256 totalAssets = s.marginAssets;
-        uint256 totalShares = s.marginShares;
+        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
         uint256 minted = MarginMath.toSharesDown(amount, totalAssets, totalShares);
-        s.marginAssets = (totalAssets + amount).toUint96();
-        s.marginShares = (totalShares + minted).toUint96();
+        _writePool(s, (totalAssets + amount).toUint96(), (totalShares + minted).toUint96());
         return shares + minted;
     }
 
@@ -123,34 +147,44 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         returns (uint256)
     {
         if (amount == 0) return shares;
-        uint256 totalAssets = s.marginAssets;
-        uint256 totalShares = s.marginShares;
+        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
         uint256 burnt = MarginMath.toSharesUp(amount, totalAssets, totalShares);
         if (burnt > shares) {
             revert InsufficientMargin(account, amount, MarginMath.toAssetsDown(shares, totalAssets, totalShares));
         }
         // burnt <= shares <= totalShares, and amount <= assets of `shares` <= totalAssets.
-        s.marginAssets = uint96(totalAssets - amount);
-        s.marginShares = uint96(totalShares - burnt);
+        _writePool(s, totalAssets - amount, totalShares - burnt);
         return shares - burnt;
     }
 
     /// @dev Removes all of a position's shares from the pool and returns their assets (rounded down).
     function _removeAllShares(SeriesState storage s, uint256 shares) internal returns (uint256 assets) {
         if (shares == 0) return 0;
-        uint256 totalAssets = s.marginAssets;
-        uint256 totalShares = s.marginShares;
+        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
         assets = MarginMath.toAssetsDown(shares, totalAssets, totalShares);
-        s.marginAssets = uint96(totalAssets - assets);
-        s.marginShares = uint96(totalShares - shares);
+        _writePool(s, totalAssets - assets, totalShares - shares); // checked: reverts if shares > totalShares
     }
 
+    /// @dev Takes `amount` from an account's free balance in one SLOAD and one SSTORE. Equals:
+    /// `if (acc.free < amount) revert ...; acc.free -= uint192(amount);`. `free` is the slot's low 192 bits, so
+    /// subtracting `amount <= free` from the whole word never borrows from `minNonce` above it.
     function _takeFree(address account, uint256 amount) internal {
-        uint256 available = _free[account];
-        if (available < amount) revert InsufficientFreeBalance(account, amount, available);
-        unchecked {
-            _free[account] = available - amount; // Safe: checked just above.
+        Account storage acc = _accounts[account];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(acc.slot)
         }
+        uint256 available = uint192(word);
+        if (available < amount) revert InsufficientFreeBalance(account, amount, available);
+        assembly ("memory-safe") {
+            sstore(acc.slot, sub(word, amount))
+        }
+    }
+
+    /// @dev Credits `amount` to an account's free balance (reverts past 2^192 units, far above any token supply).
+    function _addFree(address account, uint256 amount) internal {
+        Account storage acc = _accounts[account];
+        acc.free = (acc.free + amount).toUint192();
     }
 
     /* TRADES */
@@ -193,7 +227,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
             if (released < 0) revert InsufficientMargin(leg.account, uint256(-pnl), uint256(released - pnl));
             delete _positions[id][leg.account];
             if (released > 0) {
-                _free[leg.account] += uint256(released);
+                _addFree(leg.account, uint256(released));
                 leg.moved = -released;
             }
             return;

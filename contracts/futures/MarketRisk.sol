@@ -100,7 +100,7 @@ abstract contract MarketRisk is MarketCore {
                 uint256 released = uint256(int256(_removeAllShares(s, pos.shares)) + pnl);
                 pos.shares = 0;
                 if (released != 0) {
-                    _free[account] += released;
+                    _addFree(account, released);
                     emit MarginMoved(id, account, -int256(released));
                 }
             } else if (pnl >= 0) {
@@ -195,7 +195,7 @@ abstract contract MarketRisk is MarketCore {
         _removeAllShares(s, pos.shares);
         delete _positions[id][msg.sender];
         payout = uint256(value);
-        _free[msg.sender] += payout;
+        _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);
     }
 

@@ -1,7 +1,9 @@
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
-import { type Address, type Hash, getContract, stringToHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { type Address, type Hash, type Hex, getContract, keccak256, parseUnits, stringToHex } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import { buildPostFixingArgs, signObservation } from "../../sdk/oracle.js";
 import { type Order, type SeriesParams, seriesId, signOrder } from "../../sdk/orders.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -12,17 +14,21 @@ const ERC20_ABI = [
   { type: "function", name: "mint", stateMutability: "nonpayable", inputs: [{ name: "to", type: "address" }, { name: "amount", type: "uint256" }], outputs: [] },
   { type: "function", name: "approve", stateMutability: "nonpayable", inputs: [{ name: "spender", type: "address" }, { name: "amount", type: "uint256" }], outputs: [{ type: "bool" }] },
 ] as const;
-const ORACLE_ABI = [
-  { type: "function", name: "set", stateMutability: "nonpayable", inputs: [{ name: "indexId", type: "bytes32" }, { name: "value", type: "uint256" }, { name: "timestamp", type: "uint64" }], outputs: [] },
-] as const;
+/** Three deterministic index operators (bench only, never outside a local chain). */
+const OPERATORS = [0, 1, 2].map((i) => privateKeyToAccount(keccak256(stringToHex(`tokenfutures-bench-market-operator-${i}`))));
 
 /**
  * Gas (whole transaction, 21k base and calldata included) of each FuturesMarket operation in a realistic state:
- * warm token balances, accounts that already traded, a USDC-like 6-decimal token and a one-slot index oracle mock.
+ * warm token balances, accounts that already traded, a USDC-like 6-decimal token and the real
+ * IndexOracle fed with quorum-signed fixings (3 operators), so the market's oracle read costs what it costs live.
  * `fill` is the first fill of a new order where maker and taker already hold positions in the series and both
- * top up margin from their free balance; `fill_open` opens both positions.
+ * top up margin from their free balance; `fill_open` opens both positions. `onMeasured` receives each measured
+ * transaction hash (scripts/bench/trace-gas-market.ts uses it to break the gas down by opcode).
  */
-export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record<string, bigint>> {
+export async function measureMarketGas(
+  viem: HardhatViemHelpers,
+  onMeasured?: (name: string, hash: Hash) => Promise<void>,
+): Promise<Record<string, bigint>> {
   const publicClient = await viem.getPublicClient();
   const wallets = await viem.getWalletClients();
   const owner = wallets[0];
@@ -30,7 +36,7 @@ export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record
   const client = { public: publicClient, wallet: owner };
   const chainId = await publicClient.getChainId();
   const token = getContract({ address: (await viem.deployContract("MockUSDC")).address, abi: ERC20_ABI, client });
-  const oracle = getContract({ address: (await viem.deployContract("MockIndexOracle")).address, abi: ORACLE_ABI, client });
+  const oracle = getContract({ address: (await viem.deployContract("IndexOracle", [owner.account.address])).address, abi: indexOracleAbi, client });
   const market = getContract({
     address: (await viem.deployContract("FuturesMarket", [owner.account.address, token.address, oracle.address])).address,
     abi: futuresMarketAbi,
@@ -40,14 +46,37 @@ export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record
     Address, Address, Address, Address, Address, Address, Address, Address,
   ];
   const keyOf = (a: Address) => mnemonicToAccount(MNEMONIC, { addressIndex: wallets.findIndex((w) => w.account.address === a) });
-  const gas = async (hash: Promise<Hash>) => (await publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed;
+  const result: Record<string, bigint> = {};
+  /** Records the gas of a transaction under `name` (and hands its hash to `onMeasured`, e.g. for a trace). */
+  const gas = async (name: string, pending: Promise<Hash>) => {
+    const hash = await pending;
+    result[name] = (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+    await onMeasured?.(name, hash);
+  };
   const now = async () => (await publicClient.getBlock()).timestamp;
   const warpTo = async (t: bigint) => {
     await publicClient.request({ method: "evm_setNextBlockTimestamp" as never, params: [Number(t)] as never });
     await publicClient.request({ method: "evm_mine" as never, params: [] as never });
   };
   const indexId = stringToHex("ATPI", { size: 32 });
-  const setIndex = async (value: bigint) => oracle.write.set([indexId, value, await now()]);
+  await oracle.write.createIndex([indexId, 1n, parseUnits("1000000", 18), 300, OPERATORS.map((a) => a.address)]);
+  let lastFixing = 0n;
+  /** Posts a fixing of `value` signed by all three operators (values a little apart; the median is `value`). */
+  const setIndex = async (value: bigint) => {
+    const timestamp = (await now()) > lastFixing ? await now() : lastFixing + 1n;
+    lastFixing = timestamp;
+    const signed = await Promise.all(
+      OPERATORS.map((account, i) =>
+        signObservation(account, chainId, oracle.address, {
+          indexId, timestamp, methodologyVersion: 1, value: value + BigInt(i - 1) * 10n ** 12n,
+          inputsHash: keccak256(stringToHex(`bench-inputs-${timestamp}-${i}`)) as Hex,
+        }),
+      ),
+    );
+    const hash = await oracle.write.postFixing(buildPostFixingArgs(OPERATORS.map((a) => a.address), signed));
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`postFixing of ${value} failed`);
+  };
 
   const params: SeriesParams = {
     indexId, expiry: (await now()) + 30n * 86_400n, contractSize: 1_000n * USDC, tickSize: TICK, minSize: 1n,
@@ -65,42 +94,41 @@ export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record
   const fill = async (o: Order, taker: Address, size = o.size) =>
     market.write.fill([params, o, await sign(o), size], { account: taker });
 
-  const result: Record<string, bigint> = {};
   for (const a of [alice, bob, carol, dave, erin, frank, gina]) {
     await token.write.mint([a, 1_000_000n * USDC]);
     await token.write.approve([market.address, 2n ** 255n], { account: a });
   }
-  result.deposit_first = await gas(market.write.deposit([200_000n * USDC], { account: alice }));
-  result.deposit = await gas(market.write.deposit([100_000n * USDC], { account: alice }));
+  await gas("deposit_first", market.write.deposit([200_000n * USDC], { account: alice }));
+  await gas("deposit", market.write.deposit([100_000n * USDC], { account: alice }));
   for (const a of [bob, carol, dave, erin, frank, gina]) await market.write.deposit([300_000n * USDC], { account: a });
-  result.withdraw = await gas(market.write.withdraw([10_000n * USDC, alice], { account: alice }));
+  await gas("withdraw", market.write.withdraw([10_000n * USDC, alice], { account: alice }));
 
-  result.fill_open = await gas(fill(order(alice, true, 10n), bob));
+  await gas("fill_open", fill(order(alice, true, 10n), bob));
   // Both already hold positions with margin above initial (they posted extra margin), so no top-up moves.
   await market.write.addMargin([params, 2_000n * USDC], { account: alice });
   await market.write.addMargin([params, 2_000n * USDC], { account: bob });
-  result.fill = await gas(fill(order(alice, true, 5n), bob));
+  await gas("fill", fill(order(alice, true, 5n), bob));
   // Both hold positions at exactly initial margin: each tops up from its free balance.
-  result.fill_topup = await gas(fill(order(alice, true, 5n), bob));
+  await gas("fill_topup", fill(order(alice, true, 5n), bob));
   await fill(order(carol, true, 10n), dave);
-  result.match = await gas(
+  await gas("match", 
     (async () => {
       const buy = order(carol, true, 4n, INDEX + 2n * TICK);
       const sell = order(dave, false, 4n, INDEX - 2n * TICK);
       return market.write.matchOrders([params, buy, await sign(buy), sell, await sign(sell), 4n, INDEX], { account: erin });
     })(),
   );
-  result.cancel = await gas(market.write.cancel([order(alice, true, 3n)], { account: alice }));
-  result.cancel_all = await gas(market.write.cancelAllBelow([nonce], { account: alice }));
+  await gas("cancel", market.write.cancel([order(alice, true, 3n)], { account: alice }));
+  await gas("cancel_all", market.write.cancelAllBelow([nonce], { account: alice }));
 
   // Liquidations: erin and gina (long 10 at 3.5, margin at initial) fall below maintenance at 3.3: erin is
   // partially liquidated by carol (long, taking over more); at 3.0 gina is bankrupt and fully liquidated by dave.
   await fill(order(erin, true, 10n), frank);
   await fill(order(gina, true, 10n), frank);
   await setIndex(33n * 10n ** 17n);
-  result.liquidate = await gas(market.write.liquidate([params, erin, 100n], { account: carol }));
+  await gas("liquidate", market.write.liquidate([params, erin, 100n], { account: carol }));
   await setIndex(30n * 10n ** 17n);
-  result.liquidate_full = await gas(market.write.liquidate([params, gina, 100n], { account: dave }));
+  await gas("liquidate_full", market.write.liquidate([params, gina, 100n], { account: dave }));
 
   // Settlement: two fixings in the window, settle, then a claim after the close-out period.
   await warpTo(params.expiry);
@@ -110,8 +138,8 @@ export async function measureMarketGas(viem: HardhatViemHelpers): Promise<Record
   await setIndex(32n * 10n ** 17n);
   await market.write.recordSettlementFixing([params]);
   await warpTo(params.expiry + BigInt(params.settlementWindow) + 1n);
-  result.settle_series = await gas(market.write.settle([params]));
+  await gas("settle_series", market.write.settle([params]));
   await warpTo((await now()) + 3_600n);
-  result.claim = await gas(market.write.claim([params], { account: bob }));
+  await gas("claim", market.write.claim([params], { account: bob }));
   return result;
 }

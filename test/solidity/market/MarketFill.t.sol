@@ -88,6 +88,26 @@ contract MarketFillTest is TestBase, MarketSetup {
         _checkBook(before);
     }
 
+    /// C05 with the packed account slot: free balance and min nonce share a slot; a fill that tops up the maker's
+    /// margin from its free balance leaves its min nonce intact, and raising the nonce leaves the balance intact.
+    function testFuzz_C05_accountSlotKeepsNonceAndBalance(uint64 minNonce, uint64 size) public {
+        minNonce = uint64(bound(minNonce, 1, type(uint64).max - 1));
+        size = uint64(bound(size, 1, 2_000));
+        uint256 freeBefore = market.freeBalance(maker);
+        uint256 bothBefore = freeBefore + market.freeBalance(taker);
+        vm.prank(maker);
+        market.cancelAllBelow(minNonce);
+        assertEq(market.freeBalance(maker), freeBefore, "raising the nonce keeps the free balance");
+        _trade(true, size, uint128(INDEX), minNonce);
+        assertEq(market.minNonce(maker), minNonce, "a top-up keeps the min nonce");
+        uint256 toppedUp = freeBefore - market.freeBalance(maker);
+        assertTrue(toppedUp > 0, "the maker's margin came from its free balance");
+        // The margin is the top-up less the maker's fee (rounded against the account), never more.
+        assertLe(market.marginOf(id, maker), toppedUp, "margin <= top-up");
+        assertTrue(market.marginOf(id, maker) > 0, "margin credited");
+        _checkBook(bothBefore);
+    }
+
     function _bandPrice(uint256 ticks) internal pure returns (uint128) {
         uint256 band = INDEX * 500 / 10_000 / 1e15; // the price band in ticks
         return uint128(INDEX - band * 1e15 + bound(ticks, 0, 2 * band) * 1e15);
