@@ -108,19 +108,23 @@ async function bench(accounts: number): Promise<Row> {
     }
 
     const t2 = performance.now();
+    const rounds: { sent: number; scanMs: number; confirmMs: number }[] = [];
     for (let round = 0; ; round++) {
+      const ts = performance.now();
       const r = await scan(opts);
       if (r.unhealthy.length === 0) break;
       if (round > 50) throw new Error("liquidations did not finish");
+      const tc = performance.now();
       while (sender.inFlight() > 0) {
         await sender.tick();
         await new Promise((res) => setTimeout(res, 20));
       }
+      rounds.push({ sent: r.sent.length, scanMs: Math.round(tc - ts), confirmMs: Math.round(performance.now() - tc) });
     }
     const liquidateAllMs = performance.now() - t2;
     journal.close();
     const row = { accounts, unhealthy, identifyMs: Math.round(median(times) * 10) / 10, identifyRpcRequests: Math.max(...counts), liquidateAllMs: Math.round(liquidateAllMs) };
-    console.log(JSON.stringify({ ...row, identifyRuns: times.map((x) => Math.round(x * 10) / 10), requestsPerRun: counts, setupMs: Math.round(setupMs), initialSyncMs: Math.round(initialSyncMs) }));
+    console.log(JSON.stringify({ ...row, identifyRuns: times.map((x) => Math.round(x * 10) / 10), requestsPerRun: counts, liquidationRounds: rounds, setupMs: Math.round(setupMs), initialSyncMs: Math.round(initialSyncMs) }));
     return row;
   } finally {
     await anvil.stop();
