@@ -1,8 +1,8 @@
 /**
  * `keeper liquidate --config FILE [--env-file FILE] [--dry-run]`: one liquidation scan of every configured
  * series, then exit. Reconciles the journal with the chain first, syncs the account book from events, sends a
- * simulated liquidation for every account below maintenance, waits until those are final and prints a JSON
- * report. Exit code 0 when every needed liquidation went through (or there was none), 1 when some were
+ * simulated liquidation for every account below maintenance, waits until those are final (scanning again
+ * while some were deferred by the in-flight limit) and prints a JSON report. Exit code 0 when every needed liquidation went through (or there was none), 1 when some were
  * deferred or reverted in simulation for another reason than "no longer needed", 2 on bad arguments or config.
  */
 import { parseArgs } from "node:util";
@@ -66,14 +66,20 @@ export async function run(argv: readonly string[], io: LiquidateIo = { out: (t) 
     await runtime.reconcile();
     const reports: (ScanReport & { seriesId: string })[] = [];
     for (const o of await liquidatorsFor(runtime)) {
-      const report = await scan(o);
-      const book = o.book;
-      if (!config.dryRun) {
-        for (const account of report.sent) {
-          await runtime.sender.waitFinal(liquidationKey(book.seriesId, account, report.fixingTime), { timeoutMs: waitMs, pollMs: 500 });
+      // Sends beyond gas.maxInFlight are deferred: wait for those sent, then scan again (at most 20 rounds).
+      const sent: string[] = [];
+      let report: ScanReport;
+      let round = 0;
+      do {
+        report = await scan(o);
+        sent.push(...report.sent);
+        if (!config.dryRun) {
+          for (const account of report.sent) {
+            await runtime.sender.waitFinal(liquidationKey(o.book.seriesId, account, report.fixingTime), { timeoutMs: waitMs, pollMs: 500 });
+          }
         }
-      }
-      reports.push({ ...report, seriesId: book.seriesId });
+      } while (!config.dryRun && report.deferred.length > 0 && ++round < 20);
+      reports.push({ ...report, sent: sent as ScanReport["sent"], seriesId: o.book.seriesId });
     }
     io.out(JSON.stringify({ dryRun: config.dryRun, series: reports }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
     const failed = reports.some((r) => r.deferred.length > 0 || r.skipped.some((s) => !UNNEEDED.some((n) => s.reason.includes(n))));

@@ -116,6 +116,8 @@ export interface ScanReport extends IdentifyResult {
   skipped: { account: Address; reason: string }[];
   deferred: Address[];
   belowMinReward: Address[];
+  /** The liquidator's own position is below maintenance (it cannot liquidate itself: add margin to it). */
+  selfUnhealthy: boolean;
 }
 
 /** keeper_liquidations_total result: sent; skipped (no longer needed, or already journaled); failed (any other revert, deferred). */
@@ -139,12 +141,15 @@ export async function scan(o: LiquidatorOptions): Promise<ScanReport> {
 /** Sends a liquidation for every account `identify` found (each simulated first by the sender). */
 export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult): Promise<ScanReport> {
   const log = o.log ?? silentLogger;
-  const report: ScanReport = { ...found, sent: [], skipped: [], deferred: [], belowMinReward: [] };
+  const self = o.sender.address.toLowerCase();
+  const report: ScanReport = { ...found, sent: [], skipped: [], deferred: [], belowMinReward: [], selfUnhealthy: found.unhealthy.some((c) => c.account === self) };
   if (found.blocked) {
     log.info("liquidations blocked", { reason: found.blocked });
     return report;
   }
+  if (report.selfUnhealthy) log.error("the liquidator's own position is below maintenance: add margin to it", { account: o.sender.address });
   for (const c of found.unhealthy) {
+    if (c.account === self) continue;
     if (c.reward < o.minReward) {
       report.belowMinReward.push(c.account);
       continue;
@@ -174,14 +179,15 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
  * while a previous scan left deferred liquidations) runs a scan, and ticks the sender in between.
  */
 export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; signal: AbortSignal }): Promise<void> {
-  let lastFixing = -1n;
+  let lastFixing = "";
   let pending = false;
   while (!o.signal.aborted) {
     try {
-      const [, ts] = await o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId] });
-      if (ts !== lastFixing || pending) {
+      const [value, ts] = await o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId] });
+      const fixing = `${value}@${ts}`; // the value too: a fixing is new when either changed
+      if (fixing !== lastFixing || pending) {
         const r = await scan(o);
-        lastFixing = r.fixingTime;
+        lastFixing = `${r.mark}@${r.fixingTime}`;
         pending = r.deferred.length > 0;
       }
       await o.sender.tick();

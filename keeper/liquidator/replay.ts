@@ -81,7 +81,11 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
     for (const q of queue) applyStandalone(book, q);
     queue = [];
   };
+  const seen = new Set<string>(); // a log delivered twice (dedupe by transaction hash and log index) counts once
   for (const e of events) {
+    const id = `${e.txHash}:${e.logIndex}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
     if (e.txHash !== tx) {
       flush();
       tx = e.txHash;

@@ -12,13 +12,14 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, type LocalAccount, createPublicClient, http, keccak256, parseGwei, toHex } from "viem";
+import { type Address, type LocalAccount, createPublicClient, encodeFunctionData, http, keccak256, parseGwei, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { Journal } from "../../keeper/chain/journal.js";
 import { chainFor } from "../../keeper/chain/rpc.js";
 import { TxSender } from "../../keeper/chain/sender.js";
 import { AccountBook } from "../../keeper/liquidator/book.js";
 import { type LiquidatorOptions, identify, scan } from "../../keeper/liquidator/loop.js";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { type Order, signOrder } from "../../sdk/orders.js";
 import { startAnvil } from "../../test/keeper/helpers/anvil.js";
 import { clients } from "../../test/keeper/helpers/chain.js";
@@ -107,20 +108,34 @@ async function bench(accounts: number): Promise<Row> {
       if (unhealthy !== late) throw new Error(`expected ${late} unhealthy, found ${unhealthy}`);
     }
 
+    // Node-side cost of one liquidation simulation (eth_estimateGas), for reading liquidateAllMs.
+    const victim = makers[accounts - 1] as LocalAccount;
+    const data = encodeFunctionData({ abi: futuresMarketAbi, functionName: "liquidate", args: [m.params, victim.address, 1_000n] });
+    const te = performance.now();
+    for (let i = 0; i < 5; i++) await client.estimateGas({ account: keeper.address, to: m.market, data });
+    const estimateGasMs = Math.round(((performance.now() - te) / 5) * 10) / 10;
+    const tm = performance.now();
+    for (let i = 0; i < 5; i++) await anvil.rpc("evm_mine");
+    const mineBlockMs = Math.round(((performance.now() - tm) / 5) * 10) / 10; // an automined transaction pays this too
+
     const t2 = performance.now();
+    const rounds: { sent: number; scanMs: number; confirmMs: number }[] = [];
     for (let round = 0; ; round++) {
+      const ts = performance.now();
       const r = await scan(opts);
       if (r.unhealthy.length === 0) break;
       if (round > 50) throw new Error("liquidations did not finish");
+      const tc = performance.now();
       while (sender.inFlight() > 0) {
         await sender.tick();
         await new Promise((res) => setTimeout(res, 20));
       }
+      rounds.push({ sent: r.sent.length, scanMs: Math.round(tc - ts), confirmMs: Math.round(performance.now() - tc) });
     }
     const liquidateAllMs = performance.now() - t2;
     journal.close();
     const row = { accounts, unhealthy, identifyMs: Math.round(median(times) * 10) / 10, identifyRpcRequests: Math.max(...counts), liquidateAllMs: Math.round(liquidateAllMs) };
-    console.log(JSON.stringify({ ...row, identifyRuns: times.map((x) => Math.round(x * 10) / 10), requestsPerRun: counts, setupMs: Math.round(setupMs), initialSyncMs: Math.round(initialSyncMs) }));
+    console.log(JSON.stringify({ ...row, identifyRuns: times.map((x) => Math.round(x * 10) / 10), requestsPerRun: counts, liquidationRounds: rounds, estimateGasMs, mineBlockMs, setupMs: Math.round(setupMs), initialSyncMs: Math.round(initialSyncMs) }));
     return row;
   } finally {
     await anvil.stop();

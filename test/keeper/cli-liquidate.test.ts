@@ -1,6 +1,8 @@
 /** `keeper liquidate`: config validation, a dry run that sends nothing, one real scan, and a second scan with nothing left. */
 import { expect } from "chai";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LocalAccount } from "viem";
@@ -110,7 +112,7 @@ describe("keeper liquidate (one scan, then exit)", function () {
     const counterparty = await m.trader(10_000_000n * USDC);
     const more = [await m.trader(), await m.trader()];
     for (const a of more) await m.trade(a, counterparty, { isBuy: true, size: 10n, limitPrice: DROP });
-    const runtime = await createRuntime(loadConfig(writeConfig({ liquidator: { ...baseLiquidator(), pollMs: 100 } }), { env: { KEEPER_KEY: keeperKey } }), { log: createLogger({ level: "warn", write: (l) => logs.push(l) }), signals: [] });
+    const runtime = await createRuntime(loadConfig(writeConfig({ liquidator: { ...baseLiquidator(), pollMs: 100 } }), { env: { KEEPER_KEY: keeperKey } }), { log: createLogger({ level: "info", write: (l) => logs.push(l) }), signals: [] });
     const logs: string[] = [];
     await runtime.reconcile();
     const loop = runLiquidators(runtime);
@@ -129,5 +131,30 @@ describe("keeper liquidate (one scan, then exit)", function () {
       await runtime.shutdown.shutdown("test end");
       await Promise.all([loop, background]);
     }
+  });
+
+  it("as a real process: `keeper liquidate` over JSON-RPC liquidates the account a new fixing made unhealthy", async () => {
+    const counterparty = await m.trader(10_000_000n * USDC);
+    const victim = await m.trader();
+    const at = 309n * 10n ** 16n;
+    await m.trade(victim, counterparty, { isBuy: true, size: 10n, limitPrice: at });
+    const lower = 290n * 10n ** 16n;
+    await m.setIndex(lower);
+    const cli = fileURLToPath(new URL("../../keeper/cli.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", cli, "liquidate", "--config", writeConfig()], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, KEEPER_KEY: keeperKey },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code, err + out).to.equal(0);
+    const report = JSON.parse(out) as { series: { sent: string[] }[] };
+    expect(report.series[0]?.sent).to.include(victim.address.toLowerCase());
+    expect((await m.read.health(victim.address, lower)).liquidatable).to.equal(false);
+    // Every account but the keeper itself (it cannot liquidate itself) is back above maintenance.
+    for (const a of [...thin, victim]) expect((await m.read.health(a.address, lower)).liquidatable, a.address).to.equal(false);
   });
 });

@@ -99,3 +99,22 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
     });
   }
 });
+
+describe("liquidator replay: K08 duplicates", () => {
+  it("K08: the same logs delivered twice (backfill overlap, a failover endpoint) are applied once", async function () {
+    this.timeout(60_000);
+    const f = await deployMarket();
+    const [a, b] = [f.alice.account.address, f.bob.account.address];
+    for (const w of [a, b]) await f.fund(w, 100_000n * USDC);
+    await f.fillOrder(f.order(a, { size: 10n }), b);
+    await f.market.write.addMargin([f.params, 500n * USDC], { account: a });
+    const client = f.publicClient as unknown as PublicClient;
+    const events = await fetchSeriesEvents(client, f.market.address, f.id, 0n, await client.getBlockNumber());
+    const once = emptyBook();
+    replay(once, f.params, events);
+    const twice = emptyBook();
+    replay(twice, f.params, [...events, ...events].sort((x, y) => (x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1)));
+    expect(twice).to.deep.equal(once);
+    expect(once.positions.get(a.toLowerCase())?.size).to.equal(10n);
+  });
+});

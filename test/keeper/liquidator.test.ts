@@ -2,7 +2,7 @@
  * The liquidation loop on a real anvil: accounts opened by signed orders, an index move makes some unhealthy,
  * the loop finds exactly those (as the contract's accountHealth says) and liquidates them; K08 (a position
  * topped up between scan and send is skipped, not reverted on chain; replays send nothing twice) and K04
- * (a reorg via snapshot/revert leaves the book equal to the chain).
+ * (a reorg via snapshot/revert leaves the book equal to the chain; a reorged-out liquidation is sent again).
  */
 import { expect } from "chai";
 import type { Address, Hex, LocalAccount } from "viem";
@@ -147,6 +147,35 @@ describe("liquidator on anvil (K04, K08)", function () {
     expect(rebuilt.positions.has(late.address.toLowerCase())).to.equal(false);
     await expectBookEqualsChain(rebuilt, [...everyone(), late.address]);
     j1.close();
+  });
+
+  it("K04: a liquidation mined then reorged out is detected (receipt gone) and the same signed bytes are sent again", async () => {
+    const late = await m.trader();
+    await m.trade(late, counterparty, { isBuy: true, size: 10n, limitPrice: DROP });
+    const lower = 309n * 10n ** 16n; // -6 % from the drop
+    await m.setIndex(lower);
+    const s2 = makeSender(anvil, keeper, journalPath(), { confirmations: 3 });
+    await s2.sender.reconcile();
+    const o2 = { ...opts, sender: s2.sender };
+    const snap = await anvil.rpc<Hex>("evm_snapshot");
+    const found = await identify(o2);
+    expect(found.unhealthy.map((c) => c.account)).to.include(late.address.toLowerCase());
+    const report = await liquidateFound(o2, { ...found, unhealthy: found.unhealthy.filter((c) => c.account === late.address.toLowerCase()) });
+    expect(report.sent).to.deep.equal([late.address.toLowerCase()]);
+    const key = liquidationKey(m.id, late.address, found.fixingTime);
+    await s2.sender.tick();
+    expect((await m.read.position(late.address)).size < 10n, "liquidated before the reorg").to.equal(true);
+    await anvil.rpc("evm_revert", [snap]); // the block with the liquidation is gone
+    expect((await m.read.position(late.address)).size).to.equal(10n);
+    for (let i = 0; i < 20 && s2.journal.getTx(key)?.state !== "confirmed"; i++) {
+      await s2.sender.tick();
+      await anvil.rpc("anvil_mine", ["0x1"]); // blocks for the 3 confirmations
+    }
+    expect(s2.journal.getTx(key)?.state).to.equal("confirmed");
+    expect(s2.journal.attempts(key), "one signed attempt, re-broadcast as is").to.have.length(1);
+    expect((await m.read.position(late.address)).size < 10n, "liquidated again on the canonical chain").to.equal(true);
+    expect((await m.read.health(late.address, lower)).liquidatable).to.equal(false);
+    s2.journal.close();
   });
 
   it("an index back above the drop makes nothing liquidatable; a dry run sends nothing", async () => {
