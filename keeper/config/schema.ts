@@ -1,4 +1,5 @@
 /** The keeper's configuration: every key, its type, default and limits (documented in docs/operator.md). */
+import { LOCAL_CHAIN_IDS } from "../../sdk/keys.js";
 import { isLogLevel, type LogLevel } from "../observability/log.js";
 import {
   type Check,
@@ -17,8 +18,6 @@ import {
 import { seriesEntry, sourceEntry } from "./fixingSchema.js";
 import { liquidatorConfig } from "./liquidatorSchema.js";
 
-/** Chain ids of local development chains (anvil, hardhat, ganache): the only ones a plain private key may be used on. */
-export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
 
 const envName = str({ pattern: /^[A-Z_][A-Z0-9_]*$/, patternHint: "an environment variable name like KEEPER_PASSWORD" });
 
