@@ -12,7 +12,8 @@ import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
 import { silentLogger } from "../../keeper/observability/log.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
-import { artifact, deployOracle } from "./helpers/deploy.js";
+import { readArtifact } from "../../scripts/lib/deploy.js";
+import { deployOracle } from "./helpers/deploy.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
 const DAY = 86_400;
@@ -235,13 +236,13 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       const op = await fundedAccount(anvil);
       const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
       const { publicClient, walletClient } = clients(anvil, owner);
-      const deploy = async (name: string, dir: string, args: unknown[]) => {
-        const { abi, bytecode } = artifact(dir, name);
+      const deploy = async (name: "MockUSDC" | "FuturesMarket", args: unknown[]) => {
+        const { abi, bytecode } = readArtifact(name);
         const hash = await walletClient.deployContract({ abi, bytecode, args });
         return { abi, address: (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address };
       };
-      const usdc = await deploy("MockUSDC", "mocks", []);
-      const market = await deploy("FuturesMarket", "futures", [owner.address, usdc.address, oracle]);
+      const usdc = await deploy("MockUSDC", []);
+      const market = await deploy("FuturesMarket", [owner.address, usdc.address, oracle]);
       const t0 = (await publicClient.getBlock()).timestamp;
       const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
       const series = {

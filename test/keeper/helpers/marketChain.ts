@@ -3,7 +3,6 @@
  * MockUSDC, MockIndexOracle and FuturesMarket from the Hardhat build artifacts (run `npx hardhat build` first;
  * `npx hardhat test` does it), lists one series, and opens positions with signed orders.
  */
-import { readFileSync } from "node:fs";
 import {
   type Abi,
   type Address,
@@ -15,6 +14,7 @@ import {
   stringToHex,
   toHex,
 } from "viem";
+import { contractArtifact, readArtifact } from "../../../scripts/lib/deploy.js";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
 import { type Order, type SeriesParams, seriesId, signOrder } from "../../../sdk/orders.js";
 import type { Anvil } from "./anvil.js";
@@ -26,16 +26,11 @@ export const TICK = 10n ** 15n;
 /** 3.5 USD per 1M tokens. */
 export const INDEX = 35n * 10n ** 17n;
 
-function artifact(path: string): { abi: Abi; bytecode: Hex } {
-  const url = new URL(`../../../artifacts/contracts/${path}`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as { abi: Abi; bytecode: Hex };
-}
-
 export const artifacts = {
-  usdc: () => artifact("mocks/MockUSDC.sol/MockUSDC.json"),
-  oracle: () => artifact("mocks/MockIndexOracle.sol/MockIndexOracle.json"),
-  market: () => artifact("futures/FuturesMarket.sol/FuturesMarket.json"),
-  filler: () => artifact("mocks/BenchFiller.sol/BenchFiller.json"),
+  usdc: () => readArtifact("MockUSDC"),
+  oracle: () => contractArtifact("mocks/MockIndexOracle"),
+  market: () => readArtifact("FuturesMarket"),
+  filler: () => contractArtifact("mocks/BenchFiller"),
 };
 
 export function seriesParams(expiry: bigint): SeriesParams {
