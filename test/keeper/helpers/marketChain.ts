@@ -16,7 +16,8 @@ import {
 } from "viem";
 import { contractArtifact, readArtifact } from "../../../scripts/lib/deploy.js";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
-import { type Order, type SeriesParams, seriesId, signOrder } from "../../../sdk/orders.js";
+import { testSeriesParams } from "../../helpers/series.js";
+import { type Order, seriesId, signOrder } from "../../../sdk/orders.js";
 import type { Anvil } from "./anvil.js";
 import { clients, fundedAccount } from "./chain.js";
 
@@ -33,25 +34,6 @@ export const artifacts = {
   filler: () => contractArtifact("mocks/BenchFiller"),
 };
 
-export function seriesParams(expiry: bigint): SeriesParams {
-  return {
-    indexId: INDEX_ID,
-    expiry,
-    contractSize: 1_000n * USDC,
-    tickSize: TICK,
-    minSize: 1n,
-    initialMarginBps: 1_000,
-    maintenanceMarginBps: 500,
-    makerFeeBps: 2,
-    takerFeeBps: 5,
-    priceBandBps: 500,
-    liquidationPenaltyBps: 200,
-    maxFixingAge: 3_600,
-    settlementWindow: 3_600,
-    settlementGrace: 86_400,
-  };
-}
-
 export async function deployMarketChain(anvil: Anvil) {
   const owner = await fundedAccount(anvil, "1000");
   const { publicClient, walletClient } = clients(anvil, owner);
@@ -65,7 +47,7 @@ export async function deployMarketChain(anvil: Anvil) {
   const oracle = await deploy(artifacts.oracle());
   const market = await deploy(artifacts.market(), [owner.address, usdc.address, oracle.address]);
   const now = (await publicClient.getBlock()).timestamp;
-  const params = seriesParams(now + 30n * 86_400n);
+  const params = testSeriesParams(INDEX_ID, now + 30n * 86_400n);
   const id = seriesId(params);
   const chainId = anvil.chainId;
 
