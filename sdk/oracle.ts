@@ -4,6 +4,7 @@ import {
   type LocalAccount,
   encodePacked,
   hashTypedData,
+  hexToString,
   keccak256,
   parseSignature,
   serializeCompactSignature,
@@ -49,6 +50,11 @@ export function indexIdFromName(name: string): Hex {
     throw new Error(`index name must be 1-31 printable ASCII characters, got ${JSON.stringify(name)}`);
   }
   return stringToHex(name, { size: 32 });
+}
+
+/** The short name of an index from its bytes32 id (the inverse of indexIdFromName). */
+export function indexNameFromId(indexId: Hex): string {
+  return hexToString(indexId, { size: 32 }).replace(/\0+$/, "");
 }
 
 /** The EIP-712 digest of an observation (equals IndexOracle.observationDigest). */

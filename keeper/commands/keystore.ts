@@ -9,7 +9,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { KeyError, encryptKey, readPassword } from "../chain/keys.js";
+import { encryptKey } from "../../sdk/keys.js";
+import { KeyError, operatorPassword } from "../chain/keys.js";
 
 export interface CommandIo {
   out: (line: string) => void;
@@ -57,7 +58,7 @@ async function create(args: string[], io: CommandIo): Promise<number> {
   if (!values.out) throw new KeyError("--out FILE is required");
   if (values["key-env"] && values["key-file"]) throw new KeyError("give either --key-env or --key-file, not both");
   if (existsSync(values.out)) throw new KeyError(`${values.out} already exists; refusing to overwrite a keystore`);
-  const password = readPassword({ passwordFile: values["password-file"], passwordEnv: values["password-env"] }, io.env);
+  const password = await operatorPassword({ passwordFile: values["password-file"], passwordEnv: values["password-env"] }, io.env);
   const key = readKey(values, io.env);
   const json = await encryptKey(key, password, io.scryptN ? { scryptN: io.scryptN } : {});
   // Write beside the target then rename, so a crash never leaves a half-written keystore; owner-only permissions.

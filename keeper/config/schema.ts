@@ -1,4 +1,6 @@
 /** The keeper's configuration: every key, its type, default and limits (documented in docs/operator.md). */
+import { LOCAL_CHAIN_IDS } from "../../sdk/keys.js";
+import { indexNameFromId } from "../../sdk/oracle.js";
 import { isLogLevel, type LogLevel } from "../observability/log.js";
 import {
   type Check,
@@ -14,11 +16,10 @@ import {
   str,
   url,
 } from "./validate.js";
-import { seriesEntry, sourceEntry } from "./fixingSchema.js";
+import { sourceEntry } from "./fixingSchema.js";
+import { listedSeries } from "./seriesSchema.js";
 import { liquidatorConfig } from "./liquidatorSchema.js";
 
-/** Chain ids of local development chains (anvil, hardhat, ganache): the only ones a plain private key may be used on. */
-export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
 
 const envName = str({ pattern: /^[A-Z_][A-Z0-9_]*$/, patternHint: "an environment variable name like KEEPER_PASSWORD" });
 
@@ -65,7 +66,7 @@ export const configShape = {
     { intervalSeconds: 3_600, windowPolls: 12, maxFutureSkewSeconds: 60, pollMs: 5_000, catchUpRounds: 3, postStaggerMs: 2_000 },
   ),
   sources: optional(array(sourceEntry), []),
-  settlement: optional(array(seriesEntry), []),
+  settlement: optional(array(listedSeries), []),
   peers: optional(
     object({ urls: optional(array(url(), { unique: true }), []), timeoutMs: optional(int({ min: 100, max: 60_000 }), 3_000) }),
     { urls: [], timeoutMs: 3_000 },
@@ -138,7 +139,8 @@ export function validateConfig(raw: unknown, source = "config"): KeeperConfig {
     if (cfg.sources.findIndex((o) => o.index === src.index) !== i) issues.push({ key: `sources[${i}].index`, problem: `${src.index} has more than one source` });
   });
   cfg.settlement.forEach((series, i) => {
-    if (!cfg.indexes.includes(series.index)) issues.push({ key: `settlement[${i}].index`, problem: `${JSON.stringify(series.index)} is not in indexes` });
+    const index = indexNameFromId(series.indexId);
+    if (!cfg.indexes.includes(index)) issues.push({ key: `settlement[${i}].index`, problem: `${JSON.stringify(index)} is not in indexes` });
   });
   if (cfg.settlement.length > 0 && cfg.contracts.market === undefined) {
     issues.push({ key: "contracts.market", problem: "is required when settlement lists series" });

@@ -5,38 +5,18 @@
  * record per fixing, one settle per series), so they are journaled and never sent twice by this keeper; what
  * another keeper did first makes the simulation revert and the action is skipped, not sent.
  */
-import { type Hex, encodeFunctionData, keccak256, stringToHex } from "viem";
+import { type Hex, encodeFunctionData } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { indexNameFromId } from "../../sdk/oracle.js";
+import { type SeriesParams, seriesId } from "../../sdk/orders.js";
 import type { SendRequest, SendResult, TxSender } from "../chain/sender.js";
-import type { SeriesEntry } from "../config/fixingSchema.js";
 import type { KeeperConfig } from "../config/schema.js";
 import type { Logger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 
-/** SeriesParams as the market's ABI takes it. */
-export function seriesParams(series: SeriesEntry, indexId: Hex) {
-  return {
-    indexId,
-    expiry: BigInt(series.expiry),
-    contractSize: series.contractSize,
-    tickSize: series.tickSize,
-    minSize: series.minSize,
-    initialMarginBps: series.initialMarginBps,
-    maintenanceMarginBps: series.maintenanceMarginBps,
-    makerFeeBps: series.makerFeeBps,
-    takerFeeBps: series.takerFeeBps,
-    priceBandBps: series.priceBandBps,
-    liquidationPenaltyBps: series.liquidationPenaltyBps,
-    maxFixingAge: series.maxFixingAge,
-    settlementWindow: series.settlementWindow,
-    settlementGrace: series.settlementGrace,
-  } as const;
-}
-
-/** A short stable tag of a series for idempotency keys: index, expiry and a hash of all its parameters. */
-export function seriesTag(series: SeriesEntry): string {
-  const json = JSON.stringify(series, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-  return `${series.index}:${series.expiry}:${keccak256(stringToHex(json)).slice(2, 14)}`;
+/** A short stable tag of a series for idempotency keys: index name, expiry and the start of its series id. */
+export function seriesTag(series: SeriesParams): string {
+  return `${indexNameFromId(series.indexId)}:${series.expiry}:${seriesId(series).slice(2, 14)}`;
 }
 
 /**
@@ -45,8 +25,8 @@ export function seriesTag(series: SeriesEntry): string {
  * had its chance to be recorded (a fixing at or after the window's end is on-chain, or one more interval passed) —
  * a fixing timed exactly at the window's end can only be posted when settling already became possible.
  */
-export function settlementSteps(series: SeriesEntry, now: bigint, latestFixing: bigint, intervalSeconds: number): { record?: bigint; settle: boolean } {
-  const expiry = BigInt(series.expiry);
+export function settlementSteps(series: Pick<SeriesParams, "expiry" | "settlementWindow">, now: bigint, latestFixing: bigint, intervalSeconds: number): { record?: bigint; settle: boolean } {
+  const expiry = series.expiry;
   const closes = expiry + BigInt(series.settlementWindow);
   const record = latestFixing >= expiry && latestFixing <= closes ? latestFixing : undefined;
   const settle = now > closes && (latestFixing >= closes || now > closes + BigInt(intervalSeconds));
@@ -69,10 +49,9 @@ export class SettlementTracker {
     const results: SendResult[] = [];
     if (market === undefined) return results;
     // Record a fixing of the window before settling, even when both are due in one pass (the record goes first).
-    for (const series of this.o.config.settlement.filter((s) => s.index === feed.name)) {
-      const params = seriesParams(series, feed.indexId);
-      const tag = seriesTag(series);
-      const due = settlementSteps(series, now, latestFixing, this.o.config.schedule.intervalSeconds);
+    for (const params of this.o.config.settlement.filter((s) => s.indexId === feed.indexId)) {
+      const tag = seriesTag(params);
+      const due = settlementSteps(params, now, latestFixing, this.o.config.schedule.intervalSeconds);
       const steps: SendRequest[] = [];
       if (due.record !== undefined) {
         steps.push({ key: `record:${tag}:${due.record}`, kind: "settlement", to: market, abi: futuresMarketAbi,

@@ -1,12 +1,14 @@
-/** A listed series in the two shapes the keeper config takes (settlement: integers; liquidator: decimal units). */
-import { formatUnits, hexToString } from "viem";
+/** A listed series as the keeper config takes it (in `settlement` and `liquidator.series`): prices in decimal units. */
+import { formatUnits } from "viem";
+import { indexNameFromId } from "../../sdk/oracle.js";
 import type { SeriesParams } from "../../sdk/orders.js";
 
 export function keeperSeriesConfig(p: SeriesParams) {
-  const index = hexToString(p.indexId, { size: 32 }).replace(/\0+$/, "");
-  const common = {
-    index,
+  return {
+    index: indexNameFromId(p.indexId),
     expiry: Number(p.expiry),
+    contractSize: formatUnits(p.contractSize, 6),
+    tickSize: formatUnits(p.tickSize, 18),
     minSize: Number(p.minSize),
     initialMarginBps: p.initialMarginBps,
     maintenanceMarginBps: p.maintenanceMarginBps,
@@ -17,9 +19,5 @@ export function keeperSeriesConfig(p: SeriesParams) {
     maxFixingAge: p.maxFixingAge,
     settlementWindow: p.settlementWindow,
     settlementGrace: p.settlementGrace,
-  };
-  return {
-    settlement: { ...common, contractSize: p.contractSize.toString(), tickSize: p.tickSize.toString(), minSize: p.minSize.toString() },
-    liquidator: { ...common, contractSize: formatUnits(p.contractSize, 6), tickSize: formatUnits(p.tickSize, 18) },
   };
 }

@@ -76,8 +76,8 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   operators.forEach((op, i) => {
     const overrides: Record<string, unknown> = {
       contracts: { market: deployment.market },
-      settlement: [seriesCfg.settlement],
-      ...(i === 0 ? { liquidator: { series: [seriesCfg.liquidator], maxSize: 1_000, finalityDepth: 0, startBlock: Number(deployment.deployBlock), pollMs: 200 } } : {}),
+      settlement: [seriesCfg],
+      ...(i === 0 ? { liquidator: { series: [seriesCfg], maxSize: 1_000, finalityDepth: 0, startBlock: Number(deployment.deployBlock), pollMs: 200 } } : {}),
     };
     keepers.push(
       new KeeperProcess(

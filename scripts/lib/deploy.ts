@@ -16,18 +16,27 @@ import { type SeriesParams, seriesId } from "../../sdk/orders.js";
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 
 const ARTIFACTS = {
-  MockUSDC: "mocks/MockUSDC.sol/MockUSDC.json",
-  IndexOracle: "oracle/IndexOracle.sol/IndexOracle.json",
-  FuturesMarket: "futures/FuturesMarket.sol/FuturesMarket.json",
+  MockUSDC: "mocks/MockUSDC",
+  IndexOracle: "oracle/IndexOracle",
+  FuturesMarket: "futures/FuturesMarket",
 } as const;
 
-/** ABI and creation bytecode of one of the deployed contracts, from artifacts/. */
-export function readArtifact(name: keyof typeof ARTIFACTS): { abi: Abi; bytecode: Hex } {
-  const path = join(ROOT, "artifacts", "contracts", ARTIFACTS[name]);
+/**
+ * ABI and creation bytecode of a compiled contract from artifacts/, named by its source path under contracts/
+ * without `.sol` (e.g. "mocks/MockIndexOracle"). The one artifact reader of scripts and tests.
+ */
+export function contractArtifact(source: string): { abi: Abi; bytecode: Hex } {
+  const name = source.split("/").at(-1) ?? source;
+  const path = join(ROOT, "artifacts", "contracts", `${source}.sol`, `${name}.json`);
   if (!existsSync(path)) throw new Error(`deploy: ${path} is missing; run \`npx hardhat build\` first`);
   const artifact = JSON.parse(readFileSync(path, "utf8")) as { abi: Abi; bytecode: Hex };
   if (!artifact.bytecode || artifact.bytecode === "0x") throw new Error(`deploy: ${path} has no bytecode`);
-  return artifact;
+  return { abi: artifact.abi, bytecode: artifact.bytecode };
+}
+
+/** ABI and creation bytecode of one of the deployed contracts, from artifacts/. */
+export function readArtifact(name: keyof typeof ARTIFACTS): { abi: Abi; bytecode: Hex } {
+  return contractArtifact(ARTIFACTS[name]);
 }
 
 export type Wallet = WalletClient<Transport, Chain | undefined, Account>;

@@ -5,14 +5,15 @@ import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
-import { seriesParams, settlementSteps } from "../../keeper/oracle/settlement.js";
+import { settlementSteps } from "../../keeper/oracle/settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
 import { silentLogger } from "../../keeper/observability/log.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
-import { artifact, deployOracle } from "./helpers/deploy.js";
+import { readArtifact } from "../../scripts/lib/deploy.js";
+import { deployOracle } from "./helpers/deploy.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
 const DAY = 86_400;
@@ -235,22 +236,24 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       const op = await fundedAccount(anvil);
       const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
       const { publicClient, walletClient } = clients(anvil, owner);
-      const deploy = async (name: string, dir: string, args: unknown[]) => {
-        const { abi, bytecode } = artifact(dir, name);
+      const deploy = async (name: "MockUSDC" | "FuturesMarket", args: unknown[]) => {
+        const { abi, bytecode } = readArtifact(name);
         const hash = await walletClient.deployContract({ abi, bytecode, args });
         return { abi, address: (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address };
       };
-      const usdc = await deploy("MockUSDC", "mocks", []);
-      const market = await deploy("FuturesMarket", "futures", [owner.address, usdc.address, oracle]);
+      const usdc = await deploy("MockUSDC", []);
+      const market = await deploy("FuturesMarket", [owner.address, usdc.address, oracle]);
       const t0 = (await publicClient.getBlock()).timestamp;
       const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
       const series = {
-        index: "ATPI", expiry: Number(expiry), contractSize: "1000000000", tickSize: "1000000000000000", minSize: "1", initialMarginBps: 1_000,
+        index: "ATPI", expiry: Number(expiry), contractSize: "1000", tickSize: "0.001", minSize: 1, initialMarginBps: 1_000,
         maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
         settlementWindow: DAY, settlementGrace: 7 * DAY,
       };
       const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series] });
-      const params = seriesParams(cfg.settlement[0] as (typeof cfg.settlement)[0], indexIdFromName("ATPI"));
+      const params = cfg.settlement[0]!;
+      expect(params.indexId).to.equal(indexIdFromName("ATPI"));
+      expect([params.contractSize, params.tickSize, params.minSize]).to.deep.equal([1_000_000_000n, 10n ** 15n, 1n]);
       const listed = await walletClient.writeContract({ address: market.address, abi: market.abi, functionName: "listSeries", args: [params] });
       expect((await publicClient.waitForTransactionReceipt({ hash: listed })).status).to.equal("success");
 
@@ -295,7 +298,7 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
 });
 
 describe("keeper settlement steps (pure)", () => {
-  const series = { index: "ATPI", expiry: 1_000, settlementWindow: 100 } as Parameters<typeof settlementSteps>[0];
+  const series = { expiry: 1_000n, settlementWindow: 100 };
   it("records fixings inside [expiry, expiry + window]; settles after the window once its last round had its chance", () => {
     expect(settlementSteps(series, 999n, 900n, 50)).to.deep.equal({ settle: false });
     expect(settlementSteps(series, 1_050n, 999n, 50)).to.deep.equal({ settle: false });

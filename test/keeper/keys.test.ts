@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { KeyError, encryptKey, loadKeystore, loadOperatorKeys, plainKeyAccount } from "../../keeper/chain/keys.js";
+import { KeyError, loadOperatorKeys } from "../../keeper/chain/keys.js";
+import { SdkError } from "../../sdk/errors.js";
+import { encryptKey, loadKeystore, plainKeyAccount } from "../../sdk/keys.js";
 import { run } from "../../keeper/commands/keystore.js";
 
 const SCRYPT_N = 1 << 10; // fast for tests; the command's default is ethers' 2^17
@@ -37,16 +39,16 @@ describe("keeper keys", () => {
     const file = join(tempDir(), "k.json");
     writeFileSync(file, await encryptKey(key, PASSWORD, { scryptN: SCRYPT_N }));
     const error = await loadKeystore(file, "wrong password!").then(() => undefined, (e: unknown) => e as Error);
-    expect(error).to.be.instanceOf(KeyError);
+    expect(error).to.be.instanceOf(SdkError);
     expect(error?.message).to.equal(`cannot decrypt keystore ${file}: wrong password or corrupt file`);
     expect(error?.message).to.not.include("wrong password!");
   });
 
   it("a plain private key is refused on a non-local chain and accepted on 31337", () => {
     const key = generatePrivateKey();
-    expect(() => plainKeyAccount(key, 1, "keys.signer")).to.throw(KeyError, /only on local chains/);
+    expect(() => plainKeyAccount(key, 1, "keys.signer")).to.throw(SdkError, /only on local chains/);
     expect(plainKeyAccount(key, 31337, "keys.signer").address).to.equal(privateKeyToAccount(key).address);
-    expect(() => plainKeyAccount("0x1234", 31337, "keys.signer")).to.throw(KeyError, /32 bytes of hex/);
+    expect(() => plainKeyAccount("0x1234", 31337, "keys.signer")).to.throw(SdkError, /32 bytes of hex/);
   });
 
   it("loads a separate signing key and gas-paying key, password from a file", async () => {
@@ -66,7 +68,15 @@ describe("keeper keys", () => {
     const same = await loadOperatorKeys({ signer: { keystore: join(dir, "signer.json") }, passwordEnv: "PW" }, 1, { PW: PASSWORD });
     expect(same.gasPayer.address).to.equal(same.signer.address);
     const missing = await loadOperatorKeys({ signer: { keystore: join(dir, "signer.json") }, passwordEnv: "PW" }, 1, {}).catch((e: Error) => e);
+    expect(missing).to.be.instanceOf(KeyError);
     expect((missing as Error).message).to.equal("environment variable PW (keystore password) is not set or empty");
+    const noSource = await loadOperatorKeys({ signer: { keystore: join(dir, "signer.json") } }, 1, {}).catch((e: Error) => e);
+    expect((noSource as Error).message).to.equal("no keystore password source: set keys.passwordFile or keys.passwordEnv");
+    const plainOnMainnet = await loadOperatorKeys({ signer: { privateKeyEnv: "K" } }, 1, { K: signerKey }).catch((e: Error) => e);
+    expect(plainOnMainnet).to.be.instanceOf(KeyError);
+    expect((plainOnMainnet as Error).message).to.match(/^keys\.signer \(K\): plain private keys are accepted only on local chains/);
+    const unset = await loadOperatorKeys({ signer: { privateKeyEnv: "K" } }, 31337, {}).catch((e: Error) => e);
+    expect((unset as Error).message).to.equal("keys.signer (K): private key variable is not set");
   });
 
   it("keystore create from an env key: prints only the address, writes an owner-only file, refuses to overwrite", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { encryptKey } from "../../keeper/chain/keys.js";
+import { encryptKey } from "../../sdk/keys.js";
 import { loadConfig } from "../../keeper/config/load.js";
 import { createLogger } from "../../keeper/observability/log.js";
 import { run as runStatus } from "../../keeper/commands/status.js";

@@ -3,6 +3,7 @@ import { type Address, type Hex, getContract, stringToHex } from "viem";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
 import { blacklistTokenAbi, hookTokenAbi, mockIndexOracleAbi, mockUsdcAbi } from "./mockAbis.js";
 import { mnemonicToAccount } from "viem/accounts";
+import { testSeriesParams } from "../../helpers/series.js";
 import { type Order, type SeriesParams, hashOrder, seriesId, signOrder } from "../../../sdk/orders.js";
 
 /** Hardhat's default accounts as local signers (same keys as the wallet clients). */
@@ -17,26 +18,6 @@ export const INDEX = 35n * 10n ** 17n;
 /** One contract = 1,000 x the index in USD (1e9 base units per 1.0). */
 export const CONTRACT_SIZE = 1_000n * USDC;
 export const TICK = 10n ** 15n;
-
-export function defaultParams(expiry: bigint, overrides: Partial<SeriesParams> = {}): SeriesParams {
-  return {
-    indexId: INDEX_ID,
-    expiry,
-    contractSize: CONTRACT_SIZE,
-    tickSize: TICK,
-    minSize: 1n,
-    initialMarginBps: 1_000,
-    maintenanceMarginBps: 500,
-    makerFeeBps: 2,
-    takerFeeBps: 5,
-    priceBandBps: 500,
-    liquidationPenaltyBps: 200,
-    maxFixingAge: 3_600,
-    settlementWindow: 3_600,
-    settlementGrace: 86_400,
-    ...overrides,
-  };
-}
 
 /** notional = size * price * contractSize / 1e18 (exact at tick prices). */
 export const notional = (size: bigint, price: bigint, cs = CONTRACT_SIZE) => (size * price * cs) / WAD;
@@ -65,7 +46,7 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
   ).address;
   const market = getContract({ address: marketAddress, abi: futuresMarketAbi, client });
   const now = BigInt(await networkHelpers.time.latest());
-  const params = defaultParams(now + 30n * 86_400n);
+  const params = testSeriesParams(INDEX_ID, now + 30n * 86_400n);
   await market.write.listSeries([params]);
   const id = seriesId(params);
 

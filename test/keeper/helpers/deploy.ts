@@ -1,25 +1,12 @@
 /**
- * Minimal deployment for keeper end-to-end tests: the real IndexOracle from Hardhat's build artifacts (run
- * `npx hardhat build` first; `npx hardhat test` builds), deployed with viem, one index created with its operators.
+ * Minimal deployment for keeper end-to-end tests: only the real IndexOracle (artifact read by scripts/lib/deploy.ts;
+ * `npx hardhat test` builds), deployed with viem, one index created with its operators.
  */
-import { readFileSync } from "node:fs";
-import { type Abi, type Address, type Hex, type LocalAccount, parseEther } from "viem";
+import { type Address, type Hex, type LocalAccount, parseEther } from "viem";
+import { readArtifact } from "../../../scripts/lib/deploy.js";
 import { indexIdFromName } from "../../../sdk/oracle.js";
 import type { Anvil } from "./anvil.js";
 import { clients } from "./chain.js";
-
-/** ABI and creation bytecode of a compiled contract (artifacts/contracts/<dir>/<Name>.sol/<Name>.json). */
-export function artifact(dir: string, name: string): { abi: Abi; bytecode: Hex } {
-  const url = new URL(`../../../artifacts/contracts/${dir}/${name}.sol/${name}.json`, import.meta.url);
-  let text: string;
-  try {
-    text = readFileSync(url, "utf8");
-  } catch {
-    throw new Error(`no build artifact ${url.pathname}: run \`npx hardhat build\``);
-  }
-  const json = JSON.parse(text) as { abi: Abi; bytecode: Hex };
-  return { abi: json.abi, bytecode: json.bytecode };
-}
 
 export interface DeployedOracle {
   oracle: Address;
@@ -32,7 +19,7 @@ export async function deployOracle(
   owner: LocalAccount,
   index: { name: string; operators: Address[]; minValue?: bigint; maxValue?: bigint; maxFutureSkew?: number },
 ): Promise<DeployedOracle> {
-  const { abi, bytecode } = artifact("oracle", "IndexOracle");
+  const { abi, bytecode } = readArtifact("IndexOracle");
   const { publicClient, walletClient } = clients(anvil, owner);
   const deployHash = await walletClient.deployContract({ abi, bytecode, args: [owner.address] });
   const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash, pollingInterval: 50 });

@@ -3,7 +3,6 @@
  * MockUSDC, MockIndexOracle and FuturesMarket from the Hardhat build artifacts (run `npx hardhat build` first;
  * `npx hardhat test` does it), lists one series, and opens positions with signed orders.
  */
-import { readFileSync } from "node:fs";
 import {
   type Abi,
   type Address,
@@ -15,8 +14,10 @@ import {
   stringToHex,
   toHex,
 } from "viem";
+import { contractArtifact, readArtifact } from "../../../scripts/lib/deploy.js";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
-import { type Order, type SeriesParams, seriesId, signOrder } from "../../../sdk/orders.js";
+import { testSeriesParams } from "../../helpers/series.js";
+import { type Order, seriesId, signOrder } from "../../../sdk/orders.js";
 import type { Anvil } from "./anvil.js";
 import { clients, fundedAccount } from "./chain.js";
 
@@ -26,36 +27,12 @@ export const TICK = 10n ** 15n;
 /** 3.5 USD per 1M tokens. */
 export const INDEX = 35n * 10n ** 17n;
 
-function artifact(path: string): { abi: Abi; bytecode: Hex } {
-  const url = new URL(`../../../artifacts/contracts/${path}`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as { abi: Abi; bytecode: Hex };
-}
-
 export const artifacts = {
-  usdc: () => artifact("mocks/MockUSDC.sol/MockUSDC.json"),
-  oracle: () => artifact("mocks/MockIndexOracle.sol/MockIndexOracle.json"),
-  market: () => artifact("futures/FuturesMarket.sol/FuturesMarket.json"),
-  filler: () => artifact("mocks/BenchFiller.sol/BenchFiller.json"),
+  usdc: () => readArtifact("MockUSDC"),
+  oracle: () => contractArtifact("mocks/MockIndexOracle"),
+  market: () => readArtifact("FuturesMarket"),
+  filler: () => contractArtifact("mocks/BenchFiller"),
 };
-
-export function seriesParams(expiry: bigint): SeriesParams {
-  return {
-    indexId: INDEX_ID,
-    expiry,
-    contractSize: 1_000n * USDC,
-    tickSize: TICK,
-    minSize: 1n,
-    initialMarginBps: 1_000,
-    maintenanceMarginBps: 500,
-    makerFeeBps: 2,
-    takerFeeBps: 5,
-    priceBandBps: 500,
-    liquidationPenaltyBps: 200,
-    maxFixingAge: 3_600,
-    settlementWindow: 3_600,
-    settlementGrace: 86_400,
-  };
-}
 
 export async function deployMarketChain(anvil: Anvil) {
   const owner = await fundedAccount(anvil, "1000");
@@ -70,7 +47,7 @@ export async function deployMarketChain(anvil: Anvil) {
   const oracle = await deploy(artifacts.oracle());
   const market = await deploy(artifacts.market(), [owner.address, usdc.address, oracle.address]);
   const now = (await publicClient.getBlock()).timestamp;
-  const params = seriesParams(now + 30n * 86_400n);
+  const params = testSeriesParams(INDEX_ID, now + 30n * 86_400n);
   const id = seriesId(params);
   const chainId = anvil.chainId;
 

@@ -7,8 +7,8 @@ import { Journal } from "../../../keeper/chain/journal.js";
 import { RpcPool, createFailoverClient } from "../../../keeper/chain/rpc.js";
 import { type FeePolicy, type SenderOptions, TxSender } from "../../../keeper/chain/sender.js";
 import { createKeeperMetrics } from "../../../keeper/observability/metrics.js";
-import type { Anvil } from "./anvil.js";
-import { fixingSink } from "./chain.js";
+import { type Anvil, startAnvil } from "./anvil.js";
+import { clients, deploySink, fixingSink, fundedAccount } from "./chain.js";
 
 export interface Clock {
   now: number;
@@ -54,4 +54,32 @@ export function postRound(sink: Address, round: number, key = `post:${round}`) {
 export function signedFees(raw: Hex): { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; to: Address | null | undefined } {
   const tx = parseTransaction(raw);
   return { nonce: tx.nonce ?? -1, maxFeePerGas: tx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n, to: tx.to };
+}
+
+/** The chain of a sender test suite: one anvil per suite, a funded deployer, a fresh FixingSink per test. */
+export interface SinkChain {
+  anvil: Anvil;
+  deployer: LocalAccount;
+  sink: Address;
+  /** Reads a counter of the current sink. */
+  read(fn: "posts" | "lastRound"): Promise<bigint>;
+}
+
+/** Call inside a `describe`: registers the hooks that start anvil, fund the deployer and deploy a sink per test. */
+export function useSinkChain(): SinkChain {
+  const chain = {
+    read: async (fn: "posts" | "lastRound") =>
+      (await clients(chain.anvil, chain.deployer).publicClient.readContract({ address: chain.sink, abi: fixingSink().abi, functionName: fn })) as bigint,
+  } as SinkChain;
+  before(async () => {
+    chain.anvil = await startAnvil();
+    chain.deployer = await fundedAccount(chain.anvil);
+  });
+  after(async () => {
+    await chain.anvil.stop();
+  });
+  beforeEach(async () => {
+    chain.sink = await deploySink(chain.anvil, chain.deployer);
+  });
+  return chain;
 }
