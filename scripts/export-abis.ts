@@ -12,7 +12,6 @@ const CONTRACTS = ["IndexOracle", "FuturesMarket", "MockUSDC"] as const;
 
 /** Mocks used only by tests: [const name, contract name], all written to one module. */
 const TEST_MOCKS = [
-  ["mockUsdcAbi", "MockUSDC"],
   ["mockIndexOracleAbi", "MockIndexOracle"],
   ["blacklistTokenAbi", "BlacklistToken"],
   ["hookTokenAbi", "HookToken"],

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Address, formatUnits } from "viem";
+import { type Address, formatUnits, parseUnits } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { mockUSDCAbi } from "../../sdk/abi/MockUSDC.js";
@@ -30,7 +30,7 @@ const DAY = 86_400n;
 const USDC = 10n ** 6n;
 const START = BigInt(Date.UTC(2025, 1, 24) / 1000); // 2025-02-24, inside the bundled history
 const EXPIRY = BigInt(Date.UTC(2025, 3, 7) / 1000); // 2025-04-07: after the March 2025 repricing
-const price = (s: string) => BigInt(Math.round(Number(s) * 1000)) * 10n ** 15n; // literal prices on the 0.001 tick
+const price = (s: string) => parseUnits(s, 18); // literal prices, exact (all on the 0.001 tick)
 
 const args = process.argv.slice(2);
 const outDir = args.includes("--out") ? (args[args.indexOf("--out") + 1] ?? "out") : "out";

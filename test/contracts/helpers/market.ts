@@ -1,7 +1,8 @@
 import { network } from "hardhat";
 import { type Address, type Hex, getContract, stringToHex } from "viem";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
-import { blacklistTokenAbi, hookTokenAbi, mockIndexOracleAbi, mockUsdcAbi } from "./mockAbis.js";
+import { mockUSDCAbi as mockUsdcAbi } from "../../../sdk/abi/MockUSDC.js";
+import { blacklistTokenAbi, hookTokenAbi, mockIndexOracleAbi } from "./mockAbis.js";
 import { mnemonicToAccount } from "viem/accounts";
 import { testSeriesParams } from "../../helpers/series.js";
 import { type Order, type SeriesParams, hashOrder, seriesId, signOrder } from "../../../sdk/orders.js";
