@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IIndexOracle} from "../oracle/IIndexOracle.sol";
 import {IFuturesMarket, SeriesParams, Order} from "./IFuturesMarket.sol";
@@ -14,6 +13,7 @@ import {MarketRisk} from "./MarketRisk.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {OrderLib} from "../libraries/OrderLib.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
+import {MarginPool} from "../libraries/MarginPool.sol";
 
 /// @title FuturesMarket
 /// @notice See IFuturesMarket. Entry points for funds, orders and admin; liquidation and settlement live in
@@ -137,15 +137,18 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// the fee charged (rounded up) on return. The price must be on tick and within the band. `id` is the id of
     /// `params` (computed once per call by the caller).
     function _execute(SeriesParams calldata params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg) internal {
-        _checkTradable(params, id);
+        SeriesState storage s = _series[id];
+        uint256 pool = _loadPool(s);
+        if (!MarginPool.listed(pool)) revert SeriesNotListed(id);
+        if (block.timestamp >= params.expiry) revert SeriesExpired(id, params.expiry, block.timestamp);
         (uint256 index, uint64 indexTime) = _index(params);
         _checkPrice(params, buyLeg.price, index);
-        uint256 amount = MarginMath.notional(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize, Math.Rounding.Floor);
+        uint256 amount = MarginMath.notionalDown(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize);
         buyLeg.fee = MarginMath.feeUp(amount, buyLeg.fee);
         sellLeg.fee = MarginMath.feeUp(amount, sellLeg.fee);
-        _applyLeg(params, id, buyLeg, index, indexTime);
-        _applyLeg(params, id, sellLeg, index, indexTime);
-        _series[id].fees += (buyLeg.fee + sellLeg.fee).toUint48();
+        pool = _applyLeg(params, id, pool, buyLeg, index, indexTime);
+        pool = _applyLeg(params, id, pool, sellLeg, index, indexTime);
+        _storePool(s, MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee));
     }
 
     /// @inheritdoc IFuturesMarket
@@ -300,6 +303,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         view
         returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired)
     {
+        if (mark > type(uint128).max) revert IndexOutOfRange(params.indexId, mark);
         bytes32 id = SeriesLib.id(params);
         Position memory pos = _positions[id][account];
         equity = _equity(params, _series[id], pos, mark);

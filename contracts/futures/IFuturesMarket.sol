@@ -183,6 +183,8 @@ interface IFuturesMarket {
     error SideMismatch(bool buyIsBuy, bool sellIsBuy);
     error OffTick(uint256 price, uint256 tickSize);
     error OutsidePriceBand(uint256 price, uint256 index, uint16 bandBps);
+    /// @notice The oracle returned an index value of 2^128 or more (a price no series can take).
+    error IndexOutOfRange(bytes32 indexId, uint256 value);
     error StaleIndex(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxAge);
     error SeriesPaused(bytes32 seriesId);
     error LiquidationGrace(uint256 until);

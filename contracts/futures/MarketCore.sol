@@ -8,6 +8,7 @@ import {IIndexOracle} from "../oracle/IIndexOracle.sol";
 import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
+import {MarginPool} from "../libraries/MarginPool.sol";
 import {OrderLib} from "../libraries/OrderLib.sol";
 import {Order} from "./IFuturesMarket.sol";
 
@@ -72,9 +73,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
     }
 
-    /// @dev The latest index value and its timestamp (any age).
+    /// @dev The latest index value and its timestamp (any age). Values are below 2^128 (MarginMath's domain).
     function _index(SeriesParams calldata p) internal view returns (uint256 value, uint64 ts) {
         (value, ts) = _oracle.latest(p.indexId);
+        if (value > type(uint128).max) revert IndexOutOfRange(p.indexId, value);
     }
 
     /// @dev Reverts with `StaleIndex` when a fixing of time `ts` is older than `maxFixingAge`.
@@ -86,7 +88,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     function _freshIndex(SeriesParams calldata p) internal view returns (uint256 value) {
         uint64 ts;
-        (value, ts) = _oracle.latest(p.indexId);
+        (value, ts) = _index(p);
         _requireFresh(p, ts);
     }
 
@@ -97,30 +99,44 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (price + band < index || price > index + band) revert OutsidePriceBand(price, index, p.priceBandBps);
     }
 
-    /* MARGIN */
+    /* MARGIN POOL AND POSITIONS */
+
+    /// @dev The series' first slot (margin pool, fees, flags) as one word; see MarginPool.
+    function _loadPool(SeriesState storage s) internal view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(s.slot)
+        }
+    }
+
+    function _storePool(SeriesState storage s, uint256 word) internal {
+        assembly ("memory-safe") {
+            sstore(s.slot, word)
+        }
+    }
+
+    /// @dev A position's fields in one SLOAD (`Position` packing: size bits 0..63, cost 64..159, shares 160..255).
+    function _loadPosition(Position storage ref) internal view returns (int256 size, int256 cost, uint256 shares) {
+        assembly ("memory-safe") {
+            let word := sload(ref.slot)
+            size := signextend(7, word)
+            cost := signextend(11, shr(64, word))
+            shares := shr(160, word)
+        }
+    }
+
+    /// @dev Stores a position's fields in one SSTORE (all zero clears the slot); reverts if a field does not fit.
+    function _storePosition(Position storage ref, int256 size, int256 cost, uint256 shares) internal {
+        if (size != int64(size)) revert SafeCast.SafeCastOverflowedIntDowncast(64, size);
+        if (cost != int96(cost)) revert SafeCast.SafeCastOverflowedIntDowncast(96, cost);
+        if (shares > type(uint96).max) revert SafeCast.SafeCastOverflowedUintDowncast(96, shares);
+        assembly ("memory-safe") {
+            let low := or(and(size, 0xffffffffffffffff), shl(64, and(cost, 0xffffffffffffffffffffffff)))
+            sstore(ref.slot, or(low, shl(160, shares)))
+        }
+    }
 
     function _assetsOf(SeriesState storage s, uint256 shares) internal view returns (uint256) {
-        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
-        return MarginMath.toAssetsDown(shares, totalAssets, totalShares);
-    }
-
-    /// @dev The margin pool (`marginAssets`, `marginShares`: the low 192 bits of the series' first slot) in one
-    /// SLOAD. Equals `(s.marginAssets, s.marginShares)`.
-    function _readPool(SeriesState storage s) internal view returns (uint256 assets, uint256 shares) {
-        assembly ("memory-safe") {
-            let word := sload(s.slot)
-            assets := and(word, 0xffffffffffffffffffffffff) // bits 0..95
-            shares := and(shr(96, word), 0xffffffffffffffffffffffff) // bits 96..191
-        }
-    }
-
-    /// @dev Writes the margin pool in one SSTORE, keeping the slot's top 64 bits (fees, listed, paused). Equals
-    /// `s.marginAssets = uint96(assets); s.marginShares = uint96(shares);`; callers pass values below 2^96.
-    function _writePool(SeriesState storage s, uint256 assets, uint256 shares) internal {
-        assembly ("memory-safe") {
-            let slot := s.slot
-            sstore(slot, or(shl(192, shr(192, sload(slot))), or(assets, shl(96, shares))))
-        }
+        return MarginPool.assetsOf(_loadPool(s), shares);
     }
 
     /// @dev Equity of a position at `mark`, rounded down.
@@ -134,11 +150,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     /// @dev Adds `amount` to a position's margin (new shares rounded down) and returns the new share count.
     function _creditMargin(SeriesState storage s, uint256 shares, uint256 amount) internal returns (uint256) {
-        if (amount == 0) return shares;
-        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
-        uint256 minted = MarginMath.toSharesDown(amount, totalAssets, totalShares);
-        _writePool(s, (totalAssets + amount).toUint96(), (totalShares + minted).toUint96());
-        return shares + minted;
+        uint256 word;
+        (word, shares) = MarginPool.credit(_loadPool(s), shares, amount);
+        _storePool(s, word);
+        return shares;
     }
 
     /// @dev Takes `amount` from a position's margin (shares burnt rounded up); reverts if the margin is short.
@@ -146,23 +161,17 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         internal
         returns (uint256)
     {
-        if (amount == 0) return shares;
-        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
-        uint256 burnt = MarginMath.toSharesUp(amount, totalAssets, totalShares);
-        if (burnt > shares) {
-            revert InsufficientMargin(account, amount, MarginMath.toAssetsDown(shares, totalAssets, totalShares));
-        }
-        // burnt <= shares <= totalShares, and amount <= assets of `shares` <= totalAssets.
-        _writePool(s, totalAssets - amount, totalShares - burnt);
-        return shares - burnt;
+        uint256 word;
+        (word, shares) = MarginPool.debit(_loadPool(s), account, shares, amount);
+        _storePool(s, word);
+        return shares;
     }
 
     /// @dev Removes all of a position's shares from the pool and returns their assets (rounded down).
     function _removeAllShares(SeriesState storage s, uint256 shares) internal returns (uint256 assets) {
-        if (shares == 0) return 0;
-        (uint256 totalAssets, uint256 totalShares) = _readPool(s);
-        assets = MarginMath.toAssetsDown(shares, totalAssets, totalShares);
-        _writePool(s, totalAssets - assets, totalShares - shares); // checked: reverts if shares > totalShares
+        uint256 word;
+        (word, assets) = MarginPool.removeAll(_loadPool(s), shares);
+        _storePool(s, word);
     }
 
     /// @dev Takes `amount` from an account's free balance in one SLOAD and one SSTORE. Equals:
@@ -203,63 +212,84 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         int256 moved;
     }
 
-    /// @dev Applies one side of a trade. A leg that strictly reduces the position needs no fresh index and
-    /// works while paused, but must pay its realized loss and fee from its margin. Any other leg needs a
-    /// fresh index, an unpaused market and ends at >= initial margin; the shortfall (plus one unit for share
-    /// rounding) moves from the free balance. A position that reaches zero releases its margin. The amount moved
-    /// is returned in `leg.moved` and reported by the caller's trade event.
-    function _applyLeg(SeriesParams calldata p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime) internal {
+    /// @dev `_applyLeg` on the series' stored pool word (a trade of one leg: the liquidator's).
+    function _applyLegStored(SeriesParams calldata p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime)
+        internal
+    {
         SeriesState storage s = _series[id];
-        Position memory pos = _positions[id][leg.account];
-        bool reduces = pos.size != 0 && (pos.size > 0) != (leg.delta > 0)
-            && MarginMath.abs(leg.delta) <= MarginMath.abs(pos.size);
-        int256 pnl;
-        {
-            int256 newCost;
-            (newCost, pnl) = MarginMath.applyFill(pos.size, pos.cost, leg.delta, leg.price, p.contractSize);
-            pos.cost = newCost.toInt96();
-            pos.size = (pos.size + leg.delta).toInt64();
-        }
-        pnl = pnl + int256(leg.bonus) - int256(leg.fee);
+        _storePool(s, _applyLeg(p, id, _loadPool(s), leg, index, indexTime));
+    }
 
-        if (pos.size == 0) {
-            int256 released = int256(_removeAllShares(s, pos.shares)) + pnl;
-            if (released < 0) revert InsufficientMargin(leg.account, uint256(-pnl), uint256(released - pnl));
-            delete _positions[id][leg.account];
+    /// @dev Applies one side of a trade to the series' pool word `pool` (see MarginPool) and returns the updated
+    /// word; the caller stores it. A leg that strictly reduces the position needs no fresh index and works while
+    /// paused, but must pay its realized loss and fee from its margin. Any other leg needs a fresh index, an
+    /// unpaused market and ends at >= initial margin; the shortfall (plus one unit for share rounding) moves from
+    /// the free balance. A position that reaches zero releases its margin. The amount moved is returned in
+    /// `leg.moved` and reported by the caller's trade event.
+    /// Bounds (why the unchecked blocks cannot overflow): |size|, |delta| < 2^64; prices < 2^128 and contract
+    /// sizes < 2^96 (listing rule 3), so every notional, cost, PnL, fee and bonus is below 2^230 in magnitude.
+    function _applyLeg(
+        SeriesParams calldata p,
+        bytes32 id,
+        uint256 pool,
+        Leg memory leg,
+        uint256 index,
+        uint64 indexTime
+    ) internal returns (uint256) {
+        Position storage ref = _positions[id][leg.account];
+        (int256 size, int256 cost, uint256 shares) = _loadPosition(ref);
+        int256 delta = leg.delta;
+        uint256 contractSize = p.contractSize;
+        bool reduces = size != 0 && (size > 0) != (delta > 0) && MarginMath.abs(delta) <= MarginMath.abs(size);
+        int256 pnl;
+        (cost, pnl) = MarginMath.applyFill(size, cost, delta, leg.price, contractSize);
+        unchecked {
+            size += delta;
+            pnl = pnl + int256(leg.bonus) - int256(leg.fee);
+        }
+
+        if (size == 0) {
+            uint256 assets;
+            (pool, assets) = MarginPool.removeAll(pool, shares);
+            int256 released;
+            unchecked {
+                released = int256(assets) + pnl;
+            }
+            if (released < 0) revert InsufficientMargin(leg.account, uint256(-pnl), assets);
+            _storePosition(ref, 0, 0, 0);
             if (released > 0) {
                 _addFree(leg.account, uint256(released));
                 leg.moved = -released;
             }
-            return;
+            return pool;
         }
-        if (MarginMath.abs(pos.size) < p.minSize && !leg.liquidator) revert DustPosition(leg.account, pos.size, p.minSize);
+        if (MarginMath.abs(size) < p.minSize && !leg.liquidator) revert DustPosition(leg.account, size, p.minSize);
 
         uint256 topUp;
         if (!reduces) {
-            if (s.paused) revert SeriesPaused(id);
+            if (MarginPool.paused(pool)) revert SeriesPaused(id);
             _requireFresh(p, indexTime);
-            topUp = _shortfall(p, s, pos, pnl, index);
+            // What the free balance must add so that the position reaches initial margin at `index`.
+            uint256 required = MarginMath.requirementUp(size, index, contractSize, p.initialMarginBps);
+            int256 equity;
+            unchecked {
+                equity = int256(MarginPool.assetsOf(pool, shares)) + MarginMath.valueDown(size, index, contractSize)
+                    - cost + pnl;
+                if (equity < int256(required)) topUp = uint256(int256(required) - equity) + 1;
+            }
         }
-        int256 net = pnl + int256(topUp);
-        if (net >= 0) pos.shares = _creditMargin(s, pos.shares, uint256(net)).toUint96();
-        else pos.shares = _debitMargin(s, leg.account, pos.shares, uint256(-net)).toUint96();
+        int256 net;
+        unchecked {
+            net = pnl + int256(topUp);
+        }
+        if (net >= 0) (pool, shares) = MarginPool.credit(pool, shares, uint256(net));
+        else (pool, shares) = MarginPool.debit(pool, leg.account, shares, uint256(-net));
         if (topUp != 0) {
             _takeFree(leg.account, topUp);
             leg.moved = int256(topUp);
         }
-        _positions[id][leg.account] = pos;
-    }
-
-    /// @dev What the free balance must add so that the position (new size and cost, margin = current margin +
-    /// `pnl`) reaches initial margin at `index`: the shortfall plus one unit for share rounding, or 0.
-    function _shortfall(SeriesParams calldata p, SeriesState storage s, Position memory pos, int256 pnl, uint256 index)
-        internal
-        view
-        returns (uint256)
-    {
-        uint256 required = MarginMath.requirementUp(pos.size, index, p.contractSize, p.initialMarginBps);
-        int256 equity = _equity(p, s, pos, index) + pnl;
-        return equity < int256(required) ? uint256(int256(required) - equity) + 1 : 0;
+        _storePosition(ref, size, cost, shares);
+        return pool;
     }
 
     /* LOSSES */

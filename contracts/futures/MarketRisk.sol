@@ -44,7 +44,7 @@ abstract contract MarketRisk is MarketCore {
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
         (uint256 reward, uint256 deficit) = _closeLiquidated(params, id, account, pos, delta, mark);
         Leg memory leg = Leg(msg.sender, -delta, mark, 0, reward, true, 0);
-        _applyLeg(params, id, leg, mark, markTime);
+        _applyLegStored(params, id, leg, mark, markTime);
         emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
         if (leg.moved != 0) emit MarginMoved(id, msg.sender, leg.moved);
     }
@@ -115,7 +115,7 @@ abstract contract MarketRisk is MarketCore {
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
     function _penalty(SeriesParams calldata p, int256 delta, uint256 mark) internal pure returns (uint256) {
-        uint256 amount = MarginMath.notional(MarginMath.abs(delta), mark, p.contractSize, Math.Rounding.Floor);
+        uint256 amount = MarginMath.notionalDown(MarginMath.abs(delta), mark, p.contractSize);
         return MarginMath.mulDivDown(amount, p.liquidationPenaltyBps, MarginMath.BPS);
     }
 

@@ -6,6 +6,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @title MarginMath
 /// @notice Notional, fee, requirement, PnL and margin-share conversions. Every function names its rounding;
 /// directions are chosen so that the protocol never pays out more than it holds.
+/// @dev Domain (the market guarantees it; the unchecked blocks rely on it): sizes |size| < 2^64, prices and marks
+/// < 2^128, contract sizes < 2^96 (listing rule 3), bps <= 10^4, costs |cost| < 2^96, pool assets and shares
+/// < 2^96. Then every notional is below 2^229 and no sum or difference of a few of them overflows an int256.
 library MarginMath {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = 10_000;
@@ -15,55 +18,59 @@ library MarginMath {
     uint256 internal constant VIRTUAL_SHARES = 1;
     uint256 internal constant VIRTUAL_ASSETS = 1;
 
-    /// @notice `x * y / d` rounded down.
+    /// @notice `x * y / d` rounded down; `d` must be non-zero.
     /// @dev Fast path when `x * y` fits in 256 bits (every realistic size, price and amount); otherwise OpenZeppelin's
-    /// 512-bit `mulDiv`. Both give exactly `floor(x * y / d)`; `d` must be non-zero.
-    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
-        unchecked {
-            // Safe: the product is only formed when it cannot overflow.
-            if (y == 0 || x <= type(uint256).max / y) return (x * y) / d;
+    /// 512-bit `mulDiv`. Both give exactly `floor(x * y / d)`.
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256 z) {
+        bool fits;
+        assembly ("memory-safe") {
+            let p := mul(x, y)
+            fits := or(iszero(x), eq(div(p, x), y))
+            z := div(p, d)
         }
-        return Math.mulDiv(x, y, d);
+        if (!fits) z = Math.mulDiv(x, y, d);
     }
 
-    /// @notice `x * y / d` rounded up (same fast path as `mulDivDown`).
+    /// @notice `x * y / d` rounded up (same fast path as `mulDivDown`); `d` must be non-zero.
     function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256 z) {
-        unchecked {
-            if (y == 0 || x <= type(uint256).max / y) {
-                uint256 p = x * y;
-                z = p / d;
-                // Safe: z * d <= p, and z + 1 cannot overflow because d >= 1 and p < 2^256.
-                if (z * d != p) ++z;
-                return z;
-            }
+        bool fits;
+        assembly ("memory-safe") {
+            let p := mul(x, y)
+            fits := or(iszero(x), eq(div(p, x), y))
+            // p / d < 2^256 - 1 for d >= 1 unless p = 2^256 - 1 and d = 1, where p % d = 0: no overflow.
+            z := add(div(p, d), iszero(iszero(mod(p, d))))
         }
-        return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
+        if (!fits) z = Math.mulDiv(x, y, d, Math.Rounding.Ceil);
     }
 
-    function _mulDiv(uint256 x, uint256 y, uint256 d, Math.Rounding rounding) private pure returns (uint256) {
-        return rounding == Math.Rounding.Ceil ? mulDivUp(x, y, d) : mulDivDown(x, y, d);
+    /// @notice `size * price * contractSize / 1e18` rounded down. Exact when `price` is a multiple of a listed tick.
+    function notionalDown(uint256 size, uint256 price, uint256 contractSize) internal pure returns (uint256) {
+        unchecked {
+            return mulDivDown(size * price, contractSize, WAD); // size < 2^64, price < 2^128: no overflow
+        }
     }
 
-    /// @notice `size * price * contractSize / 1e18`. Exact when `price` is a multiple of a listed tick.
-    function notional(uint256 size, uint256 price, uint256 contractSize, Math.Rounding rounding)
-        internal
-        pure
-        returns (uint256)
-    {
-        // size < 2^64 and price < 2^128 (callers pass uint64/uint128 values), so the product fits.
-        return _mulDiv(size * price, contractSize, WAD, rounding);
+    /// @notice `size * price * contractSize / 1e18` rounded up.
+    function notionalUp(uint256 size, uint256 price, uint256 contractSize) internal pure returns (uint256) {
+        unchecked {
+            return mulDivUp(size * price, contractSize, WAD);
+        }
     }
 
     /// @notice Signed value of `size` contracts at `price`, rounded toward minus infinity.
     function valueDown(int256 size, uint256 price, uint256 contractSize) internal pure returns (int256) {
-        if (size >= 0) return int256(notional(uint256(size), price, contractSize, Math.Rounding.Floor));
-        return -int256(notional(uint256(-size), price, contractSize, Math.Rounding.Ceil));
+        unchecked {
+            if (size >= 0) return int256(notionalDown(uint256(size), price, contractSize));
+            return -int256(notionalUp(uint256(-size), price, contractSize));
+        }
     }
 
     /// @notice Signed value of `size` contracts at `price`, rounded toward plus infinity.
     function valueUp(int256 size, uint256 price, uint256 contractSize) internal pure returns (int256) {
-        if (size >= 0) return int256(notional(uint256(size), price, contractSize, Math.Rounding.Ceil));
-        return -int256(notional(uint256(-size), price, contractSize, Math.Rounding.Floor));
+        unchecked {
+            if (size >= 0) return int256(notionalUp(uint256(size), price, contractSize));
+            return -int256(notionalDown(uint256(-size), price, contractSize));
+        }
     }
 
     /// @notice A fee of `bps` on `amount`, rounded up (charged per fill, so fee(a) + fee(b) >= fee(a + b)).
@@ -77,8 +84,10 @@ library MarginMath {
         pure
         returns (uint256)
     {
-        uint256 absSize = size >= 0 ? uint256(size) : uint256(-size);
-        return mulDivUp(absSize * price, contractSize * bps, WAD * BPS);
+        unchecked {
+            // |size| * price < 2^192 and contractSize * bps < 2^110.
+            return mulDivUp(abs(size) * price, contractSize * bps, WAD * BPS);
+        }
     }
 
     /// @notice Applies a fill of `delta` contracts at `price` to a position (size, cost).
@@ -90,41 +99,54 @@ library MarginMath {
         pure
         returns (int256 newCost, int256 realized)
     {
-        if (size == 0 || (size > 0) == (delta > 0)) {
-            return (cost + valueUp(delta, price, contractSize), 0);
-        }
-        uint256 absSize = size > 0 ? uint256(size) : uint256(-size);
-        uint256 absDelta = delta > 0 ? uint256(delta) : uint256(-delta);
-        uint256 closed = absDelta < absSize ? absDelta : absSize;
-        int256 closedCost = closed == absSize ? cost : proRataUp(cost, closed, absSize);
-        int256 closedSize = size > 0 ? int256(closed) : -int256(closed);
-        realized = valueDown(closedSize, price, contractSize) - closedCost;
-        newCost = cost - closedCost;
-        if (absDelta > closed) {
-            // Flip: the rest of the fill opens a position on the other side.
-            newCost += valueUp(delta + closedSize, price, contractSize);
+        unchecked {
+            if (size == 0 || (size > 0) == (delta > 0)) {
+                return (cost + valueUp(delta, price, contractSize), 0);
+            }
+            uint256 absSize = abs(size);
+            uint256 absDelta = abs(delta);
+            uint256 closed = absDelta < absSize ? absDelta : absSize;
+            int256 closedCost = closed == absSize ? cost : proRataUp(cost, closed, absSize);
+            int256 closedSize = size > 0 ? int256(closed) : -int256(closed);
+            realized = valueDown(closedSize, price, contractSize) - closedCost;
+            newCost = cost - closedCost;
+            if (absDelta > closed) {
+                // Flip: the rest of the fill opens a position on the other side.
+                newCost += valueUp(delta + closedSize, price, contractSize);
+            }
         }
     }
 
     /// @notice `cost * part / whole` rounded toward plus infinity.
     function proRataUp(int256 cost, uint256 part, uint256 whole) internal pure returns (int256) {
-        if (cost >= 0) return int256(mulDivUp(uint256(cost), part, whole));
-        return -int256(mulDivDown(uint256(-cost), part, whole));
+        unchecked {
+            if (cost >= 0) return int256(mulDivUp(uint256(cost), part, whole));
+            return -int256(mulDivDown(uint256(-cost), part, whole));
+        }
     }
 
     function toSharesDown(uint256 assets, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
-        return mulDivDown(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+        unchecked {
+            return mulDivDown(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+        }
     }
 
     function toSharesUp(uint256 assets, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
-        return mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+        unchecked {
+            return mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+        }
     }
 
     function toAssetsDown(uint256 shares, uint256 totalAssets, uint256 totalShares) internal pure returns (uint256) {
-        return mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
+        unchecked {
+            return mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
+        }
     }
 
+    /// @notice |x| for |x| < 2^255 (every value in the domain).
     function abs(int256 x) internal pure returns (uint256) {
-        return x >= 0 ? uint256(x) : uint256(-x);
+        unchecked {
+            return x >= 0 ? uint256(x) : uint256(-x);
+        }
     }
 }

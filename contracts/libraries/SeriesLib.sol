@@ -22,13 +22,13 @@ library SeriesLib {
     }
 
     /// @notice The number of the first listing rule `params` break, or 0 when all hold.
-    /// 1 index set; 2 expiry in the future; 3 contract size and tick > 0; 4 tick * contractSize is a multiple
+    /// 1 index set; 2 expiry in the future; 3 0 < contract size < 2^96 and tick > 0; 4 tick * contractSize is a multiple
     /// of 1e18 (exact notionals); 5 minSize > 0; 6 0 < penalty < maintenance < initial <= 100 %;
     /// 7 fees <= 10 %; 8 0 < band <= 100 %; 9 maxFixingAge > 0; 10 0 < window <= grace.
     function firstBrokenRule(SeriesParams calldata p, uint256 nowTs) internal pure returns (uint256) {
         if (p.indexId == bytes32(0)) return 1;
         if (p.expiry <= nowTs) return 2;
-        if (p.contractSize == 0 || p.tickSize == 0) return 3;
+        if (p.contractSize == 0 || p.contractSize >= 2 ** 96 || p.tickSize == 0) return 3;
         if ((uint256(p.tickSize) * p.contractSize) % WAD != 0) return 4;
         if (p.minSize == 0) return 5;
         if (

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {MarginMath} from "../../../contracts/libraries/MarginMath.sol";
 import {TestBase} from "./utils/Vm.sol";
 
@@ -24,9 +23,9 @@ contract MarginMathTest is TestBase {
         b = uint64(bound(b, 1, 1e9));
         uint256 price = bound(ticks, 1, 1e8 * WAD / tick) * tick;
         bps = uint16(bound(bps, 0, 1_000));
-        uint256 na = MarginMath.notional(a, price, cs, Math.Rounding.Floor);
-        uint256 nb = MarginMath.notional(b, price, cs, Math.Rounding.Floor);
-        uint256 nab = MarginMath.notional(uint256(a) + b, price, cs, Math.Rounding.Floor);
+        uint256 na = MarginMath.notionalDown(a, price, cs);
+        uint256 nb = MarginMath.notionalDown(b, price, cs);
+        uint256 nab = MarginMath.notionalDown(uint256(a) + b, price, cs);
         assertEq(na + nb, nab, "notional is exact and additive at tick prices");
         assertTrue(MarginMath.feeUp(na, bps) + MarginMath.feeUp(nb, bps) >= MarginMath.feeUp(nab, bps), "fee(a)+fee(b) >= fee(a+b)");
         if (bps > 0 && na > 0) assertTrue(MarginMath.feeUp(na, bps) >= 1, "a non-zero fee rate charges >= 1 unit");
