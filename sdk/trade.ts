@@ -117,7 +117,7 @@ export async function fillOrder(mc: MarketClient, series: Series, signed: Omit<S
     checkMargin(mc, series, taker, takerDelta, order.limitPrice, series.params.takerFeeBps, index.value),
     checkMargin(mc, series, order.maker, -takerDelta, order.limitPrice, series.params.makerFeeBps, index.value),
   ]);
-  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "fill", args: [series.params, order, signature, amount] }, "fill");
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "fillSignedOrder", args: [series.params, order, signature, amount] }, "fillSignedOrder");
   const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "OrderFilled" });
   return { ...sent, size: amount, price: order.limitPrice, takerFee: ev?.args.takerFee ?? 0n };
 }
@@ -178,8 +178,8 @@ export async function matchOrders(
   ]);
   const sent = await sendTx(
     mc,
-    { ...marketContract(mc), functionName: "matchOrders", args: [series.params, buy.order, buy.signature, sell.order, sell.signature, size, price] },
-    "matchOrders",
+    { ...marketContract(mc), functionName: "crossOrders", args: [series.params, buy.order, buy.signature, sell.order, sell.signature, size, price] },
+    "crossOrders",
   );
   return { ...sent, size, price };
 }

@@ -89,7 +89,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /* ORDERS */
 
     /// @inheritdoc IFuturesMarket
-    function fill(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
+    function fillSignedOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
         external
         nonReentrant
     {
@@ -108,7 +108,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @inheritdoc IFuturesMarket
-    function matchOrders(
+    function crossOrders(
         SeriesParams calldata params,
         Order calldata buy,
         bytes calldata buySignature,
@@ -148,7 +148,9 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         sellLeg.fee = MarginMath.feeUp(amount, sellLeg.fee);
         pool = _applyLeg(params, id, pool, buyLeg, index, indexTime);
         pool = _applyLeg(params, id, pool, sellLeg, index, indexTime);
-        _storePool(s, MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee));
+        unchecked {
+            _storePool(s, MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee)); // each fee < 2^230
+        }
     }
 
     /// @inheritdoc IFuturesMarket
@@ -188,12 +190,16 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (order.nonce < minNonce_) revert OrderNonceInvalidated(orderHash, order.nonce, minNonce_);
         uint64 done = _filled[orderHash];
         if (done == CANCELLED) revert OrderIsCancelled(orderHash);
-        if (size == 0 || uint256(done) + size > order.size) revert Overfill(orderHash, done, size, order.size);
-        if (size < params.minSize && done + size != order.size) revert FillBelowMinSize(size, params.minSize);
+        uint64 orderSize = order.size;
+        if (size == 0 || uint256(done) + size > orderSize) revert Overfill(orderHash, done, size, orderSize);
+        unchecked {
+            done += size; // <= orderSize (checked above)
+        }
+        if (size < params.minSize && done != orderSize) revert FillBelowMinSize(size, params.minSize);
         if (OrderLib.recover(orderHash, signature) != order.maker || order.maker == address(0)) {
             revert InvalidSignature(orderHash);
         }
-        _filled[orderHash] = done + size;
+        _filled[orderHash] = done;
     }
 
     /* ADMIN */

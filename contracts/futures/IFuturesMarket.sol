@@ -227,11 +227,11 @@ interface IFuturesMarket {
 
     /// @notice The caller takes `size` of a signed order at its limit price. The maker pays `makerFeeBps`
     /// (must be <= order.maxFeeBps), the caller pays `takerFeeBps`.
-    function fill(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size) external;
+    function fillSignedOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size) external;
 
     /// @notice Anyone matches a signed buy and a signed sell at `price` (on tick, within both limits and the band).
     /// Both makers pay `takerFeeBps` (<= each maxFeeBps); the caller receives nothing.
-    function matchOrders(
+    function crossOrders(
         SeriesParams calldata params,
         Order calldata buy,
         bytes calldata buySignature,

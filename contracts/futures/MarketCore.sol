@@ -67,21 +67,34 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (!_series[id].listed) revert SeriesNotListed(id);
     }
 
-    /// @dev Reverts unless the series `id` (the id of `p`) is listed and still trades (block.timestamp < expiry).
-    function _checkTradable(SeriesParams calldata p, bytes32 id) internal view {
-        if (!_series[id].listed) revert SeriesNotListed(id);
-        if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
-    }
-
     /// @dev The latest index value and its timestamp (any age). Values are below 2^128 (MarginMath's domain).
+    /// Equals `(value, ts) = _oracle.latest(p.indexId)` plus the range check, through a direct STATICCALL with
+    /// the arguments and the result in scratch memory; an oracle revert is bubbled up unchanged.
     function _index(SeriesParams calldata p) internal view returns (uint256 value, uint64 ts) {
-        (value, ts) = _oracle.latest(p.indexId);
-        if (value > type(uint128).max) revert IndexOutOfRange(p.indexId, value);
+        address oracle_ = address(_oracle);
+        bytes32 indexId = p.indexId;
+        uint256 rawTs;
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, shl(224, 0x79feb107)) // IIndexOracle.latest.selector
+            mstore(0x04, indexId)
+            ok := staticcall(gas(), oracle_, 0x00, 0x24, 0x00, 0x40)
+            ok := and(ok, iszero(lt(returndatasize(), 0x40))) // after the call: Yul evaluates arguments right to left
+            value := mload(0x00)
+            rawTs := mload(0x20)
+            if iszero(ok) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+        }
+        if (value > type(uint128).max || rawTs > type(uint64).max) revert IndexOutOfRange(indexId, value);
+        ts = uint64(rawTs);
     }
 
     /// @dev Reverts with `StaleIndex` when a fixing of time `ts` is older than `maxFixingAge`.
     function _requireFresh(SeriesParams calldata p, uint64 ts) internal view {
-        if (uint256(ts) + p.maxFixingAge < block.timestamp) {
+        uint256 maxAge = p.maxFixingAge;
+        if (uint256(ts) + maxAge < block.timestamp) {
             revert StaleIndex(p.indexId, ts, block.timestamp, p.maxFixingAge);
         }
     }
@@ -95,8 +108,11 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /// @dev Execution prices lie on the tick and within index +- band.
     function _checkPrice(SeriesParams calldata p, uint256 price, uint256 index) internal pure {
         if (price % p.tickSize != 0) revert OffTick(price, p.tickSize);
-        uint256 band = MarginMath.mulDivDown(index, p.priceBandBps, MarginMath.BPS);
-        if (price + band < index || price > index + band) revert OutsidePriceBand(price, index, p.priceBandBps);
+        unchecked {
+            // index < 2^128 and band <= index; price < 2^128 (a uint128 limit or a mark): no overflow.
+            uint256 band = index * p.priceBandBps / MarginMath.BPS;
+            if (price + band < index || price > index + band) revert OutsidePriceBand(price, index, p.priceBandBps);
+        }
     }
 
     /* MARGIN POOL AND POSITIONS */
@@ -126,9 +142,15 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     /// @dev Stores a position's fields in one SSTORE (all zero clears the slot); reverts if a field does not fit.
     function _storePosition(Position storage ref, int256 size, int256 cost, uint256 shares) internal {
-        if (size != int64(size)) revert SafeCast.SafeCastOverflowedIntDowncast(64, size);
-        if (cost != int96(cost)) revert SafeCast.SafeCastOverflowedIntDowncast(96, cost);
-        if (shares > type(uint96).max) revert SafeCast.SafeCastOverflowedUintDowncast(96, shares);
+        bool fits;
+        assembly ("memory-safe") {
+            fits := and(and(eq(signextend(7, size), size), eq(signextend(11, cost), cost)), iszero(shr(96, shares)))
+        }
+        if (!fits) {
+            if (size != int64(size)) revert SafeCast.SafeCastOverflowedIntDowncast(64, size);
+            if (cost != int96(cost)) revert SafeCast.SafeCastOverflowedIntDowncast(96, cost);
+            revert SafeCast.SafeCastOverflowedUintDowncast(96, shares);
+        }
         assembly ("memory-safe") {
             let low := or(and(size, 0xffffffffffffffff), shl(64, and(cost, 0xffffffffffffffffffffffff)))
             sstore(ref.slot, or(low, shl(160, shares)))

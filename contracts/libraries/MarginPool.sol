@@ -52,6 +52,7 @@ library MarginPool {
 
     /// @notice Assets of `posShares` shares, rounded down.
     function assetsOf(uint256 word, uint256 posShares) internal pure returns (uint256) {
+        if (posShares == 0) return 0;
         return MarginMath.toAssetsDown(posShares, assets(word), shares(word));
     }
 

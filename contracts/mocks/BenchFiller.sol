@@ -10,7 +10,7 @@ contract BenchFiller {
         external
     {
         for (uint256 i; i < orders.length; ++i) {
-            market.fill(params, orders[i], signatures[i], orders[i].size);
+            market.fillSignedOrder(params, orders[i], signatures[i], orders[i].size);
         }
     }
 }

@@ -1,7 +1,7 @@
 /**
  * Reading a series' market events from the chain: one eth_getLogs per block range (filtered on the market, the
  * event signatures and the series id topic), decoded into replay events (replay.ts). OrdersMatched names only
- * the two order hashes: the makers are read from the transaction's calldata (`matchOrders` called directly on
+ * the two order hashes: the makers are read from the transaction's calldata (`crossOrders` called directly on
  * the market) or from an OrderPublished event of the same range.
  */
 import {
@@ -37,7 +37,7 @@ export class UnresolvedMatchError extends Error {
   override readonly name = "UnresolvedMatchError";
 }
 
-/** Who made an order, by hash, learnt from OrderPublished events and matchOrders calldata. */
+/** Who made an order, by hash, learnt from OrderPublished events and crossOrders calldata. */
 export type MakerCache = Map<string, Address>;
 
 /** Fetches and decodes every tracked event of `seriesId` in [fromBlock, toBlock] (one eth_getLogs). */
@@ -98,7 +98,7 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
       const buyer = makers.get(buyHash);
       const seller = makers.get(sellHash);
       if (!buyer || !seller) {
-        throw new UnresolvedMatchError(`OrdersMatched in ${log.transactionHash} (log ${at.logIndex}): makers of ${buyHash}/${sellHash} unknown (not a direct matchOrders call, no OrderPublished)`);
+        throw new UnresolvedMatchError(`OrdersMatched in ${log.transactionHash} (log ${at.logIndex}): makers of ${buyHash}/${sellHash} unknown (not a direct crossOrders call, no OrderPublished)`);
       }
       return { ...at, kind: "OrdersMatched", buyer, seller, size: a.size as bigint, price: a.price as bigint, buyFee: a.buyFee as bigint, sellFee: a.sellFee as bigint,
         buyMargin: a.buyMargin as bigint, sellMargin: a.sellMargin as bigint };
@@ -121,7 +121,7 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
   }
 }
 
-/** Reads a transaction's calldata and, for a direct `matchOrders` call, records both makers by order hash. */
+/** Reads a transaction's calldata and, for a direct `crossOrders` call, records both makers by order hash. */
 async function learnFromCalldata(client: PublicClient, market: Address, hash: Hex, makers: MakerCache): Promise<void> {
   const tx = await client.getTransaction({ hash });
   if (tx.to?.toLowerCase() !== market.toLowerCase()) return;
@@ -131,7 +131,7 @@ async function learnFromCalldata(client: PublicClient, market: Address, hash: He
   } catch {
     return;
   }
-  if (call.functionName !== "matchOrders") return;
+  if (call.functionName !== "crossOrders") return;
   const [, buy, , sell] = call.args as unknown as [unknown, Order, Hex, Order];
   const chainId = await client.getChainId();
   makers.set(hashOrder(chainId, market, buy).toLowerCase(), buy.maker);

@@ -92,7 +92,7 @@ export async function measureMarketGas(
   });
   const sign = (o: Order) => signOrder(keyOf(o.maker), chainId, market.address, o);
   const fill = async (o: Order, taker: Address, size = o.size) =>
-    market.write.fill([params, o, await sign(o), size], { account: taker });
+    market.write.fillSignedOrder([params, o, await sign(o), size], { account: taker });
 
   for (const a of [alice, bob, carol, dave, erin, frank, gina]) {
     await token.write.mint([a, 1_000_000n * USDC]);
@@ -115,7 +115,7 @@ export async function measureMarketGas(
     (async () => {
       const buy = order(carol, true, 4n, INDEX + 2n * TICK);
       const sell = order(dave, false, 4n, INDEX - 2n * TICK);
-      return market.write.matchOrders([params, buy, await sign(buy), sell, await sign(sell), 4n, INDEX], { account: erin });
+      return market.write.crossOrders([params, buy, await sign(buy), sell, await sign(sell), 4n, INDEX], { account: erin });
     })(),
   );
   await gas("cancel", market.write.cancel([order(alice, true, 3n)], { account: alice }));

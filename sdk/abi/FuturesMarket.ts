@@ -183,6 +183,22 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "IndexOutOfRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
@@ -285,6 +301,17 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "LiquidationGrace",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "MarginPoolOverflow",
     "type": "error"
   },
   {
@@ -2138,6 +2165,205 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "indexId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "contractSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "tickSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "minSize",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "initialMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maintenanceMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "makerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "takerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "liquidationPenaltyBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxFixingAge",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementGrace",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct SeriesParams",
+        "name": "params",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "maker",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "seriesId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bool",
+            "name": "isBuy",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "limitPrice",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "nonce",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maxFeeBps",
+            "type": "uint16"
+          }
+        ],
+        "internalType": "struct Order",
+        "name": "buy",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "buySignature",
+        "type": "bytes"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "maker",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "seriesId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bool",
+            "name": "isBuy",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint64",
+            "name": "size",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "limitPrice",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "nonce",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maxFeeBps",
+            "type": "uint16"
+          }
+        ],
+        "internalType": "struct Order",
+        "name": "sell",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "sellSignature",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint64",
+        "name": "size",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint128",
+        "name": "price",
+        "type": "uint128"
+      }
+    ],
+    "name": "crossOrders",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
@@ -2285,7 +2511,7 @@ export const futuresMarketAbi = [
         "type": "uint64"
       }
     ],
-    "name": "fill",
+    "name": "fillSignedOrder",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2693,205 +2919,6 @@ export const futuresMarketAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "components": [
-          {
-            "internalType": "bytes32",
-            "name": "indexId",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "expiry",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint128",
-            "name": "contractSize",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "tickSize",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint64",
-            "name": "minSize",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint16",
-            "name": "initialMarginBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "maintenanceMarginBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "makerFeeBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "takerFeeBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "priceBandBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "liquidationPenaltyBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint32",
-            "name": "maxFixingAge",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "settlementWindow",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "settlementGrace",
-            "type": "uint32"
-          }
-        ],
-        "internalType": "struct SeriesParams",
-        "name": "params",
-        "type": "tuple"
-      },
-      {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "maker",
-            "type": "address"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "seriesId",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "bool",
-            "name": "isBuy",
-            "type": "bool"
-          },
-          {
-            "internalType": "uint64",
-            "name": "size",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint128",
-            "name": "limitPrice",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint64",
-            "name": "expiry",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "nonce",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint16",
-            "name": "maxFeeBps",
-            "type": "uint16"
-          }
-        ],
-        "internalType": "struct Order",
-        "name": "buy",
-        "type": "tuple"
-      },
-      {
-        "internalType": "bytes",
-        "name": "buySignature",
-        "type": "bytes"
-      },
-      {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "maker",
-            "type": "address"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "seriesId",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "bool",
-            "name": "isBuy",
-            "type": "bool"
-          },
-          {
-            "internalType": "uint64",
-            "name": "size",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint128",
-            "name": "limitPrice",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint64",
-            "name": "expiry",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "nonce",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint16",
-            "name": "maxFeeBps",
-            "type": "uint16"
-          }
-        ],
-        "internalType": "struct Order",
-        "name": "sell",
-        "type": "tuple"
-      },
-      {
-        "internalType": "bytes",
-        "name": "sellSignature",
-        "type": "bytes"
-      },
-      {
-        "internalType": "uint64",
-        "name": "size",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint128",
-        "name": "price",
-        "type": "uint128"
-      }
-    ],
-    "name": "matchOrders",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {

@@ -58,7 +58,7 @@ describe("FuturesMarket orders", () => {
     const o = f.order(f.alice.account.address);
     const foreign = await signOrder(signer(1), f.chainId + 1, f.market.address, o);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fill([f.params, o, foreign, 1n], { account: f.bob.account.address }),
+      f.market.write.fillSignedOrder([f.params, o, foreign, 1n], { account: f.bob.account.address }),
       f.market, "InvalidSignature", [f.hash(o)],
     );
   });
@@ -77,14 +77,14 @@ describe("FuturesMarket orders", () => {
     await f.token.write.approve([other.address, 10_000n * USDC], { account: f.bob.account.address });
     await other.write.deposit([10_000n * USDC], { account: f.bob.account.address });
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      other.write.fill([f.params, o, sig, 1n], { account: f.bob.account.address }),
+      other.write.fillSignedOrder([f.params, o, sig, 1n], { account: f.bob.account.address }),
       other, "InvalidSignature", [hashOrder(f.chainId, other.address, o)],
     );
     // Same market, other series: the order's seriesId does not match.
     const paramsB = { ...f.params, expiry: f.params.expiry + 86_400n };
     await f.market.write.listSeries([paramsB]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fill([paramsB, o, sig, 1n], { account: f.bob.account.address }),
+      f.market.write.fillSignedOrder([paramsB, o, sig, 1n], { account: f.bob.account.address }),
       f.market, "WrongSeries", [f.id, seriesId(paramsB)],
     );
   });
@@ -106,8 +106,8 @@ describe("FuturesMarket orders", () => {
     }
     // The SDK's 64-byte (EIP-2098) and 65-byte signatures both verify on chain.
     const o = f.order(f.alice.account.address);
-    await f.market.write.fill([f.params, o, await f.sign(o, 1, true), 1n], { account: f.bob.account.address });
-    await f.market.write.fill([f.params, o, await f.sign(o, 1, false), 1n], { account: f.bob.account.address });
+    await f.market.write.fillSignedOrder([f.params, o, await f.sign(o, 1, true), 1n], { account: f.bob.account.address });
+    await f.market.write.fillSignedOrder([f.params, o, await f.sign(o, 1, false), 1n], { account: f.bob.account.address });
     expect(await f.market.read.filled([f.hash(o)])).to.equal(2n);
   });
 
@@ -128,20 +128,20 @@ describe("FuturesMarket orders", () => {
     expect(hexSize(sig)).to.equal(65);
     const b = f.bob.account.address;
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fill([f.params, o, highS(sig), 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
+      f.market.write.fillSignedOrder([f.params, o, highS(sig), 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
     const v = Number(BigInt(slice(sig, 64, 65)));
     const vShifted = concat([slice(sig, 0, 64), numberToHex(v - 27, { size: 1 })]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fill([f.params, o, vShifted, 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
+      f.market.write.fillSignedOrder([f.params, o, vShifted, 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
     // A zero signature recovers address(0); an order "by" address(0) never fills.
     const zeroMaker = { ...o, maker: "0x0000000000000000000000000000000000000000" as const };
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fill([f.params, zeroMaker, `0x${"00".repeat(65)}`, 1n], { account: b }),
+      f.market.write.fillSignedOrder([f.params, zeroMaker, `0x${"00".repeat(65)}`, 1n], { account: b }),
       f.market, "InvalidSignature", [f.hash(zeroMaker)]);
     await f.market.write.cancel([o], { account: f.alice.account.address });
     for (const s of [sig, await f.sign(o, 1, true), highS(sig), vShifted]) {
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.market.write.fill([f.params, o, s, 1n], { account: b }), f.market, "OrderIsCancelled", [f.hash(o)]);
+        f.market.write.fillSignedOrder([f.params, o, s, 1n], { account: b }), f.market, "OrderIsCancelled", [f.hash(o)]);
     }
   });
 
@@ -151,16 +151,16 @@ describe("FuturesMarket orders", () => {
     const b = f.bob.account.address;
     const buy = f.order(a, { size: 10n });
     const buySig = await f.sign(buy, 1);
-    await f.market.write.fill([f.params, buy, buySig, 6n], { account: b });
+    await f.market.write.fillSignedOrder([f.params, buy, buySig, 6n], { account: b });
     const sell = f.order(b, { isBuy: false, size: 10n });
     const sellSig = await f.sign(sell, 2);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.matchOrders([f.params, buy, buySig, sell, sellSig, 5n, INDEX], { account: f.carol.account.address }),
+      f.market.write.crossOrders([f.params, buy, buySig, sell, sellSig, 5n, INDEX], { account: f.carol.account.address }),
       f.market, "Overfill", [f.hash(buy), 6n, 5n, 10n]);
-    await f.market.write.matchOrders([f.params, buy, buySig, sell, sellSig, 4n, INDEX], { account: f.carol.account.address });
+    await f.market.write.crossOrders([f.params, buy, buySig, sell, sellSig, 4n, INDEX], { account: f.carol.account.address });
     expect(await f.market.read.filled([f.hash(buy)])).to.equal(10n);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fill([f.params, buy, buySig, 1n], { account: f.carol.account.address }),
+      f.market.write.fillSignedOrder([f.params, buy, buySig, 1n], { account: f.carol.account.address }),
       f.market, "Overfill", [f.hash(buy), 10n, 1n, 10n]);
     // Position deltas attributed to the order equal its filled amount: alice +10, bob -6 -4.
     expect((await f.market.read.position([f.id, a])).size).to.equal(10n);
@@ -202,7 +202,7 @@ describe("FuturesMarket orders", () => {
     const buy = f.order(a, { limitPrice: INDEX + 10n * TICK, size: 5n });
     const sell = f.order(b, { isBuy: false, limitPrice: INDEX - 10n * TICK, size: 5n });
     const [bs, ss] = [await f.sign(buy, 1), await f.sign(sell, 2)];
-    const m = (price: bigint, size = 1n) => f.market.write.matchOrders([f.params, buy, bs, sell, ss, size, price], { account: c });
+    const m = (price: bigint, size = 1n) => f.market.write.crossOrders([f.params, buy, bs, sell, ss, size, price], { account: c });
     await f.viem.assertions.revertWithCustomErrorWithArgs(m(INDEX + 11n * TICK), f.market, "NotCrossing", [buy.limitPrice, sell.limitPrice, INDEX + 11n * TICK]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(m(INDEX - 11n * TICK), f.market, "NotCrossing", [buy.limitPrice, sell.limitPrice, INDEX - 11n * TICK]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(m(INDEX + 1n), f.market, "OffTick", [INDEX + 1n, TICK]);
@@ -221,13 +221,13 @@ describe("FuturesMarket orders", () => {
     // Self-match and self-fill are rejected.
     const sellA = f.order(a, { isBuy: false, limitPrice: INDEX - 10n * TICK });
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.matchOrders([f.params, buy, bs, sellA, await f.sign(sellA, 1), 1n, INDEX], { account: c }),
+      f.market.write.crossOrders([f.params, buy, bs, sellA, await f.sign(sellA, 1), 1n, INDEX], { account: c }),
       f.market, "SelfTrade", [a]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.fillOrder(buy, a, 1n), f.market, "SelfTrade", [a]);
     // A maker fee cap below the taker fee blocks matching that order.
     const capped = f.order(b, { isBuy: false, limitPrice: INDEX, maxFeeBps: 4 });
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.matchOrders([f.params, buy, bs, capped, await f.sign(capped, 2), 1n, INDEX], { account: c }),
+      f.market.write.crossOrders([f.params, buy, bs, capped, await f.sign(capped, 2), 1n, INDEX], { account: c }),
       f.market, "FeeAboveMax", [b, 5, 4]);
   });
 

@@ -154,7 +154,7 @@ describe("FuturesMarket liquidation and insurance", () => {
     const ownerFns = ["listSeries", "setPaused", "collectFees", "withdrawInsurance", "transferOwnership", "renounceOwnership", "acceptOwnership"];
     const { futuresMarketAbi } = await import("../../sdk/abi/FuturesMarket.js");
     const writes = futuresMarketAbi.filter((i) => i.type === "function" && i.stateMutability === "nonpayable").map((i) => (i as { name: string }).name);
-    const traderFns = ["deposit", "withdraw", "addMargin", "removeMargin", "fill", "matchOrders", "cancel", "cancelAllBelow", "publishOrder", "liquidate", "fundInsurance", "recordSettlementFixing", "settle", "closeOut", "claim"];
+    const traderFns = ["deposit", "withdraw", "addMargin", "removeMargin", "fillSignedOrder", "crossOrders", "cancel", "cancelAllBelow", "publishOrder", "liquidate", "fundInsurance", "recordSettlementFixing", "settle", "closeOut", "claim"];
     expect([...writes].sort()).to.deep.equal([...ownerFns, ...traderFns].sort());
     // Insurance stays locked before settlement; fees go to a free balance (pull), never to a push transfer.
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.withdrawInsurance([f.params, 0n, f.c]), f.market, "InsuranceLocked", [f.id, 0n]);

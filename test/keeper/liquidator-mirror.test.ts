@@ -50,7 +50,7 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
           const buy = f.order(who(i), { isBuy: true, size, limitPrice: price + TICK, nonce: nonce++ });
           const sell = f.order(who(j), { isBuy: false, size, limitPrice: price - TICK, nonce: nonce++ });
           const [bs, ss] = [await f.sign(buy, i), await f.sign(sell, j)];
-          if (await attempt(() => f.market.write.matchOrders([f.params, buy, bs, sell, ss, size, price], { account: who(pick(idx)) }))) trades++;
+          if (await attempt(() => f.market.write.crossOrders([f.params, buy, bs, sell, ss, size, price], { account: who(pick(idx)) }))) trades++;
         } else if (r < 0.6) {
           await attempt(() => f.market.write.addMargin([f.params, BigInt(1 + Math.floor(rand() * 5_000)) * USDC], { account: who(i) }));
         } else if (r < 0.68) {

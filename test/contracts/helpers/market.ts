@@ -86,7 +86,7 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
   /** Signs `o` with its maker's key and fills `size` of it as `taker`. */
   async function fillOrder(o: Order, taker: Address, size = o.size, p: SeriesParams = params) {
     const sig = await sign(o, accountIndex(o.maker));
-    return market.write.fill([p, o, sig, size], { account: taker });
+    return market.write.fillSignedOrder([p, o, sig, size], { account: taker });
   }
 
   return {

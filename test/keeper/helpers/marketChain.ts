@@ -86,7 +86,7 @@ export async function deployMarketChain(anvil: Anvil) {
   async function trade(maker: LocalAccount, taker: LocalAccount, o: Partial<Order> = {}) {
     const ord = order(maker.address, o);
     const sig = await signOrder(maker, chainId, market.address, ord);
-    return write(taker, market.address, futuresMarketAbi, "fill", [params, ord, sig, ord.size]);
+    return write(taker, market.address, futuresMarketAbi, "fillSignedOrder", [params, ord, sig, ord.size]);
   }
 
   const read = {

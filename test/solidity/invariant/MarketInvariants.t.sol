@@ -84,7 +84,7 @@ contract MarketHandler is TestBase, MarketSetup {
         Order memory o = Order(actors[2], idB, true, 3, uint128(INDEX), uint64(block.timestamp + 1 days), 1_000_000, 10);
         bytes memory sig = _sign(keys[2], o);
         VM.prank(actors[3]);
-        market.fill(paramsB, o, sig, 3);
+        market.fillSignedOrder(paramsB, o, sig, 3);
     }
 
     /* HELPERS */
@@ -192,7 +192,7 @@ contract MarketHandler is TestBase, MarketSetup {
         int256 makerBefore = _size(o.maker);
         int256 takerBefore = _size(taker);
         VM.prank(taker);
-        try market.fill(params, o, sig, size) {
+        try market.fillSignedOrder(params, o, sig, size) {
             ghostFilled[h] += size;
             ++fills;
             if (ghostCancelled[h] || ghostFilled[h] > o.size) ++orderViolations;
@@ -219,7 +219,7 @@ contract MarketHandler is TestBase, MarketSetup {
         int256 b0 = _size(buy.maker);
         int256 s0 = _size(sell.maker);
         uint256 myFree = market.freeBalance(address(this));
-        try market.matchOrders(params, buy, bs, sell, ss, buy.size, buy.limitPrice) {
+        try market.crossOrders(params, buy, bs, sell, ss, buy.size, buy.limitPrice) {
             _afterMatch(buy, sell, b0, s0, myFree);
         } catch {}
     }

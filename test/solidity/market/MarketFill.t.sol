@@ -40,7 +40,7 @@ contract MarketFillTest is TestBase, MarketSetup {
         assertTrue(market.DOMAIN_SEPARATOR() != separatorA, "separator rebuilt for the new chain id");
         vm.prank(taker);
         vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.InvalidSignature.selector, market.hashOrder(o)));
-        market.fill(params, o, sig, 1);
+        market.fillSignedOrder(params, o, sig, 1);
         assertTrue(market.hashOrder(o) != digestA, "digest binds the chain id");
     }
 
@@ -117,7 +117,7 @@ contract MarketFillTest is TestBase, MarketSetup {
         Order memory o = _order(makerBuys, size, price, nonce);
         bytes memory sig = _sign(MAKER_KEY, o);
         vm.prank(taker);
-        market.fill(params, o, sig, size);
+        market.fillSignedOrder(params, o, sig, size);
     }
 
     function _checkBook(uint256 freeBefore) internal view {
