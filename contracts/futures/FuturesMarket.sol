@@ -55,7 +55,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @inheritdoc IFuturesMarket
-    function addMargin(SeriesParams calldata params, uint256 amount) external nonReentrant {
+    function addMargin(SeriesParams calldata params, uint256 amount) external whenNotEntered {
         if (amount == 0) revert ZeroAmount();
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
@@ -68,7 +68,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @inheritdoc IFuturesMarket
-    function removeMargin(SeriesParams calldata params, uint256 amount) external nonReentrant {
+    function removeMargin(SeriesParams calldata params, uint256 amount) external whenNotEntered {
         if (amount == 0) revert ZeroAmount();
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
@@ -91,7 +91,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function fillSignedOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
         external
-        nonReentrant
+        whenNotEntered
     {
         if (msg.sender == order.maker) revert SelfTrade(msg.sender);
         if (params.makerFeeBps > order.maxFeeBps) revert FeeAboveMax(order.maker, params.makerFeeBps, order.maxFeeBps);
@@ -116,7 +116,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         bytes calldata sellSignature,
         uint64 size,
         uint128 price
-    ) external nonReentrant {
+    ) external whenNotEntered {
         if (buy.maker == sell.maker) revert SelfTrade(buy.maker);
         if (!buy.isBuy || sell.isBuy) revert SideMismatch(buy.isBuy, sell.isBuy);
         if (price > buy.limitPrice || price < sell.limitPrice) revert NotCrossing(buy.limitPrice, sell.limitPrice, price);

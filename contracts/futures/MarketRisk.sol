@@ -18,7 +18,7 @@ abstract contract MarketRisk is MarketCore {
     /// @inheritdoc IFuturesMarket
     function liquidate(SeriesParams calldata params, address account, uint64 maxSize)
         external
-        nonReentrant
+        whenNotEntered
         returns (uint64 size)
     {
         bytes32 id = _listed(params);
@@ -122,7 +122,7 @@ abstract contract MarketRisk is MarketCore {
     /* INSURANCE */
 
     /// @inheritdoc IFuturesMarket
-    function fundInsurance(SeriesParams calldata params, uint256 amount) external nonReentrant {
+    function fundInsurance(SeriesParams calldata params, uint256 amount) external whenNotEntered {
         if (amount == 0) revert ZeroAmount();
         bytes32 id = _listed(params);
         _takeFree(msg.sender, amount);
@@ -133,7 +133,7 @@ abstract contract MarketRisk is MarketCore {
     /* SETTLEMENT */
 
     /// @inheritdoc IFuturesMarket
-    function recordSettlementFixing(SeriesParams calldata params) external nonReentrant {
+    function recordSettlementFixing(SeriesParams calldata params) external whenNotEntered {
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
@@ -149,7 +149,7 @@ abstract contract MarketRisk is MarketCore {
     }
 
     /// @inheritdoc IFuturesMarket
-    function settle(SeriesParams calldata params) external nonReentrant {
+    function settle(SeriesParams calldata params) external whenNotEntered {
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
@@ -172,7 +172,7 @@ abstract contract MarketRisk is MarketCore {
     }
 
     /// @inheritdoc IFuturesMarket
-    function closeOut(SeriesParams calldata params, address account) external nonReentrant {
+    function closeOut(SeriesParams calldata params, address account) external whenNotEntered {
         (bytes32 id, SeriesState storage s) = _settled(params);
         Position memory pos = _positions[id][account];
         int256 payout = _equity(params, s, pos, s.finalPrice);
@@ -184,7 +184,7 @@ abstract contract MarketRisk is MarketCore {
     }
 
     /// @inheritdoc IFuturesMarket
-    function claim(SeriesParams calldata params) external nonReentrant returns (uint256 payout) {
+    function claim(SeriesParams calldata params) external whenNotEntered returns (uint256 payout) {
         (bytes32 id, SeriesState storage s) = _settled(params);
         uint256 opensAt = uint256(s.settledAt) + CLOSEOUT_PERIOD;
         if (block.timestamp < opensAt) revert ClaimsNotOpen(opensAt);

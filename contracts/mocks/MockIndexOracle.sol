@@ -6,18 +6,21 @@ import {IIndexOracle} from "../oracle/IIndexOracle.sol";
 /// @notice Test oracle: implements the IIndexOracle reads with values anyone can set.
 contract MockIndexOracle {
     mapping(bytes32 indexId => IIndexOracle.Fixing) internal _fixings;
+    /// @dev The value as set, full width: `latest` returns it, so tests can feed values a real oracle never posts.
+    mapping(bytes32 indexId => uint256) internal _values;
 
     event MockFixingSet(bytes32 indexed indexId, uint256 value, uint64 timestamp);
 
     function set(bytes32 indexId, uint256 value, uint64 timestamp) external {
         _fixings[indexId] = IIndexOracle.Fixing(uint128(value), timestamp, 1);
+        _values[indexId] = value;
         emit MockFixingSet(indexId, value, timestamp);
     }
 
     function latest(bytes32 indexId) public view returns (uint256 value, uint64 timestamp) {
         IIndexOracle.Fixing memory f = _fixings[indexId];
         if (f.timestamp == 0) revert IIndexOracle.NoFixing(indexId);
-        return (f.value, f.timestamp);
+        return (_values[indexId], f.timestamp);
     }
 
     function latestFresh(bytes32 indexId, uint256 maxAge) external view returns (uint256 value, uint64 timestamp) {

@@ -47,6 +47,12 @@ describe("FuturesMarket margin and ledger", () => {
       encodeFunctionData({ abi: futuresMarketAbi, functionName: "withdraw", args: [1n, a] }),
       encodeFunctionData({ abi: futuresMarketAbi, functionName: "deposit", args: [1n] }),
       encodeFunctionData({ abi: futuresMarketAbi, functionName: "claim", args: [f.params] }),
+      // Trades, margin moves and liquidations do not take the lock (they call nothing that could re-enter) but
+      // refuse to run while a token call holds it.
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "fillSignedOrder", args: [f.params, f.order(f.bob.account.address), "0x", 1n] }),
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "crossOrders", args: [f.params, f.order(f.bob.account.address), "0x", f.order(f.carol.account.address, { isBuy: false }), "0x", 1n, 1n] }),
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "addMargin", args: [f.params, 1n] }),
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "liquidate", args: [f.params, f.bob.account.address, 1n] }),
     ];
     for (const data of reentries) {
       await f.hook.write.setHook([f.market.address, data]);
@@ -161,6 +167,10 @@ describe("FuturesMarket margin and ledger", () => {
       f.market.write.listSeries([{ ...f.params, tickSize: 1n }]), f.market, "InvalidSeriesParams", [4n]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
       f.market.write.listSeries([{ ...f.params, liquidationPenaltyBps: 500 }]), f.market, "InvalidSeriesParams", [6n]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      f.market.write.listSeries([{ ...f.params, contractSize: 2n ** 96n, tickSize: 1n }]), f.market, "InvalidSeriesParams", [3n]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      f.market.write.listSeries([{ ...f.params, contractSize: 0n }]), f.market, "InvalidSeriesParams", [3n]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.listSeries([f.params]), f.market, "SeriesAlreadyListed", [f.id]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
       f.market.write.listSeries([{ ...f.params, expiry: f.params.expiry + 1n }], { account: f.alice.account.address }),
