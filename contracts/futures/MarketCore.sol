@@ -81,11 +81,12 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /// the arguments and the result in scratch memory; an oracle revert is bubbled up unchanged.
     function _index(SeriesParams calldata p) internal view returns (uint256 value, uint64 ts) {
         address oracle_ = address(_oracle);
+        bytes4 selector = IIndexOracle.latest.selector;
         bytes32 indexId = p.indexId;
         uint256 rawTs;
         bool ok;
         assembly ("memory-safe") {
-            mstore(0x00, shl(224, 0x79feb107)) // IIndexOracle.latest.selector
+            mstore(0x00, selector)
             mstore(0x04, indexId)
             ok := staticcall(gas(), oracle_, 0x00, 0x24, 0x00, 0x40)
             ok := and(ok, iszero(lt(returndatasize(), 0x40))) // after the call: Yul evaluates arguments right to left
@@ -102,8 +103,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     /// @dev Reverts with `StaleIndex` when a fixing of time `ts` is older than `maxFixingAge`.
     function _requireFresh(SeriesParams calldata p, uint64 ts) internal view {
-        uint256 maxAge = p.maxFixingAge;
-        if (uint256(ts) + maxAge < block.timestamp) {
+        if (uint256(ts) + p.maxFixingAge < block.timestamp) {
             revert StaleIndex(p.indexId, ts, block.timestamp, p.maxFixingAge);
         }
     }
