@@ -1,11 +1,12 @@
 /** The open order book, rebuilt from chain data: OrderPublished logs minus fills, cancels, min-nonce and expiry. */
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, compactSignatureToSignature, serializeSignature } from "viem";
 import { type MarketClient, chainTime, marketContract, scanLogs } from "./client.js";
 import type { Order } from "./orders.js";
 
 export interface BookEntry {
   hash: Hex;
   order: Order;
+  /** The maker's signature, 65-byte (r, s, v) form (the event carries the compact form). */
   signature: Hex;
   filled: bigint;
   remaining: bigint;
@@ -47,7 +48,7 @@ export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): 
           published.set(key, {
             hash: log.args.orderHash,
             order,
-            signature: log.args.signature,
+            signature: serializeSignature(compactSignatureToSignature({ r: log.args.signature.r, yParityAndS: log.args.signature.vs })),
             filled: 0n,
             remaining: order.size,
             publishedAt: log.blockNumber ?? 0n,
@@ -56,7 +57,7 @@ export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): 
         break;
       }
       case "OrderFilled":
-        add(log.args.orderHash, log.args.size);
+        add(log.args.orderHash, log.args.makerDelta > 0n ? log.args.makerDelta : -log.args.makerDelta);
         break;
       case "OrdersMatched":
         add(log.args.buyHash, log.args.size);

@@ -36,15 +36,16 @@ export {
 } from "./oracle.js";
 export {
   ORDER_TYPE_STRING,
+  type CompactSignature,
   type Order,
   type SeriesParams,
-  type SignOrderOptions,
   hashOrder,
   marketDomain,
   orderTypes,
   seriesId,
   seriesParamsAbi,
   signOrder,
+  toCompactSignature,
 } from "./orders.js";
 export { asSdkError } from "./revert.js";
 export {

@@ -5,9 +5,10 @@ import {
   encodeAbiParameters,
   hashTypedData,
   keccak256,
+  parseCompactSignature,
   parseSignature,
-  serializeCompactSignature,
   signatureToCompactSignature,
+  size as hexSize,
 } from "viem";
 
 /** Immutable parameters of a series (FuturesMarket `SeriesParams`); the series id is their hash. */
@@ -94,29 +95,33 @@ export function hashOrder(chainId: number | bigint, market: Address, order: Orde
   return hashTypedData({ domain: marketDomain(chainId, market), types: orderTypes, primaryType: "Order", message: order });
 }
 
-/** Options of `signOrder`. */
-export interface SignOrderOptions {
-  /** Return the 64-byte EIP-2098 compact form instead of the 65-byte (r, s, v) form. */
-  compact?: boolean;
+/** An order signature as the market takes it (`Signature`): EIP-2098 compact, `vs` = y parity bit || s. */
+export interface CompactSignature {
+  r: Hex;
+  vs: Hex;
 }
 
-/** Signs an order with a local account (the account must be the order's maker). */
-export async function signOrder(
-  account: LocalAccount,
-  chainId: number | bigint,
-  market: Address,
-  order: Order,
-  options: SignOrderOptions = {},
-): Promise<Hex> {
+/** The compact form of a 65-byte (r, s, v) or 64-byte (EIP-2098) signature, as the market's calls take it. */
+export function toCompactSignature(signature: Hex): CompactSignature {
+  const bytes = hexSize(signature);
+  if (bytes === 64) {
+    const { r, yParityAndS } = parseCompactSignature(signature);
+    return { r, vs: yParityAndS };
+  }
+  if (bytes !== 65) throw new Error(`order signature must be 65 or 64 bytes, got ${bytes}`);
+  const { r, yParityAndS } = signatureToCompactSignature(parseSignature(signature));
+  return { r, vs: yParityAndS };
+}
+
+/** Signs an order with a local account (the account must be the order's maker); 65-byte (r, s, v) form. */
+export async function signOrder(account: LocalAccount, chainId: number | bigint, market: Address, order: Order): Promise<Hex> {
   if (account.address.toLowerCase() !== order.maker.toLowerCase()) {
     throw new Error(`signOrder: account ${account.address} is not the order's maker ${order.maker}`);
   }
-  const signature = await account.signTypedData({
+  return account.signTypedData({
     domain: marketDomain(chainId, market),
     types: orderTypes,
     primaryType: "Order",
     message: order,
   });
-  if (!options.compact) return signature;
-  return serializeCompactSignature(signatureToCompactSignature(parseSignature(signature)));
 }

@@ -5,7 +5,7 @@ import { nextNonce } from "./book.js";
 import { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkTick, checkTradable } from "./checks.js";
 import { type MarketClient, type Sent, chainTime, marketContract, senderOf, sendTx, signerOf } from "./client.js";
 import { SdkError, ensure } from "./errors.js";
-import { type Order, hashOrder, marketDomain, orderTypes } from "./orders.js";
+import { type Order, hashOrder, marketDomain, orderTypes, toCompactSignature } from "./orders.js";
 import { type Series, freshIndex } from "./series.js";
 
 export interface OrderRequest {
@@ -79,7 +79,7 @@ export async function signOrderWith(mc: MarketClient, order: Order): Promise<Sig
 /** Puts a signed order on chain (OrderPublished) so that anyone reading the book sees it. */
 export async function publishOrder(mc: MarketClient, signed: SignedOrder): Promise<Sent> {
   senderOf(mc);
-  return sendTx(mc, { ...marketContract(mc), functionName: "publishOrder", args: [signed.order, signed.signature] }, "publishOrder");
+  return sendTx(mc, { ...marketContract(mc), functionName: "publishOrder", args: [signed.order, toCompactSignature(signed.signature)] }, "publishOrder");
 }
 
 /** Build, sign and publish in one step. */
@@ -117,7 +117,7 @@ export async function fillOrder(mc: MarketClient, series: Series, signed: Omit<S
     checkMargin(mc, series, taker, takerDelta, order.limitPrice, series.params.takerFeeBps, index.value),
     checkMargin(mc, series, order.maker, -takerDelta, order.limitPrice, series.params.makerFeeBps, index.value),
   ]);
-  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "fillSignedOrder", args: [series.params, order, signature, amount] }, "fillSignedOrder");
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "fillSignedOrder", args: [series.params, order, toCompactSignature(signature), amount] }, "fillSignedOrder");
   const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "OrderFilled" });
   return { ...sent, size: amount, price: order.limitPrice, takerFee: ev?.args.takerFee ?? 0n };
 }
@@ -178,7 +178,7 @@ export async function matchOrders(
   ]);
   const sent = await sendTx(
     mc,
-    { ...marketContract(mc), functionName: "crossOrders", args: [series.params, buy.order, buy.signature, sell.order, sell.signature, size, price] },
+    { ...marketContract(mc), functionName: "crossOrders", args: [series.params, buy.order, toCompactSignature(buy.signature), sell.order, toCompactSignature(sell.signature), size, price] },
     "crossOrders",
   );
   return { ...sent, size, price };

@@ -7,7 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IIndexOracle} from "../oracle/IIndexOracle.sol";
-import {IFuturesMarket, SeriesParams, Order} from "./IFuturesMarket.sol";
+import {IFuturesMarket, SeriesParams, Order, Signature} from "./IFuturesMarket.sol";
 import {MarketCore} from "./MarketCore.sol";
 import {MarketRisk} from "./MarketRisk.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
@@ -70,16 +70,17 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function removeMargin(SeriesParams calldata params, uint256 amount) external whenNotEntered {
         if (amount == 0) revert ZeroAmount();
-        bytes32 id = _listed(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        _requireListed(id);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
         if (s.paused) revert SeriesPaused(id);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
-        uint256 mark = _freshIndex(params);
+        uint256 mark = _freshIndex(p);
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
-        int256 equity = _equity(params, s, pos, mark);
-        uint256 required = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.initialMarginBps);
+        int256 equity = _equity(p, s, pos, mark);
+        uint256 required = MarginMath.requirementUp(pos.size, mark, p.contractSize, p.initialMarginBps);
         if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
         _positions[id][msg.sender].shares = pos.shares;
         _addFree(msg.sender, amount);
@@ -89,45 +90,52 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /* ORDERS */
 
     /// @inheritdoc IFuturesMarket
-    function fillSignedOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
-        external
+    function fillSignedOrder(
+        SeriesParams calldata params,
+        Order calldata order,
+        Signature calldata signature,
+        uint64 size
+    ) external
         whenNotEntered
     {
-        if (msg.sender == order.maker) revert SelfTrade(msg.sender);
-        if (params.makerFeeBps > order.maxFeeBps) revert FeeAboveMax(order.maker, params.makerFeeBps, order.maxFeeBps);
-        bytes32 id = SeriesLib.id(params);
-        bytes32 orderHash = _useOrder(id, params, order, signature, size);
-        int256 delta = order.isBuy ? int256(uint256(size)) : -int256(uint256(size));
-        Leg memory maker = Leg(order.maker, delta, order.limitPrice, params.makerFeeBps, 0, false, 0);
-        Leg memory taker = Leg(msg.sender, -delta, order.limitPrice, params.takerFeeBps, 0, false, 0);
-        if (order.isBuy) _execute(params, id, maker, taker);
-        else _execute(params, id, taker, maker);
+        Order memory o = OrderLib.load(order);
+        if (msg.sender == o.maker) revert SelfTrade(msg.sender);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        if (p.makerFeeBps > o.maxFeeBps) revert FeeAboveMax(o.maker, p.makerFeeBps, o.maxFeeBps);
+        bytes32 orderHash = _useOrder(id, p, o, signature, size);
+        int256 delta = o.isBuy ? int256(uint256(size)) : -int256(uint256(size));
+        Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0);
+        Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0);
+        if (o.isBuy) _execute(p, id, maker, taker);
+        else _execute(p, id, taker, maker);
         emit OrderFilled(
-            id, orderHash, order.maker, msg.sender, order.isBuy, size, order.limitPrice, maker.fee, taker.fee, maker.moved, taker.moved
+            id, orderHash, o.maker, msg.sender, delta, o.limitPrice, maker.fee, taker.fee, maker.moved, taker.moved
         );
     }
 
     /// @inheritdoc IFuturesMarket
     function crossOrders(
         SeriesParams calldata params,
-        Order calldata buy,
-        bytes calldata buySignature,
-        Order calldata sell,
-        bytes calldata sellSignature,
+        Order calldata buyOrder,
+        Signature calldata buySignature,
+        Order calldata sellOrder,
+        Signature calldata sellSignature,
         uint64 size,
         uint128 price
     ) external whenNotEntered {
+        Order memory buy = OrderLib.load(buyOrder);
+        Order memory sell = OrderLib.load(sellOrder);
         if (buy.maker == sell.maker) revert SelfTrade(buy.maker);
         if (!buy.isBuy || sell.isBuy) revert SideMismatch(buy.isBuy, sell.isBuy);
         if (price > buy.limitPrice || price < sell.limitPrice) revert NotCrossing(buy.limitPrice, sell.limitPrice, price);
-        if (params.takerFeeBps > buy.maxFeeBps) revert FeeAboveMax(buy.maker, params.takerFeeBps, buy.maxFeeBps);
-        if (params.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, params.takerFeeBps, sell.maxFeeBps);
-        bytes32 id = SeriesLib.id(params);
-        bytes32 buyHash = _useOrder(id, params, buy, buySignature, size);
-        bytes32 sellHash = _useOrder(id, params, sell, sellSignature, size);
-        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, params.takerFeeBps, 0, false, 0);
-        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, params.takerFeeBps, 0, false, 0);
-        _execute(params, id, buyLeg, sellLeg);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        if (p.takerFeeBps > buy.maxFeeBps) revert FeeAboveMax(buy.maker, p.takerFeeBps, buy.maxFeeBps);
+        if (p.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, p.takerFeeBps, sell.maxFeeBps);
+        bytes32 buyHash = _useOrder(id, p, buy, buySignature, size);
+        bytes32 sellHash = _useOrder(id, p, sell, sellSignature, size);
+        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0);
+        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0);
+        _execute(p, id, buyLeg, sellLeg);
         emit OrdersMatched(
             id, buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, buyLeg.moved, sellLeg.moved, msg.sender
         );
@@ -136,7 +144,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
     /// the fee charged (rounded up) on return. The price must be on tick and within the band. `id` is the id of
     /// `params` (computed once per call by the caller).
-    function _execute(SeriesParams calldata params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg) internal {
+    function _execute(SeriesParams memory params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg) internal {
         SeriesState storage s = _series[id];
         uint256 pool = _loadPool(s);
         if (!MarginPool.listed(pool)) revert SeriesNotListed(id);
@@ -171,15 +179,15 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @inheritdoc IFuturesMarket
-    function publishOrder(Order calldata order, bytes calldata signature) external {
-        bytes32 orderHash = _orderDigest(order);
-        if (OrderLib.recover(orderHash, signature) != order.maker) revert InvalidSignature(orderHash);
+    function publishOrder(Order calldata order, Signature calldata signature) external {
+        bytes32 orderHash = _orderDigest(OrderLib.load(order));
+        if (OrderLib.recover(orderHash, signature.r, signature.vs) != order.maker) revert InvalidSignature(orderHash);
         emit OrderPublished(order.seriesId, orderHash, order.maker, order, signature);
     }
 
     /// @dev Checks an order for a fill of `size` (series, expiry, nonce, cancel, overfill, dust, signature) and
     /// records the fill; returns the order's digest. `id` is the id of `params`. The fee cap is checked by the caller.
-    function _useOrder(bytes32 id, SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size)
+    function _useOrder(bytes32 id, SeriesParams memory params, Order memory order, Signature calldata signature, uint64 size)
         internal
         returns (bytes32 orderHash)
     {
@@ -191,12 +199,14 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         uint64 done = _filled[orderHash];
         if (done == CANCELLED) revert OrderIsCancelled(orderHash);
         uint64 orderSize = order.size;
-        if (size == 0 || uint256(done) + size > orderSize) revert Overfill(orderHash, done, size, orderSize);
+        uint256 total;
         unchecked {
-            done += size; // <= orderSize (checked above)
+            total = uint256(done) + size; // both < 2^64
         }
+        if (size == 0 || total > orderSize) revert Overfill(orderHash, done, size, orderSize);
+        done = uint64(total); // <= orderSize
         if (size < params.minSize && done != orderSize) revert FillBelowMinSize(size, params.minSize);
-        if (OrderLib.recover(orderHash, signature) != order.maker || order.maker == address(0)) {
+        if (OrderLib.recover(orderHash, signature.r, signature.vs) != order.maker || order.maker == address(0)) {
             revert InvalidSignature(orderHash);
         }
         _filled[orderHash] = done;
@@ -270,7 +280,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
 
     /// @inheritdoc IFuturesMarket
     function hashOrder(Order calldata order) external view returns (bytes32) {
-        return _orderDigest(order);
+        return _orderDigest(OrderLib.load(order));
     }
 
     /// @inheritdoc IFuturesMarket
@@ -310,10 +320,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired)
     {
         if (mark > type(uint128).max) revert IndexOutOfRange(params.indexId, mark);
-        bytes32 id = SeriesLib.id(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         Position memory pos = _positions[id][account];
-        equity = _equity(params, _series[id], pos, mark);
-        initialRequired = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.initialMarginBps);
-        maintenanceRequired = MarginMath.requirementUp(pos.size, mark, params.contractSize, params.maintenanceMarginBps);
+        equity = _equity(p, _series[id], pos, mark);
+        initialRequired = MarginMath.requirementUp(pos.size, mark, p.contractSize, p.initialMarginBps);
+        maintenanceRequired = MarginMath.requirementUp(pos.size, mark, p.contractSize, p.maintenanceMarginBps);
     }
 }

@@ -48,6 +48,14 @@ struct Order {
     uint16 maxFeeBps;
 }
 
+/// @notice An ECDSA signature in the EIP-2098 compact form: `vs` holds s (low 255 bits, must be in the lower
+/// half of the curve order) and the y parity (top bit; v = 27 + parity). Two static words: no offset, length or
+/// padding in calldata. viem: `signatureToCompactSignature(parseSignature(sig))` gives `{ r, yParityAndS }`.
+struct Signature {
+    bytes32 r;
+    bytes32 vs;
+}
+
 /// @title IFuturesMarket
 /// @notice Cash-settled dated futures on an oracle index, with isolated margin per series, one 6-decimal
 /// collateral token, EIP-712 signed orders, permissionless liquidation, a per-series insurance fund and
@@ -98,7 +106,8 @@ interface IFuturesMarket {
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
     event SeriesListed(bytes32 indexed seriesId, SeriesParams params);
-    /// @notice A taker filled `size` of a maker's order at the order's limit price.
+    /// @notice A taker filled part of a maker's order at the order's limit price.
+    /// @param makerDelta The maker's position change in contracts: > 0 bought, < 0 sold (the taker's is its negation).
     /// @param makerMargin Collateral the maker's free balance moved into its margin (> 0) or received from it on a
     /// close to zero (< 0); `takerMargin` the same for the taker.
     event OrderFilled(
@@ -106,8 +115,7 @@ interface IFuturesMarket {
         bytes32 indexed orderHash,
         address indexed maker,
         address taker,
-        bool makerIsBuy,
-        uint64 size,
+        int256 makerDelta,
         uint256 price,
         uint256 makerFee,
         uint256 takerFee,
@@ -130,7 +138,9 @@ interface IFuturesMarket {
     event OrderCancelled(address indexed maker, bytes32 indexed orderHash);
     event MinNonceRaised(address indexed maker, uint64 minNonce);
     /// @notice Carries a signed order in full so that the open book can be rebuilt from logs.
-    event OrderPublished(bytes32 indexed seriesId, bytes32 indexed orderHash, address indexed maker, Order order, bytes signature);
+    event OrderPublished(
+        bytes32 indexed seriesId, bytes32 indexed orderHash, address indexed maker, Order order, Signature signature
+    );
     /// @notice Collateral moved between an account's free balance and its margin in a series (outside fills and
     /// matches, which report it in their own events).
     /// @param amount Positive: free balance -> margin; negative: margin -> free balance.
@@ -227,16 +237,17 @@ interface IFuturesMarket {
 
     /// @notice The caller takes `size` of a signed order at its limit price. The maker pays `makerFeeBps`
     /// (must be <= order.maxFeeBps), the caller pays `takerFeeBps`.
-    function fillSignedOrder(SeriesParams calldata params, Order calldata order, bytes calldata signature, uint64 size) external;
+    function fillSignedOrder(SeriesParams calldata params, Order calldata order, Signature calldata signature, uint64 size)
+        external;
 
     /// @notice Anyone matches a signed buy and a signed sell at `price` (on tick, within both limits and the band).
     /// Both makers pay `takerFeeBps` (<= each maxFeeBps); the caller receives nothing.
     function crossOrders(
         SeriesParams calldata params,
         Order calldata buy,
-        bytes calldata buySignature,
+        Signature calldata buySignature,
         Order calldata sell,
-        bytes calldata sellSignature,
+        Signature calldata sellSignature,
         uint64 size,
         uint128 price
     ) external;
@@ -248,7 +259,7 @@ interface IFuturesMarket {
     function cancelAllBelow(uint64 minNonce) external;
 
     /// @notice Verifies a signed order and emits it in `OrderPublished` (no storage).
-    function publishOrder(Order calldata order, bytes calldata signature) external;
+    function publishOrder(Order calldata order, Signature calldata signature) external;
 
     /* RISK */
 

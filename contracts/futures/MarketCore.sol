@@ -64,22 +64,26 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         return OrderLib.domainSeparator(address(this));
     }
 
-    function _orderDigest(Order calldata order) internal view returns (bytes32) {
-        return OrderLib.digest(_domainSeparator(), OrderLib.structHash(order));
+    function _orderDigest(Order memory o) internal view returns (bytes32) {
+        return OrderLib.digest(_domainSeparator(), OrderLib.structHash(o));
     }
 
     /* SERIES AND INDEX */
 
     /// @dev The id of a listed series.
-    function _listed(SeriesParams calldata p) internal view returns (bytes32 id) {
-        id = SeriesLib.id(p);
+    function _listed(SeriesParams calldata params) internal view returns (bytes32 id) {
+        id = SeriesLib.id(params);
+        _requireListed(id);
+    }
+
+    function _requireListed(bytes32 id) internal view {
         if (!_series[id].listed) revert SeriesNotListed(id);
     }
 
     /// @dev The latest index value and its timestamp (any age). Values are below 2^128 (MarginMath's domain).
     /// Equals `(value, ts) = _oracle.latest(p.indexId)` plus the range check, through a direct STATICCALL with
     /// the arguments and the result in scratch memory; an oracle revert is bubbled up unchanged.
-    function _index(SeriesParams calldata p) internal view returns (uint256 value, uint64 ts) {
+    function _index(SeriesParams memory p) internal view returns (uint256 value, uint64 ts) {
         address oracle_ = address(_oracle);
         bytes4 selector = IIndexOracle.latest.selector;
         bytes32 indexId = p.indexId;
@@ -102,20 +106,22 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     }
 
     /// @dev Reverts with `StaleIndex` when a fixing of time `ts` is older than `maxFixingAge`.
-    function _requireFresh(SeriesParams calldata p, uint64 ts) internal view {
-        if (uint256(ts) + p.maxFixingAge < block.timestamp) {
-            revert StaleIndex(p.indexId, ts, block.timestamp, p.maxFixingAge);
+    function _requireFresh(SeriesParams memory p, uint64 ts) internal view {
+        uint256 freshUntil;
+        unchecked {
+            freshUntil = uint256(ts) + p.maxFixingAge; // < 2^64 + 2^32
         }
+        if (freshUntil < block.timestamp) revert StaleIndex(p.indexId, ts, block.timestamp, p.maxFixingAge);
     }
 
-    function _freshIndex(SeriesParams calldata p) internal view returns (uint256 value) {
+    function _freshIndex(SeriesParams memory p) internal view returns (uint256 value) {
         uint64 ts;
         (value, ts) = _index(p);
         _requireFresh(p, ts);
     }
 
     /// @dev Execution prices lie on the tick and within index +- band.
-    function _checkPrice(SeriesParams calldata p, uint256 price, uint256 index) internal pure {
+    function _checkPrice(SeriesParams memory p, uint256 price, uint256 index) internal pure {
         if (price % p.tickSize != 0) revert OffTick(price, p.tickSize);
         unchecked {
             // index < 2^128 and band <= index; price < 2^128 (a uint128 limit or a mark): no overflow.
@@ -171,7 +177,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     }
 
     /// @dev Equity of a position at `mark`, rounded down.
-    function _equity(SeriesParams calldata p, SeriesState storage s, Position memory pos, uint256 mark)
+    function _equity(SeriesParams memory p, SeriesState storage s, Position memory pos, uint256 mark)
         internal
         view
         returns (int256)
@@ -244,7 +250,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     }
 
     /// @dev `_applyLeg` on the series' stored pool word (a trade of one leg: the liquidator's).
-    function _applyLegStored(SeriesParams calldata p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime)
+    function _applyLegStored(SeriesParams memory p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime)
         internal
     {
         SeriesState storage s = _series[id];
@@ -260,7 +266,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /// Bounds (why the unchecked blocks cannot overflow): |size|, |delta| < 2^64; prices < 2^128 and contract
     /// sizes < 2^96 (listing rule 3), so every notional, cost, PnL, fee and bonus is below 2^230 in magnitude.
     function _applyLeg(
-        SeriesParams calldata p,
+        SeriesParams memory p,
         bytes32 id,
         uint256 pool,
         Leg memory leg,

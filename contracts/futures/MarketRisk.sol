@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
 import {MarketCore} from "./MarketCore.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
+import {SeriesLib} from "../libraries/SeriesLib.sol";
 
 /// @title MarketRisk
 /// @notice Liquidation, insurance and final settlement (see IFuturesMarket for the docs).
@@ -21,7 +22,8 @@ abstract contract MarketRisk is MarketCore {
         whenNotEntered
         returns (uint64 size)
     {
-        bytes32 id = _listed(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        _requireListed(id);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
         if (s.paused) revert SeriesPaused(id);
@@ -29,22 +31,22 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime) = _index(params);
-        _requireFresh(params, markTime);
+        (uint256 mark, uint64 markTime) = _index(p);
+        _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
         if (pos.size == 0) revert NoPosition(id, account);
-        int256 equity = _equity(params, s, pos, mark);
+        int256 equity = _equity(p, s, pos, mark);
         uint256 maintenance =
-            MarginMath.requirementUp(pos.size, mark, params.contractSize, params.maintenanceMarginBps);
+            MarginMath.requirementUp(pos.size, mark, p.contractSize, p.maintenanceMarginBps);
         if (equity >= int256(maintenance)) revert AccountHealthy(account, equity, maintenance);
 
-        size = _liquidationSize(params, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
+        size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        (uint256 reward, uint256 deficit) = _closeLiquidated(params, id, account, pos, delta, mark);
+        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, account, pos, delta, mark);
         Leg memory leg = Leg(msg.sender, -delta, mark, 0, reward, true, 0);
-        _applyLegStored(params, id, leg, mark, markTime);
+        _applyLegStored(p, id, leg, mark, markTime);
         emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
         if (leg.moved != 0) emit MarginMoved(id, msg.sender, leg.moved);
     }
@@ -52,7 +54,7 @@ abstract contract MarketRisk is MarketCore {
     /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
     /// `maxSize`, never leaving a remainder below `minSize` (then all, or all but `minSize` if `maxSize` binds).
     function _liquidationSize(
-        SeriesParams calldata p,
+        SeriesParams memory p,
         uint256 absSize,
         int256 equity,
         uint256 maintenance,
@@ -74,7 +76,7 @@ abstract contract MarketRisk is MarketCore {
     /// @dev The liquidated side: realises PnL at the mark, pays the reward (bounded by what is left of its
     /// margin), and sends any deficit through the waterfall. Never transfers tokens.
     function _closeLiquidated(
-        SeriesParams calldata p,
+        SeriesParams memory p,
         bytes32 id,
         address account,
         Position memory pos,
@@ -114,7 +116,7 @@ abstract contract MarketRisk is MarketCore {
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
-    function _penalty(SeriesParams calldata p, int256 delta, uint256 mark) internal pure returns (uint256) {
+    function _penalty(SeriesParams memory p, int256 delta, uint256 mark) internal pure returns (uint256) {
         uint256 amount = MarginMath.notionalDown(MarginMath.abs(delta), mark, p.contractSize);
         return MarginMath.mulDivDown(amount, p.liquidationPenaltyBps, MarginMath.BPS);
     }
@@ -134,12 +136,13 @@ abstract contract MarketRisk is MarketCore {
 
     /// @inheritdoc IFuturesMarket
     function recordSettlementFixing(SeriesParams calldata params) external whenNotEntered {
-        bytes32 id = _listed(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        _requireListed(id);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
-        (uint256 value, uint64 ts) = _index(params);
-        uint64 windowEnd = params.expiry + params.settlementWindow;
-        if (ts < params.expiry || ts > windowEnd) revert FixingOutsideWindow(ts, params.expiry, windowEnd);
+        (uint256 value, uint64 ts) = _index(p);
+        uint64 windowEnd = p.expiry + p.settlementWindow;
+        if (ts < p.expiry || ts > windowEnd) revert FixingOutsideWindow(ts, p.expiry, windowEnd);
         if (ts <= s.lastFixingTime) revert FixingNotNewer(ts, s.lastFixingTime);
         s.fixingSum += value.toUint128();
         s.lastFixingTime = ts;
@@ -150,22 +153,23 @@ abstract contract MarketRisk is MarketCore {
 
     /// @inheritdoc IFuturesMarket
     function settle(SeriesParams calldata params) external whenNotEntered {
-        bytes32 id = _listed(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        _requireListed(id);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
-        uint256 windowEnd = uint256(params.expiry) + params.settlementWindow;
+        uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
         if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
         uint256 price;
         uint32 count = s.fixingCount;
         if (count != 0) {
             price = s.fixingSum / count;
         } else {
-            uint256 fallbackAfter = uint256(params.expiry) + params.settlementGrace;
+            uint256 fallbackAfter = uint256(p.expiry) + p.settlementGrace;
             if (block.timestamp <= fallbackAfter) revert NoSettlementFixing(fallbackAfter);
-            (price,) = _index(params);
+            (price,) = _index(p);
         }
-        price -= price % params.tickSize;
-        if (price == 0) price = params.tickSize;
+        price -= price % p.tickSize;
+        if (price == 0) price = p.tickSize;
         s.finalPrice = price.toUint128();
         s.settledAt = uint64(block.timestamp);
         emit SeriesSettled(id, price, count, count == 0);
@@ -173,9 +177,10 @@ abstract contract MarketRisk is MarketCore {
 
     /// @inheritdoc IFuturesMarket
     function closeOut(SeriesParams calldata params, address account) external whenNotEntered {
-        (bytes32 id, SeriesState storage s) = _settled(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        SeriesState storage s = _settled(id);
         Position memory pos = _positions[id][account];
-        int256 payout = _equity(params, s, pos, s.finalPrice);
+        int256 payout = _equity(p, s, pos, s.finalPrice);
         if (payout >= 0) revert NotUnderwater(account, payout);
         _removeAllShares(s, pos.shares);
         delete _positions[id][account];
@@ -185,12 +190,13 @@ abstract contract MarketRisk is MarketCore {
 
     /// @inheritdoc IFuturesMarket
     function claim(SeriesParams calldata params) external whenNotEntered returns (uint256 payout) {
-        (bytes32 id, SeriesState storage s) = _settled(params);
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        SeriesState storage s = _settled(id);
         uint256 opensAt = uint256(s.settledAt) + CLOSEOUT_PERIOD;
         if (block.timestamp < opensAt) revert ClaimsNotOpen(opensAt);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0 && pos.shares == 0) revert NoPosition(id, msg.sender);
-        int256 value = _equity(params, s, pos, s.finalPrice);
+        int256 value = _equity(p, s, pos, s.finalPrice);
         if (value < 0) revert Underwater(msg.sender, value);
         _removeAllShares(s, pos.shares);
         delete _positions[id][msg.sender];
@@ -199,8 +205,9 @@ abstract contract MarketRisk is MarketCore {
         emit Claimed(id, msg.sender, payout);
     }
 
-    function _settled(SeriesParams calldata params) internal view returns (bytes32 id, SeriesState storage s) {
-        id = _listed(params);
+    /// @dev The state of a listed and settled series.
+    function _settled(bytes32 id) internal view returns (SeriesState storage s) {
+        _requireListed(id);
         s = _series[id];
         if (s.settledAt == 0) revert NotSettled(id);
     }

@@ -44,10 +44,13 @@ library MarginPool {
     }
 
     /// @notice The word with `amount` more fees accrued.
+    /// `amount` < 2^240 (a fee in the market's notional domain), so the sum cannot overflow.
     function addFees(uint256 word, uint256 amount) internal pure returns (uint256) {
-        uint256 total = fees(word) + amount;
-        if (total > MASK48) revert MarginPoolOverflow(total);
-        return word + (amount << 192); // no carry: the fee field holds `total`
+        unchecked {
+            uint256 total = fees(word) + amount;
+            if (total > MASK48) revert MarginPoolOverflow(total);
+            return word + (amount << 192); // amount <= total < 2^48 and no carry: the fee field holds `total`
+        }
     }
 
     /// @notice Assets of `posShares` shares, rounded down.

@@ -35,16 +35,26 @@ library OrderLib {
         }
     }
 
+    /// @notice `order` copied to memory as it is: its fields are then read from memory (masked to their type)
+    /// instead of from calldata (validated on every read).
+    /// @dev No field needs validation: the digest is computed from the same raw words (`structHash`), and a word
+    /// with dirty high bits gives a digest that no EIP-712 signer produces, so such an order never fills unless
+    /// its maker hand-signed that raw digest, and then its fields mean their masked values.
+    function load(Order calldata order) internal pure returns (Order memory o) {
+        assembly ("memory-safe") {
+            calldatacopy(o, order, 256) // 8 static fields x 32 bytes
+        }
+    }
+
     /// @notice EIP-712 `hashStruct(order)` = keccak256(ORDER_TYPEHASH || the 8 fields as 32-byte words).
-    /// @dev Every field is static, so `encodeData` is the struct's calldata words; they are hashed directly. For
-    /// canonical calldata this equals `keccak256(abi.encode(ORDER_TYPEHASH, order))`; dirty high bits give another
-    /// digest, which no maker signed, so such an order never fills.
-    function structHash(Order calldata order) internal pure returns (bytes32 h) {
+    /// @dev Every field is static, so `encodeData` is the struct's memory words (copied by `load`); they are
+    /// hashed as they are. For a canonical order this equals `keccak256(abi.encode(ORDER_TYPEHASH, o))`.
+    function structHash(Order memory o) internal pure returns (bytes32 h) {
         bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, typeHash)
-            calldatacopy(add(ptr, 0x20), order, 256) // 8 fields x 32 bytes
+            mcopy(add(ptr, 0x20), o, 256)
             h := keccak256(ptr, 288)
         }
     }
@@ -55,26 +65,16 @@ library OrderLib {
         return keccak256(abi.encode(ORDER_TYPEHASH, order));
     }
 
-    /// @notice The signer of `hash`, or address(0) for anything but a canonical 65-byte or 64-byte (EIP-2098)
-    /// signature with low s and v in {27, 28}.
-    /// @dev Calls the ecrecover precompile directly (no memory allocation, no error tuple). Equals:
-    /// ```
-    /// (uint8 v, bytes32 r, bytes32 s) = ECDSA.parseCalldata(signature); // (0, 0, 0) for other lengths
-    /// (signer,,) = ECDSA.tryRecover(hash, v, r, s); // address(0) for high s or a failed recovery
-    /// ```
-    /// (checked against OpenZeppelin by a differential fuzz test, test/solidity/market/OrderLibRecover.t.sol).
-    function recover(bytes32 hash, bytes calldata signature) internal view returns (address signer) {
+    /// @notice The signer of `hash` from an EIP-2098 compact signature `(r, vs)`, or address(0) when s is in the
+    /// upper half of the curve order or the recovery fails.
+    /// @dev Calls the ecrecover precompile directly (no memory allocation, no error tuple). Equals
+    /// `(signer,,) = ECDSA.tryRecover(hash, r, vs)` (checked against OpenZeppelin by a differential fuzz test,
+    /// test/solidity/market/OrderLibRecover.t.sol).
+    function recover(bytes32 hash, bytes32 r, bytes32 vs) internal view returns (address signer) {
         assembly ("memory-safe") {
-            let v := 0
-            let r := calldataload(signature.offset)
-            let s := calldataload(add(signature.offset, 0x20))
-            switch signature.length
-            case 65 { v := byte(0, calldataload(add(signature.offset, 0x40))) }
-            case 64 {
-                // EIP-2098: the top bit of `vs` is the y parity, the rest is s.
-                v := add(shr(255, s), 27)
-                s := shr(1, shl(1, s))
-            }
+            // The top bit of `vs` is the y parity, the rest is s.
+            let v := add(shr(255, vs), 27)
+            let s := shr(1, shl(1, vs))
             // High s (the malleable twin of a valid signature) fails: v = 0 makes the precompile return nothing.
             if gt(s, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) { v := 0 }
             let m := mload(0x40) // scratch above the free memory pointer, not allocated

@@ -21,6 +21,18 @@ library SeriesLib {
         }
     }
 
+    /// @notice `params` copied to memory as they are, and their id (`keccak256(abi.encode(params))`).
+    /// @dev One copy of the 14 words, hashed where it lies; fields are then read from memory (masked to their
+    /// type) instead of from calldata (validated on every read). No field needs validation: a word with dirty
+    /// high bits gives an id that was never listed (listing decodes and validates every field), so every call
+    /// that passes the listed check ran on canonical parameters.
+    function load(SeriesParams calldata params) internal pure returns (SeriesParams memory p, bytes32 h) {
+        assembly ("memory-safe") {
+            calldatacopy(p, params, 448)
+            h := keccak256(p, 448)
+        }
+    }
+
     /// @notice The number of the first listing rule `params` break, or 0 when all hold.
     /// 1 index set; 2 expiry in the future; 3 0 < contract size < 2^96 and tick > 0; 4 tick * contractSize is a multiple
     /// of 1e18 (exact notionals); 5 minSize > 0; 6 0 < penalty < maintenance < initial <= 100 %;

@@ -150,9 +150,9 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
 
     /// @inheritdoc IIndexOracle
     function latest(bytes32 indexId) public view returns (uint256 value, uint64 timestamp) {
-        Fixing memory fixing = _fixings[indexId];
-        if (fixing.timestamp == 0) revert NoFixing(indexId);
-        return (fixing.value, fixing.timestamp);
+        Fixing storage fixing = _fixings[indexId];
+        (value, timestamp) = (fixing.value, fixing.timestamp); // one slot, read once
+        if (timestamp == 0) revert NoFixing(indexId);
     }
 
     /// @inheritdoc IIndexOracle

@@ -88,8 +88,8 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
       return undefined;
     }
     case "OrderFilled":
-      return { ...at, kind: "OrderFilled", maker: a.maker as Address, taker: a.taker as Address, makerIsBuy: a.makerIsBuy as boolean,
-        size: a.size as bigint, price: a.price as bigint, makerFee: a.makerFee as bigint, takerFee: a.takerFee as bigint,
+      return { ...at, kind: "OrderFilled", maker: a.maker as Address, taker: a.taker as Address,
+        makerDelta: a.makerDelta as bigint, price: a.price as bigint, makerFee: a.makerFee as bigint, takerFee: a.takerFee as bigint,
         makerMargin: a.makerMargin as bigint, takerMargin: a.takerMargin as bigint };
     case "OrdersMatched": {
       const buyHash = (a.buyHash as Hex).toLowerCase();
@@ -132,7 +132,7 @@ async function learnFromCalldata(client: PublicClient, market: Address, hash: He
     return;
   }
   if (call.functionName !== "crossOrders") return;
-  const [, buy, , sell] = call.args as unknown as [unknown, Order, Hex, Order];
+  const [, buy, , sell] = call.args as unknown as [unknown, Order, unknown, Order];
   const chainId = await client.getChainId();
   makers.set(hashOrder(chainId, market, buy).toLowerCase(), buy.maker);
   makers.set(hashOrder(chainId, market, sell).toLowerCase(), sell.maker);

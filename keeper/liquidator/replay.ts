@@ -33,7 +33,7 @@ import type { SeriesParams } from "../../sdk/orders.js";
 /** A decoded market event of the tracked series, with where it sits on chain. */
 export type MarketEvent = { blockNumber: bigint; logIndex: number; txHash: Hex } & (
   | {
-      kind: "OrderFilled"; maker: Address; taker: Address; makerIsBuy: boolean; size: bigint; price: bigint;
+      kind: "OrderFilled"; maker: Address; taker: Address; makerDelta: bigint; price: bigint;
       makerFee: bigint; takerFee: bigint; makerMargin: bigint; takerMargin: bigint;
     }
   | { kind: "OrdersMatched"; buyer: Address; seller: Address; size: bigint; price: bigint; buyFee: bigint; sellFee: bigint; buyMargin: bigint; sellMargin: bigint }
@@ -106,9 +106,10 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
         flush();
         const maker = { account: e.maker, fee: e.makerFee, moved: e.makerMargin };
         const taker = { account: e.taker, fee: e.takerFee, moved: e.takerMargin };
-        const [buy, sell] = e.makerIsBuy ? [maker, taker] : [taker, maker];
-        applyOneLeg(book, params, e, { account: buy.account, delta: e.size, price: e.price, bonusMinusFee: -buy.fee, moved: buy.moved });
-        applyOneLeg(book, params, e, { account: sell.account, delta: -e.size, price: e.price, bonusMinusFee: -sell.fee, moved: sell.moved });
+        const [buy, sell] = e.makerDelta > 0n ? [maker, taker] : [taker, maker];
+        const size = e.makerDelta > 0n ? e.makerDelta : -e.makerDelta;
+        applyOneLeg(book, params, e, { account: buy.account, delta: size, price: e.price, bonusMinusFee: -buy.fee, moved: buy.moved });
+        applyOneLeg(book, params, e, { account: sell.account, delta: -size, price: e.price, bonusMinusFee: -sell.fee, moved: sell.moved });
         break;
       }
       case "OrdersMatched":

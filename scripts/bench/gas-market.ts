@@ -4,7 +4,7 @@ import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { buildPostFixingArgs, signObservation } from "../../sdk/oracle.js";
-import { type Order, type SeriesParams, seriesId, signOrder } from "../../sdk/orders.js";
+import { type Order, type SeriesParams, seriesId, signOrder, toCompactSignature } from "../../sdk/orders.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = 10n ** 6n;
@@ -90,7 +90,7 @@ export async function measureMarketGas(
   const order = (maker: Address, isBuy: boolean, size: bigint, limitPrice = INDEX): Order => ({
     maker, seriesId: id, isBuy, size, limitPrice, expiry: params.expiry, nonce: nonce++, maxFeeBps: 10,
   });
-  const sign = (o: Order) => signOrder(keyOf(o.maker), chainId, market.address, o);
+  const sign = async (o: Order) => toCompactSignature(await signOrder(keyOf(o.maker), chainId, market.address, o));
   const fill = async (o: Order, taker: Address, size = o.size) =>
     market.write.fillSignedOrder([params, o, await sign(o), size], { account: taker });
 

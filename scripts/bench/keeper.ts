@@ -20,7 +20,7 @@ import { TxSender } from "../../keeper/chain/sender.js";
 import { AccountBook } from "../../keeper/liquidator/book.js";
 import { type LiquidatorOptions, identify, scan } from "../../keeper/liquidator/loop.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { type Order, signOrder } from "../../sdk/orders.js";
+import { type Order, signOrder, toCompactSignature } from "../../sdk/orders.js";
 import { startAnvil } from "../../test/keeper/helpers/anvil.js";
 import { clients } from "../../test/keeper/helpers/chain.js";
 import { INDEX, USDC, artifacts, deployMarketChain, findFreeMappingSlot, setFreeBalances } from "../../test/keeper/helpers/marketChain.js";
@@ -64,7 +64,7 @@ async function bench(accounts: number): Promise<Row> {
     const fillAll = async (orders: { account: LocalAccount; order: Order }[]) => {
       for (let i = 0; i < orders.length; i += PER_TX) {
         const chunk = orders.slice(i, i + PER_TX);
-        const sigs = await Promise.all(chunk.map((o) => signOrder(o.account, m.chainId, m.market, o.order)));
+        const sigs = await Promise.all(chunk.map(async (o) => toCompactSignature(await signOrder(o.account, m.chainId, m.market, o.order))));
         const hash = await walletClient.writeContract({
           address: filler, abi: artifacts.filler().abi, functionName: "fillAll", gas: 30_000_000n, chain: walletClient.chain, account: m.owner,
           args: [m.market, m.params, chunk.map((o) => o.order), sigs],

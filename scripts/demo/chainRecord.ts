@@ -40,9 +40,9 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
     trades.push({
       timestamp: await timeOf(l.blockNumber),
       kind: "fill",
-      buyer: a.makerIsBuy ? a.maker : a.taker,
-      seller: a.makerIsBuy ? a.taker : a.maker,
-      size: a.size,
+      buyer: a.makerDelta > 0n ? a.maker : a.taker,
+      seller: a.makerDelta > 0n ? a.taker : a.maker,
+      size: a.makerDelta > 0n ? a.makerDelta : -a.makerDelta,
       price: a.price,
       fees: a.makerFee + a.takerFee,
       txHash: l.transactionHash,

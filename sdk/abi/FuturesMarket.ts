@@ -1138,15 +1138,9 @@ export const futuresMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "bool",
-        "name": "makerIsBuy",
-        "type": "bool"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "size",
-        "type": "uint64"
+        "internalType": "int256",
+        "name": "makerDelta",
+        "type": "int256"
       },
       {
         "indexed": false,
@@ -1252,10 +1246,22 @@ export const futuresMarketAbi = [
         "type": "tuple"
       },
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
         "indexed": false,
-        "internalType": "bytes",
+        "internalType": "struct Signature",
         "name": "signature",
-        "type": "bytes"
+        "type": "tuple"
       }
     ],
     "name": "OrderPublished",
@@ -2285,13 +2291,25 @@ export const futuresMarketAbi = [
           }
         ],
         "internalType": "struct Order",
-        "name": "buy",
+        "name": "buyOrder",
         "type": "tuple"
       },
       {
-        "internalType": "bytes",
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct Signature",
         "name": "buySignature",
-        "type": "bytes"
+        "type": "tuple"
       },
       {
         "components": [
@@ -2337,13 +2355,25 @@ export const futuresMarketAbi = [
           }
         ],
         "internalType": "struct Order",
-        "name": "sell",
+        "name": "sellOrder",
         "type": "tuple"
       },
       {
-        "internalType": "bytes",
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct Signature",
         "name": "sellSignature",
-        "type": "bytes"
+        "type": "tuple"
       },
       {
         "internalType": "uint64",
@@ -2501,9 +2531,21 @@ export const futuresMarketAbi = [
         "type": "tuple"
       },
       {
-        "internalType": "bytes",
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct Signature",
         "name": "signature",
-        "type": "bytes"
+        "type": "tuple"
       },
       {
         "internalType": "uint64",
@@ -3070,9 +3112,21 @@ export const futuresMarketAbi = [
         "type": "tuple"
       },
       {
-        "internalType": "bytes",
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct Signature",
         "name": "signature",
-        "type": "bytes"
+        "type": "tuple"
       }
     ],
     "name": "publishOrder",

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { encodeFunctionData } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { seriesId } from "../../sdk/orders.js";
-import { INDEX, TICK, USDC, deployMarket, feeUp, notional } from "./helpers/market.js";
+import { INDEX, NO_SIGNATURE, TICK, USDC, deployMarket, feeUp, notional } from "./helpers/market.js";
 
 describe("FuturesMarket margin and ledger", () => {
   async function withPositions() {
@@ -49,8 +49,8 @@ describe("FuturesMarket margin and ledger", () => {
       encodeFunctionData({ abi: futuresMarketAbi, functionName: "claim", args: [f.params] }),
       // Trades, margin moves and liquidations do not take the lock (they call nothing that could re-enter) but
       // refuse to run while a token call holds it.
-      encodeFunctionData({ abi: futuresMarketAbi, functionName: "fillSignedOrder", args: [f.params, f.order(f.bob.account.address), "0x", 1n] }),
-      encodeFunctionData({ abi: futuresMarketAbi, functionName: "crossOrders", args: [f.params, f.order(f.bob.account.address), "0x", f.order(f.carol.account.address, { isBuy: false }), "0x", 1n, 1n] }),
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "fillSignedOrder", args: [f.params, f.order(f.bob.account.address), NO_SIGNATURE, 1n] }),
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "crossOrders", args: [f.params, f.order(f.bob.account.address), NO_SIGNATURE, f.order(f.carol.account.address, { isBuy: false }), NO_SIGNATURE, 1n, 1n] }),
       encodeFunctionData({ abi: futuresMarketAbi, functionName: "addMargin", args: [f.params, 1n] }),
       encodeFunctionData({ abi: futuresMarketAbi, functionName: "liquidate", args: [f.params, f.bob.account.address, 1n] }),
     ];

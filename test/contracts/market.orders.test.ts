@@ -1,17 +1,18 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { type Hex, concat, hashDomain, keccak256, numberToHex, size as hexSize, slice, toHex, getContract } from "viem";
-import { ORDER_TYPE_STRING, type Order, hashOrder, marketDomain, seriesId, signOrder } from "../../sdk/orders.js";
+import { type Hex, encodeFunctionData, hashDomain, parseEventLogs, keccak256, numberToHex, serializeCompactSignature, size as hexSize, slice, toHex, getContract } from "viem";
+import { type CompactSignature, ORDER_TYPE_STRING, type Order, hashOrder, marketDomain, seriesId, signOrder, toCompactSignature } from "../../sdk/orders.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { INDEX, TICK, USDC, deployMarket, feeUp, notional, signer } from "./helpers/market.js";
+import { INDEX, NO_SIGNATURE, TICK, USDC, deployMarket, feeUp, notional, signer } from "./helpers/market.js";
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-/** The (r, n - s, v ^ 1) twin of a 65-byte signature: same signer under plain ecrecover. */
-function highS(sig: Hex): Hex {
-  const s = BigInt(slice(sig, 32, 64));
-  const v = Number(BigInt(slice(sig, 64, 65)));
-  return concat([slice(sig, 0, 32), numberToHex(SECP256K1_N - s, { size: 32 }), numberToHex(v === 27 ? 28 : 27, { size: 1 })]);
+const PARITY = 1n << 255n;
+
+/** `sig` with s moved into the upper half of the curve order, (n/2, 2^255): the only high s a compact form holds. */
+function highS(sig: CompactSignature): CompactSignature {
+  const vs = BigInt(sig.vs);
+  return { r: sig.r, vs: numberToHex((vs & PARITY) | (SECP256K1_N / 2n + 1n + (vs & 0xffffn)), { size: 32 }) };
 }
 
 describe("FuturesMarket orders", () => {
@@ -32,7 +33,7 @@ describe("FuturesMarket orders", () => {
     const makerMoved = im + feeUp(notional(4n, INDEX), 2) + 1n;
     const takerMoved = im + feeUp(notional(4n, INDEX), 5) + 1n;
     await f.viem.assertions.emitWithArgs(f.fillOrder(o, b, 4n), f.market, "OrderFilled", [
-      f.id, f.hash(o), a, b, true, 4n, INDEX, feeUp(notional(4n, INDEX), 2), feeUp(notional(4n, INDEX), 5), makerMoved, takerMoved,
+      f.id, f.hash(o), a, b, 4n, INDEX, feeUp(notional(4n, INDEX), 2), feeUp(notional(4n, INDEX), 5), makerMoved, takerMoved,
     ]);
     expect(await f.market.read.filled([f.hash(o)])).to.equal(4n);
     const pa = await f.market.read.position([f.id, a]);
@@ -44,6 +45,12 @@ describe("FuturesMarket orders", () => {
     expect(await f.market.read.freeBalance([a])).to.equal(100_000n * USDC - makerMoved);
     expect(await f.market.read.freeBalance([b])).to.equal(100_000n * USDC - takerMoved);
     expect(BigInt((await f.market.read.seriesState([f.id])).fees)).to.equal(feeUp(notional(4n, INDEX), 2) + feeUp(notional(4n, INDEX), 5));
+    // A sell order: the event's makerDelta is negative, and the taker's position moves the other way.
+    const sell = f.order(f.carol.account.address, { isBuy: false, size: 3n });
+    const receipt = await f.publicClient.waitForTransactionReceipt({ hash: await f.fillOrder(sell, b, 3n) });
+    const [filled] = parseEventLogs({ abi: futuresMarketAbi, logs: receipt.logs, eventName: "OrderFilled" });
+    expect(filled?.args.makerDelta).to.equal(-3n);
+    expect((await f.market.read.position([f.id, b])).size).to.equal(-1n);
   });
 
   it("C01 domain: DOMAIN_SEPARATOR binds chain id and contract, and a signature for another chain id is rejected", async () => {
@@ -58,9 +65,36 @@ describe("FuturesMarket orders", () => {
     const o = f.order(f.alice.account.address);
     const foreign = await signOrder(signer(1), f.chainId + 1, f.market.address, o);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fillSignedOrder([f.params, o, foreign, 1n], { account: f.bob.account.address }),
+      f.market.write.fillSignedOrder([f.params, o, toCompactSignature(foreign), 1n], { account: f.bob.account.address }),
       f.market, "InvalidSignature", [f.hash(o)],
     );
+  });
+
+  it("non-canonical calldata: a dirty high bit in a series field or an order field never fills (fields are read unvalidated)", async () => {
+    const f = await setup();
+    const o = f.order(f.alice.account.address);
+    const encode = async (order: Order) =>
+      encodeFunctionData({ abi: futuresMarketAbi, functionName: "fillSignedOrder", args: [f.params, order, await f.sign(order, 1), 1n] });
+    const data = await encode(o);
+    /** `data` with byte 0 of argument word `word` set to 0x01 (a uint16, bool or address keeps its low bytes). */
+    const dirty = (word: number, data_ = data): Hex => {
+      const at = 2 + 2 * (4 + 32 * word);
+      return `${data_.slice(0, at)}01${data_.slice(at + 2)}` as Hex;
+    };
+    const send = (d: Hex) => f.bob.sendTransaction({ to: f.market.address, data: d });
+    // Word 7 is params.makerFeeBps: the id is the hash of the raw words, which no order names and no listing has.
+    const dirtyParams = dirty(7);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(send(dirtyParams), f.market, "WrongSeries", [
+      f.id, keccak256(`0x${dirtyParams.slice(2 + 8, 2 + 8 + 14 * 64)}`),
+    ]);
+    // Even an order signed for that id does not fill: no series with that id was listed.
+    const dirtyId = keccak256(`0x${dirtyParams.slice(2 + 8, 2 + 8 + 14 * 64)}`);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      send(dirty(7, await encode({ ...o, seriesId: dirtyId, nonce: 1n }))), f.market, "SeriesNotListed", [dirtyId]);
+    // Words 14 and 16 are order.maker and order.isBuy: the digest is the hash of the raw words, which no one signed.
+    for (const word of [14, 16]) await f.viem.assertions.revertWithCustomError(send(dirty(word)), f.market, "InvalidSignature");
+    await send(data); // the canonical call fills
+    expect(await f.market.read.filled([f.hash(o)])).to.equal(1n);
   });
 
   it("C02 cross-contract and cross-series replay: an order for market A or series A never fills on B", async () => {
@@ -104,11 +138,16 @@ describe("FuturesMarket orders", () => {
     for (const o of samples as Order[]) {
       expect(await f.market.read.hashOrder([o])).to.equal(hashOrder(f.chainId, f.market.address, o));
     }
-    // The SDK's 64-byte (EIP-2098) and 65-byte signatures both verify on chain.
+    // The 65-byte (r, s, v) form a wallet returns and its 64-byte EIP-2098 form give the same compact argument,
+    // which fills on chain.
     const o = f.order(f.alice.account.address);
-    await f.market.write.fillSignedOrder([f.params, o, await f.sign(o, 1, true), 1n], { account: f.bob.account.address });
-    await f.market.write.fillSignedOrder([f.params, o, await f.sign(o, 1, false), 1n], { account: f.bob.account.address });
-    expect(await f.market.read.filled([f.hash(o)])).to.equal(2n);
+    const full = await signOrder(signer(1), f.chainId, f.market.address, o);
+    expect(hexSize(full)).to.equal(65);
+    const compact = toCompactSignature(full);
+    expect(toCompactSignature(serializeCompactSignature({ r: compact.r, yParityAndS: compact.vs }))).to.deep.equal(compact);
+    expect(() => toCompactSignature(slice(full, 0, 63))).to.throw("must be 65 or 64 bytes, got 63");
+    await f.market.write.fillSignedOrder([f.params, o, compact, 1n], { account: f.bob.account.address });
+    expect(await f.market.read.filled([f.hash(o)])).to.equal(1n);
   });
 
   it("SDK: seriesId equals the contract's seriesIdOf; signOrder refuses a key that is not the maker's", async () => {
@@ -121,25 +160,25 @@ describe("FuturesMarket orders", () => {
     expect(message).to.contain("is not the order's maker");
   });
 
-  it("C04 malleability: high-s and v in {0,1} variants are rejected; cancel state is keyed by digest, not signature", async () => {
+  it("C04 malleability: the high-s twin does not fit the compact form; a high s and a flipped parity bit are rejected; cancel state is keyed by digest, not signature", async () => {
     const f = await setup();
     const o = f.order(f.alice.account.address);
     const sig = await f.sign(o, 1);
-    expect(hexSize(sig)).to.equal(65);
+    // The malleable twin (r, n - s) needs s' = n - s >= 2^255 here, which the compact form cannot carry.
+    expect(SECP256K1_N - (BigInt(sig.vs) & (PARITY - 1n)) >= PARITY).to.equal(true);
     const b = f.bob.account.address;
     await f.viem.assertions.revertWithCustomErrorWithArgs(
       f.market.write.fillSignedOrder([f.params, o, highS(sig), 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
-    const v = Number(BigInt(slice(sig, 64, 65)));
-    const vShifted = concat([slice(sig, 0, 64), numberToHex(v - 27, { size: 1 })]);
+    const flipped = { r: sig.r, vs: numberToHex(BigInt(sig.vs) ^ PARITY, { size: 32 }) };
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fillSignedOrder([f.params, o, vShifted, 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
+      f.market.write.fillSignedOrder([f.params, o, flipped, 1n], { account: b }), f.market, "InvalidSignature", [f.hash(o)]);
     // A zero signature recovers address(0); an order "by" address(0) never fills.
     const zeroMaker = { ...o, maker: "0x0000000000000000000000000000000000000000" as const };
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.fillSignedOrder([f.params, zeroMaker, `0x${"00".repeat(65)}`, 1n], { account: b }),
+      f.market.write.fillSignedOrder([f.params, zeroMaker, NO_SIGNATURE, 1n], { account: b }),
       f.market, "InvalidSignature", [f.hash(zeroMaker)]);
     await f.market.write.cancel([o], { account: f.alice.account.address });
-    for (const s of [sig, await f.sign(o, 1, true), highS(sig), vShifted]) {
+    for (const s of [sig, highS(sig), flipped]) {
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.market.write.fillSignedOrder([f.params, o, s, 1n], { account: b }), f.market, "OrderIsCancelled", [f.hash(o)]);
     }

@@ -1,17 +1,19 @@
 import { network } from "hardhat";
-import { type Address, type Hex, getContract, stringToHex } from "viem";
+import { type Address, getContract, stringToHex } from "viem";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
 import { mockUSDCAbi as mockUsdcAbi } from "../../../sdk/abi/MockUSDC.js";
 import { blacklistTokenAbi, hookTokenAbi, mockIndexOracleAbi } from "./mockAbis.js";
 import { mnemonicToAccount } from "viem/accounts";
 import { testSeriesParams } from "../../helpers/series.js";
-import { type Order, type SeriesParams, hashOrder, seriesId, signOrder } from "../../../sdk/orders.js";
+import { type CompactSignature, type Order, type SeriesParams, hashOrder, seriesId, signOrder, toCompactSignature } from "../../../sdk/orders.js";
 
 /** Hardhat's default accounts as local signers (same keys as the wallet clients). */
 export const MNEMONIC = "test test test test test test test test test test test junk";
 export const signer = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
 
 export const INDEX_ID = stringToHex("ATPI", { size: 32 });
+/** An all-zero compact signature: recovers no one. */
+export const NO_SIGNATURE: CompactSignature = { r: `0x${"00".repeat(32)}`, vs: `0x${"00".repeat(32)}` };
 export const WAD = 10n ** 18n;
 export const USDC = 10n ** 6n;
 /** ATPI = 3.5 USD per 1M tokens. */
@@ -77,8 +79,9 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
     };
   }
 
-  async function sign(o: Order, index: number, compact = false): Promise<Hex> {
-    return signOrder(signer(index), chainId, market.address, o, { compact });
+  /** `o` signed by account `index`, in the compact form the market takes. */
+  async function sign(o: Order, index: number): Promise<CompactSignature> {
+    return toCompactSignature(await signOrder(signer(index), chainId, market.address, o));
   }
 
   const accountIndex = (a: Address) => wallets.findIndex((w) => w.account.address.toLowerCase() === a.toLowerCase());

@@ -17,7 +17,7 @@ import {
 import { contractArtifact, readArtifact } from "../../../scripts/lib/deploy.js";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
 import { testSeriesParams } from "../../helpers/series.js";
-import { type Order, seriesId, signOrder } from "../../../sdk/orders.js";
+import { type Order, seriesId, signOrder, toCompactSignature } from "../../../sdk/orders.js";
 import type { Anvil } from "./anvil.js";
 import { clients, fundedAccount } from "./chain.js";
 
@@ -85,7 +85,7 @@ export async function deployMarketChain(anvil: Anvil) {
   /** `maker` signs an order that `taker` fills in full. */
   async function trade(maker: LocalAccount, taker: LocalAccount, o: Partial<Order> = {}) {
     const ord = order(maker.address, o);
-    const sig = await signOrder(maker, chainId, market.address, ord);
+    const sig = toCompactSignature(await signOrder(maker, chainId, market.address, ord));
     return write(taker, market.address, futuresMarketAbi, "fillSignedOrder", [params, ord, sig, ord.size]);
   }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IFuturesMarket, SeriesParams, Order} from "../../../contracts/futures/IFuturesMarket.sol";
+import {IFuturesMarket, SeriesParams, Order, Signature} from "../../../contracts/futures/IFuturesMarket.sol";
 import {MarginMath} from "../../../contracts/libraries/MarginMath.sol";
 import {TestBase} from "../market/utils/Vm.sol";
 import {MarketSetup} from "../market/utils/MarketSetup.sol";
@@ -82,7 +82,7 @@ contract MarketHandler is TestBase, MarketSetup {
         }
         // Series B: one static trade between actors 2 and 3, never touched again (I6 isolation).
         Order memory o = Order(actors[2], idB, true, 3, uint128(INDEX), uint64(block.timestamp + 1 days), 1_000_000, 10);
-        bytes memory sig = _sign(keys[2], o);
+        Signature memory sig = _sign(keys[2], o);
         VM.prank(actors[3]);
         market.fillSignedOrder(paramsB, o, sig, 3);
     }
@@ -163,7 +163,7 @@ contract MarketHandler is TestBase, MarketSetup {
         uint256 hi = (mark + band) / 1e15;
         uint128 price = uint128(bound(ticks, lo, hi) * 1e15);
         Order memory o = Order(maker, id, isBuy, uint64(bound(size, 1, 20)), price, params.expiry, uint64(calls), 10);
-        bytes memory sig = _sign(keys[mi], o);
+        Signature memory sig = _sign(keys[mi], o);
         _recordOrder(o, mi);
         _fill(o, sig, taker, o.size);
     }
@@ -175,7 +175,7 @@ contract MarketHandler is TestBase, MarketSetup {
         (, address taker) = _actor(takerSeed);
         if (taker == lastOrder.maker) return;
         Order memory o = lastOrder;
-        bytes memory sig = _sign(lastOrderKey, o);
+        Signature memory sig = _sign(lastOrderKey, o);
         _fill(o, sig, taker, uint64(bound(size, 1, o.size)));
     }
 
@@ -187,7 +187,7 @@ contract MarketHandler is TestBase, MarketSetup {
         lastOrderKey = keys[makerIndex];
     }
 
-    function _fill(Order memory o, bytes memory sig, address taker, uint64 size) internal {
+    function _fill(Order memory o, Signature memory sig, address taker, uint64 size) internal {
         bytes32 h = market.hashOrder(o);
         int256 makerBefore = _size(o.maker);
         int256 takerBefore = _size(taker);
@@ -215,7 +215,7 @@ contract MarketHandler is TestBase, MarketSetup {
         _match(buy, _sign(keys[bi], buy), sell, _sign(keys[si], sell));
     }
 
-    function _match(Order memory buy, bytes memory bs, Order memory sell, bytes memory ss) internal {
+    function _match(Order memory buy, Signature memory bs, Order memory sell, Signature memory ss) internal {
         int256 b0 = _size(buy.maker);
         int256 s0 = _size(sell.maker);
         uint256 myFree = market.freeBalance(address(this));

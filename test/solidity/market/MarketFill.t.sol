@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IFuturesMarket, SeriesParams, Order} from "../../../contracts/futures/IFuturesMarket.sol";
+import {IFuturesMarket, SeriesParams, Order, Signature} from "../../../contracts/futures/IFuturesMarket.sol";
 import {TestBase} from "./utils/Vm.sol";
 import {MarketSetup} from "./utils/MarketSetup.sol";
 
@@ -33,7 +33,7 @@ contract MarketFillTest is TestBase, MarketSetup {
     /// C01: an order signed under one chain id never fills after the chain id changes; the separator is rebuilt.
     function test_C01_chainIdChangeRejectsOldSignatures() public {
         Order memory o = _order(true, 1, uint128(INDEX), 0);
-        bytes memory sig = _sign(MAKER_KEY, o);
+        Signature memory sig = _sign(MAKER_KEY, o);
         bytes32 separatorA = market.DOMAIN_SEPARATOR();
         bytes32 digestA = market.hashOrder(o);
         vm.chainId(block.chainid + 1);
@@ -115,7 +115,7 @@ contract MarketFillTest is TestBase, MarketSetup {
 
     function _trade(bool makerBuys, uint64 size, uint128 price, uint64 nonce) internal {
         Order memory o = _order(makerBuys, size, price, nonce);
-        bytes memory sig = _sign(MAKER_KEY, o);
+        Signature memory sig = _sign(MAKER_KEY, o);
         vm.prank(taker);
         market.fillSignedOrder(params, o, sig, size);
     }

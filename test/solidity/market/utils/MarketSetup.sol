@@ -4,7 +4,7 @@ pragma solidity 0.8.34;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IIndexOracle} from "../../../../contracts/oracle/IIndexOracle.sol";
 import {FuturesMarket} from "../../../../contracts/futures/FuturesMarket.sol";
-import {SeriesParams, Order} from "../../../../contracts/futures/IFuturesMarket.sol";
+import {SeriesParams, Order, Signature} from "../../../../contracts/futures/IFuturesMarket.sol";
 import {MockUSDC} from "../../../../contracts/mocks/MockUSDC.sol";
 import {MockIndexOracle} from "../../../../contracts/mocks/MockIndexOracle.sol";
 import {Vm} from "./Vm.sol";
@@ -57,8 +57,9 @@ contract MarketSetup {
         VM.stopPrank();
     }
 
-    function _sign(uint256 key, Order memory o) internal view returns (bytes memory) {
+    /// @dev The EIP-2098 compact signature of `o` by `key`.
+    function _sign(uint256 key, Order memory o) internal view returns (Signature memory) {
         (uint8 v, bytes32 r, bytes32 s) = VM.sign(key, market.hashOrder(o));
-        return abi.encodePacked(r, s, v);
+        return Signature(r, bytes32(uint256(s) | (uint256(v - 27) << 255)));
     }
 }
