@@ -2,7 +2,7 @@
 // `npm run bench:gas` writes bench/gas.json and prints a table with the targets of the issues.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
-import { measureMarketGas } from "./gas-market.js";
+import { BENCH_GENESIS, measureMarketGas } from "./gas-market.js";
 import { measureOracleGas } from "./gas-oracle.js";
 
 const TARGETS: Record<string, bigint> = {
@@ -17,7 +17,7 @@ const TARGETS: Record<string, bigint> = {
   claim: 45_000n,
 };
 
-const { viem } = await network.create();
+const { viem } = await network.create({ override: { initialDate: BENCH_GENESIS } });
 const results: Record<string, bigint> = {
   ...(await measureMarketGas(viem)),
   ...(await measureOracleGas(viem)),

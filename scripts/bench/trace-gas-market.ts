@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { Hash } from "viem";
 import { network } from "hardhat";
-import { measureMarketGas } from "./gas-market.js";
+import { BENCH_GENESIS, measureMarketGas } from "./gas-market.js";
 
 interface StructLog { op: string; gasCost: number; depth: number; pc: number }
 const TRACED = new Set(["fill", "fill_open", "match"]);
@@ -61,7 +61,7 @@ async function sourceLines(): Promise<Map<number, string>> {
   return byPc;
 }
 
-const { viem } = await network.create();
+const { viem } = await network.create({ override: { initialDate: BENCH_GENESIS } });
 const publicClient = await viem.getPublicClient();
 const lines = await sourceLines();
 const reports: string[] = [];
