@@ -61,8 +61,13 @@ export async function deployMarketChain(anvil: Anvil) {
   await write(owner, market.address, futuresMarketAbi, "listSeries", [params]);
 
   /** Sets the index at the chain's current time (a new fixing). */
+  let lastFixing = 0n;
+  /** A new fixing at the latest block's time, or one second after the previous fixing when blocks came within the
+   * same second: timestamps strictly increase, as IndexOracle enforces (the keeper keys liquidations by fixing time). */
   async function setIndex(value: bigint) {
-    const ts = (await publicClient.getBlock()).timestamp;
+    const blockTime = (await publicClient.getBlock()).timestamp;
+    const ts = blockTime > lastFixing ? blockTime : lastFixing + 1n;
+    lastFixing = ts;
     return write(owner, oracle.address, artifacts.oracle().abi, "set", [INDEX_ID, value, ts]);
   }
   await setIndex(INDEX);
