@@ -95,9 +95,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         Order calldata order,
         Signature calldata signature,
         uint64 size
-    ) external
-        whenNotEntered
-    {
+    ) external whenNotEntered {
         Order memory o = OrderLib.load(order);
         if (msg.sender == o.maker) revert SelfTrade(msg.sender);
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);

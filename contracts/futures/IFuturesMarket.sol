@@ -244,9 +244,9 @@ interface IFuturesMarket {
     /// Both makers pay `takerFeeBps` (<= each maxFeeBps); the caller receives nothing.
     function crossOrders(
         SeriesParams calldata params,
-        Order calldata buy,
+        Order calldata buyOrder,
         Signature calldata buySignature,
-        Order calldata sell,
+        Order calldata sellOrder,
         Signature calldata sellSignature,
         uint64 size,
         uint128 price

@@ -44,7 +44,7 @@ library MarginPool {
     }
 
     /// @notice The word with `amount` more fees accrued.
-    /// `amount` < 2^240 (a fee in the market's notional domain), so the sum cannot overflow.
+    /// @dev `amount` < 2^240 (a fee in the market's notional domain), so the sum cannot overflow.
     function addFees(uint256 word, uint256 amount) internal pure returns (uint256) {
         unchecked {
             uint256 total = fees(word) + amount;

@@ -22,10 +22,11 @@ library SeriesLib {
     }
 
     /// @notice `params` copied to memory as they are, and their id (`keccak256(abi.encode(params))`).
-    /// @dev One copy of the 14 words, hashed where it lies; fields are then read from memory (masked to their
-    /// type) instead of from calldata (validated on every read). No field needs validation: a word with dirty
-    /// high bits gives an id that was never listed (listing decodes and validates every field), so every call
-    /// that passes the listed check ran on canonical parameters.
+    /// @dev One copy of the 14 words (over the struct the compiler allocates and zeroes for `p`), hashed where it
+    /// lies; fields are then read from memory (masked to their type) instead of from calldata (validated on every
+    /// read). No field needs validation: a word with dirty high bits gives an id that was never listed (listing
+    /// decodes and validates every field), so every call that passes the listed check ran on canonical parameters.
+    /// Callers that need only the id use `id` (no copy kept).
     function load(SeriesParams calldata params) internal pure returns (SeriesParams memory p, bytes32 h) {
         assembly ("memory-safe") {
             calldatacopy(p, params, 448)
