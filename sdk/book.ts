@@ -1,6 +1,7 @@
 /** The open order book, rebuilt from chain data: OrderPublished logs minus fills, cancels, min-nonce and expiry. */
 import { type Address, type Hex, compactSignatureToSignature, serializeSignature } from "viem";
 import { type MarketClient, chainTime, marketContract, scanLogs } from "./client.js";
+import { abs } from "./marginMath.js";
 import type { Order } from "./orders.js";
 
 export interface BookEntry {
@@ -57,7 +58,7 @@ export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): 
         break;
       }
       case "OrderFilled":
-        add(log.args.orderHash, log.args.makerDelta > 0n ? log.args.makerDelta : -log.args.makerDelta);
+        add(log.args.orderHash, abs(log.args.makerDelta));
         break;
       case "OrdersMatched":
         add(log.args.buyHash, log.args.size);

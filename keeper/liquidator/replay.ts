@@ -107,7 +107,7 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
         const maker = { account: e.maker, fee: e.makerFee, moved: e.makerMargin };
         const taker = { account: e.taker, fee: e.takerFee, moved: e.takerMargin };
         const [buy, sell] = e.makerDelta > 0n ? [maker, taker] : [taker, maker];
-        const size = e.makerDelta > 0n ? e.makerDelta : -e.makerDelta;
+        const size = abs(e.makerDelta);
         applyOneLeg(book, params, e, { account: buy.account, delta: size, price: e.price, bonusMinusFee: -buy.fee, moved: buy.moved });
         applyOneLeg(book, params, e, { account: sell.account, delta: -size, price: e.price, bonusMinusFee: -sell.fee, moved: sell.moved });
         break;

@@ -3,6 +3,7 @@ import { type Address, type Hex, type PublicClient, erc20Abi } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import type { Deployment } from "../../sdk/deployment.js";
+import { abs } from "../../sdk/marginMath.js";
 import type { Series } from "../../sdk/series.js";
 import type { DemoResult, LiquidationRecord, TradeRecord } from "./report.js";
 
@@ -42,7 +43,7 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
       kind: "fill",
       buyer: a.makerDelta > 0n ? a.maker : a.taker,
       seller: a.makerDelta > 0n ? a.taker : a.maker,
-      size: a.makerDelta > 0n ? a.makerDelta : -a.makerDelta,
+      size: abs(a.makerDelta),
       price: a.price,
       fees: a.makerFee + a.takerFee,
       txHash: l.transactionHash,
