@@ -108,7 +108,14 @@ export class KeeperProcess {
       if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
         throw new Error(`${this.spec.name} exited with ${this.child.exitCode}: ${this.stderr}\n${this.tail()}`);
       }
-      if (Date.now() > deadline) throw new Error(`${this.spec.name}: no matching log line within ${timeoutMs} ms\n${this.tail()}\n${this.stderr}`);
+      if (Date.now() > deadline) {
+        // Timers run before I/O callbacks: after this process was busy, the timer can fire before the child's
+        // pending output is read. Let that output in once before giving up.
+        await new Promise((r) => setImmediate(r));
+        const late = this.logs.slice(from).find(pred);
+        if (late) return late;
+        throw new Error(`${this.spec.name}: no matching log line within ${timeoutMs} ms\n${this.tail()}\n${this.stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
