@@ -57,6 +57,7 @@ export async function startService(name: string, argv: readonly string[]): Promi
       sender: runtime.sender,
       log: runtime.log.child({ component: "fixing" }),
       metrics: runtime.metrics,
+      health: runtime.health,
       feeds,
     });
   } catch (e) {

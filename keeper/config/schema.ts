@@ -68,8 +68,19 @@ export const configShape = {
   sources: optional(array(sourceEntry), []),
   settlement: optional(array(listedSeries), []),
   peers: optional(
-    object({ urls: optional(array(url(), { unique: true }), []), timeoutMs: optional(int({ min: 100, max: 60_000 }), 3_000) }),
-    { urls: [], timeoutMs: 3_000 },
+    object({
+      urls: optional(array(url(), { unique: true }), []),
+      timeoutMs: optional(int({ min: 100, max: 60_000 }), 3_000),
+      gatherMs: optional(int({ min: 0, max: 600_000 }), 3_000),
+    }),
+    { urls: [], timeoutMs: 3_000, gatherMs: 3_000 },
+  ),
+  integrity: optional(
+    object({
+      maxMoveVsLastBps: optional(int({ min: 1, max: 1_000_000 }), 5_000),
+      maxPeerDeviationBps: optional(int({ min: 1, max: 1_000_000 }), 100),
+    }),
+    { maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 100 },
   ),
   server: optional(
     object({ host: optional(str(), "127.0.0.1"), port: optional(int({ min: 0, max: 65_535 }), 9_464) }),

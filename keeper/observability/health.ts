@@ -18,6 +18,8 @@ export interface HealthState {
   /** Latest on-chain fixing timestamp per index name (0n = never fixed). */
   fixings: Map<string, bigint>;
   gasBalance?: bigint;
+  /** Per index name: why this operator currently refuses to sign (set on refusal, removed once it signs again). */
+  refusals: Map<string, string>;
 }
 
 export interface HealthReport {
@@ -26,10 +28,13 @@ export interface HealthReport {
 }
 
 export function newHealthState(): HealthState {
-  return { fixings: new Map() };
+  return { fixings: new Map(), refusals: new Map() };
 }
 
-/** Healthy iff the head is fresh, every index has a fresh fixing and the gas balance is above the minimum. */
+/**
+ * Healthy iff the head is fresh, every index has a fresh fixing, this operator is not refusing to sign its own value
+ * (integrity.ts) and the gas balance is above the minimum.
+ */
 export function evaluateHealth(state: HealthState, limits: HealthLimits, nowMs: number): HealthReport {
   const reasons: string[] = [];
   if (!state.head) reasons.push("chain head: not seen yet");
@@ -48,6 +53,7 @@ export function evaluateHealth(state: HealthState, limits: HealthLimits, nowMs: 
       }
     }
   }
+  for (const [index, reason] of state.refusals) reasons.push(`signing ${index}: ${reason}`);
   if (state.gasBalance === undefined) reasons.push("gas balance: not read yet");
   else if (state.gasBalance < limits.minGasBalance) {
     reasons.push(`gas balance: ${state.gasBalance} wei below minimum ${limits.minGasBalance} wei`);

@@ -113,6 +113,16 @@ export function createKeeperMetrics(registry = new Registry()) {
     fixingFailures: registry.counter("keeper_fixing_failures_total", "Rounds this operator could not observe, per index and reason (source, no_fixing, error)."),
     settlementActions: registry.counter("keeper_settlement_actions_total", "recordSettlementFixing / settle transactions sent, per action."),
     peerErrors: registry.counter("keeper_peer_errors_total", "Failed or invalid observation fetches per peer."),
+    signaturesRefused: registry.counter(
+      "keeper_signatures_refused_total",
+      "Rounds this operator computed but did not sign because its value deviated too far, per index and reason (last_fixing, peers).",
+    ),
+    lastDeviation: registry.gauge(
+      "keeper_fixing_deviation_bps",
+      "Deviation (bps, |a-b|/min) of this operator's latest computed value from its reference, per index and reference (last_fixing, peers).",
+    ),
+    fixingsHeld: registry.counter("keeper_fixings_held_total", "Fixings the oracle's circuit breaker held (FixingHeld events seen), per index."),
+    breakerConfirmations: registry.counter("keeper_breaker_confirmations_total", "Confirmation rounds of a held fixing this keeper posted, per index."),
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * The fixing loop: on a schedule derived from CHAIN time, for each configured index, observe the round (compute
- * the fixing from the window of polls), sign it once (journaled, reused after a restart), fetch the peers'
- * signed observations and, holding a quorum, post — unless the oracle already has a fixing at or after the
- * round. Rounds missed while down are caught up in order (at most `catchUpRounds`). A source outage, garbage
+ * the fixing from the window of polls), fetch the peers' signed observations (or, while they signed none, the
+ * values they computed), sign the own value once (journaled, reused after a restart) unless it deviates too far
+ * from the last on-chain fixing or from the peers (integrity.ts), and, holding a quorum, gather every operator's
+ * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
+ * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`). A source outage, garbage
  * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop.
  * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
  * once the window closed the series is settled (see settlement.ts).
@@ -16,13 +18,15 @@ import { ConfigError } from "../config/validate.js";
 import { loadIndexDefinition } from "../indexConfig.js";
 import { chainStateFromJson, chainStateToJson } from "../methodology/chainState.js";
 import type { ChainState, IndexDefinition } from "../methodology/types.js";
+import type { HealthState } from "../observability/health.js";
 import type { Logger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { createSource } from "../sources/index.js";
 import type { PriceSource } from "../sources/types.js";
 import { type OracleIndexView, postFixingRequest, readOracleIndex } from "./contract.js";
-import { type Round, collectRound, decideQuorum } from "./peers.js";
+import { checkBeforeSigning } from "./integrity.js";
+import { type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
 import { SettlementTracker } from "./settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "./window.js";
@@ -66,8 +70,17 @@ export interface FixingLoopOptions {
   log: Logger;
   metrics: KeeperMetrics;
   feeds: IndexFeed[];
+  /** Where refusals to sign are reported (/health); optional for tests. */
+  health?: HealthState;
   /** How long (local ms) a round without quorum holds back the posting of later rounds (default 3 x peer timeout). */
   quorumWaitMs?: number;
+}
+
+/** A value this operator computed for a round, not signed yet. */
+interface Computed {
+  value: bigint;
+  inputsHash: Hex;
+  chainState?: ChainState;
 }
 
 /** What one tick did for one round of one index. */
@@ -92,6 +105,10 @@ export class FixingLoop {
   private readonly sentPosts = new Map<string, string>();
   private readonly settlement: SettlementTracker;
   private readonly notOperatorLogged = new Set<string>();
+  /** Values computed per round and not signed yet (waiting for a reference, or refused). */
+  private readonly computed = new Map<string, Computed>();
+  /** `index:round:reason` refusals already logged and counted. */
+  private readonly refusedLogged = new Set<string>();
 
   constructor(options: FixingLoopOptions) {
     this.o = options;
@@ -157,15 +174,16 @@ export class FixingLoop {
     let blocked = false;
     for (const t of this.pendingRounds(now, view.latest.timestamp)) {
       const round: Round = { indexId: feed.indexId, timestamp: t, methodologyVersion: feed.def.methodologyVersion };
-      const own = await this.observe(feed, t, now, view).catch((e: unknown) => {
+      const failed = (e: unknown) => {
         // e.g. the signer refused (skew) or the journal failed: no observation this pass, the round stays due.
         this.o.metrics.fixingFailures.inc({ index: feed.name, reason: "error" });
         log.error("observation failed", { index: feed.name, round: t, error: e });
         return { none: `error: ${(e as Error).message}` };
-      });
+      };
+      const computed = await this.compute(feed, t, view).catch(failed);
       const collected = await collectRound({
         round,
-        own: "signed" in own ? [own.signed] : [],
+        own: "signed" in computed ? [computed.signed] : [],
         peerUrls: config.peers.urls,
         timeoutMs: config.peers.timeoutMs,
         chainId: config.chainId,
@@ -174,7 +192,11 @@ export class FixingLoop {
         log,
         metrics: this.o.metrics,
       });
-      const decision = decideQuorum(round, collected, view.operators, view.quorum);
+      const own = "value" in computed
+        ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
+        : computed;
+      if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
+      const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, config.integrity.maxPeerDeviationBps);
       const outcome: RoundOutcome = {
         index: feed.name,
         round: t,
@@ -196,9 +218,11 @@ export class FixingLoop {
       if (blocked) continue;
       const since = this.quorumSince.get(key) ?? Date.now();
       this.quorumSince.set(key, since);
-      const wait = this.postRank(view.operators, t) * config.schedule.postStaggerMs;
+      // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
+      // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
+      // the others only if it did not (rank x postStaggerMs later).
+      const wait = (decision.complete ? 0 : config.peers.gatherMs) + this.postRank(view.operators, t) * config.schedule.postStaggerMs;
       if (Date.now() - since < wait) {
-        // Not this operator's turn yet: the round's leader posts first, the others only if it did not.
         blocked = true;
         continue;
       }
@@ -207,7 +231,7 @@ export class FixingLoop {
       outcome.post = result;
       if (result.status === "sent") {
         this.sentPosts.set(request.key, feed.name);
-        log.info("fixing posted", { index: feed.name, round: t, signers: decision.signers, hash: result.hash });
+        log.info("fixing posted", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash });
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {
@@ -232,8 +256,12 @@ export class FixingLoop {
     return (me - leader + n) % n;
   }
 
-  /** This operator's signed observation of a round: the journaled one if any, else computed and signed now. */
-  private async observe(feed: IndexFeed, round: bigint, now: bigint, view: OracleIndexView): Promise<{ signed: SignedObservation } | { none: string }> {
+  /**
+   * This operator's observation of a round: the journaled signed one if any, else its value computed now (not yet
+   * signed: see signChecked), else why it has none. Computed values are kept per round (a window read at round
+   * close does not change) until the oracle is past the round.
+   */
+  private async compute(feed: IndexFeed, round: bigint, view: OracleIndexView): Promise<{ signed: SignedObservation } | Computed | { none: string }> {
     const { signer, journal, config, log, metrics } = this.o;
     const me = signer.address.toLowerCase();
     const journaled = journal.observations(feed.indexId, round).find((o) => o.signer.toLowerCase() === me);
@@ -246,6 +274,8 @@ export class FixingLoop {
     const key = `${feed.name}:${round}`;
     const known = this.noFixing.get(key);
     if (known !== undefined) return { none: known };
+    const cached = this.computed.get(key);
+    if (cached) return cached;
 
     let polls;
     try {
@@ -271,7 +301,58 @@ export class FixingLoop {
       log.error("fixing outside the oracle's bounds: not signed", { index: feed.name, round, value, min: view.minValue, max: view.maxValue });
       return { none: "OUT_OF_BOUNDS" };
     }
-    const observation = { indexId: feed.indexId, timestamp: round, methodologyVersion: feed.def.methodologyVersion, value, inputsHash };
+    const computed: Computed = { value, inputsHash, ...(result.chainState ? { chainState: result.chainState } : {}) };
+    this.computed.set(key, computed);
+    if (!config.dryRun) recordProposal(journal, feed.indexId, round, value);
+    return computed;
+  }
+
+  /**
+   * Signs a computed value unless it deviates beyond the configured limits from the latest on-chain fixing or
+   * from the peers' values (integrity.ts). A refusal is logged with the numbers (once per round and reason),
+   * counted, and reported in /health until this operator signs a value of that index again.
+   */
+  private async signChecked(
+    feed: IndexFeed,
+    round: bigint,
+    now: bigint,
+    view: OracleIndexView,
+    computed: Computed,
+    peerValues: readonly bigint[],
+  ): Promise<{ signed: SignedObservation } | { none: string }> {
+    const { signer, journal, config, log, metrics, health } = this.o;
+    const peerCount = config.peers.urls.length;
+    const verdict = checkBeforeSigning({
+      own: computed.value,
+      lastFixing: view.latest.value,
+      // Peers count once at least half of them answered: one faulty early answer decides nothing.
+      peers: peerValues.length >= Math.ceil(peerCount / 2) ? peerValues : [],
+      peersConfigured: peerCount > 0,
+      limits: config.integrity,
+    });
+    for (const c of verdict.checks) metrics.lastDeviation.set({ index: feed.name, reference: c.reference }, c.deviationBps);
+    const key = `${feed.name}:${round}`;
+    if (!verdict.sign) {
+      if ("waiting" in verdict) {
+        log.debug("no reference to compare with yet: not signing this pass", { index: feed.name, round, value: computed.value, peers: peerValues.length });
+        return { none: verdict.waiting };
+      }
+      const r = verdict.refused;
+      if (!this.refusedLogged.has(`${key}:${r.reference}`)) {
+        this.refusedLogged.add(`${key}:${r.reference}`);
+        metrics.signaturesRefused.inc({ index: feed.name, reason: r.reference });
+        log.error("observation not signed: value deviates from its reference beyond the limit", {
+          index: feed.name, round, reason: r.reference, own: r.own, reference: r.referenceValue, deviationBps: r.deviationBps, limitBps: r.limitBps,
+        });
+      }
+      health?.refusals.set(
+        feed.name,
+        `refused round ${round}: value ${r.own} deviates ${r.deviationBps} bps from the ${r.reference === "peers" ? "peers' value" : "last on-chain fixing"} ${r.referenceValue} (limit ${r.limitBps} bps)`,
+      );
+      return { none: `refused: ${r.reference}` };
+    }
+    const observation = { indexId: feed.indexId, timestamp: round, methodologyVersion: feed.def.methodologyVersion, value: computed.value, inputsHash: computed.inputsHash };
+    health?.refusals.delete(feed.name);
     if (config.dryRun) {
       // Signed in memory only: nothing journaled, nothing served, so a dry run never commits this operator.
       return { signed: await signObservation(signer, config.chainId, config.contracts.oracle, observation) };
@@ -287,8 +368,8 @@ export class FixingLoop {
       metrics,
       index: feed.name,
     });
-    if (result.chainState) journal.set(`chainState:${feed.name}`, JSON.stringify(chainStateToJson(result.chainState)));
-    log.info("observation signed", { index: feed.name, round, value });
+    if (computed.chainState) journal.set(`chainState:${feed.name}`, JSON.stringify(chainStateToJson(computed.chainState)));
+    log.info("observation signed", { index: feed.name, round, value: computed.value, checks: verdict.checks.map((c) => ({ reference: c.reference, deviationBps: c.deviationBps })) });
     return { signed };
   }
 
@@ -302,7 +383,11 @@ export class FixingLoop {
 
   /** Drops per-round memory of rounds the oracle is past (the process runs for months). */
   private forgetRoundsUpTo(index: string, latest: bigint): void {
-    for (const map of [this.noFixing, this.waitingSince, this.quorumSince]) {
+    for (const key of this.refusedLogged) {
+      const [name, ts] = key.split(":");
+      if (name === index && BigInt(ts as string) <= latest) this.refusedLogged.delete(key);
+    }
+    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince]) {
       for (const key of map.keys()) {
         const cut = key.lastIndexOf(":");
         if (key.slice(0, cut) === index && BigInt(key.slice(cut + 1)) <= latest) map.delete(key);

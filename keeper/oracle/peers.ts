@@ -12,6 +12,7 @@ import type { Journal } from "../chain/journal.js";
 import { type Logger, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { type Handler, json } from "../observability/server.js";
+import { consistentSubset } from "./integrity.js";
 
 /** One round of one index: what all observations of a post must share. */
 export interface Round {
@@ -85,7 +86,29 @@ export function parseRoundQuery(query: URLSearchParams): { indexId: Hex; timesta
   return { indexId, timestamp: BigInt(ts) };
 }
 
-/** GET /observations handler: the observations `signer` signed for the round, from the journal. */
+const PROPOSALS_KEPT = 8;
+const proposalsKey = (indexId: Hex) => `proposals:${indexId.toLowerCase()}`;
+
+/**
+ * Records the value this operator computed for a round BEFORE it decides to sign it, so peers can compare theirs
+ * with it (integrity.ts) even while nobody has signed yet (the first round of an index). Unsigned: only ever used
+ * to decide whether to sign, never posted. The last few rounds per index are kept.
+ */
+export function recordProposal(journal: Journal, indexId: Hex, timestamp: bigint, value: bigint): void {
+  const kept = readProposals(journal, indexId).filter((p) => p.timestamp !== timestamp.toString());
+  kept.push({ timestamp: timestamp.toString(), value: value.toString() });
+  journal.set(proposalsKey(indexId), JSON.stringify(kept.slice(-PROPOSALS_KEPT)));
+}
+
+function readProposals(journal: Journal, indexId: Hex): { timestamp: string; value: string }[] {
+  const text = journal.get(proposalsKey(indexId));
+  return text === undefined ? [] : (JSON.parse(text) as { timestamp: string; value: string }[]);
+}
+
+/**
+ * GET /observations handler: the observations `signer` signed for the round, from the journal; while it signed
+ * none, also `proposal`: the value it computed (unsigned; absent if it computed none).
+ */
 export function observationsRoute(journal: Journal, signer: Address): Handler {
   const me = signer.toLowerCase();
   return (query) => {
@@ -96,13 +119,16 @@ export function observationsRoute(journal: Journal, signer: Address): Handler {
       return json(400, { error: (e as Error).message });
     }
     const own = journal.observations(round.indexId, round.timestamp).filter((o) => o.signer.toLowerCase() === me);
-    return json(200, { observations: own.map(toJson) });
+    const proposal = own.length ? undefined : readProposals(journal, round.indexId).find((p) => p.timestamp === round.timestamp.toString());
+    return json(200, { observations: own.map(toJson), ...(proposal ? { proposal: { value: proposal.value } } : {}) });
   };
 }
 
 export interface PeerFetchResult {
   peer: string;
   observations: SignedObservation[];
+  /** The unsigned value the peer computed for the round, when it has signed none. */
+  proposal?: bigint;
   error?: string;
 }
 
@@ -128,8 +154,10 @@ export async function fetchPeerObservations(
     }
     const text = await readLimited(res, maxBytes);
     if (res.status !== 200) return { peer, observations: [], error: `HTTP ${res.status}` };
-    const body = JSON.parse(text) as { observations?: unknown };
+    const body = JSON.parse(text) as { observations?: unknown; proposal?: { value?: unknown } };
     if (!body || !Array.isArray(body.observations)) return { peer, observations: [], error: "no observations array" };
+    const proposed = body.proposal?.value;
+    const proposal = typeof proposed === "string" && UINT.test(proposed) && BigInt(proposed) > 0n ? BigInt(proposed) : undefined;
     const observations: SignedObservation[] = [];
     const errors: string[] = [];
     for (const x of body.observations.slice(0, 64)) {
@@ -139,7 +167,7 @@ export async function fetchPeerObservations(
         errors.push((e as Error).message);
       }
     }
-    return { peer, observations, ...(errors.length ? { error: errors.join("; ") } : {}) };
+    return { peer, observations, ...(proposal !== undefined ? { proposal } : {}), ...(errors.length ? { error: errors.join("; ") } : {}) };
   } catch (e) {
     const err = e as Error;
     return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : err.message };
@@ -200,14 +228,24 @@ export interface CollectParams {
   metrics?: KeeperMetrics;
 }
 
+/** What one collection pass over the peers gave for a round. */
+export interface Collected {
+  /** Own observations plus every peer's valid signed observations. */
+  observations: SignedObservation[];
+  /** One value per answering peer for the integrity check: its valid signed value, else its proposal. */
+  peerValues: bigint[];
+}
+
 /** Own observations plus every peer's valid observations for the round (fetched in parallel, verified). */
-export async function collectRound(p: CollectParams): Promise<SignedObservation[]> {
+export async function collectRound(p: CollectParams): Promise<Collected> {
   const log = p.log ?? silentLogger;
   const results = await Promise.all(
     p.peerUrls.map((u) => fetchPeerObservations(u, p.round, { timeoutMs: p.timeoutMs, ...(p.signal ? { signal: p.signal } : {}) })),
   );
   const valid: SignedObservation[] = [...p.own];
+  const peerValues: bigint[] = [];
   for (const r of results) {
+    const before = valid.length;
     if (r.error) {
       p.metrics?.peerErrors.inc({ peer: r.peer });
       log.warn("peer answer rejected in part or whole", { peer: r.peer, error: r.error });
@@ -221,28 +259,42 @@ export async function collectRound(p: CollectParams): Promise<SignedObservation[
         log.warn("peer observation rejected", { peer: r.peer, signer: o.signer, reason: v.reason });
       }
     }
+    const signed = valid[before];
+    if (signed) peerValues.push(signed.value);
+    else if (r.proposal !== undefined) peerValues.push(r.proposal);
   }
-  return valid;
+  return { observations: valid, peerValues };
 }
 
 export function sameRound(o: SignedObservation, r: Round): boolean {
   return o.indexId.toLowerCase() === r.indexId.toLowerCase() && o.timestamp === r.timestamp && o.methodologyVersion === r.methodologyVersion;
 }
 
+export interface QuorumCommon {
+  /** Observations that would be submitted (after dropping values outside the spread tolerance). */
+  have: number;
+  need: number;
+  /** Whether every registered operator's observation is in hand (the poster need not wait any longer). */
+  complete: boolean;
+  signers: Address[];
+}
+
 export type QuorumDecision =
-  | { reached: false; have: number; need: number; signers: Address[] }
-  | { reached: true; have: number; need: number; signers: Address[]; args: ReturnType<typeof buildPostFixingArgs> };
+  | ({ reached: false } & QuorumCommon)
+  | ({ reached: true; args: ReturnType<typeof buildPostFixingArgs> } & QuorumCommon);
 
 /**
  * Pure: given verified observations, keeps those of this round by registered operators (one per signer, the
- * first seen) and decides whether `quorum` distinct signers are present; if so builds postFixing's arguments.
- * Values may differ between operators: the contract takes the median.
+ * first seen), then the largest run of them whose values agree within `maxSpreadBps` (integrity.ts), and decides
+ * whether `quorum` distinct signers remain; if so builds postFixing's arguments (sorted ascending). The result
+ * depends only on the set of observations, not on the order they arrived in.
  */
 export function decideQuorum(
   round: Round,
   observations: readonly SignedObservation[],
   operators: readonly Address[],
   quorum: number,
+  maxSpreadBps: number,
 ): QuorumDecision {
   const registered = new Set(operators.map((a) => a.toLowerCase()));
   const bySigner = new Map<string, SignedObservation>();
@@ -250,8 +302,8 @@ export function decideQuorum(
     const k = o.signer.toLowerCase();
     if (sameRound(o, round) && registered.has(k) && !bySigner.has(k)) bySigner.set(k, o);
   }
-  const chosen = [...bySigner.values()];
-  const signers = chosen.map((o) => getAddress(o.signer));
-  if (quorum < 1 || chosen.length < quorum) return { reached: false, have: chosen.length, need: quorum, signers };
-  return { reached: true, have: chosen.length, need: quorum, signers, args: buildPostFixingArgs(operators, chosen) };
+  const chosen = consistentSubset([...bySigner.values()], maxSpreadBps);
+  const common = { have: chosen.length, need: quorum, complete: bySigner.size === registered.size, signers: chosen.map((o) => getAddress(o.signer)) };
+  if (quorum < 1 || chosen.length < quorum) return { reached: false, ...common };
+  return { reached: true, ...common, args: buildPostFixingArgs(operators, chosen) };
 }

@@ -15,6 +15,7 @@ import {
   decideQuorum,
   fetchPeerObservations,
   observationsRoute,
+  recordProposal,
   parseObservation,
   toJson,
 } from "../../keeper/oracle/peers.js";
@@ -23,6 +24,8 @@ import { prng } from "./helpers/random.js";
 const CHAIN_ID = 31337;
 const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const ROUND: Round = { indexId: indexIdFromName("ATPI"), timestamp: 1_740_000_000n, methodologyVersion: 1 };
+/** The spread tolerance used below (1 %, the keeper's default maxPeerDeviationBps). */
+const SPREAD = 100;
 
 function keyFrom(seed: number): `0x${string}` {
   return `0x${(seed + 1).toString(16).padStart(64, "0")}`;
@@ -78,8 +81,9 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
 
   it("operator 0 collects peers' signatures and reaches a 2-of-3 quorum; args sorted by value for the median", async () => {
     const got = await collectRound({ round: ROUND, own: [own[0]!], peerUrls: peerUrls.slice(1), timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators });
-    expect(got).to.have.length(3);
-    const d = decideQuorum(ROUND, got, operators, 2);
+    expect(got.observations).to.have.length(3);
+    expect(got.peerValues).to.deep.equal([2_500_000_000_000_000_000n, 2_520_000_000_000_000_000n]);
+    const d = decideQuorum(ROUND, got.observations, operators, 2, SPREAD);
     expect(d.reached).to.equal(true);
     if (!d.reached) return;
     const [indexId, timestamp, version, opList, observations] = d.args;
@@ -113,9 +117,10 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
     const got = await collectRound({
       round: ROUND, own: [own[0]!], peerUrls: [...urls, peerUrls[2]!], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators, metrics,
     });
-    expect(got.map((o) => o.signer)).to.deep.equal([operators[0], operators[2]]);
+    expect(got.observations.map((o) => o.signer)).to.deep.equal([operators[0], operators[2]]);
+    expect(got.peerValues).to.deep.equal([2_520_000_000_000_000_000n]); // garbage peers give no value
     for (const u of urls) expect(metrics.peerErrors.get({ peer: u }), u).to.be.greaterThan(0);
-    const d = decideQuorum(ROUND, got, operators, 2);
+    const d = decideQuorum(ROUND, got.observations, operators, 2, SPREAD);
     expect(d.reached).to.equal(true);
   });
 
@@ -124,10 +129,48 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
     const dup = await sign(ops[0]!, 1n);
     const stranger = await sign(outsider, 3n);
     const v2 = await sign(ops[1]!, 4n, { ...ROUND, methodologyVersion: 2 });
-    const d = decideQuorum(ROUND, [own[0]!, dup, stranger, v2], operators, 2);
-    expect(d).to.deep.equal({ reached: false, have: 1, need: 2, signers: [operators[0]] });
-    expect(decideQuorum(ROUND, [], operators, 2).reached).to.equal(false);
-    expect(decideQuorum(ROUND, own, operators, 3).reached).to.equal(true);
+    const d = decideQuorum(ROUND, [own[0]!, dup, stranger, v2], operators, 2, SPREAD);
+    expect(d).to.deep.equal({ reached: false, have: 1, need: 2, complete: false, signers: [operators[0]] });
+    expect(decideQuorum(ROUND, [], operators, 2, SPREAD).reached).to.equal(false);
+    const all = decideQuorum(ROUND, own, operators, 3, SPREAD);
+    expect([all.reached, all.complete]).to.deep.equal([true, true]);
+  });
+
+  it("C11: a peer that signed nothing yet serves its computed value as an unsigned proposal; once signed, only the signature", async () => {
+    const op = ops[1]!;
+    const journal = new Journal(":memory:");
+    recordProposal(journal, ROUND.indexId, ROUND.timestamp, 2_500_000_000_000_000_000n);
+    const s = await startServer("127.0.0.1", 0, { "/observations": observationsRoute(journal, op.address) }, silentLogger);
+    try {
+      const before = await fetchPeerObservations(s.url, ROUND, { timeoutMs: 1_000 });
+      expect(before).to.deep.equal({ peer: s.url, observations: [], proposal: 2_500_000_000_000_000_000n });
+      const got = await collectRound({ round: ROUND, own: [], peerUrls: [s.url], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators });
+      expect(got).to.deep.equal({ observations: [], peerValues: [2_500_000_000_000_000_000n] });
+      journal.recordObservation(own[1]!, 0);
+      const after = await fetchPeerObservations(s.url, ROUND, { timeoutMs: 1_000 });
+      expect(after).to.deep.equal({ peer: s.url, observations: [own[1]] });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("C11: decideQuorum submits every agreeing observation, drops an outlier that would break the spread, whatever the arrival order", async () => {
+    const four = [0, 1, 2, 3].map((i) => privateKeyToAccount(keyFrom(10 + i)));
+    const ops4 = four.map((a) => a.address);
+    const honest = [2_500_000_000_000_000_000n, 2_500_000_000_000_000_000n, 2_501_000_000_000_000_000n];
+    const obs = [...(await Promise.all(honest.map((v, i) => sign(four[i]!, v)))), await sign(four[3]!, 2_500_000_000_000_000_000_000n)];
+    const permutations = [[0, 1, 2, 3], [3, 2, 1, 0], [2, 3, 0, 1], [1, 3, 2, 0]];
+    const args = permutations.map((p) => {
+      const d = decideQuorum(ROUND, p.map((i) => obs[i]!), ops4, 3, SPREAD);
+      if (!d.reached) throw new Error("no quorum");
+      expect(d.complete).to.equal(true); // all four answered: the poster need not wait
+      return d.args;
+    });
+    for (const a of args) expect(a).to.deep.equal(args[0]);
+    expect(args[0]![4].map((o) => o.value)).to.deep.equal(honest); // ascending, the x1000 value left out
+    // Two honest + the outlier: the outlier is still dropped, and two are below the bar of 3.
+    const short = decideQuorum(ROUND, [obs[0]!, obs[3]!, obs[1]!], ops4, 3, SPREAD);
+    expect([short.reached, short.have, short.complete]).to.deep.equal([false, 2, false]);
   });
 
   it("parseObservation: JSON round trip holds, and arbitrary input only ever throws a plain Error (seeded fuzz)", async () => {

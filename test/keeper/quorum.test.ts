@@ -65,7 +65,7 @@ describe("quorum round over HTTP, posted on chain (oracle double with IIndexOrac
       const got = await collectRound({
         round, own: [own[i]!], peerUrls: peerUrls.filter((_, j) => j !== i), timeoutMs: 2_000, chainId: anvil.chainId, oracle, operators: view.operators,
       });
-      decisions.push(decideQuorum(round, got, view.operators, view.quorum));
+      decisions.push(decideQuorum(round, got.observations, view.operators, view.quorum, 100));
     }
     expect(decisions.map((d) => d.reached)).to.deep.equal([true, true]);
 
