@@ -3,7 +3,16 @@
  * postFixing transaction as a SendRequest whose idempotency key is the round, so a fixing is never posted twice
  * by this keeper and a post that lost the race to another operator is skipped at simulation.
  */
-import { type Address, type Hex, type PublicClient, encodeFunctionData, parseAbi } from "viem";
+import {
+  type Address,
+  BaseError,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  type Hex,
+  type PublicClient,
+  encodeFunctionData,
+  parseAbi,
+} from "viem";
 import type { buildPostFixingArgs } from "../../sdk/oracle.js";
 import type { SendRequest } from "../chain/sender.js";
 
@@ -19,6 +28,10 @@ export const oracleAbi = parseAbi([
   "function quorum(bytes32 indexId) view returns (uint256)",
   "function indexConfig(bytes32 indexId) view returns (uint96 minValue, uint96 maxValue, uint32 maxFutureSkew, uint16 operatorCount, bytes32 operatorsHash)",
   "function latestFixing(bytes32 indexId) view returns (Fixing)",
+  "function heldFixing(bytes32 indexId) view returns (uint256 value, uint64 timestamp, uint64 confirmableFrom)",
+  "function tolerances(bytes32 indexId) view returns (uint8 faultTolerance, uint16 maxSpreadBps, uint16 breakerBps, uint32 breakerDelay)",
+  "event FixingHeld(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint256 previousValue, uint64 confirmableFrom, address poster)",
+  "error ObservationsDisagree(bytes32 indexId, uint256 minValue, uint256 maxValue, uint256 maxSpreadBps)",
   "error UnknownIndex(bytes32 indexId)",
   "error OperatorSetMismatch(bytes32 indexId, bytes32 expectedHash, bytes32 givenHash)",
   "error TooFewSignatures(bytes32 indexId, uint256 given, uint256 quorum)",
@@ -40,16 +53,24 @@ export interface OracleIndexView {
   minValue: bigint;
   maxValue: bigint;
   latest: { value: bigint; timestamp: bigint; methodologyVersion: number };
+  /** The index's spread tolerance and circuit breaker; undefined for an oracle without `tolerances` (before v2). */
+  tolerances?: { maxSpreadBps: number; breakerBps: number; breakerDelay: number };
+  /** The round the circuit breaker holds, if one is held and newer than the latest stored fixing. */
+  held?: { value: bigint; timestamp: bigint; confirmableFrom: bigint };
 }
 
-/** Reads operators, quorum, config and latest fixing of an index (four calls in parallel). */
+/** Reads operators, quorum, config, tolerances, latest and held fixing of an index (six calls in parallel). */
 export async function readOracleIndex(client: PublicClient, oracle: Address, indexId: Hex): Promise<OracleIndexView> {
   const at = { address: oracle, abi: oracleAbi, args: [indexId] } as const;
-  const [operators, quorum, config, latest] = await Promise.all([
+  // An oracle without the breaker (no `tolerances` view) answers those two reads with a revert: no breaker.
+  const optional = <T>(p: Promise<T>) => p.catch((e: unknown) => (isMissingFunction(e) ? undefined : Promise.reject(e)));
+  const [operators, quorum, config, latest, tolerances, held] = await Promise.all([
     client.readContract({ ...at, functionName: "operators" }),
     client.readContract({ ...at, functionName: "quorum" }),
     client.readContract({ ...at, functionName: "indexConfig" }),
     client.readContract({ ...at, functionName: "latestFixing" }),
+    optional(client.readContract({ ...at, functionName: "tolerances" })),
+    optional(client.readContract({ ...at, functionName: "heldFixing" })),
   ]);
   const [minValue, maxValue, maxFutureSkew] = config;
   return {
@@ -59,7 +80,14 @@ export async function readOracleIndex(client: PublicClient, oracle: Address, ind
     minValue,
     maxValue,
     latest: { value: latest.value, timestamp: latest.timestamp, methodologyVersion: latest.methodologyVersion },
+    ...(tolerances ? { tolerances: { maxSpreadBps: tolerances[1], breakerBps: tolerances[2], breakerDelay: tolerances[3] } } : {}),
+    ...(held && held[1] > latest.timestamp ? { held: { value: held[0], timestamp: held[1], confirmableFrom: held[2] } } : {}),
   };
+}
+
+/** A call reverted without data (the function does not exist on the contract). */
+function isMissingFunction(e: unknown): boolean {
+  return e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError || x instanceof ContractFunctionZeroDataError) !== null;
 }
 
 /** Idempotency key of the post of one round of one index. */

@@ -107,6 +107,8 @@ export class FixingLoop {
   private readonly notOperatorLogged = new Set<string>();
   /** Values computed per round and not signed yet (waiting for a reference, or refused). */
   private readonly computed = new Map<string, Computed>();
+  /** `index:heldTimestamp` holds of the circuit breaker already logged and counted. */
+  private readonly holdsSeen = new Set<string>();
   /** `index:round:reason` refusals already logged and counted. */
   private readonly refusedLogged = new Set<string>();
 
@@ -160,6 +162,28 @@ export class FixingLoop {
     return rounds;
   }
 
+  /**
+   * While the oracle's circuit breaker holds a round (FixingHeld), the only rounds worth posting are those that can
+   * confirm it: stamped at or after `confirmableFrom`. Before then nothing is posted; from then on the due rounds at
+   * or after it, or — until the next scheduled round comes — a confirmation round stamped at `confirmableFrom`
+   * itself (every operator derives the same timestamp from the chain). The hold is logged and counted once.
+   */
+  confirmationRounds(feed: IndexFeed, now: bigint, view: OracleIndexView): bigint[] {
+    const held = view.held;
+    if (!held) return this.pendingRounds(now, view.latest.timestamp);
+    const key = `${feed.name}:${held.timestamp}`;
+    if (!this.holdsSeen.has(key)) {
+      this.holdsSeen.add(key);
+      this.o.metrics.fixingsHeld.inc({ index: feed.name });
+      this.o.log.warn("fixing held by the oracle's circuit breaker: confirmation round scheduled", {
+        index: feed.name, round: held.timestamp, value: held.value, stored: view.latest.value, confirmableFrom: held.confirmableFrom,
+      });
+    }
+    if (now < held.confirmableFrom) return [];
+    const due = this.pendingRounds(now, held.timestamp).filter((t) => t >= held.confirmableFrom);
+    return due.length ? due : [held.confirmableFrom];
+  }
+
   private async tickIndex(feed: IndexFeed, now: bigint): Promise<RoundOutcome[]> {
     const { config, client, log } = this.o;
     if (feed.sampler) {
@@ -172,7 +196,8 @@ export class FixingLoop {
     this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
-    for (const t of this.pendingRounds(now, view.latest.timestamp)) {
+    const rounds = view.held ? this.confirmationRounds(feed, now, view) : this.pendingRounds(now, view.latest.timestamp);
+    for (const t of rounds) {
       const round: Round = { indexId: feed.indexId, timestamp: t, methodologyVersion: feed.def.methodologyVersion };
       const failed = (e: unknown) => {
         // e.g. the signer refused (skew) or the journal failed: no observation this pass, the round stays due.
@@ -196,7 +221,8 @@ export class FixingLoop {
         ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
         : computed;
       if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
-      const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, config.integrity.maxPeerDeviationBps);
+      const spread = view.tolerances?.maxSpreadBps ?? config.integrity.maxPeerDeviationBps;
+      const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, spread);
       const outcome: RoundOutcome = {
         index: feed.name,
         round: t,
@@ -232,6 +258,10 @@ export class FixingLoop {
       if (result.status === "sent") {
         this.sentPosts.set(request.key, feed.name);
         log.info("fixing posted", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash });
+        if (view.held) {
+          this.o.metrics.breakerConfirmations.inc({ index: feed.name });
+          log.info("breaker confirmation round posted", { index: feed.name, round: t, held: view.held.timestamp, heldValue: view.held.value, hash: result.hash });
+        }
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {

@@ -53,13 +53,14 @@ export class LiveSampler {
     return true;
   }
 
-  /** The polls read for the round at `round` (those scheduled in its window). */
+  /**
+   * The polls read for the round at `round`: those in (round - interval, round], oldest first. For a scheduled
+   * round these are its window's polls; for a confirmation round stamped between two scheduled rounds
+   * (fixingLoop.ts), the latest polls of one interval.
+   */
   window(round: bigint): Poll[] {
-    const times = windowPollTimes(round, this.intervalSeconds, this.pollsPerWindow);
-    return times.flatMap((t) => {
-      const p = this.polls.get(t);
-      return p ? [p] : [];
-    });
+    const from = Number(round) - this.intervalSeconds;
+    return [...this.polls.values()].filter((p) => p.time > from && p.time <= Number(round)).sort((a, b) => a.time - b.time);
   }
 }
 

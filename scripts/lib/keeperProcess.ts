@@ -38,7 +38,7 @@ export class KeeperProcess {
     mkdirSync(this.dir, { recursive: true });
     this.configPath = join(this.dir, "keeper.json");
     this.url = `http://127.0.0.1:${spec.port}`;
-    const { rpc, schedule, gas, contracts, ...rest } = spec.overrides ?? {};
+    const { rpc, schedule, gas, contracts, peers, ...rest } = spec.overrides ?? {};
     const config = {
       chainId: spec.chainId,
       rpc: { urls: spec.rpcUrls, timeoutMs: 1_000, probeIntervalMs: 500, failuresBeforeCooldown: 1, cooldownMs: 5_000, ...(rpc as object) },
@@ -46,7 +46,7 @@ export class KeeperProcess {
       indexes: ["ATPI"],
       sources: [{ index: "ATPI", kind: "replay" }],
       schedule: { intervalSeconds: 86_400, windowPolls: 4, maxFutureSkewSeconds: 60, pollMs: 200, catchUpRounds: 3, postStaggerMs: 1_000, ...(schedule as object) },
-      peers: { urls: spec.peerUrls, timeoutMs: 1_000 },
+      peers: { urls: spec.peerUrls, timeoutMs: 1_000, gatherMs: 1_500, ...(peers as object) },
       server: { host: "127.0.0.1", port: spec.port },
       keys: { signer: { privateKeyEnv: "KEEPER_SIGNER_KEY" } },
       gas: { maxFeePerGasGwei: "100", stuckAfterSeconds: 2, ...(gas as object) },
