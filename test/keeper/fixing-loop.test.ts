@@ -9,12 +9,14 @@ import { settlementSteps } from "../../keeper/oracle/settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
+import { evaluateHealth, newHealthState } from "../../keeper/observability/health.js";
 import { silentLogger } from "../../keeper/observability/log.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
 import { readArtifact } from "../../scripts/lib/deploy.js";
 import { deployOracle } from "./helpers/deploy.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
+import { shiftDecimal } from "./helpers/scaledHistory.js";
 
 const DAY = 86_400;
 const START = 1_748_822_400; // 2025-06-02T00:00:00Z, inside the bundled history
@@ -57,8 +59,9 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     await sender.reconcile();
     const def = await loadIndexDefinition("ATPI");
     const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source }];
-    const loop = new FixingLoop({ config: config(address), client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs });
-    return { loop, oracle: address, journal, metrics, op, dbPath };
+    const health = newHealthState();
+    const loop = new FixingLoop({ config: config(address), client, signer: op, journal, sender, log: silentLogger, metrics, health, feeds, quorumWaitMs });
+    return { loop, oracle: address, journal, metrics, health, op, dbPath };
   }
 
   async function posted(oracle: Address) {
@@ -124,6 +127,46 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     await advance(DAY); // the next round is computed afresh and posted; the unobservable ones do not hold it back
     const third = await loop.tick();
     expect(third.map((o) => o.post?.status)).to.deep.equal([undefined, undefined, "sent"]);
+  });
+
+  it("K07: a source turned x1000 is not signed (log numbers, metric, /health reason); the next round from a fixed source signs and health recovers", async () => {
+    let exponent = 0;
+    const scaled: PriceSource = {
+      kind: "replay",
+      async read(at) {
+        const snap = await replay.read(at);
+        const scale = (x: string | undefined) => (x === undefined ? x : shiftDecimal(x, exponent));
+        return { ...snap, quotes: snap.quotes.map((q) => ({ ...q, input: scale(q.input), output: scale(q.output) })) };
+      },
+    };
+    const { loop, oracle, journal, metrics, health } = await setup(scaled);
+    await loop.tick(); // three catch-up rounds, honest
+    const honest = await posted(oracle);
+    expect(honest).to.have.length(3);
+    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n };
+    const reasonsOf = () => evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
+    expect(reasonsOf()).to.deep.equal([]);
+
+    for (const e of [3, -3]) {
+      exponent = e;
+      await advance(DAY);
+      const [out] = await loop.tick();
+      expect(out?.own).to.deep.equal({ none: "refused: last_fixing" });
+      expect(journal.observations(indexIdFromName("ATPI"), out!.round)).to.deep.equal([]); // never a signature
+      expect(reasonsOf()).to.have.length(1);
+      expect(reasonsOf()[0]).to.match(/^signing ATPI: refused round \d+: value \d+ deviates \d+ bps from the last on-chain fixing \d+ \(limit 5000 bps\)$/);
+      expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.greaterThan(9_000_000);
+      await loop.tick(); // the same round again: counted once
+    }
+    expect(metrics.signaturesRefused.get({ index: "ATPI", reason: "last_fixing" })).to.equal(2);
+    expect(await posted(oracle)).to.deep.equal(honest); // the index did not move
+
+    exponent = 0;
+    await advance(DAY);
+    const outs = await loop.tick();
+    expect(outs.at(-1)?.post?.status).to.equal("sent");
+    expect(reasonsOf()).to.deep.equal([]); // healthy again
+    expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.lessThan(5_000);
   });
 
   it("K05: after a restart the journaled signature is reused, never a second value for the same round", async () => {

@@ -23,24 +23,43 @@ export interface Network {
   oracle: Address;
   indexId: Hex;
   operators: Address[];
+  /** The operators' private keys, in the order of `operators`. */
+  keys: Hex[];
   keepers: KeeperProcess[];
   stop(): Promise<void>;
 }
 
-/** Starts anvil, deploys the oracle with three funded operators (quorum 2), and starts three keeper processes. */
-export async function startNetwork(
-  opts: { rpcUrls?: (anvil: Anvil) => Promise<string[]>; overrides?: Record<string, unknown>; perKeeper?: (i: number) => Record<string, unknown> } = {},
-): Promise<Network> {
-  const anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
+export interface NetworkOptions {
+  rpcUrls?: (anvil: Anvil) => Promise<string[]>;
+  overrides?: Record<string, unknown>;
+  perKeeper?: (i: number) => Record<string, unknown>;
+  /** Registered operators (default 3). */
+  operators?: number;
+  /** How many of them run a keeper process (the first ones; default all). The others' keys are in `keys`. */
+  keepers?: number;
+  /** Chain start (unix seconds; default START + 100). */
+  startAt?: number;
+  /** createIndex parameters beyond the operators (see helpers/deploy.ts). */
+  index?: Omit<Parameters<typeof deployOracle>[2], "name" | "operators">;
+}
+
+/**
+ * Starts anvil, deploys the oracle with funded operators (default three, quorum 2) and starts a keeper process for
+ * each (or for the first `keepers`); every keeper has the other running keepers as peers.
+ */
+export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> {
+  const anvil = await startAnvil({ args: ["--timestamp", String(opts.startAt ?? START + 100)] });
   const owner = await fundedAccount(anvil);
-  const keys = [generatePrivateKey(), generatePrivateKey(), generatePrivateKey()];
+  const keys = Array.from({ length: opts.operators ?? 3 }, () => generatePrivateKey());
   const operators = keys.map((k) => privateKeyToAccount(k).address);
   for (const a of operators) await anvil.rpc("anvil_setBalance", [a, toHex(parseEther("10"))]);
-  const { oracle, indexId } = await deployOracle(anvil, owner, { name: "ATPI", operators });
-  const ports = [await freePort(), await freePort(), await freePort()];
+  const { oracle, indexId } = await deployOracle(anvil, owner, { ...opts.index, name: "ATPI", operators });
+  const running = keys.slice(0, opts.keepers ?? keys.length);
+  const ports: number[] = [];
+  for (const _ of running) ports.push(await freePort());
   const root = tempRoot();
   const rpcUrls = opts.rpcUrls ? await opts.rpcUrls(anvil) : [anvil.url];
-  const keepers = keys.map(
+  const keepers = running.map(
     (privateKey, i) =>
       new KeeperProcess(
         {
@@ -64,6 +83,7 @@ export async function startNetwork(
     oracle,
     indexId,
     operators,
+    keys,
     keepers,
     async stop() {
       await Promise.all(keepers.map((k) => k.stop("SIGTERM")));
