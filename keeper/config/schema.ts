@@ -78,9 +78,9 @@ export const configShape = {
   integrity: optional(
     object({
       maxMoveVsLastBps: optional(int({ min: 1, max: 1_000_000 }), 5_000),
-      maxPeerDeviationBps: optional(int({ min: 1, max: 1_000_000 }), 100),
+      maxPeerDeviationBps: optional(int({ min: 1, max: 1_000_000 }), 50),
     }),
-    { maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 100 },
+    { maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 50 },
   ),
   server: optional(
     object({ host: optional(str(), "127.0.0.1"), port: optional(int({ min: 0, max: 65_535 }), 9_464) }),

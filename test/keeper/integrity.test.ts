@@ -10,7 +10,7 @@ import { checkBeforeSigning, consistentSubset, deviationBps, peerReference } fro
 const E18 = 10n ** 18n;
 const BEFORE = 3_437_812_500_000_000_000n; // ATPI 2025-03-23
 const AFTER = 2_812_812_500_000_000_000n; // ATPI 2025-03-24
-const LIMITS = { maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 100 };
+const LIMITS = { maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 50 };
 
 describe("K07: integrity checks before signing", () => {
   it("deviationBps is |a-b|/min(a,b) rounded up, symmetric, and reads x1000 and x0.001 alike", () => {
@@ -41,7 +41,7 @@ describe("K07: integrity checks before signing", () => {
     if (bad.sign || !("refused" in bad)) throw new Error("not refused");
     expect(bad.refused).to.include({ reference: "peers", referenceValue: AFTER });
     const good = checkBeforeSigning({ own: AFTER, lastFixing: 0n, peers: [AFTER, AFTER * 1000n], peersConfigured: true, limits: LIMITS });
-    expect(good).to.deep.equal({ sign: true, checks: [{ reference: "peers", own: AFTER, referenceValue: AFTER, deviationBps: 0n, limitBps: 100 }] });
+    expect(good).to.deep.equal({ sign: true, checks: [{ reference: "peers", own: AFTER, referenceValue: AFTER, deviationBps: 0n, limitBps: 50 }] });
     expect(checkBeforeSigning({ own: AFTER, lastFixing: 0n, peers: [], peersConfigured: true, limits: LIMITS })).to.deep.equal({ sign: false, waiting: "no_reference", checks: [] });
     expect(checkBeforeSigning({ own: AFTER, lastFixing: 0n, peers: [], peersConfigured: false, limits: LIMITS })).to.deep.equal({ sign: true, checks: [] });
   });

@@ -24,8 +24,8 @@ import { prng } from "./helpers/random.js";
 const CHAIN_ID = 31337;
 const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const ROUND: Round = { indexId: indexIdFromName("ATPI"), timestamp: 1_740_000_000n, methodologyVersion: 1 };
-/** The spread tolerance used below (1 %, the keeper's default maxPeerDeviationBps). */
-const SPREAD = 100;
+/** The spread tolerance used below (0.5 %, the default of the oracle and of the keeper's maxPeerDeviationBps). */
+const SPREAD = 50;
 
 function keyFrom(seed: number): `0x${string}` {
   return `0x${(seed + 1).toString(16).padStart(64, "0")}`;
@@ -52,7 +52,7 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
 
   before(async () => {
     // Three operators that disagree slightly; each serves what it signed from its own journal.
-    const values = [2_510_000_000_000_000_000n, 2_500_000_000_000_000_000n, 2_520_000_000_000_000_000n];
+    const values = [2_501_000_000_000_000_000n, 2_500_000_000_000_000_000n, 2_502_000_000_000_000_000n];
     for (const [i, op] of ops.entries()) {
       const journal = new Journal(":memory:");
       const o = await sign(op, values[i] as bigint);
@@ -82,14 +82,14 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
   it("operator 0 collects peers' signatures and reaches a 2-of-3 quorum; args sorted by value for the median", async () => {
     const got = await collectRound({ round: ROUND, own: [own[0]!], peerUrls: peerUrls.slice(1), timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators });
     expect(got.observations).to.have.length(3);
-    expect(got.peerValues).to.deep.equal([2_500_000_000_000_000_000n, 2_520_000_000_000_000_000n]);
+    expect(got.peerValues).to.deep.equal([2_500_000_000_000_000_000n, 2_502_000_000_000_000_000n]);
     const d = decideQuorum(ROUND, got.observations, operators, 2, SPREAD);
     expect(d.reached).to.equal(true);
     if (!d.reached) return;
     const [indexId, timestamp, version, opList, observations] = d.args;
     expect([indexId, timestamp, version]).to.deep.equal([ROUND.indexId, ROUND.timestamp, 1]);
     expect(opList).to.deep.equal(operators);
-    expect(observations.map((o) => o.value)).to.deep.equal([2_500_000_000_000_000_000n, 2_510_000_000_000_000_000n, 2_520_000_000_000_000_000n]);
+    expect(observations.map((o) => o.value)).to.deep.equal([2_500_000_000_000_000_000n, 2_501_000_000_000_000_000n, 2_502_000_000_000_000_000n]);
   });
 
   it("a peer serving garbage never crashes the loop: bad JSON, wrong shapes, forged or foreign signatures, 500, timeout, huge body", async () => {
@@ -118,7 +118,7 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
       round: ROUND, own: [own[0]!], peerUrls: [...urls, peerUrls[2]!], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators, metrics,
     });
     expect(got.observations.map((o) => o.signer)).to.deep.equal([operators[0], operators[2]]);
-    expect(got.peerValues).to.deep.equal([2_520_000_000_000_000_000n]); // garbage peers give no value
+    expect(got.peerValues).to.deep.equal([2_502_000_000_000_000_000n]); // garbage peers give no value
     for (const u of urls) expect(metrics.peerErrors.get({ peer: u }), u).to.be.greaterThan(0);
     const d = decideQuorum(ROUND, got.observations, operators, 2, SPREAD);
     expect(d.reached).to.equal(true);
