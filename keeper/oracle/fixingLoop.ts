@@ -241,9 +241,9 @@ export class FixingLoop {
         continue;
       }
       this.waitingSince.delete(key);
-      if (blocked) continue;
       const since = this.quorumSince.get(key) ?? Date.now();
-      this.quorumSince.set(key, since);
+      this.quorumSince.set(key, since); // also while held back: the gathering of every due round runs at once
+      if (blocked) continue;
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
       // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
       // the others only if it did not (rank x postStaggerMs later).
