@@ -3,16 +3,7 @@
  * postFixing transaction as a SendRequest whose idempotency key is the round, so a fixing is never posted twice
  * by this keeper and a post that lost the race to another operator is skipped at simulation.
  */
-import {
-  type Address,
-  BaseError,
-  ContractFunctionRevertedError,
-  ContractFunctionZeroDataError,
-  type Hex,
-  type PublicClient,
-  encodeFunctionData,
-  parseAbi,
-} from "viem";
+import { type Address, type Hex, type PublicClient, encodeFunctionData, parseAbi } from "viem";
 import type { buildPostFixingArgs } from "../../sdk/oracle.js";
 import type { SendRequest } from "../chain/sender.js";
 
@@ -38,7 +29,6 @@ export const oracleAbi = parseAbi([
   "error UnknownSigner(bytes32 indexId, address signer)",
   "error DuplicateSigner(bytes32 indexId, address signer)",
   "error ObservationsNotSorted(uint256 position, uint256 previous, uint256 value)",
-  "error ZeroValue(uint256 position)",
   "error ValueOutOfBounds(bytes32 indexId, uint256 value, uint256 minValue, uint256 maxValue)",
   "error TimestampNotNewer(bytes32 indexId, uint64 timestamp, uint64 lastTimestamp)",
   "error TimestampInFuture(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxFutureSkew)",
@@ -53,8 +43,8 @@ export interface OracleIndexView {
   minValue: bigint;
   maxValue: bigint;
   latest: { value: bigint; timestamp: bigint; methodologyVersion: number };
-  /** The index's spread tolerance and circuit breaker; undefined for an oracle without `tolerances` (before v2). */
-  tolerances?: { maxSpreadBps: number; breakerBps: number; breakerDelay: number };
+  /** The index's spread tolerance and circuit breaker. */
+  tolerances: { maxSpreadBps: number; breakerBps: number; breakerDelay: number };
   /** The round the circuit breaker holds, if one is held and newer than the latest stored fixing. */
   held?: { value: bigint; timestamp: bigint; confirmableFrom: bigint };
 }
@@ -62,15 +52,13 @@ export interface OracleIndexView {
 /** Reads operators, quorum, config, tolerances, latest and held fixing of an index (six calls in parallel). */
 export async function readOracleIndex(client: PublicClient, oracle: Address, indexId: Hex): Promise<OracleIndexView> {
   const at = { address: oracle, abi: oracleAbi, args: [indexId] } as const;
-  // An oracle without the breaker (no `tolerances` view) answers those two reads with a revert: no breaker.
-  const optional = <T>(p: Promise<T>) => p.catch((e: unknown) => (isMissingFunction(e) ? undefined : Promise.reject(e)));
   const [operators, quorum, config, latest, tolerances, held] = await Promise.all([
     client.readContract({ ...at, functionName: "operators" }),
     client.readContract({ ...at, functionName: "quorum" }),
     client.readContract({ ...at, functionName: "indexConfig" }),
     client.readContract({ ...at, functionName: "latestFixing" }),
-    optional(client.readContract({ ...at, functionName: "tolerances" })),
-    optional(client.readContract({ ...at, functionName: "heldFixing" })),
+    client.readContract({ ...at, functionName: "tolerances" }),
+    client.readContract({ ...at, functionName: "heldFixing" }),
   ]);
   const [minValue, maxValue, maxFutureSkew] = config;
   return {
@@ -80,14 +68,9 @@ export async function readOracleIndex(client: PublicClient, oracle: Address, ind
     minValue,
     maxValue,
     latest: { value: latest.value, timestamp: latest.timestamp, methodologyVersion: latest.methodologyVersion },
-    ...(tolerances ? { tolerances: { maxSpreadBps: tolerances[1], breakerBps: tolerances[2], breakerDelay: tolerances[3] } } : {}),
-    ...(held && held[1] > latest.timestamp ? { held: { value: held[0], timestamp: held[1], confirmableFrom: held[2] } } : {}),
+    tolerances: { maxSpreadBps: tolerances[1], breakerBps: tolerances[2], breakerDelay: tolerances[3] },
+    ...(held[1] > latest.timestamp ? { held: { value: held[0], timestamp: held[1], confirmableFrom: held[2] } } : {}),
   };
-}
-
-/** A call reverted without data (the function does not exist on the contract). */
-function isMissingFunction(e: unknown): boolean {
-  return e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError || x instanceof ContractFunctionZeroDataError) !== null;
 }
 
 /** Idempotency key of the post of one round of one index. */

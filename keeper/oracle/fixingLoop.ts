@@ -221,8 +221,7 @@ export class FixingLoop {
         ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
         : computed;
       if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
-      const spread = view.tolerances?.maxSpreadBps ?? config.integrity.maxPeerDeviationBps;
-      const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, spread);
+      const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, view.tolerances.maxSpreadBps);
       const outcome: RoundOutcome = {
         index: feed.name,
         round: t,

@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { type Address, type LocalAccount, keccak256, toHex } from "viem";
+import { type AbiItem, type Address, type LocalAccount, keccak256, toHex } from "viem";
+import { formatAbiItem } from "viem/utils";
+import { readArtifact } from "../../scripts/lib/deploy.js";
 import { privateKeyToAccount } from "viem/accounts";
 import { type SignedObservation, indexIdFromName } from "../../sdk/oracle.js";
 import { Journal } from "../../keeper/chain/journal.js";
@@ -13,6 +15,16 @@ import { clients, deployFixture, fundedAccount } from "./helpers/chain.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
 const ATPI = indexIdFromName("ATPI");
+
+describe("keeper oracle ABI", () => {
+  it("every function, event and error the keeper uses exists in the IndexOracle artifact with the same signature", () => {
+    const artifact = readArtifact("IndexOracle").abi as readonly AbiItem[];
+    const signatures = new Set(artifact.filter((i) => i.type !== "constructor").map((i) => `${i.type} ${formatAbiItem(i)}`));
+    const used = (oracleAbi as readonly AbiItem[]).filter((i) => i.type === "function" || i.type === "event" || i.type === "error");
+    expect(used.length).to.be.greaterThan(15);
+    for (const item of used) expect(signatures.has(`${item.type} ${formatAbiItem(item)}`), `${item.type} ${formatAbiItem(item)}`).to.equal(true);
+  });
+});
 
 /** Three operators (2-of-3) exchange signed observations over HTTP and post to an oracle double on anvil. */
 describe("quorum round over HTTP, posted on chain (oracle double with IIndexOracle's ABI)", function () {
