@@ -1,4 +1,4 @@
-/** A local network of three operators for keeper end-to-end tests: anvil, the real oracle, three keeper processes. */
+/** A local network of operators for keeper end-to-end tests: anvil, the real oracle, one keeper process per running operator. */
 import { type Address, type Hex, type PublicClient, parseAbiItem, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadIndexDefinition } from "../../../keeper/indexConfig.js";
