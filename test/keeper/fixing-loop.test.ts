@@ -4,7 +4,10 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
+import { Journal } from "../../keeper/chain/journal.js";
+import { startServer } from "../../keeper/observability/server.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
+import { observationsRoute } from "../../keeper/oracle/peers.js";
 import { settlementSteps } from "../../keeper/oracle/settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
@@ -52,7 +55,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     await anvil.stop();
   });
 
-  async function setup(source: PriceSource = replay, dbPath = journalPath(), operator?: LocalAccount, oracle?: Address, quorumWaitMs = 0) {
+  async function setup(source: PriceSource = replay, dbPath = journalPath(), operator?: LocalAccount, oracle?: Address, quorumWaitMs = 0, extra: Record<string, unknown> = {}) {
     const op = operator ?? (await fundedAccount(anvil));
     const address = oracle ?? (await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] })).oracle;
     const { sender, journal, client, metrics } = makeSender(anvil, op, dbPath);
@@ -60,7 +63,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const def = await loadIndexDefinition("ATPI");
     const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source }];
     const health = newHealthState();
-    const loop = new FixingLoop({ config: config(address), client, signer: op, journal, sender, log: silentLogger, metrics, health, feeds, quorumWaitMs });
+    const loop = new FixingLoop({ config: config(address, extra), client, signer: op, journal, sender, log: silentLogger, metrics, health, feeds, quorumWaitMs });
     return { loop, oracle: address, journal, metrics, health, op, dbPath };
   }
 
@@ -259,6 +262,55 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const outcomes = await loop.tick();
     expect(outcomes.length).to.be.greaterThan(0);
     expect(outcomes.every((o) => "none" in o.own && o.own.none === "not an operator")).to.equal(true);
+  });
+
+  it("C11: the poster gathers every operator's observation before posting: at once when all are in, else after peers.gatherMs; all of them posted", async () => {
+    const [a, b, c] = [await fundedAccount(anvil), await fundedAccount(anvil), await fundedAccount(anvil)];
+    const def = await loadIndexDefinition("ATPI");
+    const { publicClient } = clients(anvil, owner);
+    /** A fresh oracle with operators a, b, c; b and c serve what they signed; a's loop gathers for `gatherMs`. */
+    const network = async (gatherMs: number) => {
+      const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [a.address, b.address, c.address] });
+      const peers = [b, c].map((account) => ({ account, journal: new Journal(":memory:") }));
+      const servers = await Promise.all(peers.map((p) => startServer("127.0.0.1", 0, { "/observations": observationsRoute(p.journal, p.account.address) }, silentLogger)));
+      const { loop } = await setup(replay, journalPath(), a, oracle, 0, { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs } });
+      const rounds = loop.pendingRounds(await now(), 0n);
+      const sign = async (peer: number) => {
+        for (const t of rounds) {
+          const r = fixingOfWindow(def, await readWindow(replay, windowPollTimes(t, DAY, 4)), t);
+          if (!r.ok) throw new Error("no fixing");
+          const { account, journal } = peers[peer]!;
+          journal.recordObservation(await signObservation(account, 31337, oracle, { indexId: indexIdFromName("ATPI"), timestamp: t, methodologyVersion: 1, value: r.fixing.value, inputsHash: r.fixing.inputsHash }), 0);
+        }
+      };
+      const signers = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.signers);
+      return { loop, rounds, sign, signers, close: () => Promise.all(servers.map((x) => x.close())) };
+    };
+
+    // Long gathering: with a and b (the bar, 2 of 3) nothing is posted; once c's observation is in, at once.
+    const long = await network(600_000);
+    try {
+      await long.sign(0);
+      const waiting = await long.loop.tick();
+      expect(waiting.map((o) => [o.quorum, o.post])).to.deep.equal(long.rounds.map(() => [{ have: 2, need: 2 }, undefined]));
+      await long.sign(1);
+      expect((await long.loop.tick()).map((o) => o.post?.status)).to.deep.equal(long.rounds.map(() => "sent"));
+      expect(await long.signers()).to.deep.equal(long.rounds.map(() => 3n)); // every operator's observation
+    } finally {
+      await long.close();
+    }
+    // Bounded: c never answers; once gatherMs passed, the two in hand are posted.
+    const short = await network(300);
+    try {
+      await short.sign(0);
+      const waiting = await short.loop.tick();
+      expect(waiting.map((o) => [o.quorum, o.post])).to.deep.equal(short.rounds.map(() => [{ have: 2, need: 2 }, undefined]));
+      await new Promise((r) => setTimeout(r, 350));
+      expect((await short.loop.tick()).map((o) => o.post?.status)).to.deep.equal(short.rounds.map(() => "sent"));
+      expect(await short.signers()).to.deep.equal(short.rounds.map(() => 2n));
+    } finally {
+      await short.close();
+    }
   });
 
   it("operators take turns as the round's first poster (post stagger rank)", async () => {
