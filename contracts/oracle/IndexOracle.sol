@@ -355,17 +355,23 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         uint256 highest = observations[observations.length - 1].value;
         if (lowest < config.minValue) revert ValueOutOfBounds(indexId, lowest, config.minValue, config.maxValue);
         if (highest > config.maxValue) revert ValueOutOfBounds(indexId, highest, config.minValue, config.maxValue);
-        // Both < 2**96 and bps <= MAX_BPS, so no overflow; exact (no rounding): a spread of exactly maxSpreadBps passes.
-        if ((highest - lowest) * MAX_BPS > lowest * config.maxSpreadBps) {
-            revert ObservationsDisagree(indexId, lowest, highest, config.maxSpreadBps);
+        // Exact (no rounding): a spread of exactly maxSpreadBps passes. Unchecked: lowest <= highest < 2**96 and
+        // bps < 2**16, so no product reaches 2**128.
+        bool disagree;
+        unchecked {
+            disagree = (highest - lowest) * MAX_BPS > lowest * config.maxSpreadBps;
         }
+        if (disagree) revert ObservationsDisagree(indexId, lowest, highest, config.maxSpreadBps);
         value = _median(observations);
     }
 
-    /// @dev Whether `value` is more than `bps` of `base` away from `base` (exact, both < 2**96).
+    /// @dev Whether `value` lies more than `bps` of `base` away from `base` (exact). Unchecked: value and base are
+    /// below 2**96 (within the bounds) and bps below 2**16, so no product reaches 2**128.
     function _movesBeyond(uint256 value, uint256 base, uint256 bps) private pure returns (bool) {
-        uint256 distance = value > base ? value - base : base - value;
-        return distance * MAX_BPS > base * bps;
+        unchecked {
+            uint256 distance = value > base ? value - base : base - value;
+            return distance * MAX_BPS > base * bps;
+        }
     }
 
     /// @dev A round beyond the breaker from the stored value: returns false if it confirms the held level (the
