@@ -163,25 +163,28 @@ export class FixingLoop {
   }
 
   /**
-   * While the oracle's circuit breaker holds a round (FixingHeld), the only rounds worth posting are those that can
-   * confirm it: stamped at or after `confirmableFrom`. Before then nothing is posted; from then on the due rounds at
-   * or after it, or — until the next scheduled round comes — a confirmation round stamped at `confirmableFrom`
-   * itself (every operator derives the same timestamp from the chain). The hold is logged and counted once.
+   * The rounds to handle for an index at chain time `now`: the pending ones, except while the oracle's circuit
+   * breaker holds a round (FixingHeld). Then only rounds that can confirm it are worth posting, those stamped at or
+   * after `confirmableFrom`: nothing before that time; from then on the pending rounds after the held one from
+   * `confirmableFrom` on, or — until the next scheduled round comes — a confirmation round stamped `confirmableFrom`
+   * itself (every operator derives the same timestamp from the chain). Each hold is logged and counted once.
    */
-  confirmationRounds(feed: IndexFeed, now: bigint, view: OracleIndexView): bigint[] {
+  dueRounds(index: string, now: bigint, view: OracleIndexView): bigint[] {
     const held = view.held;
     if (!held) return this.pendingRounds(now, view.latest.timestamp);
-    const key = `${feed.name}:${held.timestamp}`;
+    const key = `${index}:${held.timestamp}`;
     if (!this.holdsSeen.has(key)) {
       this.holdsSeen.add(key);
-      this.o.metrics.fixingsHeld.inc({ index: feed.name });
+      this.o.metrics.fixingsHeld.inc({ index });
       this.o.log.warn("fixing held by the oracle's circuit breaker: confirmation round scheduled", {
-        index: feed.name, round: held.timestamp, value: held.value, stored: view.latest.value, confirmableFrom: held.confirmableFrom,
+        index, round: held.timestamp, value: held.value, stored: view.latest.value, confirmableFrom: held.confirmableFrom,
       });
     }
     if (now < held.confirmableFrom) return [];
     const due = this.pendingRounds(now, held.timestamp).filter((t) => t >= held.confirmableFrom);
-    return due.length ? due : [held.confirmableFrom];
+    if (due.length) return due;
+    // A later round held again keeps the hold's start: confirmableFrom may then lie before the held round.
+    return held.confirmableFrom > held.timestamp ? [held.confirmableFrom] : [];
   }
 
   private async tickIndex(feed: IndexFeed, now: bigint): Promise<RoundOutcome[]> {
@@ -196,8 +199,7 @@ export class FixingLoop {
     this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
-    const rounds = view.held ? this.confirmationRounds(feed, now, view) : this.pendingRounds(now, view.latest.timestamp);
-    for (const t of rounds) {
+    for (const t of this.dueRounds(feed.name, now, view)) {
       const round: Round = { indexId: feed.indexId, timestamp: t, methodologyVersion: feed.def.methodologyVersion };
       const failed = (e: unknown) => {
         // e.g. the signer refused (skew) or the journal failed: no observation this pass, the round stays due.

@@ -6,6 +6,7 @@ import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { startServer } from "../../keeper/observability/server.js";
+import type { OracleIndexView } from "../../keeper/oracle/contract.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
 import { observationsRoute } from "../../keeper/oracle/peers.js";
 import { settlementSteps } from "../../keeper/oracle/settlement.js";
@@ -311,6 +312,19 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     } finally {
       await short.close();
     }
+  });
+
+  it("K07: while the breaker holds a round, only rounds that can confirm it are due; the hold is counted once", async () => {
+    const { loop, metrics } = await setup();
+    const H = 100n * BigInt(DAY); // a held scheduled round
+    const base = { latest: { value: 10n, timestamp: H - BigInt(DAY), methodologyVersion: 1 } } as OracleIndexView;
+    const held = (timestamp: bigint, confirmableFrom: bigint) => ({ ...base, held: { value: 8n, timestamp, confirmableFrom } });
+    expect(loop.dueRounds("ATPI", H + 60n, base)).to.deep.equal([H]); // no hold: the pending rounds
+    expect(loop.dueRounds("ATPI", H + 3_599n, held(H, H + 3_600n))).to.deep.equal([]); // before confirmableFrom: nothing
+    expect(loop.dueRounds("ATPI", H + 3_600n, held(H, H + 3_600n))).to.deep.equal([H + 3_600n]); // the confirmation round
+    expect(loop.dueRounds("ATPI", H + BigInt(DAY) + 5n, held(H, H + 3_600n))).to.deep.equal([H + BigInt(DAY)]); // or the next scheduled one
+    expect(loop.dueRounds("ATPI", H + 3_700n, held(H + 3_650n, H + 3_600n))).to.deep.equal([]); // held again after it: wait for the next
+    expect(metrics.fixingsHeld.get({ index: "ATPI" })).to.equal(2); // two held rounds, each counted once
   });
 
   it("operators take turns as the round's first poster (post stagger rank)", async () => {
