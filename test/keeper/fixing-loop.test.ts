@@ -132,18 +132,19 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const t = await now();
     const round = t - (t % BigInt(DAY));
     const { oracle, journal } = await setup(replay, dbPath, operator);
-    // Before the "crash" the operator signed round `round` with value 42 (and nothing was posted).
+    // Before the "crash" the operator signed round `round` with value 4.2 (and nothing was posted;
+    // within the test oracle's 100 % breaker of the replayed index, so it is stored, not held).
     const signed = await signObservation(operator, 31337, oracle, {
-      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 1, value: 42n * 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}`,
+      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 1, value: 42n * 10n ** 17n, inputsHash: `0x${"ab".repeat(32)}`,
     });
     journal.recordObservation(signed, 0);
     journal.close();
     const restarted = await setup(replay, dbPath, operator, oracle);
     const outcomes = await restarted.loop.tick();
     const same = outcomes.find((o) => o.round === round);
-    expect(same?.own).to.deep.equal({ value: 42n * 10n ** 18n });
+    expect(same?.own).to.deep.equal({ value: 42n * 10n ** 17n });
     expect(restarted.journal.observations(indexIdFromName("ATPI"), round)).to.have.length(1);
-    expect((await posted(oracle)).find((p) => p.timestamp === round)?.value).to.equal(42n * 10n ** 18n);
+    expect((await posted(oracle)).find((p) => p.timestamp === round)?.value).to.equal(42n * 10n ** 17n);
   });
 
   it("a round without quorum holds back later rounds for quorumWaitMs, so rounds are posted in order", async () => {
