@@ -21,8 +21,9 @@ pragma solidity 0.8.34;
 ///   started the hold, lands within `breakerBps` of the held value (a confirmation round), or at once when every
 ///   registered operator signed and there are more operators than the quorum. A round within `breakerBps` of
 ///   the stored value is stored as usual and drops the hold. The first fixing of an index has no breaker.
-/// Operator-set and parameter changes keep `n >= 2f + 1`, so every index stays postable with f operators down
-/// and f operators never reach the quorum alone.
+/// Operator-set and parameter changes keep `n >= 2f + 1`: every index stays postable (n >= quorum) and f operators
+/// never reach the quorum alone. With n >= 3f + 1 (the default: 4 operators, f = 1, quorum 3) an index also stays
+/// postable with f operators down.
 ///
 /// To keep a post cheap the operator set is not read signer by signer from storage: the caller passes the
 /// index's current operator list (`operators(indexId)`, in that order) and the contract checks it against
@@ -157,7 +158,7 @@ interface IIndexOracle {
     error BoundsUnchanged(bytes32 indexId, uint256 minValue, uint256 maxValue);
     /// @notice The allowed future skew exceeds `MAX_FUTURE_SKEW`.
     error SkewTooLarge(uint256 maxFutureSkew, uint256 max);
-    /// @notice The index would have fewer than 2f + 1 operators (not postable with f down, or f could reach the bar).
+    /// @notice The index would have fewer than 2f + 1 operators (then n < quorum: not postable).
     error NotEnoughOperators(bytes32 indexId, uint256 operatorCount, uint256 faultTolerance);
     /// @notice `setFaultTolerance` was called with the fault tolerance already in force.
     error FaultToleranceUnchanged(bytes32 indexId, uint256 faultTolerance);

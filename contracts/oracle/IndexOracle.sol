@@ -567,7 +567,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         }
     }
 
-    /// @dev n >= 2f + 1: postable with f operators down, and f operators alone stay below the quorum.
+    /// @dev n >= 2f + 1, i.e. n >= quorum (postable); f < 2f + 1 <= quorum holds for every f.
     function _checkOperatorCount(bytes32 indexId, uint256 operatorCount, uint256 faultTolerance) private pure {
         if (operatorCount < 2 * faultTolerance + 1) revert NotEnoughOperators(indexId, operatorCount, faultTolerance);
     }
