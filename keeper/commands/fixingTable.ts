@@ -32,5 +32,13 @@ export function renderFixingTable(report: FixingReport, source: SourceSummary): 
   ];
   const excluded = report.slots.flatMap((s) => s.excluded.map((e) => `  ${s.id}: ${e.provider} ${e.model}: ${e.reason}`));
   if (excluded.length > 0) lines.push("", "excluded quotes:", ...excluded);
+  const decisions = [...(report.decisions ?? []), ...report.slots.flatMap((s) => (s.decisions ?? []).map((d) => `${s.id}: ${d}`))];
+  if (report.methodologyVersion >= 2) {
+    const ref = report.referenceTime === null || report.referenceTime === undefined ? "none (first fixing: no bounded-influence reference)" : new Date(report.referenceTime * 1000).toISOString();
+    lines.push("", `reference state: ${ref}`);
+  }
+  if (decisions.length > 0) lines.push("", "rule decisions:", ...decisions.map((d) => `  ${d}`));
+  const notices = (report.successions ?? []).map((n) => `  ${n.slot}: ${n.identity} (${n.companies} companies): ${n.decision}`);
+  if (notices.length > 0) lines.push("", "succession candidates:", ...notices);
   return lines.join("\n");
 }
