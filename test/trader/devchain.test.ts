@@ -31,7 +31,7 @@ describe("devchain command (child process)", function () {
     }
     const url = `http://127.0.0.1:${port}`;
     expect(stdout).to.contain(`RPC URL      ${url}`);
-    expect(stdout).to.contain("ATPI         3.12275 USD per 1M tokens");
+    expect(stdout).to.contain("ATPI         3.12325 USD per 1M tokens"); // methodology v2 (v1: 3.12275)
     expect(stdout.match(/^ {2}trader /gm)).to.have.length(2);
 
     const d = parseDeployment(readFileSync(join(out, "31337.json"), "utf8"));
