@@ -134,7 +134,8 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const { oracle, journal } = await setup(replay, dbPath, operator);
     // Before the "crash" the operator signed round `round` with value 42 (and nothing was posted).
     const signed = await signObservation(operator, 31337, oracle, {
-      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 1, value: 42n * 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}`,
+      // methodologyVersion: ATPI's (config/indices/atpi.json), as the loop signs it
+      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 2, value: 42n * 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}`,
     });
     journal.recordObservation(signed, 0);
     journal.close();
