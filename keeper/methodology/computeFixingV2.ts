@@ -136,6 +136,7 @@ export function computeFixingV2(def: IndexDefinition, polls: readonly Poll[], at
   const robustness = def.robustness;
   const rule = def.successionRule;
   if (def.companies === undefined || robustness === undefined || rule === undefined) throw new Error(`index ${def.name}: methodology v2 needs companies, robustness and successionRule`);
+  if (def.linking !== "tier") throw new Error(`index ${def.name}: methodology v2 computes tier-linked indices only`);
   const previous = previousIn !== undefined && previousIn.timestamp < at ? previousIn : undefined;
   const ordered = [...polls].sort((a, b) => a.time - b.time);
   const ctx: Context = {
