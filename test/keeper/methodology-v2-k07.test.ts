@@ -44,8 +44,8 @@ function caseOf(def: IndexDefinition, name: string, at: number, quotes: readonly
 
 /**
  * K07 for methodology v2 on every bundled snapshot (the 60 weekly ones and the 4 raw LiteLLM files): each is
- * fixed with the state of the fixing before it as its reference (the weekly series; the first snapshot is
- * its own launch reference, the state of its honest fixing one second earlier). Corrupting one listing or
+ * fixed with the state of the fixing before it as its reference (the weekly series; before the first weekly
+ * snapshot, the launch state: that snapshot's honest fixing one second earlier). Corrupting one listing or
  * every listing of one provider moves the fixing by at most 5 % or gives no fixing; a whole source x1000 or
  * x0.001 never gives a fixing.
  */
@@ -68,9 +68,23 @@ describe("K07: methodology v2 bounds one listing, one provider and one bad sourc
     for (const date of RAW) {
       const at = Date.parse(`${date}T12:00:00Z`) / 1000;
       const quotes = (await liteLlmSource(`data/llm-prices/litellm_prices_${date}.json.gz`).read(at)).quotes;
-      const reference = states.filter((s) => s.timestamp < at).at(-1) ?? (mustFix(computeFixing(def, [{ time: at - 1, quotes }], at - 1), date).state as ChainState);
+      // the state of the weekly fixing before it; 2025-02-06 predates them all: the launch state, from the first
+      // weekly snapshot's quotes (its own raw file lists gemini-2.0-flash x1000 at 262.5, a real unit error)
+      const reference = states.filter((s) => s.timestamp < at).at(-1) ?? mustFix(computeFixing(def, [{ time: at - 1, quotes: first.quotes }], at - 1), date).state;
       cases.push(caseOf(def, `raw ${date}`, at, quotes, reference));
     }
+  });
+
+  it("the raw 2025-02-06 file's own unit error (gemini/gemini-2.0-flash at 262.5, x1000) is bounded by the reference", () => {
+    // v1 (and v2 without a reference) fix at 29.6384375: Google fast is Google's single listing at 262.5.
+    // v2 with the launch reference: 0.21875 + min(0.0125 x 3.4405625 x 100 / 10, 0.5 x 0.21875) = 0.328125;
+    // DeepSeek's votes 0.175, 0.175, 0.9 (median 0.175) move it from the reference 0.4775 by at most half: 0.23875.
+    // 150 + 2.75625 + 120 + 20 + 37.1875 + 3.28125 + 7.15 + 2.3875 = 342.7625
+    const c = cases.find((x) => x.name === "raw 2025-02-06") as Case;
+    const r = computeFixing(def, [{ time: c.at, quotes: c.quotes }], c.at, { previous: c.reference });
+    expect(r.report.slots.find((s) => s.id === "google-fast")?.priceDecimal).to.equal("0.328125");
+    expect(r.report.value).to.equal("3427625000000000000");
+    expect(computeFixing(def, [{ time: c.at, quotes: c.quotes }], c.at).report.value).to.equal("29638437500000000000");
   });
 
   const moveWithin = (c: Case, quotes: readonly Quote[]): boolean => {
