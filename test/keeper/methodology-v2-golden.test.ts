@@ -105,3 +105,22 @@ describe("ATPI golden values, methodology v2 (K07)", function () {
     expect(r.successions?.find((n) => n.identity === "openai-flagship@5.4")).to.deep.include({ companies: 2, listedSince: null });
   });
 });
+
+describe("ATPI v2 succession rule on the bundled history (K07: the basket stays current without a config edit)", function () {
+  this.timeout(60_000);
+  it("without the hand-written gpt-5-mini step, the rule rolls openai-fast to GPT-5 mini at the 2025-10-01 roll", async () => {
+    const [def, history] = await Promise.all([loadIndexDefinition("ATPI"), loadHistory()]);
+    const slots = def.slots.map((s) => (s.id === "openai-fast" ? { ...s, succession: s.succession.filter((st) => st.identity !== "gpt-5-mini") } : s));
+    const results = computeSeries({ ...def, slots }, history.snapshots.map((s) => ({ at: s.time, polls: [{ time: s.time, quotes: s.quotes }] })));
+    const at = (date: string) => (results[history.snapshots.findIndex((s) => s.date === date)] as { report: FixingReport }).report;
+    // 2025-08-30: GPT-5 mini is listed by OpenAI, Microsoft and OpenRouter (3 companies): announced for the
+    // first monthly roll at least 28 days later, 2025-10-01
+    expect(at("2025-08-30").successions?.find((n) => n.slot === "openai-fast")).to.deep.include({ identity: "openai-fast@5", companies: 3, entersAt: Date.UTC(2025, 9, 1) / 1000 });
+    expect(at("2025-09-27").slots[1]?.model).to.equal("gpt-4.1-mini");
+    // the first fixing after the roll: the family's GPT-5 mini keys, at the price priced ahead (0.6875)
+    const oct = at("2025-10-04");
+    expect(oct.decisions?.join(" ")).to.match(/succession rule: openai-fast rolls from gpt-4\.1-mini to openai-fast@5 at 2025-10-01T00:00:00Z/);
+    expect([oct.slots[1]?.model, oct.slots[1]?.priceDecimal, oct.slots[1]?.reference]).to.deep.equal(["openai-fast@5", "0.6875", "0.6875"]);
+    expect(at("2026-03-29").slots[1]?.model).to.equal("openai-fast@5");
+  });
+});
