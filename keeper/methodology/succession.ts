@@ -46,7 +46,7 @@ function versionOfKey(slot: SlotDefinition, provider: string, model: string): nu
   return undefined;
 }
 
-/** Every version of the slot's family present in the window's quotes, in version order. */
+/** Every version of the slot's family present in the window's quotes, in version order (equal versions such as 5 and 5.0: by name). */
 export function familyVersions(slot: SlotDefinition, polls: readonly Poll[]): FamilyVersion[] {
   if (slot.family === undefined) return [];
   const found = new Map<string, { segments: number[]; pairs: Map<string, readonly [string, string]> }>();
@@ -62,7 +62,7 @@ export function familyVersions(slot: SlotDefinition, polls: readonly Poll[]): Fa
   }
   return [...found.entries()]
     .map(([identity, e]) => ({ identity, segments: e.segments, pairs: [...e.pairs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p) }))
-    .sort((a, b) => compareVersions(a.segments, b.segments));
+    .sort((a, b) => compareVersions(a.segments, b.segments) || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { chainStateFromJson, chainStateToJson } from "../../keeper/methodology/chainState.js";
 import { computeFixing } from "../../keeper/methodology/computeFixing.js";
 import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
@@ -144,5 +145,19 @@ describe("methodology v2 (K07: one company, one listing, one source)", () => {
     expect(a.report.referenceTime).to.equal(T - DAY);
     expect(slot(a, "b")?.reference).to.equal("1");
     expect(a.report.inputsHash).to.not.equal(b.report.inputsHash);
+  });
+
+  it("quote order changes nothing: report bytes, hash and state (fast-check, fixed seed)", () => {
+    const quotes = [...market([flat("p2", "a-1", "100"), flat("p5", "b", "1000")]), ...["p1", "p3", "p4"].map((p) => flat(p, "a-2", "2.5")), flat("p5", "a-2.0", "2.4")];
+    const base = fix(quotes, T, reference);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: quotes.length, maxLength: quotes.length }), (keys) => {
+        const shuffled = quotes.map((x, i) => ({ x, k: keys[i] as number })).sort((a, b) => a.k - b.k).map((e) => e.x);
+        const r = fix(shuffled, T, reference);
+        expect(JSON.stringify(r.report)).to.equal(JSON.stringify(base.report));
+        expect(chainStateToJson(stateOf(r))).to.deep.equal(chainStateToJson(stateOf(base)));
+      }),
+      { seed: 20261201, numRuns: 100 },
+    );
   });
 });
