@@ -2,6 +2,7 @@ import { fixingCommand } from "./commands/fixing.js";
 import { keystoreCommand } from "./commands/keystore.js";
 import { liquidateCommand } from "./commands/liquidate.js";
 import { postCommand } from "./commands/post.js";
+import { robustnessCommand } from "./commands/robustness.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import type { Command } from "./commands/types.js";
@@ -10,7 +11,7 @@ import type { Command } from "./commands/types.js";
  * The keeper's one command line: `npm run keeper -- <subcommand> [options]`.
  * To add a subcommand, write keeper/commands/<name>.ts exporting a Command and list it here.
  */
-const COMMANDS: readonly Command[] = [runCommand, postCommand, liquidateCommand, fixingCommand, statusCommand, keystoreCommand];
+const COMMANDS: readonly Command[] = [runCommand, postCommand, liquidateCommand, fixingCommand, robustnessCommand, statusCommand, keystoreCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadIndexDefinition } from "../keeper/indexConfig.js";
 import { computeSeries } from "../keeper/methodology/chainState.js";
 import { formatFixed } from "../keeper/methodology/decimal.js";
+import { withMethodologyVersion } from "../keeper/methodology/definition.js";
 import { loadHistory } from "../keeper/sources/replay.js";
 
 const OUT = "docs/img/atpi.svg";
@@ -16,7 +17,8 @@ const def = await loadIndexDefinition("ATPI");
 const history = await loadHistory();
 const steps = history.snapshots.map((s) => ({ at: s.time, polls: [{ time: s.time, quotes: s.quotes }] }));
 const tier = computeSeries(def, steps);
-const chain = computeSeries({ ...def, linking: "chain" }, steps);
+// the chain-linked variant is a v1 option (v2 computes tier prices only)
+const chain = computeSeries({ ...withMethodologyVersion(def, 1), linking: "chain" }, steps);
 
 const toNum = (v: string | null) => (v === null ? undefined : Number(formatFixed(BigInt(v), 18)));
 const times = history.snapshots.map((s) => s.time);
@@ -76,8 +78,8 @@ parts.push(path(chainValues, y1, "#e377c2", "6 4", 2));
 parts.push(`<rect x="${L}" y="${p1Top}" width="${plotW}" height="${p1Bottom - p1Top}" fill="none" stroke="#999"/>`);
 const lastTier = tierValues[tierValues.length - 1];
 const lastChain = chainValues[chainValues.length - 1];
-parts.push(`<line x1="${L + plotW + 15}" y1="70" x2="${L + plotW + 45}" y2="70" stroke="#000" stroke-width="2.5"/><text x="${L + plotW + 50}" y="74" font-size="12">ATPI v1 (tier price): ${lastTier}</text>`);
-parts.push(`<line x1="${L + plotW + 15}" y1="92" x2="${L + plotW + 45}" y2="92" stroke="#e377c2" stroke-width="2" stroke-dasharray="6 4"/><text x="${L + plotW + 50}" y="96" font-size="12">chain-linked variant: ${lastChain?.toFixed(4)}</text>`);
+parts.push(`<line x1="${L + plotW + 15}" y1="70" x2="${L + plotW + 45}" y2="70" stroke="#000" stroke-width="2.5"/><text x="${L + plotW + 50}" y="74" font-size="12">ATPI v${def.methodologyVersion} (tier price): ${lastTier}</text>`);
+parts.push(`<line x1="${L + plotW + 15}" y1="92" x2="${L + plotW + 45}" y2="92" stroke="#e377c2" stroke-width="2" stroke-dasharray="6 4"/><text x="${L + plotW + 50}" y="96" font-size="12">chain-linked variant (v1): ${lastChain?.toFixed(4)}</text>`);
 parts.push(`<text x="${L + plotW + 15}" y="118" font-size="11" fill="#555">first ${tierValues[0]} on 2025-02-08</text>`);
 
 // Panel 2: slot prices (log scale)
@@ -87,7 +89,7 @@ const slotAll = slotSeries.flatMap((s) => s.values).filter((v): v is number => v
 const lmin = Math.log10(Math.min(...slotAll)) - 0.1;
 const lmax = Math.log10(Math.max(...slotAll)) + 0.1;
 const y2 = (v: number) => p2Bottom - ((Math.log10(v) - lmin) / (lmax - lmin)) * (p2Bottom - p2Top);
-parts.push(`<text x="${L}" y="${p2Top - 12}" font-size="14" font-weight="bold">Slot prices (active model of each slot, median after the 5x outlier rule), log scale</text>`);
+parts.push(`<text x="${L}" y="${p2Top - 12}" font-size="14" font-weight="bold">Slot prices (active model of each slot: v2, median of company votes within the reference band), log scale</text>`);
 monthTicks(p2Top, p2Bottom);
 for (const v of [0.1, 0.2, 0.5, 1, 2, 5, 10]) {
   if (Math.log10(v) < lmin || Math.log10(v) > lmax) continue;

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { loadIndexDefinition } from "../indexConfig.js";
 import { chainStateFromJson, chainStateToJson, computeSeries } from "../methodology/chainState.js";
 import { computeFixing } from "../methodology/computeFixing.js";
+import { withMethodologyVersion } from "../methodology/definition.js";
 import type { ChainState, FixingResult, IndexDefinition } from "../methodology/types.js";
 import { createSource } from "../sources/index.js";
 import { loadHistory, snapshotAt } from "../sources/replay.js";
@@ -10,14 +11,16 @@ import { SOURCE_KINDS, type SourceSnapshot } from "../sources/types.js";
 import { renderFixingTable } from "./fixingTable.js";
 import { type Command, EXIT, UsageError } from "./types.js";
 
-const USAGE = `usage: npm run keeper -- fixing --index <NAME|file.json> --source <kind> [--input <file|.gz|URL>] [--at <ISO-8601>] [--previous <state.json>] [--json]
+const USAGE = `usage: npm run keeper -- fixing --index <NAME|file.json> --source <kind> [--input <file|.gz|URL>] [--at <ISO-8601>] [--previous <state.json>] [--methodology-version <n>] [--json]
 
 Computes one fixing (dry run: nothing is signed or sent) and prints it with its report.
   --index     index name (config/indices/<name>.json, e.g. ATPI) or a definition file
   --source    ${SOURCE_KINDS.join(" | ")}
   --input     the price file (.json, .json.gz, .csv) or http(s) URL; replay: optional history dir
   --at        fixing time, ISO-8601 (e.g. 2025-06-01T00:00:00Z); default now
-  --previous  chain-linked indices: the chainState JSON of the previous fixing (replay chains from the start)
+  --previous  the chainState JSON of the previous fixing: the chain link (chain-linked v1) or the reference of the
+              bounded-influence, source and succession rules (v2); replay folds the history from the start instead
+  --methodology-version  compute under this version (1 or 2; default: the definition's, ATPI: 2)
   --json      print one JSON object instead of a table
 
 exit codes: 0 fixing, 1 no fixing or source failure (report still printed when computed), 2 bad arguments`;
@@ -28,6 +31,7 @@ interface FixingArgs {
   input: string | undefined;
   at: number;
   previous: string | undefined;
+  methodologyVersion: number | undefined;
   json: boolean;
 }
 
@@ -52,6 +56,7 @@ function parseFixingArgs(argv: readonly string[]): FixingArgs | "help" {
         input: { type: "string" },
         at: { type: "string" },
         previous: { type: "string" },
+        "methodology-version": { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -69,10 +74,27 @@ function parseFixingArgs(argv: readonly string[]): FixingArgs | "help" {
   }
   if (values.source !== "replay" && values.input === undefined) throw new UsageError(`--source ${values.source} needs --input <file, .gz file or URL>`);
   const at = values.at === undefined ? Math.floor(Date.now() / 1000) : parseAt(values.at);
-  return { index: values.index, source: values.source, input: values.input, at, previous: values.previous, json: values.json === true };
+  const mv = values["methodology-version"];
+  if (mv !== undefined && !/^[1-9]\d{0,8}$/.test(mv)) throw new UsageError(`--methodology-version must be a positive integer, got ${JSON.stringify(mv)}`);
+  const methodologyVersion = mv === undefined ? undefined : Number.parseInt(mv, 10);
+  return { index: values.index, source: values.source, input: values.input, at, previous: values.previous, methodologyVersion, json: values.json === true };
 }
 
-/** Chain-linked index over the replay history: fold every snapshot from the first up to `at`. */
+/** Whether a fixing depends on the previous one (chain-linked v1, every v2 index): replay then folds the history. */
+export function needsPrevious(def: IndexDefinition): boolean {
+  return def.linking === "chain" || def.methodologyVersion >= 2;
+}
+
+/** The state after folding every bundled snapshot committed strictly before `at` (v2's reference), or undefined. */
+export async function stateBefore(def: IndexDefinition, at: number, dir?: string): Promise<ChainState | undefined> {
+  const history = await loadHistory(...(dir === undefined ? [] : [dir]));
+  const steps = history.snapshots.filter((s) => s.time < at).map((s) => ({ at: s.time, polls: [{ time: s.time, quotes: s.quotes }] }));
+  let state: ChainState | undefined;
+  for (const r of computeSeries(def, steps)) if (r.ok && r.chainState !== undefined) state = r.chainState;
+  return state;
+}
+
+/** An index over the replay history: fold every snapshot from the first up to `at`. */
 async function replayChain(def: IndexDefinition, dir: string | undefined, at: number): Promise<{ result: FixingResult; snapshot: SourceSnapshot }> {
   const history = await loadHistory(...(dir === undefined ? [] : [dir]));
   const last = snapshotAt(history, at);
@@ -102,10 +124,11 @@ async function run(argv: readonly string[]): Promise<number> {
   let result: FixingResult;
   let snapshot: SourceSnapshot;
   try {
-    const def = await loadIndexDefinition(args.index);
+    const loaded = await loadIndexDefinition(args.index);
+    const def = args.methodologyVersion === undefined ? loaded : withMethodologyVersion(loaded, args.methodologyVersion);
     let previous: ChainState | undefined;
     if (args.previous !== undefined) previous = chainStateFromJson(JSON.parse(await readFile(args.previous, "utf8")));
-    if (def.linking === "chain" && args.source === "replay" && previous === undefined) {
+    if (needsPrevious(def) && args.source === "replay" && previous === undefined) {
       ({ result, snapshot } = await replayChain(def, args.input, args.at));
     } else {
       snapshot = await createSource(args.source, args.input).read(args.at);

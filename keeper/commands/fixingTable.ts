@@ -16,13 +16,22 @@ function table(rows: readonly (readonly string[])[]): string[] {
 /** The human-readable form of a fixing report (the CLI without --json). */
 export function renderFixingTable(report: FixingReport, source: SourceSummary): string {
   const when = new Date(report.timestamp * 1000).toISOString();
+  const v2 = report.methodologyVersion >= 2;
   const lines = [
     `${report.index} (${report.unit}) at ${when} [methodology v${report.methodologyVersion}, ${report.linking}]`,
     `source ${source.kind}: ${source.origin} (${source.quotes} quotes, ${source.skipped} skipped, ${source.rejected.length} rejected)`,
     "",
     ...table([
-      ["slot", "weight", "model", "price", "quotes", "excluded"],
-      ...report.slots.map((s) => [s.id, s.weight, s.model ?? "-", s.priceDecimal ?? "unpriced", String(s.quotes.length), String(s.excluded.length)]),
+      ["slot", "weight", "model", "price", "quotes", "excluded", ...(v2 ? ["votes", "reference"] : [])],
+      ...report.slots.map((s) => [
+        s.id,
+        s.weight,
+        s.model ?? "-",
+        s.priceDecimal ?? "unpriced",
+        String(s.quotes.length),
+        String(s.excluded.length),
+        ...(v2 ? [String(s.votes?.at(-1)?.votes.length ?? 0), s.reference ?? "-"] : []),
+      ]),
     ]),
     "",
     report.valueDecimal === null
@@ -32,5 +41,13 @@ export function renderFixingTable(report: FixingReport, source: SourceSummary): 
   ];
   const excluded = report.slots.flatMap((s) => s.excluded.map((e) => `  ${s.id}: ${e.provider} ${e.model}: ${e.reason}`));
   if (excluded.length > 0) lines.push("", "excluded quotes:", ...excluded);
+  const decisions = [...(report.decisions ?? []), ...report.slots.flatMap((s) => (s.decisions ?? []).map((d) => `${s.id}: ${d}`))];
+  if (v2) {
+    const ref = report.referenceTime === null || report.referenceTime === undefined ? "none (first fixing: no bounded-influence reference)" : new Date(report.referenceTime * 1000).toISOString();
+    lines.push("", `reference state: ${ref}`);
+  }
+  if (decisions.length > 0) lines.push("", "rule decisions:", ...decisions.map((d) => `  ${d}`));
+  const notices = (report.successions ?? []).map((n) => `  ${n.slot}: ${n.identity} (${n.companies} companies): ${n.decision}`);
+  if (notices.length > 0) lines.push("", "succession candidates:", ...notices);
   return lines.join("\n");
 }

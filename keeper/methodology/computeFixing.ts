@@ -1,5 +1,6 @@
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { type Rational, ZERO, add, cmp, div, formatDecimal, formatFixed, mul, parseDecimal, rational, toFixedTowardZero } from "./decimal.js";
+import { computeFixingV2 } from "./computeFixingV2.js";
 import { activeStep } from "./definition.js";
 import { type HashedSlot, inputsHash } from "./inputsHash.js";
 import { type IdentityPollPrice, type PriceRules, type QuoteIndex, indexQuotes, meanTowardZero, priceIdentity } from "./slotPrice.js";
@@ -17,7 +18,10 @@ import type {
 } from "./types.js";
 
 export interface ComputeFixingOptions {
-  /** Chain-linked indices: the state after the previous fixing (absent for the first fixing). */
+  /**
+   * The state after the previous fixing (absent for the first one): chain-linked v1 indices link to it;
+   * methodology v2 uses it as the reference of its bounded-influence and source checks and its successions.
+   */
   readonly previous?: ChainState | undefined;
 }
 
@@ -41,13 +45,15 @@ function hashed(slotId: string, w: WindowPrice, polls: readonly Poll[]): HashedS
 }
 
 /**
- * Computes one fixing of `def` at `at` (unix seconds) from the polls of a window (methodology v1):
+ * Computes one fixing of `def` at `at` (unix seconds) from the polls of a window. Methodology v2
+ * definitions go to computeFixingV2; below is methodology v1:
  * per slot the active identity's price per poll, the window mean, then the weighted mean of priced
  * slots with weights renormalised; no fixing when priced weight < minPricedWeightShare of the total.
  * With `linking: "chain"` the level moves by the weighted mean of matched-model price relatives.
  * Pure: the same arguments always give the same result, report and bytes.
  */
 export function computeFixing(def: IndexDefinition, polls: readonly Poll[], at: number, options: ComputeFixingOptions = {}): FixingResult {
+  if (def.methodologyVersion >= 2) return computeFixingV2(def, polls, at, options.previous);
   const indexId = indexIdFromName(def.name);
   const rules: PriceRules = {
     inputWeight: parseDecimal(def.blend.input),

@@ -1,5 +1,6 @@
 import { DecimalParseError, ZERO, cmp, parseDecimal } from "./decimal.js";
-import type { IndexDefinition, Linking, SlotDefinition, SuccessionStep } from "./types.js";
+import { METHODOLOGY_VERSIONS, checkCompaniesCover, parseCompanies, parseFamily, parseRobustness, parseSuccessionRule } from "./definitionV2.js";
+import type { FamilyPattern, IndexDefinition, Linking, SlotDefinition, SuccessionStep } from "./types.js";
 
 /** Raised for an invalid index definition; the message names the offending JSON path. */
 export class IndexDefinitionError extends Error {
@@ -90,7 +91,8 @@ function slot(v: Json, path: string, known: Record<string, unknown>): SlotDefini
     if (!(identity in known)) throw new IndexDefinitionError(`${p}.identity`, `unknown identity ${JSON.stringify(identity)}`);
     return { from, fromText, identity };
   });
-  return { id, name, weight, succession };
+  const family = v["family"] === undefined ? undefined : parseFamily(v["family"], `${path}.family`);
+  return family === undefined ? { id, name, weight, succession } : { id, name, weight, succession, family };
 }
 
 /**
@@ -103,6 +105,9 @@ export function parseIndexDefinition(json: Json): IndexDefinition {
   const version = json["methodologyVersion"];
   if (typeof version !== "number" || !Number.isInteger(version) || version < 1 || version > 0xffffffff) {
     throw new IndexDefinitionError("methodologyVersion", `must be an integer in [1, 2^32-1], got ${JSON.stringify(version)}`);
+  }
+  if (!(METHODOLOGY_VERSIONS as readonly number[]).includes(version)) {
+    throw new IndexDefinitionError("methodologyVersion", `this engine computes versions ${METHODOLOGY_VERSIONS.join(", ")}, got ${version}`);
   }
   const unit = str(json["unit"], "unit");
   if (json["decimals"] !== 18) throw new IndexDefinitionError("decimals", `must be 18, got ${JSON.stringify(json["decimals"])}`);
@@ -131,7 +136,9 @@ export function parseIndexDefinition(json: Json): IndexDefinition {
     if (seen.has(s.id)) throw new IndexDefinitionError(`slots[${i}].id`, `duplicate slot id ${JSON.stringify(s.id)}`);
     seen.add(s.id);
   });
+  const v2 = version >= 2 ? parseV2(json, ids, slots) : {};
   return {
+    ...v2,
     name,
     methodologyVersion: version,
     unit,
@@ -144,6 +151,24 @@ export function parseIndexDefinition(json: Json): IndexDefinition {
     identities: ids,
     slots,
   };
+}
+
+/** The v2 sections (required from methodology version 2; v1 definitions may carry them and ignore them). */
+function parseV2(json: Record<string, Json>, ids: Record<string, readonly (readonly [string, string])[]>, slots: readonly SlotDefinition[]) {
+  if ((json["linking"] ?? "tier") !== "tier") throw new IndexDefinitionError("linking", "methodology v2 computes tier-linked indices only");
+  const companies = parseCompanies(json["companies"]);
+  const families = slots.flatMap((s, i) => (s.family === undefined ? [] : [{ path: `slots[${i}].family`, family: s.family as readonly FamilyPattern[] }]));
+  checkCompaniesCover(companies, ids, families);
+  return { companies, robustness: parseRobustness(json["robustness"]), successionRule: parseSuccessionRule(json["successionRule"]) };
+}
+
+/** A copy of `def` computed under another methodology version (v1 stays selectable; v2 needs its sections). */
+export function withMethodologyVersion(def: IndexDefinition, version: number): IndexDefinition {
+  if (!(METHODOLOGY_VERSIONS as readonly number[]).includes(version)) throw new IndexDefinitionError("methodologyVersion", `this engine computes versions ${METHODOLOGY_VERSIONS.join(", ")}, got ${version}`);
+  if (version >= 2 && (def.companies === undefined || def.robustness === undefined || def.successionRule === undefined)) {
+    throw new IndexDefinitionError("methodologyVersion", `version ${version} needs the companies, robustness and successionRule sections`);
+  }
+  return { ...def, methodologyVersion: version };
 }
 
 /** The succession step active at `time` (the last one effective at or before it), or undefined. */

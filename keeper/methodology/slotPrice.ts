@@ -40,12 +40,6 @@ export interface PriceRules {
   readonly outlierFactor: Rational;
 }
 
-/** A quote that passed validation, with its exact values in the index unit. */
-interface ValidQuote {
-  readonly report: ReportQuote;
-  readonly blend: Rational;
-}
-
 /** Result of pricing one identity in one poll. */
 export interface IdentityPollPrice {
   /** 18-decimal slot price of this poll, rounded toward zero; undefined when no quote is left. */
@@ -70,7 +64,7 @@ function readPrice(text: string | undefined, scale: number, label: string, requi
   return { value, text: shown };
 }
 
-function compareReport(a: ReportQuote, b: ReportQuote): number {
+export function compareReport(a: ReportQuote, b: ReportQuote): number {
   if (a.provider !== b.provider) return a.provider < b.provider ? -1 : 1;
   if (a.model !== b.model) return a.model < b.model ? -1 : 1;
   const ai = a.input ?? "";
@@ -81,31 +75,36 @@ function compareReport(a: ReportQuote, b: ReportQuote): number {
   return ao === bo ? 0 : ao < bo ? -1 : 1;
 }
 
-function compareExcluded(a: ExcludedQuote, b: ExcludedQuote): number {
+export function compareExcluded(a: ExcludedQuote, b: ExcludedQuote): number {
   return compareReport(a, b) || (a.reason === b.reason ? 0 : a.reason < b.reason ? -1 : 1);
 }
 
+/** A quote that passed validation, with its exact blend in the index unit. */
+export interface ValidatedQuote {
+  readonly report: ReportQuote;
+  readonly blend: Rational;
+}
+
 /**
- * Prices one model identity in one poll (methodology v1, "Slot price"): validate each matching quote,
- * blend, take the exact median, drop quotes strictly above factor x median or strictly below
- * median / factor, and return the median of the rest rounded toward zero to 18 decimals.
- * Conflicting duplicates of one (provider, model) in a poll are all excluded; identical ones count once.
+ * The valid quotes of an identity in one poll (both methodology versions): each matching quote's prices
+ * checked (present, decimal, > 0 where the blend weight is non-zero) and blended; conflicting duplicates of
+ * one (provider, model) are all excluded, identical ones count once. Valid quotes in `pairs` order.
  */
-export function priceIdentity(
+export function validateQuotes(
   pairs: readonly (readonly [string, string])[],
   index: QuoteIndex,
   rules: PriceRules,
   poll: number,
-): IdentityPollPrice {
+): { valid: ValidatedQuote[]; excluded: ExcludedQuote[] } {
   const excluded: ExcludedQuote[] = [];
-  const valid: ValidQuote[] = [];
+  const valid: ValidatedQuote[] = [];
   const needInput = rules.inputWeight.num !== 0n;
   const needOutput = rules.outputWeight.num !== 0n;
   const weightSum = add(rules.inputWeight, rules.outputWeight);
   for (const [provider, model] of pairs) {
     const found = index.get(quoteKey(provider, model));
     if (found === undefined) continue;
-    const candidates: ValidQuote[] = [];
+    const candidates: ValidatedQuote[] = [];
     for (const q of found) {
       const scale = q.scale ?? 0;
       const input = readPrice(q.input, scale, "input", needInput);
@@ -130,6 +129,22 @@ export function priceIdentity(
       for (const c of distinct.values()) valid.push(c);
     }
   }
+  return { valid, excluded };
+}
+
+/**
+ * Prices one model identity in one poll (methodology v1, "Slot price"): validate each matching quote,
+ * blend, take the exact median, drop quotes strictly above factor x median or strictly below
+ * median / factor, and return the median of the rest rounded toward zero to 18 decimals.
+ * Conflicting duplicates of one (provider, model) in a poll are all excluded; identical ones count once.
+ */
+export function priceIdentity(
+  pairs: readonly (readonly [string, string])[],
+  index: QuoteIndex,
+  rules: PriceRules,
+  poll: number,
+): IdentityPollPrice {
+  const { valid, excluded } = validateQuotes(pairs, index, rules, poll);
   let price: bigint | undefined;
   const used: ReportQuote[] = [];
   if (valid.length > 0) {

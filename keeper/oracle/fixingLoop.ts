@@ -317,7 +317,7 @@ export class FixingLoop {
       log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
       return { none: `source: ${(e as Error).message}` };
     }
-    const previous = feed.def.linking === "chain" ? this.chainState(feed, round) : undefined;
+    const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
       this.noFixing.set(key, result.reason.code);
@@ -404,7 +404,7 @@ export class FixingLoop {
     return { signed };
   }
 
-  /** Chain-linked indices: the state after this operator's last observation before `round`. */
+  /** Chain-linked indices and methodology v2: the state after this operator's last signed observation before `round`. */
   private chainState(feed: IndexFeed, round: bigint): ChainState | undefined {
     const text = this.o.journal.get(`chainState:${feed.name}`);
     if (text === undefined) return undefined;

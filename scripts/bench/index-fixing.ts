@@ -7,6 +7,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { computeFixing } from "../../keeper/methodology/computeFixing.js";
+import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
+import type { ChainState, IndexDefinition } from "../../keeper/methodology/types.js";
 import { parseLiteLlm } from "../../keeper/sources/litellm.js";
 import { readTextInput } from "../../keeper/sources/readInput.js";
 
@@ -44,6 +46,20 @@ for (let i = 0; i < runs + 5; i++) {
 
 const text = await readTextInput(FILE);
 const entries = parseLiteLlm(text, FILE);
+
+/** Median ms of the fixing alone (no parse), same quotes, `runs` runs after 5 warm-up runs. */
+function computeOnly(d: IndexDefinition, previous?: ChainState): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 5; i++) {
+    const t0 = performance.now();
+    computeFixing(d, [{ time: at, quotes: entries.quotes }], at, { previous });
+    if (i >= 5) times.push(performance.now() - t0);
+  }
+  return Number(median(times).toFixed(2));
+}
+// v2 with a reference: the state of the same snapshot's fixing one day earlier (every band and check active)
+const reference = computeFixing(def, [{ time: at - 86_400, quotes: entries.quotes }], at - 86_400);
+const referenceState = reference.ok ? reference.chainState : undefined;
 const out = {
   benchmark: "ATPI fixing from the raw LiteLLM snapshot, JSON parse (exact number text) + compute",
   file: FILE,
@@ -56,6 +72,10 @@ const out = {
   minMs: Number(Math.min(...parseAndFix).toFixed(2)),
   maxMs: Number(Math.max(...parseAndFix).toFixed(2)),
   targetMs: 50,
+  methodologyVersion: def.methodologyVersion,
+  computeOnlyMedianMs: computeOnly(def),
+  computeOnlyWithReferenceMedianMs: computeOnly(def, referenceState),
+  v1ComputeOnlyMedianMs: computeOnly(withMethodologyVersion(def, 1)),
   value,
   node: process.version,
 };
@@ -63,3 +83,4 @@ await mkdir("bench", { recursive: true });
 await writeFile("bench/index.json", `${JSON.stringify(out, null, 2)}\n`);
 console.log(`${out.benchmark}\n  ${out.bytes} bytes, ${out.entries} entries (${out.chatQuotes} chat quotes), ATPI = ${value}`);
 console.log(`  median of ${runs} runs: ${out.medianMs} ms parse + fixing (${out.medianMsWithReadAndGunzip} ms with read + gunzip); target < 50 ms`);
+console.log(`  fixing alone: v${out.methodologyVersion} ${out.computeOnlyMedianMs} ms (${out.computeOnlyWithReferenceMedianMs} ms with a reference state), v1 ${out.v1ComputeOnlyMedianMs} ms`);

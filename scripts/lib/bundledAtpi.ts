@@ -7,6 +7,8 @@ import { loadHistory } from "../../keeper/sources/replay.js";
 export interface BundledFixing {
   value: bigint;
   inputsHash: Hex;
+  /** The methodology version the value was computed (and is signed) under. */
+  methodologyVersion: number;
   /** Snapshot date (YYYY-MM-DD). */
   date: string;
 }
@@ -17,5 +19,5 @@ export async function latestBundledAtpi(): Promise<BundledFixing> {
   if (!snap) throw new Error("the bundled history has no snapshot");
   const result = computeFixing(def, [{ time: snap.time, quotes: snap.quotes }], snap.time);
   if (!result.ok) throw new Error(`no ATPI fixing at the bundled snapshot of ${snap.date}: ${result.reason}`);
-  return { value: result.fixing.value, inputsHash: result.fixing.inputsHash, date: snap.date };
+  return { value: result.fixing.value, inputsHash: result.fixing.inputsHash, methodologyVersion: result.fixing.methodologyVersion, date: snap.date };
 }

@@ -58,7 +58,7 @@ export interface LocalMarketOptions {
   /** Series expiry, seconds after the chain's latest block. Default 30 days. */
   expiresIn?: bigint | undefined;
   /** First fixing (18 decimals) and its inputs hash; stamped at the chain's latest block time. */
-  firstFixing: { value: bigint; inputsHash?: Hex | undefined };
+  firstFixing: { value: bigint; inputsHash?: Hex | undefined; methodologyVersion?: number | undefined };
   log?: ((line: string) => void) | undefined;
 }
 
@@ -98,6 +98,7 @@ export async function setupLocalMarket(o: LocalMarketOptions): Promise<LocalMark
     timestamp: now,
     value: o.firstFixing.value,
     inputsHash: o.firstFixing.inputsHash,
+    methodologyVersion: o.firstFixing.methodologyVersion,
     signers: operators.map((a) => a.account),
   });
   o.log?.(`first ATPI fixing ${o.firstFixing.value} at ${now}`);

@@ -47,8 +47,9 @@ describe("demo (npm start)", function () {
     expect(summary.trades).to.equal(4);
     expect(summary.liquidations).to.equal(1);
     expect(summary.settled).to.equal(true);
-    // ATPI was 2.8128125 through the settlement window; the final price is rounded down to the 0.001 tick.
-    expect(summary.settlementPrice).to.equal("2812000000000000000");
+    // ATPI (methodology v2) was 2.815 through the settlement window (v1: 2.8128125; v2 counts Google's two
+    // Gemini 2.0 Flash listings as one vote against OpenRouter's); the final price is rounded down to the 0.001 tick.
+    expect(summary.settlementPrice).to.equal("2815000000000000000");
   });
 
   it("conserves every unit: deposits = payouts + insurance + fees + margin-pool residue, and the market holds the sinks", () => {

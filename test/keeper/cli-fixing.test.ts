@@ -31,7 +31,7 @@ const RAW = "data/llm-prices/litellm_prices_2026-03-29.json.gz";
 const TMP = mkdtempSync(join(tmpdir(), "tf-cli-"));
 const CHAIN_ATPI = join(TMP, "atpi-chain.json");
 const GPUH_STATE = join(TMP, "gpuh-state.json");
-writeFileSync(CHAIN_ATPI, JSON.stringify({ ...(JSON.parse(readFileSync("config/indices/atpi.json", "utf8")) as object), linking: "chain" }));
+writeFileSync(CHAIN_ATPI, JSON.stringify({ ...(JSON.parse(readFileSync("config/indices/atpi.json", "utf8")) as object), methodologyVersion: 1, linking: "chain" }));
 // GPUH as of 2025-06-01: a100 1.24, h100 2.59, h200 3.59 (the sample CSV), level 2.0
 writeFileSync(
   GPUH_STATE,
@@ -47,7 +47,10 @@ writeFileSync(
 );
 const RUNS = {
   litellmJson: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z", "--json"],
+  litellmJsonV1: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z", "--methodology-version", "1", "--json"],
   litellmTable: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z"],
+  litellmTableV1: ["fixing", "--index", "ATPI", "--source", "litellm-json", "--input", RAW, "--at", "2026-03-29T12:00:00Z", "--methodology-version", "1"],
+  badVersion: ["fixing", "--index", "ATPI", "--source", "replay", "--methodology-version", "7"],
   replay: ["fixing", "--index", "ATPI", "--source", "replay", "--at", "2025-06-01T00:00:00Z", "--json"],
   openrouter: ["fixing", "--index", "ATPI", "--source", "openrouter-json", "--input", "test/keeper/fixtures/openrouter-models.json", "--at", "2025-03-01T00:00:00Z", "--json"],
   csvChain: ["fixing", "--index", "GPUH", "--source", "csv", "--input", "data/gpu-hours/sample.csv", "--at", "2025-06-01T00:00:00Z", "--json"],
@@ -81,23 +84,44 @@ describe("keeper CLI: fixing", function () {
     return r;
   };
 
-  it("prints one JSON object with the fields others rely on (exact form of the issue)", () => {
+  it("prints one JSON object with the fields others rely on (exact form of the issue); ATPI defaults to methodology v2", () => {
     const r = get("litellmJson");
     expect(r.code, r.stderr).to.equal(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(j).to.include({
       indexId: "0x4154504900000000000000000000000000000000000000000000000000000000",
       timestamp: 1774785600,
-      value: "3122750000000000000",
-      valueDecimal: "3.12275",
-      methodologyVersion: 1,
+      value: "3123250000000000000",
+      valueDecimal: "3.12325",
+      methodologyVersion: 2,
+      referenceTime: null,
     });
     expect(j["inputsHash"]).to.match(/^0x[0-9a-f]{64}$/);
     const slots = j["slots"] as Record<string, unknown>[];
     expect(slots.map((s) => s["id"])).to.have.length(8);
     const llama = slots.find((s) => s["id"] === "llama-3.3-70b") as Record<string, unknown>;
-    expect(llama).to.include({ weight: "10", model: "llama-3.3-70b", price: "715000000000000000" });
+    // one vote per company: cerebras' two keys count once, wandb's 71000 is one vote of 15 (median 0.72)
+    expect(llama).to.include({ weight: "10", model: "llama-3.3-70b", price: "720000000000000000" });
     expect((llama["quotes"] as unknown[])[0]).to.have.all.keys("poll", "provider", "model", "input", "output", "blend");
+    const votes = (llama["votes"] as { votes: { company: string }[] }[])[0]?.votes ?? [];
+    expect(votes).to.have.length(15);
+    expect(j["successions"]).to.deep.include({
+      slot: "openai-flagship",
+      identity: "openai-flagship@5.4",
+      companies: 2,
+      listedSince: null,
+      entersAt: null,
+      decision: "not eligible: 2 of 3 companies",
+    });
+  });
+
+  it("--methodology-version 1 reproduces v1 (same fields, v1 value and outlier exclusions)", () => {
+    const r = get("litellmJsonV1");
+    expect(r.code, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(j).to.include({ value: "3122750000000000000", valueDecimal: "3.12275", methodologyVersion: 1 });
+    const llama = (j["slots"] as Record<string, unknown>[]).find((s) => s["id"] === "llama-3.3-70b") as Record<string, unknown>;
+    expect(llama).to.include({ price: "715000000000000000" });
     expect(llama["excluded"]).to.deep.equal([
       {
         poll: 0,
@@ -109,21 +133,28 @@ describe("keeper CLI: fixing", function () {
         reason: "outlier: blend 71000 > 5 x median 0.72",
       },
     ]);
+    expect(get("badVersion").code).to.equal(1);
+    expect(get("badVersion").stderr).to.match(/this engine computes versions 1, 2, got 7/);
   });
 
-  it("prints a readable table without --json", () => {
+  it("prints a readable table without --json (v2: votes, reference, succession candidates)", () => {
     const r = get("litellmTable");
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.match(/^ATPI \(USD per 1M tokens/);
-    expect(r.stdout).to.match(/llama-3\.3-70b\s+10\s+llama-3\.3-70b\s+0\.715\s+14\s+1/);
-    expect(r.stdout).to.include("value 3.12275 (3122750000000000000 at 18 decimals)");
-    expect(r.stdout).to.include("wandb wandb/meta-llama/Llama-3.3-70B-Instruct: outlier");
+    expect(r.stdout).to.match(/^ATPI \(USD per 1M tokens.*\[methodology v2, tier\]/);
+    expect(r.stdout).to.match(/llama-3\.3-70b\s+10\s+llama-3\.3-70b\s+0\.72\s+15\s+0\s+15\s+-/);
+    expect(r.stdout).to.include("value 3.12325 (3123250000000000000 at 18 decimals)");
+    expect(r.stdout).to.include("reference state: none");
+    expect(r.stdout).to.include("openai-flagship: openai-flagship@5.4 (2 companies): not eligible: 2 of 3 companies");
+    const v1 = get("litellmTableV1");
+    expect(v1.stdout).to.match(/llama-3\.3-70b\s+10\s+llama-3\.3-70b\s+0\.715\s+14\s+1$/m);
+    expect(v1.stdout).to.include("wandb wandb/meta-llama/Llama-3.3-70B-Instruct: outlier");
   });
 
   it("replays the bundled history (no --input) and runs the chain-linked GPUH index from CSV", () => {
     const r = get("replay");
     expect(r.code, r.stderr).to.equal(0);
-    expect(JSON.parse(r.stdout)).to.include({ valueDecimal: "2.68025", timestamp: 1748736000 });
+    // v2 over the replay folds the history from the first snapshot (each fixing the reference of the next)
+    expect(JSON.parse(r.stdout)).to.include({ valueDecimal: "2.684625", timestamp: 1748736000, methodologyVersion: 2 });
     const g = get("csvChain");
     expect(g.code, g.stderr).to.equal(0);
     const gj = JSON.parse(g.stdout) as Record<string, unknown>;

@@ -185,7 +185,8 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     if (!computed.ok) throw new Error("no fixing");
     const reused = computed.fixing.value + 1n;
     const signed = await signObservation(operator, 31337, oracle, {
-      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 1, value: reused, inputsHash: `0x${"ab".repeat(32)}`,
+      // methodologyVersion: ATPI's (config/indices/atpi.json), as the loop signs it
+      indexId: indexIdFromName("ATPI"), timestamp: round, methodologyVersion: 2, value: reused, inputsHash: `0x${"ab".repeat(32)}`,
     });
     journal.recordObservation(signed, 0);
     journal.close();

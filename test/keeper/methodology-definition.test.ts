@@ -52,6 +52,34 @@ describe("methodology/definition: index definitions are validated data", () => {
     );
   });
 
+  it("methodology v2 sections: validated with the JSON path (companies, robustness, successionRule, family)", async () => {
+    const good = await atpiJson();
+    const rob = good["robustness"] as Record<string, unknown>;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...good, methodologyVersion: 3 }, /methodologyVersion: this engine computes versions 1, 2, got 3/],
+      [{ ...good, companies: undefined }, /companies: must be a non-empty object of company name -> \[provider key, \.\.\.\]/],
+      [{ ...good, companies: { ...(good["companies"] as object), Other: ["openai"] } }, /companies.Other\[0\]: provider "openai" is already owned by "OpenAI"/],
+      [{ ...good, companies: { OpenAI: ["openai"] } }, /identities.gpt-4o\[1\]\[0\]: provider "azure" has no company in companies/],
+      [{ ...good, robustness: { ...rob, slotBudget: "1" } }, /robustness.slotBudget: must be < 1, got 1/],
+      [{ ...good, robustness: { ...rob, sourceScaleFactor: "1" } }, /robustness.sourceScaleFactor: must be > 1, got 1/],
+      [{ ...good, robustness: { ...rob, plausibleRange: ["3", "1"] } }, /robustness.plausibleRange: min must be < max, got \[3, 1\]/],
+      [{ ...good, successionRule: { minCompanies: 0, minListedDays: 28 } }, /successionRule.minCompanies: must be an integer in \[1, 100\], got 0/],
+      [{ ...good, linking: "chain" }, /linking: methodology v2 computes tier-linked indices only/],
+    ];
+    for (const [json, message] of cases) expect(() => parseIndexDefinition(json), String(message)).to.throw(IndexDefinitionError, message);
+    const slots = good["slots"] as Record<string, unknown>[];
+    const withFamily = (family: unknown) => ({ ...good, slots: slots.map((x, j) => (j === 0 ? { ...x, family } : x)) });
+    expect(() => parseIndexDefinition(withFamily([["openai", "gpt-(?<v>\\d+)"]]))).to.throw(/slots\[0\].family\[0\]\[1\]: must be anchored with \^ and \$/);
+    expect(() => parseIndexDefinition(withFamily([["openai", "^gpt-(\\d+)$"]]))).to.throw(/slots\[0\].family\[0\]\[1\]: must have a named group \(\?<v>\.\.\.\)/);
+    expect(() => parseIndexDefinition(withFamily([["openai", "^gpt-(?<v>[$"]]))).to.throw(/slots\[0\].family\[0\]\[1\]: not a valid regular expression/);
+    expect(() => parseIndexDefinition(withFamily([["nobody", "^x-(?<v>\\d+)$"]]))).to.throw(/slots\[0\].family\[0\]\[0\]: provider "nobody" has no company in companies/);
+    // the file's own name appears in loader errors
+    const atpi = await loadIndexDefinition("ATPI");
+    expect(atpi.methodologyVersion).to.equal(2);
+    expect(Object.keys(atpi.companies ?? {})).to.include.members(["openai", "azure", "azure_ai", "gemini", "vertex_ai-language-models"]);
+    expect([atpi.companies?.["gemini"], atpi.companies?.["vertex_ai-language-models"], atpi.companies?.["azure_ai"]]).to.deep.equal(["Google", "Google", "Microsoft"]);
+  });
+
   it("ATPI: every (provider, model) pair exists in the bundled history, and every succession step is quoted when it takes effect", async () => {
     const atpi = await loadIndexDefinition("ATPI");
     const history = await loadHistory();

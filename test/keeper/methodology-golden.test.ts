@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { chainStateFromJson, chainStateToJson, computeSeries } from "../../keeper/methodology/chainState.js";
 import { computeFixing } from "../../keeper/methodology/computeFixing.js";
+import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
 import type { FixingReport, IndexDefinition } from "../../keeper/methodology/types.js";
 import { type PriceHistory, loadHistory } from "../../keeper/sources/replay.js";
 
@@ -13,11 +14,11 @@ import { type PriceHistory, loadHistory } from "../../keeper/sources/replay.js";
  * 20/10/20/10/10/10/10/10 for openai-flagship, openai-fast, anthropic-mid, anthropic-fast, google-pro,
  * google-fast, llama-3.3-70b, deepseek-chat).
  */
-describe("ATPI golden values on the bundled history", () => {
+describe("ATPI golden values on the bundled history (methodology v1)", () => {
   let def: IndexDefinition;
   let history: PriceHistory;
   before(async () => {
-    def = await loadIndexDefinition("ATPI");
+    def = withMethodologyVersion(await loadIndexDefinition("ATPI"), 1); // v1 stays reproducible bit for bit
     history = await loadHistory();
   });
 

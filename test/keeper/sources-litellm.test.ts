@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { computeFixing } from "../../keeper/methodology/computeFixing.js";
+import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
 import { liteLlmSource, parseLiteLlm } from "../../keeper/sources/litellm.js";
 import { readTextInput } from "../../keeper/sources/readInput.js";
 import { SourceError } from "../../keeper/sources/types.js";
@@ -40,12 +41,13 @@ describe("sources/litellm: LiteLLM price-list JSON", () => {
     });
   }
 
-  it("the raw 2026-03-29 snapshot gives the same ATPI as the weekly history (3.12275)", async () => {
+  it("the raw 2026-03-29 snapshot gives the same ATPI as the weekly history (v2 3.12325, v1 3.12275)", async () => {
     const def = await loadIndexDefinition("ATPI");
     const snap = await liteLlmSource(RAW("2026-03-29")).read(0);
     const at = Date.parse("2026-03-29T12:00:00Z") / 1000;
-    const r = computeFixing(def, [{ time: at, quotes: snap.quotes }], at);
-    expect(r.report.valueDecimal).to.equal("3.12275");
+    expect(computeFixing(def, [{ time: at, quotes: snap.quotes }], at).report.valueDecimal).to.equal("3.12325");
+    const v1 = computeFixing(withMethodologyVersion(def, 1), [{ time: at, quotes: snap.quotes }], at);
+    expect(v1.report.valueDecimal).to.equal("3.12275");
   });
 
   it("also reads LiteLLM-format OpenRouter entries (openrouter_sample.json)", async () => {

@@ -31,13 +31,14 @@ describe("devchain command (child process)", function () {
     }
     const url = `http://127.0.0.1:${port}`;
     expect(stdout).to.contain(`RPC URL      ${url}`);
-    expect(stdout).to.contain("ATPI         3.12275 USD per 1M tokens");
+    expect(stdout).to.contain("ATPI         3.12325 USD per 1M tokens"); // methodology v2 (v1: 3.12275)
     expect(stdout.match(/^ {2}trader /gm)).to.have.length(2);
 
     const d = parseDeployment(readFileSync(join(out, "31337.json"), "utf8"));
     const client = createPublicClient({ transport: http(url) });
     const fixing = await client.readContract({ address: d.oracle, abi: indexOracleAbi, functionName: "latestFixing", args: [d.indexId] });
-    expect(fixing.value).to.equal(3_122_750_000_000_000_000n);
+    expect(fixing.value).to.equal(3_123_250_000_000_000_000n);
+    expect(fixing.methodologyVersion).to.equal(2);
     const trader = /trader {3}(0x[0-9a-fA-F]{40})/.exec(stdout)?.[1] as `0x${string}`;
     expect(await client.readContract({ address: d.collateral, abi: erc20Abi, functionName: "balanceOf", args: [trader] })).to.equal(100_000_000_000n);
 
