@@ -385,8 +385,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         uint64 timestamp,
         uint256 breakerBps
     ) private returns (bool) {
-        Breaker storage breaker = _breakers[indexId];
-        Breaker memory current = breaker;
+        Breaker memory current = _breakers[indexId];
         uint64 since = timestamp;
         if (word & HELD_FLAG != 0) {
             if (timestamp <= current.heldTimestamp) revert TimestampNotNewer(indexId, timestamp, current.heldTimestamp);

@@ -30,6 +30,7 @@ const DAY = 86_400n;
 const USDC = 10n ** 6n;
 const START = BigInt(Date.UTC(2025, 1, 24) / 1000); // 2025-02-24, inside the bundled history
 const EXPIRY = BigInt(Date.UTC(2025, 3, 7) / 1000); // 2025-04-07: after the March 2025 repricing
+const REPRICING = BigInt(Date.UTC(2025, 2, 24) / 1000); // the first round with the -18 % repricing
 const price = (s: string) => parseUnits(s, 18); // literal prices, exact (all on the 0.001 tick)
 
 const args = process.argv.slice(2);
@@ -148,7 +149,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   };
 
   let series: Series | undefined;
-  let repricedHeld = false;
+  let repricingPending = false; // the repricing round was held by the breaker: the next round confirms it
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
     const { value, held } = await waitFixing(day);
@@ -156,7 +157,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     const n = Number((day - START) / DAY);
     if (held) {
       say(`${line}: the index fell 18 % (new flagship models repriced); the oracle's circuit breaker holds the move for one confirmation round`);
-      repricedHeld = true;
+      repricingPending = true;
       continue;
     }
     if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
@@ -189,9 +190,13 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await addMargin(by("erin").mc, series, 12_000n * USDC);
       say(`carol's sell and erin's buy, both signed and published, matched by a third party: 25 at ${formatUnits(m.price, 18)}`);
     }
-    if (repricedHeld) {
-      repricedHeld = false;
-      say(`${line}: the next round confirms the repricing and it is stored; alice is below maintenance margin`);
+    if (day === REPRICING || repricingPending) {
+      say(
+        repricingPending
+          ? `${line}: the next round confirms the repricing and it is stored; alice is below maintenance margin`
+          : `${line}: the index fell 18 % (new flagship models repriced; all four operators signed, so the circuit breaker lets it through at once); alice is below maintenance margin`,
+      );
+      repricingPending = false;
       await waitEvent("Liquidated", "the liquidation of alice");
       say("keeper-1 liquidated alice: it took her position over at the index and earned the bounded penalty");
     }

@@ -25,7 +25,8 @@ contract OracleMedianTest is OracleTestBase {
     /// the honest ones agreeing within the tolerance around a level that may have moved up to +-20 % since the stored
     /// fixing; the poster submits a random subset of at least the quorum (possibly with every malicious value in it).
     /// Then either the post reverts with a value error, or the value it stores (or the breaker holds) lies within
-    /// [min, max] of the honest values it submitted. A subset without malicious values always posts.
+    /// [min, max] of the honest values it submitted. A subset without malicious values always posts, and
+    /// verifyFixing agrees with postFixing on every case.
     function testFuzz_C28_C11_anySubsetStaysInHonestRange(
         uint256 operatorCount,
         uint256 faults,
@@ -129,7 +130,15 @@ contract OracleMedianTest is OracleTestBase {
         (uint256 minHonest, uint256 maxHonest) = _honestRange(subset);
         IIndexOracle.Observation[] memory observations = _round(oracle, subset, values, uint64(T0));
 
+        // verifyFixing (the settlement path) accepts exactly what postFixing accepts, with the same median.
+        bool verified;
+        uint256 verifiedMedian;
+        try oracle.verifyFixing(INDEX, uint64(T0), VERSION, ops, observations) returns (uint256 v) {
+            (verified, verifiedMedian) = (true, v);
+        } catch {}
+
         try oracle.postFixing(INDEX, uint64(T0), VERSION, ops, observations) returns (uint256 median) {
+            _assertTrue(verified && verifiedMedian == median, "verifyFixing parity");
             _assertTrue(median >= minHonest && median <= maxHonest, "median outside the honest range");
             _assertEq(median, _referenceMedian(observations), "reference median");
             (uint256 stored, uint64 storedAt) = oracle.latest(INDEX);
@@ -144,6 +153,7 @@ contract OracleMedianTest is OracleTestBase {
                 _assertEq(heldAt, T0, "held timestamp");
             }
         } catch (bytes memory reason) {
+            _assertTrue(!verified, "verifyFixing parity (revert)");
             _assertTrue(anyMalicious, "a subset of honest values must post");
             bytes4 selector = bytes4(reason);
             _assertTrue(
