@@ -5,7 +5,9 @@
  * from the last on-chain fixing or from the peers (integrity.ts), and, holding a quorum, gather every operator's
  * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
  * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`). A source outage, garbage
- * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop.
+ * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. A
+ * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
+ * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
  * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
  * once the window closed the series is settled (see settlement.ts).
  */
@@ -320,10 +322,18 @@ export class FixingLoop {
     const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
-      this.noFixing.set(key, result.reason.code);
+      const { code, message, ...numbers } = result.reason;
+      this.noFixing.set(key, code);
       metrics.fixingFailures.inc({ index: feed.name, reason: "no_fixing" });
-      log.warn("no fixing for this round", { index: feed.name, round, reason: result.reason.code, detail: result.reason.message, polls: polls.length });
-      return { none: result.reason.code };
+      if (code === "SOURCE_SCALE_SUSPECT" || code === "IMPLAUSIBLE_VALUE") {
+        // The methodology refused the source's data as a unit error (v2): the same alert as a deviation refusal.
+        metrics.signaturesRefused.inc({ index: feed.name, reason: code });
+        log.error("observation not signed: the methodology refused the source's data", { index: feed.name, round, reason: code, detail: message, ...numbers, polls: polls.length });
+        this.o.health?.refusals.set(feed.name, `refused round ${round}: ${code}: ${message}`);
+      } else {
+        log.warn("no fixing for this round", { index: feed.name, round, reason: code, detail: message, polls: polls.length });
+      }
+      return { none: code };
     }
     const { value, inputsHash } = result.fixing;
     if (value < view.minValue || value > view.maxValue) {
