@@ -319,7 +319,7 @@ export class FixingLoop {
       log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
       return { none: `source: ${(e as Error).message}` };
     }
-    const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round) : undefined;
+    const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
       const { code, message, ...numbers } = result.reason;
@@ -414,12 +414,26 @@ export class FixingLoop {
     return { signed };
   }
 
-  /** Chain-linked indices and methodology v2: the state after this operator's last signed observation before `round`. */
-  private chainState(feed: IndexFeed, round: bigint): ChainState | undefined {
+  /**
+   * Chain-linked indices and methodology v2: the state after this operator's last signed observation before
+   * `round`. Under v2 only if it is not behind the chain: a state older than the latest on-chain fixing (this
+   * operator missed fixings, e.g. it was down) or of that fixing with another value (its value was not the one
+   * stored) would make its bounded steps lag its peers' for good during a repricing, so v2 then computes without a
+   * reference (the methodology's "keeper that lost its state") until it signs a round again.
+   */
+  private chainState(feed: IndexFeed, round: bigint, latest: { timestamp: bigint; value: bigint }): ChainState | undefined {
     const text = this.o.journal.get(`chainState:${feed.name}`);
     if (text === undefined) return undefined;
     const state = chainStateFromJson(JSON.parse(text));
-    return BigInt(state.timestamp) < round ? state : undefined;
+    const at = BigInt(state.timestamp);
+    if (at >= round) return undefined;
+    if (feed.def.methodologyVersion >= 2 && (at < latest.timestamp || (at === latest.timestamp && state.level !== latest.value))) {
+      this.o.log.info("previous state behind the latest on-chain fixing: computing without a reference", {
+        index: feed.name, round, stateTimestamp: at, stateLevel: state.level, latest: latest.timestamp, latestValue: latest.value,
+      });
+      return undefined;
+    }
+    return state;
   }
 
   /** Drops per-round memory of rounds the oracle is past (the process runs for months). */

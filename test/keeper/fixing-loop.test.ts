@@ -5,6 +5,8 @@ import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
+import { chainStateFromJson, chainStateToJson } from "../../keeper/methodology/chainState.js";
+import type { ChainState } from "../../keeper/methodology/types.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { startServer } from "../../keeper/observability/server.js";
 import type { OracleIndexView } from "../../keeper/oracle/contract.js";
@@ -67,7 +69,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source }];
     const health = newHealthState();
     const loop = new FixingLoop({ config: config(address, extra), client, signer: op, journal, sender, log: silentLogger, metrics, health, feeds, quorumWaitMs });
-    return { loop, oracle: address, journal, metrics, health, op, dbPath };
+    return { loop, oracle: address, journal, metrics, health, op, dbPath, sender };
   }
 
   async function posted(oracle: Address) {
@@ -200,6 +202,42 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const reasons = evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
     expect(reasons).to.have.length(1);
     expect(reasons[0]).to.match(/^signing ATPI: refused round \d+: IMPLAUSIBLE_VALUE: value \d+(\.\d+)? is outside the plausible range \[0\.03, 300\]$/);
+  });
+
+  it("v2 reference state: the state of the latest on-chain fixing is used; one behind it (missed fixings) or with another value is not, until the operator signs again", async () => {
+    const { loop, journal, sender } = await setup();
+    const def = await loadIndexDefinition("ATPI");
+    const key = "chainState:ATPI";
+    const hashOf = async (round: bigint, previous?: ChainState) => {
+      const r = fixingOfWindow(def, await readWindow(replay, windowPollTimes(round, DAY, 4)), round, previous);
+      if (!r.ok) throw new Error("no fixing");
+      return r.fixing.inputsHash; // binds the reference prices and time: tells which state was used
+    };
+    const signedHash = (round: bigint) => journal.observations(indexIdFromName("ATPI"), round)[0]?.inputsHash;
+    const state = () => chainStateFromJson(JSON.parse(journal.get(key) as string));
+    const next = async () => {
+      for (let i = 0; i < 3; i++) await sender.tick(); // receipts free in-flight slots
+      await advance(DAY);
+      const out = await loop.tick();
+      expect(out.map((o) => o.post?.status)).to.deep.equal(["sent"]);
+      return out[0]!.round;
+    };
+    await loop.tick(); // catch-up rounds, posted
+    const latest = state(); // of the latest on-chain fixing, with its value (one operator: its value is the stored one)
+    let round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round, latest));
+    expect(signedHash(round)).to.not.equal(await hashOf(round));
+
+    journal.set(key, JSON.stringify(chainStateToJson(latest))); // behind the latest on-chain fixing (as after a restart)
+    round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round)); // without a reference
+    const resynced = state();
+    round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round, resynced)); // signed again: its state is used again
+
+    journal.set(key, JSON.stringify(chainStateToJson({ ...state(), level: state().level + 1n }))); // another value than stored
+    round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round));
   });
 
   it("K05: after a restart the journaled signature is reused, never a second value for the same round", async () => {
