@@ -115,7 +115,7 @@ export function createKeeperMetrics(registry = new Registry()) {
     peerErrors: registry.counter("keeper_peer_errors_total", "Failed or invalid observation fetches per peer."),
     signaturesRefused: registry.counter(
       "keeper_signatures_refused_total",
-      "Rounds this operator computed but did not sign because its value deviated too far, per index and reason (last_fixing, peers).",
+      "Rounds this operator did not sign because its value deviated too far or the methodology refused the source's data, per index and reason (last_fixing, peers, SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE).",
     ),
     lastDeviation: registry.gauge(
       "keeper_fixing_deviation_bps",

@@ -5,7 +5,9 @@
  * from the last on-chain fixing or from the peers (integrity.ts), and, holding a quorum, gather every operator's
  * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
  * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`). A source outage, garbage
- * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop.
+ * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. A
+ * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
+ * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
  * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
  * once the window closed the series is settled (see settlement.ts).
  */
@@ -317,13 +319,21 @@ export class FixingLoop {
       log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
       return { none: `source: ${(e as Error).message}` };
     }
-    const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round) : undefined;
+    const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
-      this.noFixing.set(key, result.reason.code);
+      const { code, message, ...numbers } = result.reason;
+      this.noFixing.set(key, code);
       metrics.fixingFailures.inc({ index: feed.name, reason: "no_fixing" });
-      log.warn("no fixing for this round", { index: feed.name, round, reason: result.reason.code, detail: result.reason.message, polls: polls.length });
-      return { none: result.reason.code };
+      if (code === "SOURCE_SCALE_SUSPECT" || code === "IMPLAUSIBLE_VALUE") {
+        // The methodology refused the source's data as a unit error (v2): the same alert as a deviation refusal.
+        metrics.signaturesRefused.inc({ index: feed.name, reason: code });
+        log.error("observation not signed: the methodology refused the source's data", { index: feed.name, round, reason: code, detail: message, ...numbers, polls: polls.length });
+        this.o.health?.refusals.set(feed.name, `refused round ${round}: ${code}: ${message}`);
+      } else {
+        log.warn("no fixing for this round", { index: feed.name, round, reason: code, detail: message, polls: polls.length });
+      }
+      return { none: code };
     }
     const { value, inputsHash } = result.fixing;
     if (value < view.minValue || value > view.maxValue) {
@@ -404,12 +414,26 @@ export class FixingLoop {
     return { signed };
   }
 
-  /** Chain-linked indices and methodology v2: the state after this operator's last signed observation before `round`. */
-  private chainState(feed: IndexFeed, round: bigint): ChainState | undefined {
+  /**
+   * Chain-linked indices and methodology v2: the state after this operator's last signed observation before
+   * `round`. Under v2 only if it is not behind the chain: a state older than the latest on-chain fixing (this
+   * operator missed fixings, e.g. it was down) or of that fixing with another value (its value was not the one
+   * stored) would make its bounded steps lag its peers' for good during a repricing, so v2 then computes without a
+   * reference (the methodology's "keeper that lost its state") until it signs a round again.
+   */
+  private chainState(feed: IndexFeed, round: bigint, latest: { timestamp: bigint; value: bigint }): ChainState | undefined {
     const text = this.o.journal.get(`chainState:${feed.name}`);
     if (text === undefined) return undefined;
     const state = chainStateFromJson(JSON.parse(text));
-    return BigInt(state.timestamp) < round ? state : undefined;
+    const at = BigInt(state.timestamp);
+    if (at >= round) return undefined;
+    if (feed.def.methodologyVersion >= 2 && (at < latest.timestamp || (at === latest.timestamp && state.level !== latest.value))) {
+      this.o.log.info("previous state behind the latest on-chain fixing: computing without a reference", {
+        index: feed.name, round, stateTimestamp: at, stateLevel: state.level, latest: latest.timestamp, latestValue: latest.value,
+      });
+      return undefined;
+    }
+    return state;
   }
 
   /** Drops per-round memory of rounds the oracle is past (the process runs for months). */

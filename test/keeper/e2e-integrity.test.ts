@@ -1,21 +1,23 @@
 /**
  * End to end, index integrity (THREATS.md K07, C11, C28): anvil, the real IndexOracle with the default fault model
- * (4 operators, f = 1, bar 3, spread 0.5 %, breaker 10 % / 1 h), real keeper processes replaying the bundled history.
- * K07: one keeper's whole source is x1000: it signs nothing, the index follows the honest three, and its /health
- * and /metrics say why. K07: the real -18 % repricing of 2025-03-24 is held by the breaker and posted by the
- * confirmation round one breakerDelay later. C28: one operator's key signing a malicious value straight against the
- * contract, with honest observations fetched from the peers' /observations: nothing posts, or the stored value is
- * the honest one.
+ * (4 operators, f = 1, bar 3, spread 0.5 %, breaker 10 % / 1 h), real keeper processes replaying the bundled history
+ * under ATPI's methodology v2. K07: one keeper's whole source is x1000: its methodology refuses the data
+ * (IMPLAUSIBLE_VALUE: it never signed, so it has no previous state), it signs nothing, the index follows the honest
+ * three, and its /health and /metrics say why (the keeper's own deviation check behind it is unit-tested in
+ * fixing-loop.test.ts with a v1 definition). K07: the real -18 % repricing of 2025-03-24 posts in v2's bounded
+ * steps against the previous fixing's state (-1.25 % per daily fixing, within the breaker: nothing held). C28: one
+ * operator's key signing a malicious value straight against the contract, with honest observations fetched from
+ * the peers' /observations: nothing posts, or the stored value is the honest one.
  */
 import { expect } from "chai";
-import { type Address, type Hex, parseAbiItem } from "viem";
+import { type Address, type Hex, parseAbiItem, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type SignedObservation, buildPostFixingArgs, signObservation } from "../../sdk/oracle.js";
 import { readArtifact } from "../../scripts/lib/deploy.js";
 import { parseObservation } from "../../keeper/oracle/peers.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { clients } from "./helpers/chain.js";
-import { DAY, type Network, advance, chainNow, methodologyValue, postedFixings, roundOf, startNetwork, waitForRound } from "./helpers/e2e.js";
+import { DAY, type Network, advance, chainNow, methodologySeries, methodologyValue, postedFixings, roundOf, startNetwork, waitForRound } from "./helpers/e2e.js";
 import type { KeeperProcess } from "./helpers/keepers.js";
 import { scaledHistoryDir } from "./helpers/scaledHistory.js";
 
@@ -31,16 +33,6 @@ async function metric(keeper: KeeperProcess, name: string, labels: string): Prom
   const text = await (await fetch(`${keeper.url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line === undefined ? undefined : Number(line.split(" ").at(-1));
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("keeper e2e: a x1000 source and the March 2025 repricing (4 operators, f = 1)", function () {
@@ -64,73 +56,61 @@ describe("keeper e2e: a x1000 source and the March 2025 repricing (4 operators, 
     await net?.stop();
   });
 
-  it("K07: the keeper fed x1000 signs nothing; the index follows the honest three; its /health and /metrics show the refusal", async () => {
+  it("K07: the keeper fed x1000 signs nothing (its methodology refuses the data); the index follows the honest three; its /health and /metrics show the refusal", async () => {
     const from = bad.logs.length;
     await advance(net, DAY);
     const round = roundOf(await chainNow(net));
     await waitForRound(net, round);
     const posted = await postedFixings(net);
     expect(posted.length).to.be.greaterThan(1);
-    for (const p of posted) {
-      expect(p.value).to.equal(await methodologyValue(replay, p.timestamp)); // the index did not move
+    const series = await methodologySeries(replay, posted.map((p) => p.timestamp)); // each with the previous state
+    for (const [i, p] of posted.entries()) {
+      expect(p.value).to.equal(series[i]); // the index did not move
       expect(p.signers).to.equal(3n); // the honest three, all of them
       const res = await fetch(`${bad.url}/observations?index=ATPI&timestamp=${p.timestamp}`);
       expect(((await res.json()) as { observations: unknown[] }).observations).to.deep.equal([]); // never a signature
     }
-    const refusal = await bad.waitLog((l) => l.msg === "observation not signed: value deviates from its reference beyond the limit" && l.round === round.toString(), 10_000, from);
-    expect(refusal).to.include({ level: "error", index: "ATPI", reason: "last_fixing", limitBps: 5_000 });
-    const honest = await methodologyValue(replay, round - BigInt(DAY));
-    expect(refusal.reference).to.equal(honest.toString()); // the last on-chain fixing
-    expect(BigInt(refusal.own as string) / honest).to.equal(1000n); // its own value, x1000
-    expect(BigInt(refusal.deviationBps as string) > 5_000n).to.equal(true);
+    const refusal = await bad.waitLog((l) => l.msg === "observation not signed: the methodology refused the source's data" && l.round === round.toString(), 20_000, from);
+    expect(refusal).to.include({ level: "error", index: "ATPI", reason: "IMPLAUSIBLE_VALUE", min: "0.03", max: "300" });
+    expect(parseUnits(refusal.value as string, 18) / (await methodologyValue(replay, round))).to.equal(1000n); // its own value, x1000
 
-    expect(await metric(bad, "keeper_signatures_refused_total", 'reason="last_fixing"')).to.be.greaterThan(0);
-    expect(await metric(bad, "keeper_fixing_deviation_bps", 'reference="last_fixing"')).to.be.greaterThan(9_000_000);
+    expect(await metric(bad, "keeper_signatures_refused_total", 'reason="IMPLAUSIBLE_VALUE"')).to.be.greaterThan(0);
     const health = await fetch(`${bad.url}/health`);
     expect(health.status).to.equal(503);
     const reasons = ((await health.json()) as { reasons: string[] }).reasons;
-    expect(reasons.some((r) => /^signing ATPI: refused round \d+: value \d+ deviates \d+ bps from the last on-chain fixing \d+ \(limit 5000 bps\)$/.test(r)), reasons.join("\n")).to.equal(true);
+    expect(reasons.some((r) => /^signing ATPI: refused round \d+: IMPLAUSIBLE_VALUE: value \d+(\.\d+)? is outside the plausible range \[0\.03, 300\]$/.test(r)), reasons.join("\n")).to.equal(true);
     for (const k of net.keepers.slice(0, 3)) {
       expect(await metric(k, "keeper_signatures_refused_total", "ATPI"), k.spec.name).to.equal(undefined); // honest ones never refuse
       expect(k.errors(), k.spec.name).to.deep.equal([]);
     }
   });
 
-  it("K07: the -18 % repricing of 2025-03-24 is held by the breaker, then posted by the confirmation round breakerDelay later", async () => {
+  it("K07: the -18 % repricing of 2025-03-24 posts in v2's bounded steps (-1.25 % per daily fixing against the previous state), within the breaker: nothing held", async () => {
     while (roundOf(await chainNow(net)) < MARCH_24 - BigInt(DAY)) {
       await advance(net, DAY);
       await waitForRound(net, roundOf(await chainNow(net)));
     }
     const before = (await postedFixings(net)).at(-1);
     expect(before?.timestamp).to.equal(MARCH_24 - BigInt(DAY));
-    await advance(net, DAY);
-    expect(roundOf(await chainNow(net))).to.equal(MARCH_24);
-    const expected = await methodologyValue(replay, MARCH_24);
-    expect((expected * 10_000n) / (before?.value ?? 1n)).to.equal(8_181n); // -18.2 %
-
-    const held = await until("FixingHeld of 2025-03-24", async () => {
-      const logs = await net.client.getLogs({ address: net.oracle, event: fixingHeld, fromBlock: 0n });
-      return logs.find((l) => l.args.timestamp === MARCH_24)?.args;
-    });
-    expect(held).to.include({ value: expected, previousValue: before?.value, confirmableFrom: MARCH_24 + 3_600n });
-    expect((await postedFixings(net)).at(-1)?.timestamp).to.equal(MARCH_24 - BigInt(DAY)); // not stored yet
-    await net.keepers[0]!.waitLog((l) => l.msg === "fixing held by the oracle's circuit breaker: confirmation round scheduled" && l.round === MARCH_24.toString());
-
-    await advance(net, 3_600);
-    const confirmation = MARCH_24 + 3_600n;
-    await waitForRound(net, confirmation);
-    const stored = (await postedFixings(net)).at(-1);
-    expect(stored?.timestamp).to.equal(confirmation);
-    expect(stored?.value).to.equal(await methodologyValue(replay, confirmation));
-    expect(((stored?.value ?? 0n) * 10_000n) / (before?.value ?? 1n)).to.equal(8_181n); // the repricing is in
-    let confirmations = 0;
-    for (const k of net.keepers) confirmations += (await metric(k, "keeper_breaker_confirmations_total", "ATPI")) ?? 0;
-    expect(confirmations).to.equal(1);
-    expect(net.keepers.some((k) => k.logs.some((l) => l.msg === "breaker confirmation round posted" && l.round === confirmation.toString()))).to.equal(true);
-
-    await advance(net, DAY); // and the daily rounds go on
-    await waitForRound(net, MARCH_24 + BigInt(DAY));
-    expect((await postedFixings(net)).at(-1)?.value).to.equal(await methodologyValue(replay, MARCH_24 + BigInt(DAY)));
+    expect((await methodologyValue(replay, MARCH_24)) * 10_000n / (before?.value ?? 1n)).to.equal(8_183n); // the move without a state: -18.2 %
+    for (let day = 0n; day < 3n; day++) {
+      const round = MARCH_24 + day * BigInt(DAY);
+      await advance(net, DAY);
+      expect(roundOf(await chainNow(net))).to.equal(round);
+      await waitForRound(net, round, 30_000);
+      const [prev, stored] = (await postedFixings(net)).slice(-2);
+      expect(stored?.timestamp).to.equal(round); // stored at once, in its round
+      expect(((stored?.value ?? 0n) * 10_000n) / (prev?.value ?? 1n)).to.equal(9_875n); // -1.25 %: the slot budget
+    }
+    const posted = await postedFixings(net);
+    expect(posted.map((p) => p.value)).to.deep.equal(await methodologySeries(replay, posted.map((p) => p.timestamp)));
+    expect(await net.client.getLogs({ address: net.oracle, event: fixingHeld, fromBlock: 0n })).to.deep.equal([]);
+    // The whole move passes in bounded daily steps: the documented delay (docs/methodology.md, "What v2 costs").
+    const days = Array.from({ length: 20 }, (_, k) => MARCH_24 + BigInt(k) * BigInt(DAY));
+    const steps = await methodologySeries(replay, [MARCH_24 - BigInt(DAY), ...days]);
+    const target = await methodologyValue(replay, MARCH_24 + 19n * BigInt(DAY));
+    expect(steps.findIndex((v) => v === target)).to.equal(16); // the 16th daily fixing from 2025-03-24 (2025-04-08)
+    for (const k of net.keepers.slice(0, 3)) expect(k.errors(), k.spec.name).to.deep.equal([]);
   });
 });
 
@@ -171,7 +151,7 @@ describe("keeper e2e: one operator's key signs a malicious value straight agains
     const attacker = privateKeyToAccount(net.keys[3] as Hex);
     const { publicClient, walletClient } = clients(net.anvil, attacker);
     const sign = (value: bigint) =>
-      signObservation(attacker, net.anvil.chainId, net.oracle, { indexId: net.indexId, timestamp: round, methodologyVersion: 1, value, inputsHash: honest[0]!.inputsHash });
+      signObservation(attacker, net.anvil.chainId, net.oracle, { indexId: net.indexId, timestamp: round, methodologyVersion: honest[0]!.methodologyVersion, value, inputsHash: honest[0]!.inputsHash });
     const malicious = [1n, h / 1000n, (h * 9_951n) / 10_000n, (h * 10_050n) / 10_000n, h * 1000n, 10n ** 24n + 1n]; // 1e24: the bound
     const honestSubsets = [[0], [0, 1], [1, 2], [0, 1, 2]].map((ix) => ix.map((i) => honest[i]!));
     const outcomes: string[] = [];

@@ -4,6 +4,9 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
+import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
+import { chainStateFromJson, chainStateToJson } from "../../keeper/methodology/chainState.js";
+import type { ChainState } from "../../keeper/methodology/types.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { startServer } from "../../keeper/observability/server.js";
 import type { OracleIndexView } from "../../keeper/oracle/contract.js";
@@ -56,16 +59,17 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     await anvil.stop();
   });
 
-  async function setup(source: PriceSource = replay, dbPath = journalPath(), operator?: LocalAccount, oracle?: Address, quorumWaitMs = 0, extra: Record<string, unknown> = {}) {
+  async function setup(source: PriceSource = replay, dbPath = journalPath(), operator?: LocalAccount, oracle?: Address, quorumWaitMs = 0, extra: Record<string, unknown> = {}, methodologyVersion?: number) {
     const op = operator ?? (await fundedAccount(anvil));
     const address = oracle ?? (await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] })).oracle;
     const { sender, journal, client, metrics } = makeSender(anvil, op, dbPath);
     await sender.reconcile();
-    const def = await loadIndexDefinition("ATPI");
+    const loaded = await loadIndexDefinition("ATPI");
+    const def = methodologyVersion === undefined ? loaded : withMethodologyVersion(loaded, methodologyVersion);
     const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source }];
     const health = newHealthState();
     const loop = new FixingLoop({ config: config(address, extra), client, signer: op, journal, sender, log: silentLogger, metrics, health, feeds, quorumWaitMs });
-    return { loop, oracle: address, journal, metrics, health, op, dbPath };
+    return { loop, oracle: address, journal, metrics, health, op, dbPath, sender };
   }
 
   async function posted(oracle: Address) {
@@ -133,44 +137,107 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     expect(third.map((o) => o.post?.status)).to.deep.equal([undefined, undefined, "sent"]);
   });
 
-  it("K07: a source turned x1000 is not signed (log numbers, metric, /health reason); the next round from a fixed source signs and health recovers", async () => {
-    let exponent = 0;
-    const scaled: PriceSource = {
+  /** The replay history with every price times 10^exponent (set `exponent` between ticks). */
+  function scaledReplay() {
+    const state = { exponent: 0 };
+    const source: PriceSource = {
       kind: "replay",
       async read(at) {
         const snap = await replay.read(at);
-        const scale = (x: string | undefined) => (x === undefined ? x : shiftDecimal(x, exponent));
+        const scale = (x: string | undefined) => (x === undefined ? x : shiftDecimal(x, state.exponent));
         return { ...snap, quotes: snap.quotes.map((q) => ({ ...q, input: scale(q.input), output: scale(q.output) })) };
       },
     };
-    const { loop, oracle, journal, metrics, health } = await setup(scaled);
-    await loop.tick(); // three catch-up rounds, honest
-    const honest = await posted(oracle);
-    expect(honest).to.have.length(3);
-    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n };
-    const reasonsOf = () => evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
-    expect(reasonsOf()).to.deep.equal([]);
+    return { state, source };
+  }
+  const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n };
 
-    for (const e of [3, -3]) {
-      exponent = e;
+  // Two layers refuse a whole source x1000 / x0.001: methodology v2 (ATPI's) refuses the data itself
+  // (SOURCE_SCALE_SUSPECT against the previous fixing's state); under a definition whose methodology passes it
+  // (v1) the keeper's deviation check against the last on-chain fixing refuses the value. Both alert alike.
+  for (const [version, refusal, healthReason] of [
+    [2, "SOURCE_SCALE_SUSPECT", /^signing ATPI: refused round \d+: SOURCE_SCALE_SUSPECT: the source's prices are (1000|0\.001) x the reference \(weighted median of slot ratios\), beyond the factor 10: a unit error is suspected$/],
+    [1, "last_fixing", /^signing ATPI: refused round \d+: value \d+ deviates \d+ bps from the last on-chain fixing \d+ \(limit 5000 bps\)$/],
+  ] as const) {
+    it(`K07 (methodology v${version}): a source turned x1000 or x0.001 is not signed (${refusal}: log numbers, metric, /health reason); the next round from a fixed source signs and health recovers`, async () => {
+      const scaled = scaledReplay();
+      const { loop, oracle, journal, metrics, health } = await setup(scaled.source, journalPath(), undefined, undefined, 0, {}, version);
+      await loop.tick(); // three catch-up rounds, honest
+      const honest = await posted(oracle);
+      expect(honest).to.have.length(3);
+      const reasonsOf = () => evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
+      expect(reasonsOf()).to.deep.equal([]);
+
+      for (const e of [3, -3]) {
+        scaled.state.exponent = e;
+        await advance(DAY);
+        const [out] = await loop.tick();
+        expect(out?.own).to.deep.equal({ none: version === 2 ? refusal : `refused: ${refusal}` });
+        expect(journal.observations(indexIdFromName("ATPI"), out!.round)).to.deep.equal([]); // never a signature
+        expect(reasonsOf()).to.have.length(1);
+        expect(reasonsOf()[0]).to.match(healthReason);
+        if (version === 1) expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.greaterThan(9_000_000);
+        await loop.tick(); // the same round again: counted once
+      }
+      expect(metrics.signaturesRefused.get({ index: "ATPI", reason: refusal })).to.equal(2);
+      expect(await posted(oracle)).to.deep.equal(honest); // the index did not move
+
+      scaled.state.exponent = 0;
       await advance(DAY);
-      const [out] = await loop.tick();
-      expect(out?.own).to.deep.equal({ none: "refused: last_fixing" });
-      expect(journal.observations(indexIdFromName("ATPI"), out!.round)).to.deep.equal([]); // never a signature
-      expect(reasonsOf()).to.have.length(1);
-      expect(reasonsOf()[0]).to.match(/^signing ATPI: refused round \d+: value \d+ deviates \d+ bps from the last on-chain fixing \d+ \(limit 5000 bps\)$/);
-      expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.greaterThan(9_000_000);
-      await loop.tick(); // the same round again: counted once
-    }
-    expect(metrics.signaturesRefused.get({ index: "ATPI", reason: "last_fixing" })).to.equal(2);
-    expect(await posted(oracle)).to.deep.equal(honest); // the index did not move
+      const outs = await loop.tick();
+      expect(outs.at(-1)?.post?.status).to.equal("sent");
+      expect(reasonsOf()).to.deep.equal([]); // healthy again
+      expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.lessThan(5_000);
+    });
+  }
 
-    exponent = 0;
-    await advance(DAY);
+  it("K07 (methodology v2, no state): a fresh operator fed x1000 refuses IMPLAUSIBLE_VALUE with the numbers in /health", async () => {
+    const scaled = scaledReplay();
+    scaled.state.exponent = 3;
+    const { loop, journal, metrics, health } = await setup(scaled.source);
     const outs = await loop.tick();
-    expect(outs.at(-1)?.post?.status).to.equal("sent");
-    expect(reasonsOf()).to.deep.equal([]); // healthy again
-    expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.lessThan(5_000);
+    expect(outs.map((o) => o.own)).to.deep.equal(outs.map(() => ({ none: "IMPLAUSIBLE_VALUE" })));
+    for (const o of outs) expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.deep.equal([]);
+    expect(metrics.signaturesRefused.get({ index: "ATPI", reason: "IMPLAUSIBLE_VALUE" })).to.equal(outs.length);
+    const reasons = evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
+    expect(reasons).to.have.length(1);
+    expect(reasons[0]).to.match(/^signing ATPI: refused round \d+: IMPLAUSIBLE_VALUE: value \d+(\.\d+)? is outside the plausible range \[0\.03, 300\]$/);
+  });
+
+  it("v2 reference state: the state of the latest on-chain fixing is used; one behind it (missed fixings) or with another value is not, until the operator signs again", async () => {
+    const { loop, journal, sender } = await setup();
+    const def = await loadIndexDefinition("ATPI");
+    const key = "chainState:ATPI";
+    const hashOf = async (round: bigint, previous?: ChainState) => {
+      const r = fixingOfWindow(def, await readWindow(replay, windowPollTimes(round, DAY, 4)), round, previous);
+      if (!r.ok) throw new Error("no fixing");
+      return r.fixing.inputsHash; // binds the reference prices and time: tells which state was used
+    };
+    const signedHash = (round: bigint) => journal.observations(indexIdFromName("ATPI"), round)[0]?.inputsHash;
+    const state = () => chainStateFromJson(JSON.parse(journal.get(key) as string));
+    const next = async () => {
+      for (let i = 0; i < 3; i++) await sender.tick(); // receipts free in-flight slots
+      await advance(DAY);
+      const out = await loop.tick();
+      expect(out.map((o) => o.post?.status)).to.deep.equal(["sent"]);
+      return out[0]!.round;
+    };
+    await loop.tick(); // catch-up rounds, posted
+    const latest = state(); // of the latest on-chain fixing, with its value (one operator: its value is the stored one)
+    let round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round, latest));
+    expect(signedHash(round)).to.not.equal(await hashOf(round));
+
+    journal.set(key, JSON.stringify(chainStateToJson(latest))); // behind the latest on-chain fixing (as after a restart)
+    round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round)); // without a reference
+    const resynced = state();
+    round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round, resynced)); // signed again: its state is used again
+
+    journal.set(key, JSON.stringify(chainStateToJson({ ...state(), level: state().level + 1n }))); // another value than stored
+    round = await next();
+    expect(signedHash(round)).to.equal(await hashOf(round));
   });
 
   it("K05: after a restart the journaled signature is reused, never a second value for the same round", async () => {
@@ -282,7 +349,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
           const r = fixingOfWindow(def, await readWindow(replay, windowPollTimes(t, DAY, 4)), t);
           if (!r.ok) throw new Error("no fixing");
           const { account, journal } = peers[peer]!;
-          journal.recordObservation(await signObservation(account, 31337, oracle, { indexId: indexIdFromName("ATPI"), timestamp: t, methodologyVersion: 1, value: r.fixing.value, inputsHash: r.fixing.inputsHash }), 0);
+          journal.recordObservation(await signObservation(account, 31337, oracle, { indexId: indexIdFromName("ATPI"), timestamp: t, methodologyVersion: def.methodologyVersion, value: r.fixing.value, inputsHash: r.fixing.inputsHash }), 0);
         }
       };
       const signers = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.signers);

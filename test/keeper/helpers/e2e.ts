@@ -2,6 +2,7 @@
 import { type Address, type Hex, type PublicClient, parseAbiItem, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadIndexDefinition } from "../../../keeper/indexConfig.js";
+import type { ChainState } from "../../../keeper/methodology/types.js";
 import { fixingOfWindow, readWindow, windowPollTimes } from "../../../keeper/oracle/window.js";
 import type { PriceSource } from "../../../keeper/sources/types.js";
 import { type Anvil, freePort, startAnvil } from "./anvil.js";
@@ -125,12 +126,32 @@ export async function waitForRound(net: Network, round: bigint, timeoutMs = 20_0
   }
 }
 
-/** The methodology's value of a round: the window of polls read from the replay history, computed independently. */
-export async function methodologyValue(source: PriceSource, round: bigint): Promise<bigint> {
+/**
+ * The methodology's value of a round: the window of polls read from the replay history, computed independently,
+ * without a previous state (a v2 index's first fixing) unless `previous` is given.
+ */
+export async function methodologyValue(source: PriceSource, round: bigint, previous?: ChainState): Promise<bigint> {
+  return (await methodologyFixing(source, round, previous)).value;
+}
+
+/** The methodology's value of a round and the state it hands the next fixing. */
+export async function methodologyFixing(source: PriceSource, round: bigint, previous?: ChainState): Promise<{ value: bigint; state?: ChainState }> {
   const def = await loadIndexDefinition("ATPI");
-  const result = fixingOfWindow(def, await readWindow(source, windowPollTimes(round, DAY, 4)), round);
+  const result = fixingOfWindow(def, await readWindow(source, windowPollTimes(round, DAY, 4)), round, previous);
   if (!result.ok) throw new Error(`no fixing at ${round}: ${result.reason.code}`);
-  return result.fixing.value;
+  return { value: result.fixing.value, ...(result.chainState ? { state: result.chainState } : {}) };
+}
+
+/** The values of consecutive rounds as the keepers compute them: each with the previous round's state (v2). */
+export async function methodologySeries(source: PriceSource, rounds: readonly bigint[]): Promise<bigint[]> {
+  const values: bigint[] = [];
+  let state: ChainState | undefined;
+  for (const round of rounds) {
+    const f = await methodologyFixing(source, round, state);
+    values.push(f.value);
+    state = f.state;
+  }
+  return values;
 }
 
 /** An operator's observation for a round, from its /observations route. */
