@@ -17,8 +17,9 @@ pragma solidity 0.8.34;
 ///   the lowest (honest operators compute a deterministic methodology from published inputs, so they agree);
 ///   this also bounds what the poster's choice of subset can do to `maxSpreadBps`;
 /// - circuit breaker: a median more than `breakerBps` away from the latest stored value is not stored but held
-///   (`FixingHeld`); it is stored once a later round, stamped at least `breakerDelay` after the round that
-///   started the hold, lands within `breakerBps` of the held value (a confirmation round), or at once when every
+///   (`FixingHeld`); it is stored once a later round, stamped and posted (block time) at least `breakerDelay`
+///   after the round that started the hold, lands within `breakerBps` of the held value (a confirmation round;
+///   while held, every post must be newer than the held round), or at once when every
 ///   registered operator signed and there are more operators than the quorum. A round within `breakerBps` of
 ///   the stored value is stored as usual and drops the hold. The first fixing of an index has no breaker.
 /// Operator-set and parameter changes keep `n >= 2f + 1`: every index stays postable (n >= quorum) and f operators
@@ -192,7 +193,7 @@ interface IIndexOracle {
     error ValueOutOfBounds(bytes32 indexId, uint256 value, uint256 minValue, uint256 maxValue);
     /// @notice The batch's highest value exceeds its lowest by more than `maxSpreadBps` of the lowest.
     error ObservationsDisagree(bytes32 indexId, uint256 minValue, uint256 maxValue, uint256 maxSpreadBps);
-    /// @notice The timestamp is not newer than the stored fixing's (or, for a round the breaker holds, the held one's).
+    /// @notice The timestamp is not newer than the stored fixing's (or, while a round is held, the held one's).
     error TimestampNotNewer(bytes32 indexId, uint64 timestamp, uint64 lastTimestamp);
     /// @notice The timestamp is more than `maxFutureSkew` ahead of the block.
     error TimestampInFuture(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxFutureSkew);
@@ -250,11 +251,11 @@ interface IIndexOracle {
     /// @return value The median of the observations (stored, or held: see `FixingPosted` / `FixingHeld`).
     /// @dev Checks, in order: the index exists (`UnknownIndex`), `operators` matches the stored list
     /// (`OperatorSetMismatch`), enough observations (`TooFewSignatures`), timestamp not too far ahead
-    /// (`TimestampInFuture`) and newer than the last stored (`TimestampNotNewer`), then per observation: ascending
+    /// (`TimestampInFuture`) and newer than the last stored and, during a hold, than the held round
+    /// (`TimestampNotNewer`), then per observation: ascending
     /// (`ObservationsNotSorted`), canonical signature (`InvalidSignature`), registered signer (`UnknownSigner`),
     /// not seen before (`DuplicateSigner`); then the lowest and highest values within the bounds
-    /// (`ValueOutOfBounds`) and within the spread tolerance (`ObservationsDisagree`); finally the breaker (a round
-    /// the breaker would hold must also be newer than the held one: `TimestampNotNewer`).
+    /// (`ValueOutOfBounds`) and within the spread tolerance (`ObservationsDisagree`); finally the breaker.
     /// Runtime is O(observations x operators), both at most `MAX_OPERATORS`.
     function postFixing(
         bytes32 indexId,

@@ -191,6 +191,12 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         }
         uint64 lastTimestamp = uint64(word >> 128);
         if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
+        // During a hold every post must be newer than the held round: an older round the poster kept back must not
+        // drop the hold (and restart the confirmation clock of a genuine move).
+        if (word & HELD_FLAG != 0) {
+            uint64 heldTimestamp = _breakers[indexId].heldTimestamp;
+            if (timestamp <= heldTimestamp) revert TimestampNotNewer(indexId, timestamp, heldTimestamp);
+        }
 
         value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
 
@@ -388,9 +394,12 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         Breaker memory current = _breakers[indexId];
         uint64 since = timestamp;
         if (word & HELD_FLAG != 0) {
-            if (timestamp <= current.heldTimestamp) revert TimestampNotNewer(indexId, timestamp, current.heldTimestamp);
+            // Newer than the held round: checked by the caller.
             if (!_movesBeyond(value, current.heldValue, breakerBps)) {
-                if (timestamp >= uint256(current.heldSince) + current.delay) return false;
+                // The delay runs in fixing time and in block time: a round stamped ahead (within the future skew)
+                // cannot confirm before the delay has really passed.
+                uint256 confirmableFrom = uint256(current.heldSince) + current.delay;
+                if (timestamp >= confirmableFrom && block.timestamp >= confirmableFrom) return false;
                 since = current.heldSince;
             }
         } else {
