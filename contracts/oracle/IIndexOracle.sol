@@ -169,6 +169,9 @@ interface IIndexOracle {
     error SpreadToleranceUnchanged(bytes32 indexId, uint256 maxSpreadBps);
     /// @notice Breaker bps not in [1, `MAX_BPS`] or delay above `MAX_BREAKER_DELAY`.
     error InvalidBreaker(uint256 breakerBps, uint256 breakerDelay);
+    /// @notice The breaker bound would be below the spread tolerance: the poster could then pick, round after
+    /// round, batches of honest values whose medians lie beyond the breaker of each other and restart a hold forever.
+    error BreakerBelowSpread(bytes32 indexId, uint256 breakerBps, uint256 maxSpreadBps);
     /// @notice `setBreaker` was called with the breaker already in force.
     error BreakerUnchanged(bytes32 indexId, uint256 breakerBps, uint256 breakerDelay);
     /// @notice The zero address as an operator.
@@ -208,7 +211,7 @@ interface IIndexOracle {
 
     /// @notice Creates an index with its parameters and first operators.
     /// @dev Reverts with `IndexAlreadyExists`, `InvalidBounds` (min = 0 or min > max), `SkewTooLarge`,
-    /// `SpreadTooLarge`, `InvalidBreaker`, `ZeroAddress`, `OperatorAlreadyRegistered`, `TooManyOperators` or
+    /// `SpreadTooLarge`, `InvalidBreaker`, `BreakerBelowSpread`, `ZeroAddress`, `OperatorAlreadyRegistered`, `TooManyOperators` or
     /// `NotEnoughOperators` (fewer than 2f + 1, or none). Emits `IndexCreated`, then one `OperatorAdded` per
     /// operator. `maxFutureSkew` is fixed for the life of the index.
     function createIndex(bytes32 indexId, IndexParams calldata params, address[] calldata operators) external;
@@ -222,11 +225,13 @@ interface IIndexOracle {
     function setFaultTolerance(bytes32 indexId, uint8 faultTolerance) external;
 
     /// @notice Changes the spread tolerance (0 to `MAX_BPS`). Emits `SpreadToleranceUpdated`.
-    /// @dev Reverts with `UnknownIndex`, `SpreadTooLarge` or `SpreadToleranceUnchanged`.
+    /// @dev Reverts with `UnknownIndex`, `SpreadTooLarge`, `SpreadToleranceUnchanged` or `BreakerBelowSpread`
+    /// (the spread tolerance may not exceed the breaker bound).
     function setSpreadTolerance(bytes32 indexId, uint16 maxSpreadBps) external;
 
     /// @notice Changes the circuit breaker (bps 1 to `MAX_BPS`, delay at most `MAX_BREAKER_DELAY`). Emits `BreakerUpdated`.
-    /// @dev Reverts with `UnknownIndex`, `InvalidBreaker` or `BreakerUnchanged`. A current hold keeps its start.
+    /// @dev Reverts with `UnknownIndex`, `InvalidBreaker`, `BreakerUnchanged` or `BreakerBelowSpread` (bps below the
+    /// spread tolerance). A current hold keeps its start.
     function setBreaker(bytes32 indexId, uint16 breakerBps, uint32 breakerDelay) external;
 
     /// @notice Registers an operator for an index (at most `MAX_OPERATORS`); appended at the end of the list.

@@ -118,4 +118,43 @@ contract OracleAttacksTest is OracleTestBase {
         (uint256 value,) = oracle.latest(INDEX);
         _assertEq(value, AFTER, "confirmed");
     }
+
+    /// C11: with a breaker below the spread tolerance the poster (no key) blocked every genuine move for good: honest
+    /// values of one level 0.4 % apart, a 10 bps breaker, and batches alternating between the low and the high
+    /// honest values restart the hold each round (and front-run the all-operator batch). Such a config is refused.
+    function test_C11_breakerBelowSpreadRefused() public {
+        vm.expectRevert(abi.encodeWithSelector(IIndexOracle.BreakerBelowSpread.selector, INDEX, 10, SPREAD_BPS));
+        oracle.setBreaker(INDEX, 10, BREAKER_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(IIndexOracle.BreakerBelowSpread.selector, INDEX, BREAKER_BPS, 1_001));
+        oracle.setSpreadTolerance(INDEX, 1_001);
+        IIndexOracle.IndexParams memory params = _params(1);
+        params.breakerBps = SPREAD_BPS - 1;
+        bytes32 other = "OTHER";
+        vm.expectRevert(abi.encodeWithSelector(IIndexOracle.BreakerBelowSpread.selector, other, SPREAD_BPS - 1, SPREAD_BPS));
+        oracle.createIndex(other, params, ops);
+    }
+
+    /// C11: at the limit (breaker == spread) the alternating poster of `test_C11_breakerBelowSpreadRefused` cannot
+    /// restart the hold: batches of one honest level never lie beyond the breaker of each other.
+    function testFuzz_C11_alternatingSubsetsCannotRestartHold(uint256 spreadBps) public {
+        spreadBps = _bound(spreadBps, 1, BREAKER_BPS - 1);
+        if (spreadBps != SPREAD_BPS) oracle.setSpreadTolerance(INDEX, uint16(spreadBps));
+        oracle.setBreaker(INDEX, uint16(spreadBps), BREAKER_DELAY);
+        uint64 t = uint64(T0 - 4 hours);
+        oracle.postFixing(INDEX, t, VERSION, ops, _quorum(BEFORE, t));
+        uint256 low = AFTER;
+        uint256 high = AFTER + (AFTER * spreadBps) / 10_000; // within the spread of `low`
+        uint64 start = t + 1 hours;
+        for (uint64 r; r < 3; ++r) {
+            uint64 ts = start + r * 1200;
+            // Operators 0-1 read `low`, 2-3 read `high`; the poster takes three of one side's leaning.
+            uint256[] memory signers = new uint256[](3);
+            uint256[] memory values = new uint256[](3);
+            (signers[0], signers[1], signers[2]) = r % 2 == 0 ? (0, 1, 2) : (1, 2, 3);
+            (values[0], values[1], values[2]) = r % 2 == 0 ? (low, low, high) : (low, high, high);
+            oracle.postFixing(INDEX, ts, VERSION, ops, _round(oracle, signers, values, ts));
+            (,, uint64 from) = oracle.heldFixing(INDEX);
+            _assertEq(from, start + BREAKER_DELAY, "hold keeps its start");
+        }
+    }
 }
