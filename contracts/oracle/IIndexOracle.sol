@@ -17,8 +17,9 @@ pragma solidity 0.8.34;
 ///   the lowest (honest operators compute a deterministic methodology from published inputs, so they agree);
 ///   this also bounds what the poster's choice of subset can do to `maxSpreadBps`;
 /// - circuit breaker: a median more than `breakerBps` away from the latest stored value is not stored but held
-///   (`FixingHeld`); it is stored once a later round, stamped at least `breakerDelay` after the round that
-///   started the hold, lands within `breakerBps` of the held value (a confirmation round), or at once when every
+///   (`FixingHeld`); it is stored once a later round, stamped and posted (block time) at least `breakerDelay`
+///   after the round that started the hold, lands within `breakerBps` of the held value (a confirmation round;
+///   while held, every post must be newer than the held round), or at once when every
 ///   registered operator signed and there are more operators than the quorum. A round within `breakerBps` of
 ///   the stored value is stored as usual and drops the hold. The first fixing of an index has no breaker.
 /// Operator-set and parameter changes keep `n >= 2f + 1`: every index stays postable (n >= quorum) and f operators
@@ -168,6 +169,9 @@ interface IIndexOracle {
     error SpreadToleranceUnchanged(bytes32 indexId, uint256 maxSpreadBps);
     /// @notice Breaker bps not in [1, `MAX_BPS`] or delay above `MAX_BREAKER_DELAY`.
     error InvalidBreaker(uint256 breakerBps, uint256 breakerDelay);
+    /// @notice The breaker bound would be below the spread tolerance: the poster could then pick, round after
+    /// round, batches of honest values whose medians lie beyond the breaker of each other and restart a hold forever.
+    error BreakerBelowSpread(bytes32 indexId, uint256 breakerBps, uint256 maxSpreadBps);
     /// @notice `setBreaker` was called with the breaker already in force.
     error BreakerUnchanged(bytes32 indexId, uint256 breakerBps, uint256 breakerDelay);
     /// @notice The zero address as an operator.
@@ -192,7 +196,7 @@ interface IIndexOracle {
     error ValueOutOfBounds(bytes32 indexId, uint256 value, uint256 minValue, uint256 maxValue);
     /// @notice The batch's highest value exceeds its lowest by more than `maxSpreadBps` of the lowest.
     error ObservationsDisagree(bytes32 indexId, uint256 minValue, uint256 maxValue, uint256 maxSpreadBps);
-    /// @notice The timestamp is not newer than the stored fixing's (or, for a round the breaker holds, the held one's).
+    /// @notice The timestamp is not newer than the stored fixing's (or, while a round is held, the held one's).
     error TimestampNotNewer(bytes32 indexId, uint64 timestamp, uint64 lastTimestamp);
     /// @notice The timestamp is more than `maxFutureSkew` ahead of the block.
     error TimestampInFuture(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxFutureSkew);
@@ -207,7 +211,7 @@ interface IIndexOracle {
 
     /// @notice Creates an index with its parameters and first operators.
     /// @dev Reverts with `IndexAlreadyExists`, `InvalidBounds` (min = 0 or min > max), `SkewTooLarge`,
-    /// `SpreadTooLarge`, `InvalidBreaker`, `ZeroAddress`, `OperatorAlreadyRegistered`, `TooManyOperators` or
+    /// `SpreadTooLarge`, `InvalidBreaker`, `BreakerBelowSpread`, `ZeroAddress`, `OperatorAlreadyRegistered`, `TooManyOperators` or
     /// `NotEnoughOperators` (fewer than 2f + 1, or none). Emits `IndexCreated`, then one `OperatorAdded` per
     /// operator. `maxFutureSkew` is fixed for the life of the index.
     function createIndex(bytes32 indexId, IndexParams calldata params, address[] calldata operators) external;
@@ -221,11 +225,13 @@ interface IIndexOracle {
     function setFaultTolerance(bytes32 indexId, uint8 faultTolerance) external;
 
     /// @notice Changes the spread tolerance (0 to `MAX_BPS`). Emits `SpreadToleranceUpdated`.
-    /// @dev Reverts with `UnknownIndex`, `SpreadTooLarge` or `SpreadToleranceUnchanged`.
+    /// @dev Reverts with `UnknownIndex`, `SpreadTooLarge`, `SpreadToleranceUnchanged` or `BreakerBelowSpread`
+    /// (the spread tolerance may not exceed the breaker bound).
     function setSpreadTolerance(bytes32 indexId, uint16 maxSpreadBps) external;
 
     /// @notice Changes the circuit breaker (bps 1 to `MAX_BPS`, delay at most `MAX_BREAKER_DELAY`). Emits `BreakerUpdated`.
-    /// @dev Reverts with `UnknownIndex`, `InvalidBreaker` or `BreakerUnchanged`. A current hold keeps its start.
+    /// @dev Reverts with `UnknownIndex`, `InvalidBreaker`, `BreakerUnchanged` or `BreakerBelowSpread` (bps below the
+    /// spread tolerance). A current hold keeps its start.
     function setBreaker(bytes32 indexId, uint16 breakerBps, uint32 breakerDelay) external;
 
     /// @notice Registers an operator for an index (at most `MAX_OPERATORS`); appended at the end of the list.
@@ -250,11 +256,11 @@ interface IIndexOracle {
     /// @return value The median of the observations (stored, or held: see `FixingPosted` / `FixingHeld`).
     /// @dev Checks, in order: the index exists (`UnknownIndex`), `operators` matches the stored list
     /// (`OperatorSetMismatch`), enough observations (`TooFewSignatures`), timestamp not too far ahead
-    /// (`TimestampInFuture`) and newer than the last stored (`TimestampNotNewer`), then per observation: ascending
+    /// (`TimestampInFuture`) and newer than the last stored and, during a hold, than the held round
+    /// (`TimestampNotNewer`), then per observation: ascending
     /// (`ObservationsNotSorted`), canonical signature (`InvalidSignature`), registered signer (`UnknownSigner`),
     /// not seen before (`DuplicateSigner`); then the lowest and highest values within the bounds
-    /// (`ValueOutOfBounds`) and within the spread tolerance (`ObservationsDisagree`); finally the breaker (a round
-    /// the breaker would hold must also be newer than the held one: `TimestampNotNewer`).
+    /// (`ValueOutOfBounds`) and within the spread tolerance (`ObservationsDisagree`); finally the breaker.
     /// Runtime is O(observations x operators), both at most `MAX_OPERATORS`.
     function postFixing(
         bytes32 indexId,

@@ -72,6 +72,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         if (params.maxFutureSkew > MAX_FUTURE_SKEW) revert SkewTooLarge(params.maxFutureSkew, MAX_FUTURE_SKEW);
         _checkSpread(params.maxSpreadBps);
         _checkBreaker(params.breakerBps, params.breakerDelay);
+        _checkBreakerAboveSpread(indexId, params.breakerBps, params.maxSpreadBps);
         _checkOperatorCount(indexId, operatorList.length, params.faultTolerance);
 
         // Safe cast: maxFutureSkew <= MAX_FUTURE_SKEW < 2**16.
@@ -127,6 +128,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     function setSpreadTolerance(bytes32 indexId, uint16 maxSpreadBps) external onlyOwner {
         IndexConfig storage config = _existingConfig(indexId);
         _checkSpread(maxSpreadBps);
+        _checkBreakerAboveSpread(indexId, config.breakerBps, maxSpreadBps);
         uint16 old = config.maxSpreadBps;
         if (old == maxSpreadBps) revert SpreadToleranceUnchanged(indexId, maxSpreadBps);
         config.maxSpreadBps = maxSpreadBps;
@@ -137,6 +139,7 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     function setBreaker(bytes32 indexId, uint16 breakerBps, uint32 breakerDelay) external onlyOwner {
         IndexConfig storage config = _existingConfig(indexId);
         _checkBreaker(breakerBps, breakerDelay);
+        _checkBreakerAboveSpread(indexId, breakerBps, config.maxSpreadBps);
         Breaker storage breaker = _breakers[indexId];
         (uint16 oldBps, uint32 oldDelay) = (config.breakerBps, breaker.delay);
         if (oldBps == breakerBps && oldDelay == breakerDelay) revert BreakerUnchanged(indexId, breakerBps, breakerDelay);
@@ -191,6 +194,12 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         }
         uint64 lastTimestamp = uint64(word >> 128);
         if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
+        // During a hold every post must be newer than the held round: an older round the poster kept back must not
+        // drop the hold (and restart the confirmation clock of a genuine move).
+        if (word & HELD_FLAG != 0) {
+            uint64 heldTimestamp = _breakers[indexId].heldTimestamp;
+            if (timestamp <= heldTimestamp) revert TimestampNotNewer(indexId, timestamp, heldTimestamp);
+        }
 
         value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
 
@@ -388,9 +397,12 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         Breaker memory current = _breakers[indexId];
         uint64 since = timestamp;
         if (word & HELD_FLAG != 0) {
-            if (timestamp <= current.heldTimestamp) revert TimestampNotNewer(indexId, timestamp, current.heldTimestamp);
+            // Newer than the held round: checked by the caller.
             if (!_movesBeyond(value, current.heldValue, breakerBps)) {
-                if (timestamp >= uint256(current.heldSince) + current.delay) return false;
+                // The delay runs in fixing time and in block time: a round stamped ahead (within the future skew)
+                // cannot confirm before the delay has really passed.
+                uint256 confirmableFrom = uint256(current.heldSince) + current.delay;
+                if (timestamp >= confirmableFrom && block.timestamp >= confirmableFrom) return false;
                 since = current.heldSince;
             }
         } else {
@@ -564,6 +576,12 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         if (breakerBps == 0 || breakerBps > MAX_BPS || breakerDelay > MAX_BREAKER_DELAY) {
             revert InvalidBreaker(breakerBps, breakerDelay);
         }
+    }
+
+    /// @dev breakerBps >= maxSpreadBps: two batches of one honest level (values within the spread of each other)
+    /// then never lie beyond the breaker of each other, so the poster's choice of subset cannot restart a hold.
+    function _checkBreakerAboveSpread(bytes32 indexId, uint16 breakerBps, uint16 maxSpreadBps) private pure {
+        if (breakerBps < maxSpreadBps) revert BreakerBelowSpread(indexId, breakerBps, maxSpreadBps);
     }
 
     /// @dev n >= 2f + 1, i.e. n >= quorum (postable); f < 2f + 1 <= quorum holds for every f.

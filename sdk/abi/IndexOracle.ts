@@ -46,6 +46,27 @@ export const indexOracleAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "maxSpreadBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "BreakerBelowSpread",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "breakerBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "breakerDelay",
         "type": "uint256"
       }
