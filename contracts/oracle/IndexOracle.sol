@@ -237,6 +237,16 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     ) external view returns (uint256 value) {
         IndexConfig memory config = _checkRound(indexId, timestamp, operatorList, observations.length);
         value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
+        // The breaker, as a post would meet it: a round beyond it from the stored value verifies only when every
+        // operator signed (and that is more than the quorum), so a held or dropped move never counts elsewhere.
+        uint256 stored = _fixings[indexId].value;
+        if (
+            stored != 0 && _movesBeyond(value, stored, config.breakerBps)
+                && !(
+                    observations.length == operatorList.length
+                        && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance)
+                )
+        ) revert BeyondBreaker(indexId, value, stored, config.breakerBps);
     }
 
     /// @inheritdoc IIndexOracle

@@ -212,16 +212,22 @@ describe("IndexOracle tolerances (C28)", () => {
   });
 
   describe("verifyFixing", () => {
-    it("C28: returns what postFixing stores, for past rounds and rounds the breaker would hold, and reverts like it", async () => {
+    it("C28: returns what postFixing stores, for past rounds; a round the breaker would hold reverts BeyondBreaker; reverts like postFixing", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const start = T0 - DAY;
       const first = await round(oracle, [wad("3"), wad("3.001"), wad("3.002")], start);
       expect(await oracle.read.verifyFixing(first)).to.equal(wad("3.001"));
       await oracle.write.postFixing(first);
       expect((await oracle.read.latest([ATPI]))[0]).to.equal(wad("3.001"));
-      // Still verifiable once older than the latest, and a -50 % round verifies although the breaker would hold it.
+      // Still verifiable once older than the latest; a -50 % round, which the breaker would hold, does not verify
+      // (a held or later-dropped move never counts for settlement).
       expect(await oracle.read.verifyFixing(first)).to.equal(wad("3.001"));
-      expect(await oracle.read.verifyFixing(await round(oracle, three(wad("1.5")), start + HOUR))).to.equal(wad("1.5"));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        oracle.read.verifyFixing(await round(oracle, three(wad("1.5")), start + HOUR)),
+        oracle,
+        "BeyondBreaker",
+        [ATPI, wad("1.5"), wad("3.001"), 1000n],
+      );
 
       const bad = [
         { args: await round(oracle, [wad("3"), wad("3")], start + HOUR), error: "TooFewSignatures" },
