@@ -5,7 +5,7 @@ import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
-import { settlementSteps } from "../../keeper/oracle/settlement.js";
+import { roundsToRecord, settleDue } from "../../keeper/oracle/settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
@@ -298,15 +298,19 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
 });
 
 describe("keeper settlement steps (pure)", () => {
-  const series = { expiry: 1_000n, settlementWindow: 100 };
-  it("records fixings inside [expiry, expiry + window]; settles after the window once its last round had its chance", () => {
-    expect(settlementSteps(series, 999n, 900n, 50)).to.deep.equal({ settle: false });
-    expect(settlementSteps(series, 1_050n, 999n, 50)).to.deep.equal({ settle: false });
-    expect(settlementSteps(series, 1_050n, 1_000n, 50)).to.deep.equal({ record: 1_000n, settle: false });
-    expect(settlementSteps(series, 1_101n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: false }); // the round at 1100 may still come
-    expect(settlementSteps(series, 1_101n, 1_100n, 50)).to.deep.equal({ record: 1_100n, settle: true }); // record first, then settle
-    expect(settlementSteps(series, 1_151n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: true }); // it did not come
-    expect(settlementSteps(series, 1_200n, 1_150n, 50)).to.deep.equal({ settle: true });
+  const series = { expiry: 1_000n, settlementWindow: 100, maxFixingAge: 50 };
+  it("C32 records every round stamped in [expiry, now] while the window is open; settles after it, one mark step per maxFixingAge", () => {
+    expect(roundsToRecord(series, 999n, [950n, 1_000n])).to.deep.equal([]); // before expiry: nothing counts yet
+    expect(roundsToRecord(series, 1_050n, [950n, 1_000n, 1_050n, 1_100n])).to.deep.equal([1_000n, 1_050n]);
+    expect(roundsToRecord(series, 1_100n, [1_000n, 1_050n, 1_100n])).to.deep.equal([1_000n, 1_050n, 1_100n]);
+    expect(roundsToRecord(series, 1_101n, [1_000n, 1_100n])).to.deep.equal([]); // recording closed
+    const unset = { finalPrice: 0n, settledAt: 0n, markTime: 0n };
+    expect(settleDue(series, unset, 1_100n)).to.equal(false);
+    expect(settleDue(series, unset, 1_101n)).to.equal(true);
+    const stepping = { finalPrice: 3n, settledAt: 0n, markTime: 1_101n };
+    expect(settleDue(series, stepping, 1_150n)).to.equal(false);
+    expect(settleDue(series, stepping, 1_151n)).to.equal(true);
+    expect(settleDue(series, { ...stepping, settledAt: 1_151n }, 2_000n)).to.equal(false);
   });
 });
 
