@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, defineChain, http } from "viem";
 import { indexIdFromName } from "../sdk/oracle.js";
 import { ATPI_INDEX, type Wallet, defaultSeriesParams, deployAll, writeDeployment } from "./lib/deploy.js";
-import { address, deployerAccount, loadEnv, parseTime, readSeriesOverrides, required, wadVar } from "./lib/env.js";
+import { address, deployerAccount, intVar, loadEnv, parseTime, readSeriesOverrides, required, wadVar } from "./lib/env.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,7 +25,11 @@ async function main(): Promise<void> {
     name: env.INDEX_NAME?.trim() || ATPI_INDEX.name,
     minValue: wadVar(env, "INDEX_MIN", ATPI_INDEX.minValue),
     maxValue: wadVar(env, "INDEX_MAX", ATPI_INDEX.maxValue),
-    maxFutureSkew: env.INDEX_MAX_FUTURE_SKEW?.trim() ? Number(env.INDEX_MAX_FUTURE_SKEW) : ATPI_INDEX.maxFutureSkew,
+    maxFutureSkew: intVar(env, "INDEX_MAX_FUTURE_SKEW", ATPI_INDEX.maxFutureSkew),
+    faultTolerance: intVar(env, "INDEX_FAULT_TOLERANCE", ATPI_INDEX.faultTolerance),
+    maxSpreadBps: intVar(env, "INDEX_MAX_SPREAD_BPS", ATPI_INDEX.maxSpreadBps),
+    breakerBps: intVar(env, "INDEX_BREAKER_BPS", ATPI_INDEX.breakerBps),
+    breakerDelay: intVar(env, "INDEX_BREAKER_DELAY", ATPI_INDEX.breakerDelay),
   };
   const indexId = indexIdFromName(index.name);
   const overrides = env.SERIES_PARAMS?.trim() ? readSeriesOverrides(env.SERIES_PARAMS.trim()) : {};

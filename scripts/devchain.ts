@@ -10,7 +10,7 @@ import { formatDecimal } from "../sdk/units.js";
 import { startAnvil } from "./lib/anvil.js";
 import { latestBundledAtpi } from "./lib/bundledAtpi.js";
 import { writeDeployment } from "./lib/deploy.js";
-import { setupLocalMarket } from "./lib/localMarket.js";
+import { OPERATOR_ACCOUNTS_ARGS, setupLocalMarket } from "./lib/localMarket.js";
 
 const USAGE = "usage: npm run devchain -- [--port <n>] [--traders <1-6>] [--out <dir>]";
 
@@ -42,7 +42,7 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) fail(`--port must be 1
 const traders = Number(values.traders);
 if (!Number.isInteger(traders) || traders < 1 || traders > 6) fail(`--traders must be 1..6, got ${values.traders}`);
 
-const anvil = await startAnvil({ port }).catch((e: Error) => fail(e.message));
+const anvil = await startAnvil({ port, args: [...OPERATOR_ACCOUNTS_ARGS] }).catch((e: Error) => fail(e.message));
 const stop = async () => {
   await anvil.stop();
   process.exit(0);

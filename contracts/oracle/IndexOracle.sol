@@ -8,29 +8,52 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {IIndexOracle} from "./IIndexOracle.sol";
 
 /// @title IndexOracle
-/// @notice Quorum-signed index fixings, one storage slot per index for the latest one.
+/// @notice Fixings signed by a fault-tolerant quorum of operators, one storage slot per index for the latest one.
 /// @dev Deploy with a `TimelockController` as owner to delay every admin call by the timelock's minimum delay.
+/// A normal post reads three slots (config, operator-list hash, fixing) and writes one (the fixing); the breaker's
+/// "held" flag lives in the fixing slot's free top bits, so only a post that moves beyond the breaker reads more.
 contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     /// @inheritdoc IIndexOracle
     uint256 public constant MAX_OPERATORS = 32;
     /// @inheritdoc IIndexOracle
     uint256 public constant MAX_FUTURE_SKEW = 1 hours;
     /// @inheritdoc IIndexOracle
+    uint256 public constant MAX_BPS = 10_000;
+    /// @inheritdoc IIndexOracle
+    uint256 public constant MAX_BREAKER_DELAY = 1 days;
+    /// @inheritdoc IIndexOracle
     bytes32 public constant OBSERVATION_TYPEHASH = keccak256(
         "Observation(bytes32 indexId,uint64 timestamp,uint32 methodologyVersion,uint256 value,bytes32 inputsHash)"
     );
 
-    /// @dev One slot: bounds, skew and operator count of an index (operatorCount == 0 means no such index).
+    /// @dev Bit 224 of a fixing slot (above value, timestamp and version): the breaker holds a round.
+    uint256 private constant HELD_FLAG = 1 << 224;
+
+    /// @dev One slot, everything a post needs (operatorCount == 0 means no such index).
     struct IndexConfig {
         uint96 minValue;
         uint96 maxValue;
-        uint32 maxFutureSkew;
-        uint16 operatorCount;
+        uint16 maxFutureSkew; // <= MAX_FUTURE_SKEW
+        uint8 operatorCount; // <= MAX_OPERATORS
+        uint8 faultTolerance;
+        uint16 maxSpreadBps;
+        uint16 breakerBps;
+    }
+
+    /// @dev One slot, read only when a round moves beyond the breaker: the held round and the breaker delay.
+    struct Breaker {
+        uint96 heldValue;
+        uint64 heldTimestamp;
+        /// @dev Timestamp of the round that started the hold (a confirmation needs heldSince + delay).
+        uint64 heldSince;
+        uint32 delay;
     }
 
     mapping(bytes32 indexId => IndexConfig) private _configs;
     mapping(bytes32 indexId => bytes32) private _operatorsHashes;
+    /// @dev Fixing members in bits [0, 224), HELD_FLAG above (written by `_storeFixing` / `_hold` only).
     mapping(bytes32 indexId => Fixing) private _fixings;
+    mapping(bytes32 indexId => Breaker) private _breakers;
     mapping(bytes32 indexId => address[]) private _operatorLists;
     /// @dev Position in the operator list plus one; 0 = not an operator.
     mapping(bytes32 indexId => mapping(address account => uint256)) private _operatorSlots;
@@ -40,20 +63,39 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     /* ADMIN */
 
     /// @inheritdoc IIndexOracle
-    function createIndex(
-        bytes32 indexId,
-        uint96 minValue,
-        uint96 maxValue,
-        uint32 maxFutureSkew,
-        address[] calldata operatorList
-    ) external onlyOwner {
+    function createIndex(bytes32 indexId, IndexParams calldata params, address[] calldata operatorList)
+        external
+        onlyOwner
+    {
         if (_configs[indexId].operatorCount != 0) revert IndexAlreadyExists(indexId);
-        _checkBounds(minValue, maxValue);
-        if (maxFutureSkew > MAX_FUTURE_SKEW) revert SkewTooLarge(maxFutureSkew, MAX_FUTURE_SKEW);
-        if (operatorList.length == 0) revert NoOperators(indexId);
+        _checkBounds(params.minValue, params.maxValue);
+        if (params.maxFutureSkew > MAX_FUTURE_SKEW) revert SkewTooLarge(params.maxFutureSkew, MAX_FUTURE_SKEW);
+        _checkSpread(params.maxSpreadBps);
+        _checkBreaker(params.breakerBps, params.breakerDelay);
+        _checkOperatorCount(indexId, operatorList.length, params.faultTolerance);
 
-        _configs[indexId] = IndexConfig(minValue, maxValue, maxFutureSkew, 0);
-        emit IndexCreated(indexId, minValue, maxValue, maxFutureSkew);
+        // Safe cast: maxFutureSkew <= MAX_FUTURE_SKEW < 2**16.
+        _configs[indexId] = IndexConfig(
+            params.minValue,
+            params.maxValue,
+            uint16(params.maxFutureSkew),
+            0,
+            params.faultTolerance,
+            params.maxSpreadBps,
+            params.breakerBps
+        );
+        _breakers[indexId].delay = params.breakerDelay;
+        emit IndexCreated(
+            indexId,
+            msg.sender,
+            params.minValue,
+            params.maxValue,
+            params.maxFutureSkew,
+            params.faultTolerance,
+            params.maxSpreadBps,
+            params.breakerBps,
+            params.breakerDelay
+        );
         for (uint256 i; i < operatorList.length; ++i) {
             _addOperator(indexId, operatorList[i]);
         }
@@ -64,11 +106,43 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     function setBounds(bytes32 indexId, uint96 minValue, uint96 maxValue) external onlyOwner {
         IndexConfig storage config = _existingConfig(indexId);
         _checkBounds(minValue, maxValue);
-        if (config.minValue == minValue && config.maxValue == maxValue) {
-            revert BoundsUnchanged(indexId, minValue, maxValue);
-        }
+        (uint96 oldMin, uint96 oldMax) = (config.minValue, config.maxValue);
+        if (oldMin == minValue && oldMax == maxValue) revert BoundsUnchanged(indexId, minValue, maxValue);
         (config.minValue, config.maxValue) = (minValue, maxValue);
-        emit BoundsUpdated(indexId, minValue, maxValue);
+        emit BoundsUpdated(indexId, msg.sender, oldMin, oldMax, minValue, maxValue);
+    }
+
+    /// @inheritdoc IIndexOracle
+    function setFaultTolerance(bytes32 indexId, uint8 faultTolerance) external onlyOwner {
+        IndexConfig storage config = _existingConfig(indexId);
+        uint8 old = config.faultTolerance;
+        if (old == faultTolerance) revert FaultToleranceUnchanged(indexId, faultTolerance);
+        uint256 count = config.operatorCount;
+        _checkOperatorCount(indexId, count, faultTolerance);
+        config.faultTolerance = faultTolerance;
+        emit FaultToleranceUpdated(indexId, msg.sender, old, faultTolerance, _quorumOf(count, faultTolerance));
+    }
+
+    /// @inheritdoc IIndexOracle
+    function setSpreadTolerance(bytes32 indexId, uint16 maxSpreadBps) external onlyOwner {
+        IndexConfig storage config = _existingConfig(indexId);
+        _checkSpread(maxSpreadBps);
+        uint16 old = config.maxSpreadBps;
+        if (old == maxSpreadBps) revert SpreadToleranceUnchanged(indexId, maxSpreadBps);
+        config.maxSpreadBps = maxSpreadBps;
+        emit SpreadToleranceUpdated(indexId, msg.sender, old, maxSpreadBps);
+    }
+
+    /// @inheritdoc IIndexOracle
+    function setBreaker(bytes32 indexId, uint16 breakerBps, uint32 breakerDelay) external onlyOwner {
+        IndexConfig storage config = _existingConfig(indexId);
+        _checkBreaker(breakerBps, breakerDelay);
+        Breaker storage breaker = _breakers[indexId];
+        (uint16 oldBps, uint32 oldDelay) = (config.breakerBps, breaker.delay);
+        if (oldBps == breakerBps && oldDelay == breakerDelay) revert BreakerUnchanged(indexId, breakerBps, breakerDelay);
+        config.breakerBps = breakerBps;
+        breaker.delay = breakerDelay;
+        emit BreakerUpdated(indexId, msg.sender, oldBps, oldDelay, breakerBps, breakerDelay);
     }
 
     /// @inheritdoc IIndexOracle
@@ -84,7 +158,8 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         uint256 slot = _operatorSlots[indexId][operator];
         if (slot == 0) revert NotAnOperator(indexId, operator);
         uint256 count = config.operatorCount;
-        if (count == 1) revert LastOperator(indexId, operator);
+        uint8 faultTolerance = config.faultTolerance;
+        _checkOperatorCount(indexId, count - 1, faultTolerance);
 
         address[] storage list = _operatorLists[indexId];
         address moved = list[count - 1];
@@ -93,9 +168,9 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         list.pop();
         delete _operatorSlots[indexId][operator];
         // Safe cast: count <= MAX_OPERATORS.
-        config.operatorCount = uint16(count - 1);
+        config.operatorCount = uint8(count - 1);
         _operatorsHashes[indexId] = _hashList(indexId);
-        emit OperatorRemoved(indexId, operator, count - 1, _quorumOf(count - 1));
+        emit OperatorRemoved(indexId, operator, msg.sender, count - 1, _quorumOf(count - 1, faultTolerance));
     }
 
     /* POSTING */
@@ -109,16 +184,27 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         Observation[] calldata observations
     ) external returns (uint256 value) {
         IndexConfig memory config = _checkRound(indexId, timestamp, operatorList, observations.length);
-        _verifyObservations(
-            indexId, _roundBuffer(indexId, timestamp, methodologyVersion), operatorList, observations
-        );
-
-        value = _median(observations);
-        if (value < config.minValue || value > config.maxValue) {
-            revert ValueOutOfBounds(indexId, value, config.minValue, config.maxValue);
+        Fixing storage fixing = _fixings[indexId];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(fixing.slot)
         }
+        uint64 lastTimestamp = uint64(word >> 128);
+        if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
 
-        _storeFixing(_fixings[indexId], value, timestamp, methodologyVersion);
+        value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
+
+        uint256 previous = uint128(word);
+        // The breaker: the first fixing has none; every operator signing (when that is more than the quorum) passes.
+        if (
+            previous != 0 && _movesBeyond(value, previous, config.breakerBps)
+                && !(
+                    observations.length == operatorList.length
+                        && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance)
+                ) && _hold(indexId, fixing, word, value, previous, timestamp, config.breakerBps)
+        ) return value;
+
+        _storeFixing(fixing, value, timestamp, methodologyVersion);
         emit FixingPosted(
             indexId,
             timestamp,
@@ -131,6 +217,18 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     }
 
     /* VIEWS */
+
+    /// @inheritdoc IIndexOracle
+    function verifyFixing(
+        bytes32 indexId,
+        uint64 timestamp,
+        uint32 methodologyVersion,
+        address[] calldata operatorList,
+        Observation[] calldata observations
+    ) external view returns (uint256 value) {
+        IndexConfig memory config = _checkRound(indexId, timestamp, operatorList, observations.length);
+        value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
+    }
 
     /// @inheritdoc IIndexOracle
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
@@ -168,6 +266,22 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     }
 
     /// @inheritdoc IIndexOracle
+    function heldFixing(bytes32 indexId)
+        external
+        view
+        returns (uint256 value, uint64 timestamp, uint64 confirmableFrom)
+    {
+        Fixing storage fixing = _fixings[indexId];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(fixing.slot)
+        }
+        if (word & HELD_FLAG == 0) return (0, 0, 0);
+        Breaker memory breaker = _breakers[indexId];
+        return (breaker.heldValue, breaker.heldTimestamp, breaker.heldSince + breaker.delay);
+    }
+
+    /// @inheritdoc IIndexOracle
     function operators(bytes32 indexId) external view returns (address[] memory) {
         return _operatorLists[indexId];
     }
@@ -179,9 +293,8 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
 
     /// @inheritdoc IIndexOracle
     function quorum(bytes32 indexId) external view returns (uint256) {
-        uint256 count = _configs[indexId].operatorCount;
-        if (count == 0) revert UnknownIndex(indexId);
-        return _quorumOf(count);
+        IndexConfig storage config = _existingConfig(indexId);
+        return _quorumOf(config.operatorCount, config.faultTolerance);
     }
 
     /// @inheritdoc IIndexOracle
@@ -190,14 +303,23 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         view
         returns (uint96 minValue, uint96 maxValue, uint32 maxFutureSkew, uint16 operatorCount, bytes32 operatorsHash)
     {
-        IndexConfig memory config = _configs[indexId];
-        if (config.operatorCount == 0) revert UnknownIndex(indexId);
+        IndexConfig memory config = _existingConfig(indexId);
         return (config.minValue, config.maxValue, config.maxFutureSkew, config.operatorCount, _operatorsHashes[indexId]);
+    }
+
+    /// @inheritdoc IIndexOracle
+    function tolerances(bytes32 indexId)
+        external
+        view
+        returns (uint8 faultTolerance, uint16 maxSpreadBps, uint16 breakerBps, uint32 breakerDelay)
+    {
+        IndexConfig memory config = _existingConfig(indexId);
+        return (config.faultTolerance, config.maxSpreadBps, config.breakerBps, _breakers[indexId].delay);
     }
 
     /* INTERNAL */
 
-    /// @dev Checks the index, the operator list, the signature count and the timestamp; returns the index config.
+    /// @dev Checks the index, the operator list, the signature count and the future skew; returns the index config.
     function _checkRound(bytes32 indexId, uint64 timestamp, address[] calldata operatorList, uint256 count)
         private
         view
@@ -209,14 +331,72 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         bytes32 givenHash = _hashCalldataList(operatorList);
         if (givenHash != expectedHash) revert OperatorSetMismatch(indexId, expectedHash, givenHash);
 
-        uint256 needed = _quorumOf(operatorList.length);
+        uint256 needed = _quorumOf(operatorList.length, config.faultTolerance);
         if (count < needed) revert TooFewSignatures(indexId, count, needed);
 
-        uint64 lastTimestamp = _fixings[indexId].timestamp;
-        if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
         if (timestamp > block.timestamp + config.maxFutureSkew) {
             revert TimestampInFuture(indexId, timestamp, block.timestamp, config.maxFutureSkew);
         }
+    }
+
+    /// @dev Verifies the observations (order, signatures, distinct registered signers), then the lowest and the
+    /// highest value against the bounds and the spread tolerance; returns the median.
+    function _verifiedMedian(
+        bytes32 indexId,
+        IndexConfig memory config,
+        uint64 timestamp,
+        uint32 methodologyVersion,
+        address[] calldata operatorList,
+        Observation[] calldata observations
+    ) private view returns (uint256 value) {
+        _verifyObservations(indexId, _roundBuffer(indexId, timestamp, methodologyVersion), operatorList, observations);
+        // Ascending (checked above), so the first is the lowest and the last the highest.
+        uint256 lowest = observations[0].value;
+        uint256 highest = observations[observations.length - 1].value;
+        if (lowest < config.minValue) revert ValueOutOfBounds(indexId, lowest, config.minValue, config.maxValue);
+        if (highest > config.maxValue) revert ValueOutOfBounds(indexId, highest, config.minValue, config.maxValue);
+        // Both < 2**96 and bps <= MAX_BPS, so no overflow; exact (no rounding): a spread of exactly maxSpreadBps passes.
+        if ((highest - lowest) * MAX_BPS > lowest * config.maxSpreadBps) {
+            revert ObservationsDisagree(indexId, lowest, highest, config.maxSpreadBps);
+        }
+        value = _median(observations);
+    }
+
+    /// @dev Whether `value` is more than `bps` of `base` away from `base` (exact, both < 2**96).
+    function _movesBeyond(uint256 value, uint256 base, uint256 bps) private pure returns (bool) {
+        uint256 distance = value > base ? value - base : base - value;
+        return distance * MAX_BPS > base * bps;
+    }
+
+    /// @dev A round beyond the breaker from the stored value: returns false if it confirms the held level (the
+    /// caller stores it), else holds it (a new hold, or the same hold with the newer value) and returns true.
+    function _hold(
+        bytes32 indexId,
+        Fixing storage fixing,
+        uint256 word,
+        uint256 value,
+        uint256 previous,
+        uint64 timestamp,
+        uint256 breakerBps
+    ) private returns (bool) {
+        Breaker storage breaker = _breakers[indexId];
+        Breaker memory current = breaker;
+        uint64 since = timestamp;
+        if (word & HELD_FLAG != 0) {
+            if (timestamp <= current.heldTimestamp) revert TimestampNotNewer(indexId, timestamp, current.heldTimestamp);
+            if (!_movesBeyond(value, current.heldValue, breakerBps)) {
+                if (timestamp >= uint256(current.heldSince) + current.delay) return false;
+                since = current.heldSince;
+            }
+        } else {
+            assembly ("memory-safe") {
+                sstore(fixing.slot, or(word, HELD_FLAG))
+            }
+        }
+        // Safe cast: value <= maxValue < 2**96.
+        _breakers[indexId] = Breaker(uint96(value), timestamp, since, current.delay);
+        emit FixingHeld(indexId, timestamp, value, previous, since + current.delay, msg.sender);
+        return true;
     }
 
     /// @dev Writes the fixing slot in one SSTORE (the compiler writes a struct member by member). Equivalent to
@@ -240,8 +420,8 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         }
     }
 
-    /// @dev Checks order, signature, membership and distinctness of every observation; the first value must be
-    /// non-zero, so (ascending) all are. `buffer` comes from `_roundBuffer`.
+    /// @dev Checks order, signature, membership and distinctness of every observation (at least one, as the
+    /// quorum is). `buffer` comes from `_roundBuffer`.
     function _verifyObservations(
         bytes32 indexId,
         uint256 buffer,
@@ -249,7 +429,6 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         Observation[] calldata observations
     ) private view {
         uint256 previous = observations[0].value;
-        if (previous == 0) revert ZeroValue(0);
         uint256 seen;
         for (uint256 i; i < observations.length; ++i) {
             Observation calldata observation = observations[i];
@@ -359,8 +538,8 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         list.push(operator);
         _operatorSlots[indexId][operator] = count;
         // Safe cast: count <= MAX_OPERATORS.
-        config.operatorCount = uint16(count);
-        emit OperatorAdded(indexId, operator, count, _quorumOf(count));
+        config.operatorCount = uint8(count);
+        emit OperatorAdded(indexId, operator, msg.sender, count, _quorumOf(count, config.faultTolerance));
     }
 
     function _existingConfig(bytes32 indexId) private view returns (IndexConfig storage config) {
@@ -372,8 +551,26 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         if (minValue == 0 || minValue > maxValue) revert InvalidBounds(minValue, maxValue);
     }
 
-    function _quorumOf(uint256 operatorCount) private pure returns (uint256) {
-        return operatorCount / 2 + 1;
+    function _checkSpread(uint16 maxSpreadBps) private pure {
+        if (maxSpreadBps > MAX_BPS) revert SpreadTooLarge(maxSpreadBps, MAX_BPS);
+    }
+
+    function _checkBreaker(uint16 breakerBps, uint32 breakerDelay) private pure {
+        if (breakerBps == 0 || breakerBps > MAX_BPS || breakerDelay > MAX_BREAKER_DELAY) {
+            revert InvalidBreaker(breakerBps, breakerDelay);
+        }
+    }
+
+    /// @dev n >= 2f + 1: postable with f operators down, and f operators alone stay below the quorum.
+    function _checkOperatorCount(bytes32 indexId, uint256 operatorCount, uint256 faultTolerance) private pure {
+        if (operatorCount < 2 * faultTolerance + 1) revert NotEnoughOperators(indexId, operatorCount, faultTolerance);
+    }
+
+    /// @dev max(2f + 1, n / 2 + 1): at most f of any quorum are faulty (fewer than half), and a majority of all.
+    function _quorumOf(uint256 operatorCount, uint256 faultTolerance) private pure returns (uint256) {
+        uint256 byFaults = 2 * faultTolerance + 1;
+        uint256 majority = operatorCount / 2 + 1;
+        return byFaults > majority ? byFaults : majority;
     }
 
     /// @dev keccak256(abi.encodePacked(list)): each address padded to 32 bytes, as in calldata.

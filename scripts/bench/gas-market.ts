@@ -5,6 +5,7 @@ import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { buildPostFixingArgs, signObservation } from "../../sdk/oracle.js";
 import { type Order, type SeriesParams, seriesId, signOrder, toCompactSignature } from "../../sdk/orders.js";
+import { ATPI_INDEX, indexParams } from "../lib/deploy.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = 10n ** 6n;
@@ -73,7 +74,7 @@ export async function measureMarketGas(
   }
   await warpTo(BENCH_START);
   const indexId = stringToHex("ATPI", { size: 32 });
-  await oracle.write.createIndex([indexId, 1n, parseUnits("1000000", 18), 300, OPERATORS.map((a) => a.address)]);
+  await oracle.write.createIndex([indexId, { ...indexParams(ATPI_INDEX), minValue: 1n, maxValue: parseUnits("1000000", 18) }, OPERATORS.map((a) => a.address)]);
   let lastFixing = 0n;
   /** Posts a fixing of `value` signed by all three operators (values a little apart; the median is `value`). */
   const setIndex = async (value: bigint) => {

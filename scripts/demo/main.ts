@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole market on a local chain with real AI price history, no network, no configuration.
- * anvil starts at 2025-02-24; three keeper processes replay the bundled LiteLLM history and post daily ATPI
- * fixings with a 2-of-3 quorum; traders deposit and trade by signed orders (fills and a match); the March 2025
+ * anvil starts at 2025-02-24; four keeper processes replay the bundled LiteLLM history and post daily ATPI
+ * fixings with a quorum of 3 of 4 (fault tolerance 1); traders deposit and trade by signed orders (fills and a match); the March 2025
  * repricing (-18 %) makes one trader unhealthy and the liquidating keeper takes the position over; the series
  * expires on 2025-04-07, the keepers record the settlement fixing and settle, everyone claims and withdraws.
  * Writes out/summary.json and out/report.html. Usage: npm start [-- --out DIR] [-- --keep-chain]
@@ -21,7 +21,7 @@ import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
 import { type Anvil, freePort, startAnvil } from "../lib/anvil.js";
 import { defaultSeriesParams, deployAll } from "../lib/deploy.js";
 import { KeeperProcess } from "../lib/keeperProcess.js";
-import { type DevAccount, devAccount, localClients } from "../lib/localMarket.js";
+import { type DevAccount, OPERATOR_ACCOUNTS, OPERATOR_ACCOUNTS_ARGS, devAccount, localClients } from "../lib/localMarket.js";
 import { readResult } from "./chainRecord.js";
 import { keeperSeriesConfig } from "./keeperConfig.js";
 import { renderReport, summarize } from "./report.js";
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
 
   say("starting a local chain (anvil) at 2025-02-24");
-  const anvil = await startAnvil({ args: ["--timestamp", String(START - 3_600n)] });
+  const anvil = await startAnvil({ args: [...OPERATOR_ACCOUNTS_ARGS, "--timestamp", String(START - 3_600n)] });
   const keepers: KeeperProcess[] = [];
   try {
     await run(anvil, keepers, work);
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
 async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promise<void> {
   const deployer = devAccount(0, "deployer");
-  const operators = [7, 8, 9].map((i) => devAccount(i, "operator"));
+  const operators = OPERATOR_ACCOUNTS.map((i) => devAccount(i, "operator"));
   const { publicClient, wallet } = await localClients(anvil.url, deployer.account);
   const indexId = indexIdFromName("ATPI");
   const params = defaultSeriesParams(indexId, EXPIRY, { maxFixingAge: 3 * 86_400 });
@@ -70,8 +70,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   say(`deployed: market ${deployment.market}, oracle ${deployment.oracle}, collateral ${deployment.collateral}`);
   say(`listed ATPI-APR25: expiry ${date(EXPIRY)}, 1 contract = 1,000 USDC per index point, initial margin 10 %, maintenance 5 %`);
 
-  // Three operators, each a keeper process; the first also liquidates. Quorum: 2 of 3.
-  const ports = [await freePort(), await freePort(), await freePort()];
+  // Four operators, each a keeper process; the first also liquidates. Fault tolerance 1, quorum 3 of 4.
+  const ports: number[] = [];
+  for (const _ of operators) ports.push(await freePort());
   const seriesCfg = keeperSeriesConfig(params);
   operators.forEach((op, i) => {
     const overrides: Record<string, unknown> = {
@@ -96,7 +97,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     );
   });
   await Promise.all(keepers.map((k) => k.start(60_000)));
-  say("three keepers running (fixings from the bundled LiteLLM history; keeper-1 also liquidates)");
+  say("four keepers running (fixings from the bundled LiteLLM history; keeper-1 also liquidates)");
 
   // Collateral for everyone who will use the market.
   const usdc = { address: deployment.collateral, abi: mockUSDCAbi } as const;
@@ -123,11 +124,15 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await anvil.rpc("evm_setNextBlockTimestamp", [Number(t)]);
     await anvil.rpc("evm_mine", []);
   };
-  const waitFixing = async (round: bigint) => {
+  // The round's fixing, or the round the circuit breaker holds (a move beyond 10 %, stored by the next round).
+  const waitFixing = async (round: bigint): Promise<{ value: bigint; held: boolean }> => {
     const deadline = Date.now() + 60_000;
+    const at = { address: deployment.oracle, abi: indexOracleAbi, args: [indexId] } as const;
     for (;;) {
-      const f = await publicClient.readContract({ address: deployment.oracle, abi: indexOracleAbi, functionName: "latestFixing", args: [indexId] });
-      if (BigInt(f.timestamp) >= round) return BigInt(f.value);
+      const f = await publicClient.readContract({ ...at, functionName: "latestFixing" });
+      if (BigInt(f.timestamp) >= round) return { value: BigInt(f.value), held: false };
+      const [heldValue, heldTimestamp] = await publicClient.readContract({ ...at, functionName: "heldFixing" });
+      if (heldTimestamp >= round) return { value: heldValue, held: true };
       if (Date.now() > deadline) throw new Error(`no fixing for ${date(round)} within 60 s\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -143,11 +148,17 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   };
 
   let series: Series | undefined;
+  let repricedHeld = false;
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
-    const value = await waitFixing(day);
+    const { value, held } = await waitFixing(day);
     const line = `${date(day)}  ATPI ${formatUnits(value, 18)}`;
     const n = Number((day - START) / DAY);
+    if (held) {
+      say(`${line}: the index fell 18 % (new flagship models repriced); the oracle's circuit breaker holds the move for one confirmation round`);
+      repricedHeld = true;
+      continue;
+    }
     if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
     series ??= await getSeries(treasury.mc, deployment.series[0]!.id);
     if (day === EXPIRY) break;
@@ -178,8 +189,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await addMargin(by("erin").mc, series, 12_000n * USDC);
       say(`carol's sell and erin's buy, both signed and published, matched by a third party: 25 at ${formatUnits(m.price, 18)}`);
     }
-    if (day === BigInt(Date.UTC(2025, 2, 24) / 1000)) {
-      say(`${line}: the index fell 18 % (new flagship models repriced); alice is below maintenance margin`);
+    if (repricedHeld) {
+      repricedHeld = false;
+      say(`${line}: the next round confirms the repricing and it is stored; alice is below maintenance margin`);
       await waitEvent("Liquidated", "the liquidation of alice");
       say("keeper-1 liquidated alice: it took her position over at the index and earned the bounded penalty");
     }

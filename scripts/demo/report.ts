@@ -166,7 +166,7 @@ th:first-child,td:first-child{text-align:left} .ok{color:#2a9d4b;font-weight:600
 .legend{font-size:12px;color:#555}
 </style></head><body>
 <h1>${esc(r.seriesLabel)}: a whole futures series on the AI Token Price Index</h1>
-<p class="sub">Local chain ${r.chainId}; index fixings computed by three keepers from the bundled LiteLLM price history and posted with a 2-of-3 quorum.</p>
+<p class="sub">Local chain ${r.chainId}; index fixings computed by four keepers from the bundled LiteLLM price history and posted with a quorum of 3 of 4 (fault tolerance 1; moves beyond 10 % confirmed by the next round).</p>
 <div class="cards">
 ${card("fixings posted", String(s.fixings))}${card("trades", String(s.trades))}${card("liquidations", String(s.liquidations))}
 ${card("final settlement price (USD / 1M tokens)", r.settlementPrice === null ? "not settled" : px(r.settlementPrice))}

@@ -49,10 +49,44 @@ export interface IndexSpec {
   maxValue: bigint;
   /** Seconds a fixing may be stamped ahead of the block. */
   maxFutureSkew: number;
+  /** f: operators that may sign anything; the oracle needs max(2f + 1, n / 2 + 1) signatures and n >= 2f + 1. */
+  faultTolerance: number;
+  /** A post whose highest value exceeds its lowest by more than this share of the lowest is rejected. */
+  maxSpreadBps: number;
+  /** A fixing further than this from the stored one is held until a confirmation round (or all operators sign). */
+  breakerBps: number;
+  /** Seconds of fixing time a held move waits for its confirmation round. */
+  breakerDelay: number;
 }
 
-/** ATPI defaults: 0.001 to 10,000 USD per 1M tokens, 5 minutes of future skew. */
-export const ATPI_INDEX: IndexSpec = { name: "ATPI", minValue: 10n ** 15n, maxValue: 10n ** 22n, maxFutureSkew: 300 };
+/**
+ * ATPI defaults (docs/oracle.md): 0.001 to 10,000 USD per 1M tokens, 5 minutes of future skew, f = 1 (with the
+ * default 4 operators: quorum 3, one operator may be down), values within 0.5 % of each other, moves beyond 10 %
+ * confirmed by a round at least one hour later.
+ */
+export const ATPI_INDEX: IndexSpec = {
+  name: "ATPI",
+  minValue: 10n ** 15n,
+  maxValue: 10n ** 22n,
+  maxFutureSkew: 300,
+  faultTolerance: 1,
+  maxSpreadBps: 50,
+  breakerBps: 1_000,
+  breakerDelay: 3_600,
+};
+
+/** createIndex's IndexParams from an index spec. */
+export function indexParams(index: IndexSpec) {
+  return {
+    minValue: index.minValue,
+    maxValue: index.maxValue,
+    maxFutureSkew: index.maxFutureSkew,
+    faultTolerance: index.faultTolerance,
+    maxSpreadBps: index.maxSpreadBps,
+    breakerBps: index.breakerBps,
+    breakerDelay: index.breakerDelay,
+  };
+}
 
 /** A series on `indexId` expiring at `expiry` with the project's default risk parameters (see docs/developers.md). */
 export function defaultSeriesParams(indexId: Hex, expiry: bigint, overrides: Partial<SeriesParams> = {}): SeriesParams {
@@ -107,17 +141,19 @@ async function send(o: Pick<DeployOptions, "publicClient" | "wallet">, address: 
 
 /** Deploys and configures everything; returns the deployment record (not yet written to disk). */
 export async function deployAll(o: DeployOptions): Promise<Deployment> {
-  if (o.operators.length === 0) throw new Error("deploy: at least one operator is required");
+  const index = o.index ?? ATPI_INDEX;
+  if (o.operators.length < 2 * index.faultTolerance + 1) {
+    throw new Error(`deploy: fault tolerance ${index.faultTolerance} needs at least ${2 * index.faultTolerance + 1} operators, got ${o.operators.length}`);
+  }
   const deployer = o.wallet.account.address;
   const owner = getAddress(o.owner ?? deployer);
-  const index = o.index ?? ATPI_INDEX;
   const indexId = indexIdFromName(index.name);
   const collateral = o.collateral ? getAddress(o.collateral) : (await deployContract(o, "MockUSDC", [])).address;
   // The oracle is owned by the deployer until the index exists, then handed over.
   const oracle = (await deployContract(o, "IndexOracle", [deployer])).address;
   const market = await deployContract(o, "FuturesMarket", [deployer, collateral, oracle]);
-  await send(o, oracle, indexOracleAbi, "createIndex", [indexId, index.minValue, index.maxValue, index.maxFutureSkew, [...o.operators]]);
-  o.log?.(`index ${index.name} with ${o.operators.length} operators`);
+  await send(o, oracle, indexOracleAbi, "createIndex", [indexId, indexParams(index), [...o.operators]]);
+  o.log?.(`index ${index.name} with ${o.operators.length} operators, fault tolerance ${index.faultTolerance}`);
   const series: Deployment["series"] = [];
   for (const params of o.series ?? []) {
     await send(o, market.address, futuresMarketAbi, "listSeries", [params]);

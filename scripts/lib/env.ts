@@ -87,3 +87,11 @@ export function wadVar(env: Env, name: string, fallback: bigint): bigint {
   const v = env[name]?.trim();
   return v ? parseDecimal(v, 18, name) : fallback;
 }
+
+/** A non-negative integer variable (e.g. seconds or bps), or `fallback` when unset. */
+export function intVar(env: Env, name: string, fallback: number): number {
+  const v = env[name]?.trim();
+  if (!v) return fallback;
+  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return Number(v);
+}

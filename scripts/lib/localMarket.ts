@@ -28,6 +28,12 @@ export function devAccount(i: number, role: DevAccount["role"]): DevAccount {
   return { role, account, privateKey: `0x${Buffer.from(key).toString("hex")}` };
 }
 
+/** Dev account indices of the index operators (4: the default deployment, fault tolerance 1). */
+export const OPERATOR_ACCOUNTS = [7, 8, 9, 10] as const;
+
+/** anvil arguments that fund dev accounts 0 to 10 (anvil funds ten by default; the fourth operator is the 11th). */
+export const OPERATOR_ACCOUNTS_ARGS = ["--accounts", "11"] as const;
+
 /** viem clients for a local RPC URL with one of the dev accounts sending. */
 export async function localClients(url: string, sender: LocalAccount): Promise<{ publicClient: PublicClient; wallet: Wallet; chain: Chain }> {
   const probe = createPublicClient({ transport: http(url) });
@@ -63,13 +69,16 @@ export interface LocalMarket {
   operators: DevAccount[];
 }
 
-/** Dev accounts: 0 deploys, 1..traders trade, the last three (7, 8, 9 of anvil's ten) operate the index. */
+/**
+ * Dev accounts: 0 deploys, 1..traders trade, 7 to 10 operate the index (4 operators, f = 1, quorum 3; start anvil
+ * with `--accounts 11` (OPERATOR_ACCOUNTS_ARGS) so the fourth is funded too). Every operator signs the first fixing.
+ */
 export async function setupLocalMarket(o: LocalMarketOptions): Promise<LocalMarket> {
   const traderCount = o.traders ?? 6;
-  if (traderCount < 1 || traderCount > 6) throw new Error("traders must be 1..6 (anvil's accounts 1-6; 7-9 are operators)");
+  if (traderCount < 1 || traderCount > 6) throw new Error("traders must be 1..6 (dev accounts 1-6; 7-10 are operators)");
   const deployer = devAccount(0, "deployer");
   const traders = Array.from({ length: traderCount }, (_, i) => devAccount(i + 1, "trader"));
-  const operators = [7, 8, 9].map((i) => devAccount(i, "operator"));
+  const operators = OPERATOR_ACCOUNTS.map((i) => devAccount(i, "operator"));
   const { publicClient, wallet } = await localClients(o.url, deployer.account);
   const now = (await publicClient.getBlock()).timestamp;
   const indexId = indexIdFromName("ATPI");

@@ -40,12 +40,49 @@ export const indexOracleAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "uint256",
+        "name": "breakerBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "breakerDelay",
+        "type": "uint256"
+      }
+    ],
+    "name": "BreakerUnchanged",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
         "internalType": "address",
         "name": "signer",
         "type": "address"
       }
     ],
     "name": "DuplicateSigner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "faultTolerance",
+        "type": "uint256"
+      }
+    ],
+    "name": "FaultToleranceUnchanged",
     "type": "error"
   },
   {
@@ -76,6 +113,22 @@ export const indexOracleAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "breakerBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "breakerDelay",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidBreaker",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "InvalidShortString",
     "type": "error"
@@ -97,36 +150,9 @@ export const indexOracleAbi = [
         "internalType": "bytes32",
         "name": "indexId",
         "type": "bytes32"
-      },
-      {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
-      }
-    ],
-    "name": "LastOperator",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "indexId",
-        "type": "bytes32"
       }
     ],
     "name": "NoFixing",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "indexId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "NoOperators",
     "type": "error"
   },
   {
@@ -143,6 +169,53 @@ export const indexOracleAbi = [
       }
     ],
     "name": "NotAnOperator",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "operatorCount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "faultTolerance",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotEnoughOperators",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minValue",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxValue",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxSpreadBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "ObservationsDisagree",
     "type": "error"
   },
   {
@@ -239,6 +312,38 @@ export const indexOracleAbi = [
       }
     ],
     "name": "SkewTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxSpreadBps",
+        "type": "uint256"
+      }
+    ],
+    "name": "SpreadToleranceUnchanged",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxSpreadBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "SpreadTooLarge",
     "type": "error"
   },
   {
@@ -421,15 +526,47 @@ export const indexOracleAbi = [
     "type": "error"
   },
   {
+    "anonymous": false,
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "position",
-        "type": "uint256"
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "oldMin",
+        "type": "uint96"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "oldMax",
+        "type": "uint96"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "newMin",
+        "type": "uint96"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "newMax",
+        "type": "uint96"
       }
     ],
-    "name": "ZeroValue",
-    "type": "error"
+    "name": "BoundsUpdated",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -441,25 +578,123 @@ export const indexOracleAbi = [
         "type": "bytes32"
       },
       {
-        "indexed": false,
-        "internalType": "uint96",
-        "name": "minValue",
-        "type": "uint96"
+        "indexed": true,
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "uint96",
-        "name": "maxValue",
-        "type": "uint96"
+        "internalType": "uint16",
+        "name": "oldBreakerBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "oldBreakerDelay",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "newBreakerBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "newBreakerDelay",
+        "type": "uint32"
       }
     ],
-    "name": "BoundsUpdated",
+    "name": "BreakerUpdated",
     "type": "event"
   },
   {
     "anonymous": false,
     "inputs": [],
     "name": "EIP712DomainChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "oldFaultTolerance",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "newFaultTolerance",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "quorum",
+        "type": "uint256"
+      }
+    ],
+    "name": "FaultToleranceUpdated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "previousValue",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "confirmableFrom",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "poster",
+        "type": "address"
+      }
+    ],
+    "name": "FixingHeld",
     "type": "event"
   },
   {
@@ -521,6 +756,12 @@ export const indexOracleAbi = [
         "type": "bytes32"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
         "indexed": false,
         "internalType": "uint96",
         "name": "minValue",
@@ -536,6 +777,30 @@ export const indexOracleAbi = [
         "indexed": false,
         "internalType": "uint32",
         "name": "maxFutureSkew",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "faultTolerance",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "maxSpreadBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "breakerBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "breakerDelay",
         "type": "uint32"
       }
     ],
@@ -555,6 +820,12 @@ export const indexOracleAbi = [
         "indexed": true,
         "internalType": "address",
         "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "caller",
         "type": "address"
       },
       {
@@ -586,6 +857,12 @@ export const indexOracleAbi = [
         "indexed": true,
         "internalType": "address",
         "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "caller",
         "type": "address"
       },
       {
@@ -643,6 +920,37 @@ export const indexOracleAbi = [
     "type": "event"
   },
   {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "oldMaxSpreadBps",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "newMaxSpreadBps",
+        "type": "uint16"
+      }
+    ],
+    "name": "SpreadToleranceUpdated",
+    "type": "event"
+  },
+  {
     "inputs": [],
     "name": "DOMAIN_SEPARATOR",
     "outputs": [
@@ -650,6 +958,32 @@ export const indexOracleAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_BREAKER_DELAY",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -727,19 +1061,46 @@ export const indexOracleAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "uint96",
-        "name": "minValue",
-        "type": "uint96"
-      },
-      {
-        "internalType": "uint96",
-        "name": "maxValue",
-        "type": "uint96"
-      },
-      {
-        "internalType": "uint32",
-        "name": "maxFutureSkew",
-        "type": "uint32"
+        "components": [
+          {
+            "internalType": "uint96",
+            "name": "minValue",
+            "type": "uint96"
+          },
+          {
+            "internalType": "uint96",
+            "name": "maxValue",
+            "type": "uint96"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxFutureSkew",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint8",
+            "name": "faultTolerance",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maxSpreadBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "breakerBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "breakerDelay",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct IIndexOracle.IndexParams",
+        "name": "params",
+        "type": "tuple"
       },
       {
         "internalType": "address[]",
@@ -790,6 +1151,35 @@ export const indexOracleAbi = [
         "internalType": "uint256[]",
         "name": "extensions",
         "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "heldFixing",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "confirmableFrom",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -1162,6 +1552,99 @@ export const indexOracleAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "breakerBps",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint32",
+        "name": "breakerDelay",
+        "type": "uint32"
+      }
+    ],
+    "name": "setBreaker",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint8",
+        "name": "faultTolerance",
+        "type": "uint8"
+      }
+    ],
+    "name": "setFaultTolerance",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint16",
+        "name": "maxSpreadBps",
+        "type": "uint16"
+      }
+    ],
+    "name": "setSpreadTolerance",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "tolerances",
+    "outputs": [
+      {
+        "internalType": "uint8",
+        "name": "faultTolerance",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint16",
+        "name": "maxSpreadBps",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "breakerBps",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint32",
+        "name": "breakerDelay",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "newOwner",
         "type": "address"
@@ -1170,6 +1653,67 @@ export const indexOracleAbi = [
     "name": "transferOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "indexId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "methodologyVersion",
+        "type": "uint32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "operatorList",
+        "type": "address[]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "value",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "inputsHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IIndexOracle.Observation[]",
+        "name": "observations",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "verifyFixing",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   }
 ] as const;

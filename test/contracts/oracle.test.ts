@@ -6,6 +6,7 @@ import {
   type Hex,
   concat,
   encodeFunctionData,
+  getAddress,
   getContract,
   hashDomain,
   keccak256,
@@ -51,6 +52,13 @@ const accounts: LocalAccount[] = Array.from({ length: 33 }, (_, i) =>
 const addressesOf = (list: readonly LocalAccount[]): Address[] => list.map((a) => a.address);
 const firstOperators = (count: number): LocalAccount[] => accounts.slice(0, count);
 
+/**
+ * Index parameters of the fixture: f = 1, wide spread and breaker (10,000 bps) so the median tests can use values
+ * far apart; `ATPI_DEFAULTS` are the deployment defaults (scripts/lib/deploy.ts) for the tolerance tests.
+ */
+const PARAMS = { minValue: MIN, maxValue: MAX, maxFutureSkew: SKEW, faultTolerance: 1, maxSpreadBps: 10_000, breakerBps: 10_000, breakerDelay: 3_600 };
+const ATPI_DEFAULTS = { ...PARAMS, maxSpreadBps: 50, breakerBps: 1_000 };
+
 /** A new IndexOracle owned by the first wallet, typed through the SDK's committed ABI. */
 async function deployOracle() {
   const { address } = await viem.deployContract("IndexOracle", [ownerWallet!.account.address]);
@@ -59,11 +67,11 @@ async function deployOracle() {
 
 type Oracle = Awaited<ReturnType<typeof deployOracle>>;
 
-/** Deployment with ATPI registered to the first 5 operators (quorum 3), at time T0. */
+/** Deployment with ATPI registered to the first 5 operators (f = 1, quorum 3), at time T0. */
 async function deployFixture() {
   await networkHelpers.time.increaseTo(T0);
   const oracle = await deployOracle();
-  await oracle.write.createIndex([ATPI, MIN, MAX, SKEW, addressesOf(firstOperators(5))]);
+  await oracle.write.createIndex([ATPI, PARAMS, addressesOf(firstOperators(5))]);
   return { oracle };
 }
 
@@ -102,24 +110,24 @@ describe("IndexOracle", () => {
   describe("posting", () => {
     it("stores the median of an odd count and emits FixingPosted with the middle inputsHash", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
-      const values = [5n, 1n, 4n, 2n, 3n].map((v) => parseUnits(v.toString(), 18));
+      const values = ["2.4", "2.0", "2.3", "2.1", "2.2"].map((v) => parseUnits(v, 18));
       const ts = (await latestTimestamp()) - 60n;
       const signed = await signRound(oracle, firstOperators(5), values, ts);
       const args = buildPostFixingArgs(await registered(oracle), signed);
-      const middle = signed.find((o) => o.value === parseUnits("3", 18))!;
+      const middle = signed.find((o) => o.value === parseUnits("2.2", 18))!;
 
       await viem.assertions.emitWithArgs(oracle.write.postFixing(args), oracle, "FixingPosted", [
         ATPI,
         ts,
-        parseUnits("3", 18),
+        parseUnits("2.2", 18),
         VERSION,
         middle.inputsHash,
         5n,
         ownerWallet.account.address,
       ]);
-      expect(await oracle.read.latest([ATPI])).to.deep.equal([parseUnits("3", 18), ts]);
+      expect(await oracle.read.latest([ATPI])).to.deep.equal([parseUnits("2.2", 18), ts]);
       expect(await oracle.read.latestFixing([ATPI])).to.deep.equal({
-        value: parseUnits("3", 18),
+        value: parseUnits("2.2", 18),
         timestamp: ts,
         methodologyVersion: VERSION,
       });
@@ -128,7 +136,7 @@ describe("IndexOracle", () => {
     it("stores the mean of the two middle values, rounded down, for an even count (lower-middle inputsHash)", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       await oracle.write.addOperator([ATPI, accounts[5]!.address]); // 6 operators, quorum 4
-      const values = [10n ** 18n, 2n * 10n ** 18n + 1n, 2n * 10n ** 18n + 4n, 9n * 10n ** 18n];
+      const values = [19n * 10n ** 17n, 2n * 10n ** 18n + 1n, 2n * 10n ** 18n + 4n, 21n * 10n ** 17n];
       const ts = (await latestTimestamp()) - 60n;
       const signed = await signRound(oracle, firstOperators(4), values, ts);
       const args = buildPostFixingArgs(await registered(oracle), signed);
@@ -183,7 +191,7 @@ describe("IndexOracle", () => {
     it("C02: a fixing signed for one deployment is rejected by another with the same operators", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const twin = await deployOracle();
-      await twin.write.createIndex([ATPI, MIN, MAX, SKEW, addressesOf(firstOperators(5))]);
+      await twin.write.createIndex([ATPI, PARAMS, addressesOf(firstOperators(5))]);
       const ts = (await latestTimestamp()) - 60n;
       const forOracle = await signRound(oracle, firstOperators(3), [parseUnits("2", 18)], ts);
       const args = buildPostFixingArgs(await registered(oracle), forOracle);
@@ -249,7 +257,7 @@ describe("IndexOracle", () => {
       const [real] = await signRound(oracle, firstOperators(1), [value], ts);
       const highS = HALF_N + 12345n;
       const signer = await rawRecover(digest, 27n, real!.r, highS);
-      await oracle.write.createIndex([index, MIN, MAX, SKEW, [signer]]);
+      await oracle.write.createIndex([index, { ...PARAMS, faultTolerance: 0 }, [signer]]);
 
       const high = { value, inputsHash, r: real!.r, vs: pad(numberToHex(highS)) };
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -291,15 +299,27 @@ describe("IndexOracle", () => {
   });
 
   describe("C10 zero, stale, non-monotonic and out-of-range values", () => {
-    it("C10: a zero value is rejected", async () => {
+    it("C10: a zero value is rejected (every value must lie within the bounds, min > 0)", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const ts = (await latestTimestamp()) - 60n;
       const signed = await signRound(oracle, firstOperators(3), [0n, parseUnits("2", 18), parseUnits("2", 18)], ts);
       await viem.assertions.revertWithCustomErrorWithArgs(
         oracle.write.postFixing(buildPostFixingArgs(await registered(oracle), signed)),
         oracle,
-        "ZeroValue",
-        [0n],
+        "ValueOutOfBounds",
+        [ATPI, 0n, MIN, MAX],
+      );
+    });
+
+    it("C10: one value beyond a bound is rejected even when the median is inside", async () => {
+      const { oracle } = await networkHelpers.loadFixture(deployFixture);
+      const ts = (await latestTimestamp()) - 60n;
+      const signed = await signRound(oracle, firstOperators(3), [MIN, MIN, MAX + 1n], ts);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        oracle.write.postFixing(buildPostFixingArgs(await registered(oracle), signed)),
+        oracle,
+        "ValueOutOfBounds",
+        [ATPI, MAX + 1n, MIN, MAX],
       );
     });
 
@@ -330,7 +350,7 @@ describe("IndexOracle", () => {
       );
     });
 
-    it("C10: a median below the minimum or above the maximum is rejected", async () => {
+    it("C10: values below the minimum or above the maximum are rejected", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const ts = (await latestTimestamp()) - 60n;
       const ops = await registered(oracle);
@@ -388,7 +408,7 @@ describe("IndexOracle", () => {
       );
     });
 
-    it("C11: fewer signatures than a majority of ALL registered operators is rejected", async () => {
+    it("C11: fewer signatures than the quorum max(2f + 1, n / 2 + 1) of ALL registered operators is rejected", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const ts = (await latestTimestamp()) - 60n;
       const ops = await registered(oracle);
@@ -465,6 +485,7 @@ describe("IndexOracle", () => {
       await viem.assertions.emitWithArgs(oracle.write.addOperator([ATPI, newcomer]), oracle, "OperatorAdded", [
         ATPI,
         newcomer,
+        getAddress(ownerWallet.account.address),
         6n,
         4n,
       ]);
@@ -473,6 +494,7 @@ describe("IndexOracle", () => {
       await viem.assertions.emitWithArgs(oracle.write.removeOperator([ATPI, removed]), oracle, "OperatorRemoved", [
         ATPI,
         removed,
+        getAddress(ownerWallet.account.address),
         5n,
         3n,
       ]);
@@ -520,17 +542,27 @@ describe("IndexOracle", () => {
       );
     });
 
-    it("never leaves an index without an operator (LastOperator), and rejects bad operator changes", async () => {
+    it("C28: never leaves fewer than 2f + 1 operators (NotEnoughOperators), and rejects bad operator changes", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
-      for (const account of firstOperators(4)) await oracle.write.removeOperator([ATPI, account.address]);
+      for (const account of firstOperators(2)) await oracle.write.removeOperator([ATPI, account.address]);
+      expect(await oracle.read.quorum([ATPI])).to.equal(3n); // 3 operators, f = 1: every one must sign
       const last = accounts[4]!.address;
       await viem.assertions.revertWithCustomErrorWithArgs(
         oracle.write.removeOperator([ATPI, last]),
         oracle,
-        "LastOperator",
-        [ATPI, last],
+        "NotEnoughOperators",
+        [ATPI, 2n, 1n],
       );
+      // With f = 0 the index may shrink to a single operator, never to none.
+      await oracle.write.setFaultTolerance([ATPI, 0]);
+      for (const i of [2, 3]) await oracle.write.removeOperator([ATPI, accounts[i]!.address]);
       expect(await oracle.read.quorum([ATPI])).to.equal(1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        oracle.write.removeOperator([ATPI, last]),
+        oracle,
+        "NotEnoughOperators",
+        [ATPI, 0n, 0n],
+      );
       const stranger = accounts[20]!.address;
       await viem.assertions.revertWithCustomErrorWithArgs(
         oracle.write.removeOperator([ATPI, stranger]),
@@ -562,7 +594,7 @@ describe("IndexOracle", () => {
         [ATPI, 33n, 32n],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        oracle.write.createIndex([indexIdFromName("BIG"), MIN, MAX, SKEW, addressesOf(accounts)]),
+        oracle.write.createIndex([indexIdFromName("BIG"), PARAMS, addressesOf(accounts)]),
         oracle,
         "TooManyOperators",
         [indexIdFromName("BIG"), 33n, 32n],
@@ -574,14 +606,17 @@ describe("IndexOracle", () => {
     it("createIndex emits IndexCreated then OperatorAdded, and validates its inputs", async () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const id = indexIdFromName("ATPI-CODE");
-      const ops = addressesOf(firstOperators(2));
-      const tx = oracle.write.createIndex([id, MIN, MAX, 60, ops]);
-      await viem.assertions.emitWithArgs(tx, oracle, "IndexCreated", [id, MIN, MAX, 60]);
-      await viem.assertions.emitWithArgs(tx, oracle, "OperatorAdded", [id, ops[1]!, 2n, 2n]);
-      expect(await oracle.read.indexConfig([id])).to.deep.equal([MIN, MAX, 60, 2, operatorsHash(ops)]);
+      const ops = addressesOf(firstOperators(4));
+      const owner = getAddress(ownerWallet.account.address);
+      const tx = oracle.write.createIndex([id, { ...ATPI_DEFAULTS, maxFutureSkew: 60 }, ops]);
+      await viem.assertions.emitWithArgs(tx, oracle, "IndexCreated", [id, owner, MIN, MAX, 60, 1, 50, 1_000, 3_600]);
+      await viem.assertions.emitWithArgs(tx, oracle, "OperatorAdded", [id, ops[3]!, owner, 4n, 3n]);
+      expect(await oracle.read.indexConfig([id])).to.deep.equal([MIN, MAX, 60, 4, operatorsHash(ops)]);
+      expect(await oracle.read.tolerances([id])).to.deep.equal([1, 50, 1_000, 3_600]);
+      expect(await oracle.read.quorum([id])).to.equal(3n);
 
       await viem.assertions.revertWithCustomErrorWithArgs(
-        oracle.write.createIndex([ATPI, MIN, MAX, SKEW, ops]),
+        oracle.write.createIndex([ATPI, PARAMS, ops]),
         oracle,
         "IndexAlreadyExists",
         [ATPI],
@@ -589,26 +624,47 @@ describe("IndexOracle", () => {
       const fresh = indexIdFromName("FRESH");
       for (const [min, max] of [[0n, MAX], [MAX, MIN]] as const) {
         await viem.assertions.revertWithCustomErrorWithArgs(
-          oracle.write.createIndex([fresh, min, max, SKEW, ops]),
+          oracle.write.createIndex([fresh, { ...PARAMS, minValue: min, maxValue: max }, ops]),
           oracle,
           "InvalidBounds",
           [min, max],
         );
       }
       await viem.assertions.revertWithCustomErrorWithArgs(
-        oracle.write.createIndex([fresh, MIN, MAX, 3601, ops]),
+        oracle.write.createIndex([fresh, { ...PARAMS, maxFutureSkew: 3601 }, ops]),
         oracle,
         "SkewTooLarge",
         [3601n, 3600n],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        oracle.write.createIndex([fresh, MIN, MAX, SKEW, []]),
+        oracle.write.createIndex([fresh, { ...PARAMS, maxSpreadBps: 10_001 }, ops]),
         oracle,
-        "NoOperators",
-        [fresh],
+        "SpreadTooLarge",
+        [10_001n, 10_000n],
+      );
+      for (const [bps, delay] of [[0, 60], [10_001, 60], [1_000, 86_401]] as const) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          oracle.write.createIndex([fresh, { ...PARAMS, breakerBps: bps, breakerDelay: delay }, ops]),
+          oracle,
+          "InvalidBreaker",
+          [BigInt(bps), BigInt(delay)],
+        );
+      }
+      // n >= 2f + 1: no operators at all, or 4 operators for f = 2, are refused.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        oracle.write.createIndex([fresh, PARAMS, []]),
+        oracle,
+        "NotEnoughOperators",
+        [fresh, 0n, 1n],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        oracle.write.createIndex([fresh, MIN, MAX, SKEW, [ops[0]!, ops[0]!]]),
+        oracle.write.createIndex([fresh, { ...PARAMS, faultTolerance: 2 }, ops]),
+        oracle,
+        "NotEnoughOperators",
+        [fresh, 4n, 2n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        oracle.write.createIndex([fresh, PARAMS, [ops[0]!, ops[0]!, ops[1]!]]),
         oracle,
         "OperatorAlreadyRegistered",
         [fresh, ops[0]!],
@@ -620,6 +676,9 @@ describe("IndexOracle", () => {
       const newMax = parseUnits("5", 18);
       await viem.assertions.emitWithArgs(oracle.write.setBounds([ATPI, MIN, newMax]), oracle, "BoundsUpdated", [
         ATPI,
+        getAddress(ownerWallet.account.address),
+        MIN,
+        MAX,
         MIN,
         newMax,
       ]);
@@ -653,9 +712,14 @@ describe("IndexOracle", () => {
         () => oracle.write.setBounds([unknown, MIN, MAX]),
         () => oracle.write.addOperator([unknown, accounts[0]!.address]),
         () => oracle.write.removeOperator([unknown, accounts[0]!.address]),
+        () => oracle.write.setFaultTolerance([unknown, 1]),
+        () => oracle.write.setSpreadTolerance([unknown, 10]),
+        () => oracle.write.setBreaker([unknown, 10, 10]),
         () => oracle.write.postFixing([unknown, ts, VERSION, [], []]),
+        () => oracle.read.verifyFixing([unknown, ts, VERSION, [], []]),
         () => oracle.read.quorum([unknown]),
         () => oracle.read.indexConfig([unknown]),
+        () => oracle.read.tolerances([unknown]),
       ];
       for (const call of calls) {
         await viem.assertions.revertWithCustomErrorWithArgs(call(), oracle, "UnknownIndex", [unknown]);
@@ -666,8 +730,11 @@ describe("IndexOracle", () => {
       const { oracle } = await networkHelpers.loadFixture(deployFixture);
       const as = { account: otherWallet.account };
       const calls = [
-        () => oracle.write.createIndex([indexIdFromName("X"), MIN, MAX, SKEW, [accounts[0]!.address]], as),
+        () => oracle.write.createIndex([indexIdFromName("X"), PARAMS, addressesOf(firstOperators(3))], as),
         () => oracle.write.setBounds([ATPI, MIN, MAX - 1n], as),
+        () => oracle.write.setFaultTolerance([ATPI, 2], as),
+        () => oracle.write.setSpreadTolerance([ATPI, 10], as),
+        () => oracle.write.setBreaker([ATPI, 10, 10], as),
         () => oracle.write.addOperator([ATPI, accounts[5]!.address], as),
         () => oracle.write.removeOperator([ATPI, accounts[0]!.address], as),
         () => oracle.write.transferOwnership([otherWallet.account.address], as),
@@ -718,7 +785,7 @@ describe("IndexOracle", () => {
 
       // An index id of the same byte length with 32 operators reads at the same cost.
       const big = indexIdFromName("ATPX");
-      await oracle.write.createIndex([big, MIN, MAX, SKEW, addressesOf(accounts.slice(0, 32))]);
+      await oracle.write.createIndex([big, PARAMS, addressesOf(accounts.slice(0, 32))]);
       const bigSigned = await signRound(oracle, firstOperators(17), [MIN], start, { indexId: big });
       await oracle.write.postFixing(buildPostFixingArgs(await registered(oracle, big), bigSigned));
       expect(await readGas(big)).to.deep.equal(afterOne);

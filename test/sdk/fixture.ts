@@ -21,14 +21,15 @@ export async function deployFixture() {
   const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
   const wallets = (await viem.getWalletClients()) as unknown as Wallet[];
   const [owner, alice, bob, carol] = wallets as [Wallet, Wallet, Wallet, Wallet];
-  const operators = [10, 11, 12].map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }));
+  // The default deployment: 4 operators, fault tolerance 1 (quorum 3); all four sign, so moves beyond the breaker post at once.
+  const operators = [10, 11, 12, 13].map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }));
   const now = BigInt(await networkHelpers.time.latest());
   const params = defaultSeriesParams(ATPI, now + 30n * 86_400n);
   const deployment = await deployAll({ publicClient, wallet: owner, operators: operators.map((a) => a.address), series: [params] });
 
   async function setIndex(value: bigint, timestamp?: bigint) {
     const ts = timestamp ?? BigInt(await networkHelpers.time.latest());
-    await postFixing({ publicClient, wallet: owner, oracle: deployment.oracle, indexId: ATPI, timestamp: ts, value, signers: operators.slice(0, 2) });
+    await postFixing({ publicClient, wallet: owner, oracle: deployment.oracle, indexId: ATPI, timestamp: ts, value, signers: operators });
   }
   /** A signed round (not posted) of `value` stamped `timestamp`, for `recordSettlementFixing`. */
   async function round(value: bigint, timestamp: bigint) {

@@ -13,11 +13,25 @@ export interface DeployedOracle {
   indexId: Hex;
 }
 
-/** Deploys IndexOracle owned by `owner` and creates `index` with `operators` (quorum = majority). */
+/**
+ * Deploys IndexOracle owned by `owner` and creates `index` with `operators`. Defaults: fault tolerance 0 (quorum =
+ * majority, so one- and three-operator set-ups post as before), no spread limit (10,000 bps), breaker at 100 %
+ * with no delay; pass the ATPI defaults (scripts/lib/deploy.ts `ATPI_INDEX`) to test the production rules.
+ */
 export async function deployOracle(
   anvil: Anvil,
   owner: LocalAccount,
-  index: { name: string; operators: Address[]; minValue?: bigint; maxValue?: bigint; maxFutureSkew?: number },
+  index: {
+    name: string;
+    operators: Address[];
+    minValue?: bigint;
+    maxValue?: bigint;
+    maxFutureSkew?: number;
+    faultTolerance?: number;
+    maxSpreadBps?: number;
+    breakerBps?: number;
+    breakerDelay?: number;
+  },
 ): Promise<DeployedOracle> {
   const { abi, bytecode } = readArtifact("IndexOracle");
   const { publicClient, walletClient } = clients(anvil, owner);
@@ -30,7 +44,19 @@ export async function deployOracle(
     address: oracle,
     abi,
     functionName: "createIndex",
-    args: [indexId, index.minValue ?? 1n, index.maxValue ?? parseEther("1000000"), index.maxFutureSkew ?? 60, index.operators],
+    args: [
+      indexId,
+      {
+        minValue: index.minValue ?? 1n,
+        maxValue: index.maxValue ?? parseEther("1000000"),
+        maxFutureSkew: index.maxFutureSkew ?? 60,
+        faultTolerance: index.faultTolerance ?? 0,
+        maxSpreadBps: index.maxSpreadBps ?? 10_000,
+        breakerBps: index.breakerBps ?? 10_000,
+        breakerDelay: index.breakerDelay ?? 0,
+      },
+      index.operators,
+    ],
   });
   const created = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (created.status !== "success") throw new Error("createIndex reverted");

@@ -4,61 +4,173 @@ pragma solidity 0.8.34;
 import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
 import {OracleTestBase} from "./OracleTestBase.sol";
 
-/// @dev C11: quorum over all registered operators and robustness of the median against a minority.
+/// @dev C28 and C11: what f malicious operators and the poster's choice of subset can do to the stored value.
 contract OracleMedianTest is OracleTestBase {
     uint256 private constant MAX_TEST_OPERATORS = 15;
 
-    /// C11: with f <= floor((q - 1) / 2) adversarial values among q submitted observations, the stored median
-    /// lies within [min, max] of the honest values, and equals the reference median of what was submitted.
-    function testFuzz_C11_medianWithinHonestRange(
-        uint256 operatorCount,
-        uint256 submitted,
-        uint256 adversaries,
-        uint256 start,
-        uint256 base,
-        uint256 spreadSeed,
-        uint256 attackSeed
-    ) public {
-        operatorCount = _bound(operatorCount, 1, MAX_TEST_OPERATORS);
-        _deploy(operatorCount);
-        submitted = _bound(submitted, operatorCount / 2 + 1, operatorCount);
-        adversaries = _bound(adversaries, 0, (submitted - 1) / 2);
-        base = _bound(base, 1, 1e27);
-
-        uint256[] memory signers = new uint256[](submitted);
-        uint256[] memory values = new uint256[](submitted);
-        uint256 minHonest = type(uint256).max;
-        uint256 maxHonest;
-        for (uint256 k; k < submitted; ++k) {
-            signers[k] = (start % operatorCount + k) % operatorCount;
-            // Honest values: base plus up to 100% spread, each operator its own.
-            uint256 honest = base + _bound(uint256(keccak256(abi.encode(spreadSeed, k))), 0, base);
-            if (k < adversaries) {
-                values[k] = _adversarial(honest, uint256(keccak256(abi.encode(attackSeed, k))));
-            } else {
-                values[k] = honest;
-                if (honest < minHonest) minHonest = honest;
-                if (honest > maxHonest) maxHonest = honest;
-            }
-        }
-
-        IIndexOracle.Observation[] memory observations = _round(oracle, signers, values, uint64(T0));
-        uint256 stored = oracle.postFixing(INDEX, uint64(T0), VERSION, ops, observations);
-
-        _assertTrue(stored >= minHonest && stored <= maxHonest, "median outside the honest range");
-        _assertEq(stored, _referenceMedian(observations), "reference median");
-        (uint256 latestValue, uint64 latestTimestamp) = oracle.latest(INDEX);
-        _assertEq(latestValue, stored, "stored value");
-        _assertEq(latestTimestamp, T0, "stored timestamp");
+    /// @dev One fuzz case, in storage to keep the stack small.
+    struct Case {
+        uint256 n;
+        uint256 f;
+        uint256 bar;
+        uint256 base;
+        bool[] malicious;
+        uint256[] values;
     }
 
-    /// @dev An attacker's value: tiny (1), huge (2**255), or the honest value scaled by 1e6 up or down.
-    function _adversarial(uint256 honest, uint256 seed) private pure returns (uint256) {
-        uint256 kind = seed % 4;
-        if (kind == 0) return 1;
-        if (kind == 1) return 1 << 255;
-        if (kind == 2) return honest * 1e6;
-        return honest / 1e6 == 0 ? 1 : honest / 1e6;
+    Case private c;
+
+    /// C28 / C11: n operators (3 to 15), f of them malicious (1 to (n - 1) / 2, a random subset) signing extreme
+    /// values (0, 1 wei, the max bound, uint256 max, x1e6, /1e6, or just inside the spread tolerance on either side),
+    /// the honest ones agreeing within the tolerance around a level that may have moved up to +-20 % since the stored
+    /// fixing; the poster submits a random subset of at least the quorum (possibly with every malicious value in it).
+    /// Then either the post reverts with a value error, or the value it stores (or the breaker holds) lies within
+    /// [min, max] of the honest values it submitted. A subset without malicious values always posts.
+    function testFuzz_C28_C11_anySubsetStaysInHonestRange(
+        uint256 operatorCount,
+        uint256 faults,
+        uint256 base,
+        uint256 move,
+        uint256 seed,
+        uint256 subsetSeed
+    ) public {
+        c.n = _bound(operatorCount, 3, MAX_TEST_OPERATORS);
+        c.f = _bound(faults, 1, (c.n - 1) / 2);
+        c.bar = _bar(c.n, c.f);
+        c.base = _bound(base, 1e12, 1e24);
+        _deploy(c.n, c.f);
+        _assertEq(oracle.quorum(INDEX), c.bar, "quorum");
+
+        // A stored fixing at `base`, every operator signing it.
+        oracle.postFixing(INDEX, uint64(T0 - 1 days), VERSION, ops, _allSign(oracle, c.n, c.base, uint64(T0 - 1 days)));
+
+        _pickRound(_bound(move, 8_000, 12_000), seed);
+        uint256[] memory subset = _pickSubset(subsetSeed);
+        _postAndCheck(subset);
+    }
+
+    /// @dev Chooses the f malicious operators and every operator's value for a round at `base * moveBps / 10_000`.
+    function _pickRound(uint256 moveBps, uint256 seed) private {
+        uint256 level = c.base * moveBps / 10_000;
+        delete c.malicious;
+        delete c.values;
+        for (uint256 i; i < c.n; ++i) {
+            c.malicious.push(false);
+            // Honest values: level plus up to half the tolerance, so any two agree within it.
+            c.values.push(level + _bound(uint256(keccak256(abi.encode(seed, "honest", i))), 0, level * SPREAD_BPS / 20_000));
+        }
+        // f distinct malicious positions (partial Fisher-Yates over the positions).
+        uint256[] memory order = new uint256[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            order[i] = i;
+        }
+        for (uint256 k; k < c.f; ++k) {
+            uint256 j = k + uint256(keccak256(abi.encode(seed, "pick", k))) % (c.n - k);
+            (order[k], order[j]) = (order[j], order[k]);
+            c.malicious[order[k]] = true;
+        }
+        (uint256 minHonest, uint256 maxHonest) = _honestRange(_everyone());
+        for (uint256 i; i < c.n; ++i) {
+            if (c.malicious[i]) {
+                c.values[i] = _attack(uint256(keccak256(abi.encode(seed, "attack", i))), c.values[i], minHonest, maxHonest);
+            }
+        }
+    }
+
+    /// @dev An attacker's value. Kinds 6 and 7 are the furthest a value may lie from the honest ones and still pass
+    /// the spread check together with all of them.
+    function _attack(uint256 r, uint256 honest, uint256 minHonest, uint256 maxHonest) private pure returns (uint256) {
+        uint256 kind = r % 8;
+        if (kind == 0) return 0;
+        if (kind == 1) return 1;
+        if (kind == 2) return MAX_VALUE;
+        if (kind == 3) return type(uint256).max;
+        if (kind == 4) return honest * 1e6;
+        if (kind == 5) return honest / 1e6;
+        if (kind == 6) return (maxHonest * 10_000 + 10_000 + SPREAD_BPS - 1) / (10_000 + SPREAD_BPS); // just above the low edge
+        return minHonest * (10_000 + SPREAD_BPS) / 10_000; // the high edge
+    }
+
+    /// @dev A random subset of size in [bar, n] (positions ascending); sometimes forced to hold every malicious one.
+    function _pickSubset(uint256 seed) private view returns (uint256[] memory subset) {
+        uint256 size = _bound(seed, c.bar, c.n);
+        bool takeMalicious = (seed >> 128) % 2 == 0;
+        bool[] memory chosen = new bool[](c.n);
+        uint256 taken;
+        if (takeMalicious) {
+            for (uint256 i; i < c.n; ++i) {
+                if (c.malicious[i]) {
+                    chosen[i] = true;
+                    ++taken;
+                }
+            }
+        }
+        for (uint256 k; taken < size; ++k) {
+            uint256 i = uint256(keccak256(abi.encode(seed, "subset", k))) % c.n;
+            if (!chosen[i]) {
+                chosen[i] = true;
+                ++taken;
+            }
+        }
+        subset = new uint256[](size);
+        uint256 next;
+        for (uint256 i; i < c.n; ++i) {
+            if (chosen[i]) subset[next++] = i;
+        }
+    }
+
+    function _postAndCheck(uint256[] memory subset) private {
+        uint256[] memory values = new uint256[](subset.length);
+        bool anyMalicious;
+        for (uint256 k; k < subset.length; ++k) {
+            values[k] = c.values[subset[k]];
+            anyMalicious = anyMalicious || c.malicious[subset[k]];
+        }
+        (uint256 minHonest, uint256 maxHonest) = _honestRange(subset);
+        IIndexOracle.Observation[] memory observations = _round(oracle, subset, values, uint64(T0));
+
+        try oracle.postFixing(INDEX, uint64(T0), VERSION, ops, observations) returns (uint256 median) {
+            _assertTrue(median >= minHonest && median <= maxHonest, "median outside the honest range");
+            _assertEq(median, _referenceMedian(observations), "reference median");
+            (uint256 stored, uint64 storedAt) = oracle.latest(INDEX);
+            (uint256 held, uint64 heldAt,) = oracle.heldFixing(INDEX);
+            if (storedAt == T0) {
+                _assertEq(stored, median, "stored value");
+                _assertEq(heldAt, 0, "nothing held");
+            } else {
+                // Held by the breaker: the stored fixing is untouched.
+                _assertEq(stored, c.base, "stored fixing unchanged");
+                _assertEq(held, median, "held value");
+                _assertEq(heldAt, T0, "held timestamp");
+            }
+        } catch (bytes memory reason) {
+            _assertTrue(anyMalicious, "a subset of honest values must post");
+            bytes4 selector = bytes4(reason);
+            _assertTrue(
+                selector == IIndexOracle.ValueOutOfBounds.selector
+                    || selector == IIndexOracle.ObservationsDisagree.selector,
+                "unexpected revert"
+            );
+            (uint256 stored,) = oracle.latest(INDEX);
+            _assertEq(stored, c.base, "nothing stored");
+        }
+    }
+
+    function _everyone() private view returns (uint256[] memory all) {
+        all = new uint256[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            all[i] = i;
+        }
+    }
+
+    function _honestRange(uint256[] memory positions) private view returns (uint256 minHonest, uint256 maxHonest) {
+        minHonest = type(uint256).max;
+        for (uint256 k; k < positions.length; ++k) {
+            if (c.malicious[positions[k]]) continue;
+            uint256 v = c.values[positions[k]];
+            if (v < minHonest) minHonest = v;
+            if (v > maxHonest) maxHonest = v;
+        }
     }
 
     function _referenceMedian(IIndexOracle.Observation[] memory sorted) private pure returns (uint256) {
@@ -70,11 +182,13 @@ contract OracleMedianTest is OracleTestBase {
         return a / 2 + b / 2 + (a % 2 + b % 2) / 2;
     }
 
-    /// C11: the quorum is a majority of ALL registered operators: fewer valid distinct signatures always revert.
-    function testFuzz_C11_quorumCountsAllOperators(uint256 operatorCount, uint256 submitted) public {
+    /// C11 / C28: the bar is max(2f + 1, n / 2 + 1) of ALL registered operators: fewer valid distinct signatures
+    /// always revert, and passing only the signers as the operator list does not lower it.
+    function testFuzz_C11_quorumCountsAllOperators(uint256 operatorCount, uint256 faults, uint256 submitted) public {
         operatorCount = _bound(operatorCount, 1, MAX_TEST_OPERATORS);
-        _deploy(operatorCount);
-        uint256 needed = operatorCount / 2 + 1;
+        uint256 f = _bound(faults, 0, (operatorCount - 1) / 2);
+        _deploy(operatorCount, f);
+        uint256 needed = _bar(operatorCount, f);
         _assertEq(oracle.quorum(INDEX), needed, "quorum");
         submitted = _bound(submitted, 0, needed - 1);
 
@@ -82,7 +196,6 @@ contract OracleMedianTest is OracleTestBase {
         vm.expectRevert(abi.encodeWithSelector(IIndexOracle.TooFewSignatures.selector, INDEX, submitted, needed));
         oracle.postFixing(INDEX, uint64(T0), VERSION, ops, observations);
 
-        // Passing only the signers as the operator list does not lower the bar: the list must be the registered one.
         address[] memory signersOnly = new address[](submitted);
         for (uint256 i; i < submitted; ++i) {
             signersOnly[i] = ops[i];
@@ -98,10 +211,10 @@ contract OracleMedianTest is OracleTestBase {
 
     /// C11: the same operator's observation twice is rejected even when that reaches the quorum count.
     function testFuzz_C11_duplicateSignerRejected(uint256 operatorCount, uint256 duplicated) public {
-        operatorCount = _bound(operatorCount, 2, MAX_TEST_OPERATORS);
-        _deploy(operatorCount);
-        uint256 needed = operatorCount / 2 + 1;
-        // One of the first needed - 1 signers signs again in the last slot (needed >= 2).
+        operatorCount = _bound(operatorCount, 3, MAX_TEST_OPERATORS);
+        _deploy(operatorCount, 1);
+        uint256 needed = _bar(operatorCount, 1);
+        // One of the first needed - 1 signers signs again in the last slot (needed >= 3).
         duplicated = _bound(duplicated, 0, needed - 2);
         uint256[] memory signers = new uint256[](needed);
         uint256[] memory values = new uint256[](needed);

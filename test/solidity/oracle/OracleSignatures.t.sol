@@ -11,7 +11,7 @@ contract OracleSignaturesTest is OracleTestBase {
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
 
     function setUp() public {
-        _deploy(3);
+        _deploy(3, 1);
     }
 
     function _expectedDomain(uint256 chainId, address verifyingContract) private pure returns (bytes32) {
@@ -45,7 +45,7 @@ contract OracleSignaturesTest is OracleTestBase {
     function test_C02_twoDeployments_rejectSignatureForTheOther(uint256 value) public {
         value = _bound(value, 1, type(uint96).max);
         IndexOracle second = new IndexOracle(address(this));
-        second.createIndex(INDEX, 1, type(uint96).max, SKEW, ops);
+        second.createIndex(INDEX, _params(1), ops);
         _assertTrue(second.DOMAIN_SEPARATOR() != oracle.DOMAIN_SEPARATOR(), "distinct domains");
 
         IIndexOracle.Observation[] memory forFirst = _allSign(oracle, 3, value, uint64(T0));
@@ -114,7 +114,7 @@ contract OracleSignaturesTest is OracleTestBase {
         address[] memory single = new address[](1);
         single[0] = ecrecover(digest, v, r, bytes32(highS));
         vm.assume(single[0] != address(0));
-        oracle.createIndex(index, 1, type(uint96).max, SKEW, single);
+        oracle.createIndex(index, _params(0), single);
 
         IIndexOracle.Observation[] memory observations = new IIndexOracle.Observation[](1);
         observations[0] = IIndexOracle.Observation(2e18, inputsHash, r, _compactVs(v, bytes32(highS)));

@@ -11,6 +11,7 @@ interface Vm {
     function chainId(uint256 newChainId) external;
     function warp(uint256 newTimestamp) external;
     function expectRevert(bytes calldata revertData) external;
+    function expectEmit() external;
     function prank(address msgSender) external;
     function assume(bool condition) external pure;
 }
@@ -32,8 +33,19 @@ abstract contract OracleTestBase {
     uint256[] internal keys;
     address[] internal ops;
 
-    /// @dev Deploys a fresh oracle with `count` operators for INDEX, bounds [1, 2**96 - 1].
-    function _deploy(uint256 count) internal {
+    /// @dev The ATPI defaults of scripts/lib/deploy.ts: 0.5 % spread, 10 % breaker, one hour of delay.
+    uint16 internal constant SPREAD_BPS = 50;
+    uint16 internal constant BREAKER_BPS = 1_000;
+    uint32 internal constant BREAKER_DELAY = 3_600;
+    uint96 internal constant MAX_VALUE = type(uint96).max;
+
+    /// @dev Index parameters with bounds [1, 2**96 - 1], the default tolerances and fault tolerance `f`.
+    function _params(uint256 f) internal pure returns (IIndexOracle.IndexParams memory) {
+        return IIndexOracle.IndexParams(1, MAX_VALUE, SKEW, uint8(f), SPREAD_BPS, BREAKER_BPS, BREAKER_DELAY);
+    }
+
+    /// @dev Deploys a fresh oracle with `count` operators for INDEX, fault tolerance `f`, `_params` otherwise.
+    function _deploy(uint256 count, uint256 f) internal {
         vm.warp(T0);
         oracle = new IndexOracle(address(this));
         delete keys;
@@ -42,7 +54,12 @@ abstract contract OracleTestBase {
             keys.push(0xA11CE + i);
             ops.push(vm.addr(0xA11CE + i));
         }
-        oracle.createIndex(INDEX, 1, type(uint96).max, SKEW, ops);
+        oracle.createIndex(INDEX, _params(f), ops);
+    }
+
+    /// @dev max(2f + 1, n / 2 + 1), computed independently of the contract.
+    function _bar(uint256 n, uint256 f) internal pure returns (uint256) {
+        return 2 * f + 1 > n / 2 + 1 ? 2 * f + 1 : n / 2 + 1;
     }
 
     function _sign(IndexOracle target, uint256 key, uint64 timestamp, uint256 value)

@@ -7,7 +7,7 @@ import {OracleTestBase} from "./OracleTestBase.sol";
 /// @dev C10 and C23 (oracle part): timestamp monotonicity, future skew boundary and staleness of reads.
 contract OracleTimestampsTest is OracleTestBase {
     function setUp() public {
-        _deploy(3);
+        _deploy(3, 1);
     }
 
     /// C23: a timestamp exactly at block.timestamp + maxFutureSkew is accepted; one second more is not.
@@ -16,13 +16,13 @@ contract OracleTimestampsTest is OracleTestBase {
         vm.warp(now_);
         uint64 edge = uint64(now_ + SKEW);
 
-        IIndexOracle.Observation[] memory tooEarly = _allSign(oracle, 2, 2e18, edge + 1);
+        IIndexOracle.Observation[] memory tooEarly = _allSign(oracle, 3, 2e18, edge + 1);
         vm.expectRevert(
             abi.encodeWithSelector(IIndexOracle.TimestampInFuture.selector, INDEX, edge + 1, now_, SKEW)
         );
         oracle.postFixing(INDEX, edge + 1, VERSION, ops, tooEarly);
 
-        oracle.postFixing(INDEX, edge, VERSION, ops, _allSign(oracle, 2, 2e18, edge));
+        oracle.postFixing(INDEX, edge, VERSION, ops, _allSign(oracle, 3, 2e18, edge));
         (, uint64 stored) = oracle.latest(INDEX);
         _assertEq(stored, edge, "edge timestamp stored");
     }
@@ -31,15 +31,15 @@ contract OracleTimestampsTest is OracleTestBase {
     function testFuzz_C10_timestampMustIncrease(uint64 first, uint64 second) public {
         first = uint64(_bound(first, 1, T0));
         second = uint64(_bound(second, 0, first));
-        oracle.postFixing(INDEX, first, VERSION, ops, _allSign(oracle, 2, 2e18, first));
+        oracle.postFixing(INDEX, first, VERSION, ops, _allSign(oracle, 3, 2e18, first));
 
-        IIndexOracle.Observation[] memory old = _allSign(oracle, 2, 3e18, second);
+        IIndexOracle.Observation[] memory old = _allSign(oracle, 3, 21e17, second);
         vm.expectRevert(abi.encodeWithSelector(IIndexOracle.TimestampNotNewer.selector, INDEX, second, first));
         oracle.postFixing(INDEX, second, VERSION, ops, old);
 
-        oracle.postFixing(INDEX, first + 1, VERSION, ops, _allSign(oracle, 2, 3e18, first + 1));
+        oracle.postFixing(INDEX, first + 1, VERSION, ops, _allSign(oracle, 3, 21e17, first + 1));
         (uint256 value, uint64 stored) = oracle.latest(INDEX);
-        _assertEq(value, 3e18, "newer value");
+        _assertEq(value, 21e17, "newer value");
         _assertEq(stored, first + 1, "newer timestamp");
     }
 
@@ -48,7 +48,7 @@ contract OracleTimestampsTest is OracleTestBase {
         maxAge = _bound(maxAge, 0, 30 days);
         lag = _bound(lag, 0, 1 days);
         uint64 timestamp = uint64(T0 - lag);
-        oracle.postFixing(INDEX, timestamp, VERSION, ops, _allSign(oracle, 2, 2e18, timestamp));
+        oracle.postFixing(INDEX, timestamp, VERSION, ops, _allSign(oracle, 3, 2e18, timestamp));
 
         vm.warp(timestamp + maxAge);
         (uint256 value,) = oracle.latestFresh(INDEX, maxAge);
@@ -62,7 +62,7 @@ contract OracleTimestampsTest is OracleTestBase {
     /// C10: a fixing stamped ahead of the block (within the skew) has age 0.
     function test_C10_futureStampedFixingIsFresh() public {
         uint64 ahead = uint64(T0 + SKEW);
-        oracle.postFixing(INDEX, ahead, VERSION, ops, _allSign(oracle, 2, 2e18, ahead));
+        oracle.postFixing(INDEX, ahead, VERSION, ops, _allSign(oracle, 3, 2e18, ahead));
         (, uint64 stored) = oracle.latestFresh(INDEX, 0);
         _assertEq(stored, ahead, "fresh with maxAge 0");
     }
