@@ -12,18 +12,6 @@ import {MarginPool} from "../libraries/MarginPool.sol";
 import {OrderLib} from "../libraries/OrderLib.sol";
 import {Order} from "./IFuturesMarket.sol";
 
-/// @dev The oracle's settlement view, exactly as IIndexOracle declares it in helper "oracle"'s branch. Declared
-/// here until that branch is merged (then delete this and call `IIndexOracle.verifyFixing`).
-interface IFixingVerifier {
-    function verifyFixing(
-        bytes32 indexId,
-        uint64 timestamp,
-        uint32 methodologyVersion,
-        address[] calldata operators,
-        IIndexOracle.Observation[] calldata observations
-    ) external view returns (uint256 value);
-}
-
 /// @title MarketCore
 /// @notice Storage and the internal accounting shared by trading, liquidation and settlement.
 abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {

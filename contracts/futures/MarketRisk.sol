@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
 import {IIndexOracle} from "../oracle/IIndexOracle.sol";
 import {MarginPool} from "../libraries/MarginPool.sol";
-import {MarketCore, IFixingVerifier} from "./MarketCore.sol";
+import {MarketCore} from "./MarketCore.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
 
@@ -156,7 +156,7 @@ abstract contract MarketRisk is MarketCore {
         if (timestamp < p.expiry) revert FixingOutsideWindow(timestamp, p.expiry, windowEnd);
         if (timestamp > block.timestamp) revert FixingNotYetDue(timestamp, block.timestamp);
         if (_settlementRounds[id][timestamp]) revert FixingAlreadyRecorded(id, timestamp);
-        uint256 value = IFixingVerifier(address(_oracle)).verifyFixing(p.indexId, timestamp, methodologyVersion, operatorList, observations);
+        uint256 value = _oracle.verifyFixing(p.indexId, timestamp, methodologyVersion, operatorList, observations);
         if (value > type(uint128).max) revert IndexOutOfRange(p.indexId, value);
         _settlementRounds[id][timestamp] = true;
         SeriesState storage s = _series[id];
