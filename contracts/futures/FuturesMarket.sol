@@ -219,6 +219,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         id = SeriesLib.id(params);
         if (_series[id].listed) revert SeriesAlreadyListed(id);
         _series[id].listed = true;
+        _series[id].listedAt = uint64(block.timestamp);
         emit SeriesListed(id, params);
     }
 

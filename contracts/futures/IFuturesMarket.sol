@@ -99,14 +99,18 @@ interface IFuturesMarket {
         /// @notice The final settlement price F (window average, or the fallback), set by the first `settle` after
         /// the window; 0 before. From then on the stored mark steps toward it.
         uint128 finalPrice;
+        /// @notice The series' stored mark (during the final step: the stepped mark).
+        uint128 mark;
         /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
         uint64 settledAt;
+        /// @notice When `mark` was taken (during the final step: the step's time).
+        uint64 markTime;
+        /// @notice Listing time. Also keeps this slot non-zero, so the first position opened in a series pays a
+        /// warm 2,900-gas update of `openPositions`, not a 20,000-gas zero-to-non-zero store.
+        uint64 listedAt;
         /// @notice Accounts holding a position (size != 0) in the series; after settlement, those not yet resolved.
         /// Claims and insurance withdrawal open when it reaches 0 after settlement.
         uint32 openPositions;
-        /// @notice The series' stored mark and the time it was taken (during the final step: the step's time).
-        uint128 mark;
-        uint64 markTime;
         /// @notice Sum of the positive equities at F of the resolved accounts (what winners are owed).
         uint128 owedTotal;
         /// @notice What the owed equities are paid in total, fixed when the last account is resolved:

@@ -99,7 +99,8 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
     o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "seriesState", args: [o.book.seriesId], blockNumber: head }),
     o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], blockNumber: head }),
   ]);
-  const [mark, fixingTime] = latest;
+  // During the final step (final price set, not yet reached) the market marks to its stored, stepped mark.
+  const [mark, fixingTime] = state.finalPrice !== 0n && state.settledAt === 0n ? [state.mark, state.markTime] : latest;
   const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
   // After settlement the pool is frozen, then holds the claims: the replay no longer mirrors it.
   const poolMismatch = state.settledAt === 0n && (pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares);
@@ -197,7 +198,9 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
       if (fixing !== lastFixing || pending) {
         const r = await scan(o);
         lastFixing = `${r.mark}@${r.fixingTime}`;
-        pending = r.deferred.length > 0 || (r.closeOut?.open ?? 0) > 0; // rescan until every account is resolved
+        // After expiry, rescan every poll until every account is resolved: the final mark steps and the
+        // settlement itself are not oracle fixings.
+        pending = r.deferred.length > 0 || (r.closeOut?.open ?? 0) > 0 || (r.chainTime >= o.params.expiry && !r.settled);
       }
       await o.sender.tick();
     } catch (e) {

@@ -3665,24 +3665,29 @@ export const futuresMarketAbi = [
             "type": "uint128"
           },
           {
-            "internalType": "uint64",
-            "name": "settledAt",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint32",
-            "name": "openPositions",
-            "type": "uint32"
-          },
-          {
             "internalType": "uint128",
             "name": "mark",
             "type": "uint128"
           },
           {
             "internalType": "uint64",
+            "name": "settledAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
             "name": "markTime",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "listedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "openPositions",
+            "type": "uint32"
           },
           {
             "internalType": "uint128",
