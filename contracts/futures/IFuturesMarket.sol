@@ -113,14 +113,16 @@ interface IFuturesMarket {
         uint32 openPositions;
         /// @notice Sum of the positive equities at F of the resolved accounts (what winners are owed).
         uint128 owedTotal;
-        /// @notice What the owed equities are paid in total, fixed when the last account is resolved:
-        /// min(owedTotal, margin pool + insurance); each claim pays owed x payableTotal / owedTotal, rounded down.
+        /// @notice What the owed equities are paid in total, fixed when the last account is resolved: owedTotal minus
+        /// the part of `settlementDeficit` insurance does not cover; each claim pays owed x payableTotal / owedTotal.
         uint128 payableTotal;
         uint128 totalDeficit;
         uint128 socialisedLoss;
         uint128 unbackedLoss;
         /// @notice Sum of the negative equities at F of the resolved accounts (losses beyond their margin).
         uint128 settlementDeficit;
+        /// @notice Sum of the resolved accounts' margins (pool assets); the rest of the frozen pool is rounding residue.
+        uint128 resolvedMargin;
     }
 
     /* EVENTS */
@@ -197,8 +199,8 @@ interface IFuturesMarket {
     /// negative one added to `settlementDeficit`.
     /// @param remaining Accounts of the series still to resolve.
     event ClosedOut(bytes32 indexed seriesId, address indexed account, int256 equity, uint256 remaining);
-    /// @notice Every account was resolved: the shortfall (owed beyond the margin pool) was taken from insurance, the
-    /// rest is a pro-rata haircut of every payout (`payableTotal / owedTotal`).
+    /// @notice Every account was resolved: the losers' deficit at F (`deficit`, what winners are owed beyond what the
+    /// series holds) was taken from insurance, the rest is a pro-rata haircut of every payout (`payableTotal / owedTotal`).
     event SettlementFinalised(
         bytes32 indexed seriesId, uint256 owedTotal, uint256 payableTotal, uint256 deficit, uint256 fromInsurance, uint256 socialised
     );

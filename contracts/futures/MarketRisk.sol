@@ -234,8 +234,10 @@ abstract contract MarketRisk is MarketCore {
         SeriesState storage s = _settled(id);
         Position memory pos = _positions[id][account];
         if (pos.size == 0) revert NoPosition(id, account);
-        int256 equity = _equity(p, s, pos, s.finalPrice);
+        uint256 margin = _assetsOf(s, pos.shares);
+        int256 equity = int256(margin) + MarginMath.valueDown(pos.size, s.finalPrice, p.contractSize) - pos.cost;
         delete _positions[id][account];
+        s.resolvedMargin += margin.toUint128();
         if (equity > 0) {
             _owed[id][account] = uint256(equity);
             s.owedTotal += uint256(equity).toUint128();
@@ -265,26 +267,30 @@ abstract contract MarketRisk is MarketCore {
         emit Claimed(id, msg.sender, payout);
     }
 
-    /// @dev Once every account is resolved: what winners are owed beyond the frozen margin pool is the series'
-    /// shortfall; insurance covers it first, the rest is a pro-rata haircut (`payableTotal < owedTotal`). The pool
-    /// then holds exactly the claims (`payableTotal`) plus rounding residue; no payout can exceed it.
+    /// @dev Once every account is resolved. PnL is zero-sum, so the winners' owed equity exceeds what the series holds
+    /// (resolved margins plus the losses realised into them earlier) by exactly the losers' deficit at F: insurance
+    /// covers it first, the rest is a pro-rata haircut (`payableTotal < owedTotal`). The pool then holds the claims
+    /// (`payableTotal`) plus the rounding residue of the frozen pool; no payout can exceed it.
     function _finalise(bytes32 id, SeriesState storage s) internal {
-        uint256 pool = MarginPool.assets(_loadPool(s));
         uint256 owedTotal = s.owedTotal;
-        uint256 shortfall = owedTotal > pool ? owedTotal - pool : 0;
-        uint256 fromInsurance = Math.min(shortfall, s.insurance);
-        uint256 socialised = shortfall - fromInsurance;
+        uint256 deficit = s.settlementDeficit;
+        uint256 fromInsurance = Math.min(deficit, s.insurance);
+        uint256 socialised = Math.min(deficit - fromInsurance, owedTotal);
+        uint256 unbacked = deficit - fromInsurance - socialised;
         uint256 payable_ = owedTotal - socialised;
         s.payableTotal = uint128(payable_); // <= owedTotal
-        if (shortfall != 0) {
+        if (deficit != 0) {
             s.insurance -= uint128(fromInsurance);
             s.insuranceUsed += uint128(fromInsurance);
             s.socialisedLoss += uint128(socialised);
-            s.totalDeficit += uint128(shortfall);
-            emit DeficitRecorded(id, address(0), shortfall, fromInsurance, socialised, 0);
+            s.unbackedLoss += uint128(unbacked);
+            s.totalDeficit += uint128(deficit);
+            emit DeficitRecorded(id, address(0), deficit, fromInsurance, socialised, unbacked);
         }
-        _storePool(s, MarginPool.withPool(_loadPool(s), pool + fromInsurance, 0));
-        emit SettlementFinalised(id, owedTotal, payable_, s.settlementDeficit, fromInsurance, socialised);
+        uint256 word = _loadPool(s);
+        uint256 residue = MarginPool.assets(word) - s.resolvedMargin; // share rounding: every margin read down
+        _storePool(s, MarginPool.withPool(word, residue + payable_, 0));
+        emit SettlementFinalised(id, owedTotal, payable_, deficit, fromInsurance, socialised);
     }
 
     /// @dev The state of a listed and settled series.

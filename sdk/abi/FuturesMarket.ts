@@ -3718,6 +3718,11 @@ export const futuresMarketAbi = [
             "internalType": "uint128",
             "name": "settlementDeficit",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "resolvedMargin",
+            "type": "uint128"
           }
         ],
         "internalType": "struct IFuturesMarket.SeriesState",

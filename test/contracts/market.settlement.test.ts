@@ -143,6 +143,7 @@ describe("FuturesMarket settlement", () => {
       const s0 = await state(f);
       expect(s0.openPositions).to.equal(4);
       const owed = (await f.market.read.marginOf([f.id, b])) + 5_000n * USDC;
+      const lost = 10_000n * USDC - (await f.market.read.marginOf([f.id, a])) - (await f.market.read.marginOf([f.id, c]));
       expect((await f.market.read.marginOf([f.id, d])) + 5_000n * USDC).to.equal(owed);
       // Before every account is resolved nothing leaves: no claim (not even with no close-out at all), no insurance.
       await f.market.write.closeOut([f.params, b]);
@@ -170,9 +171,11 @@ describe("FuturesMarket settlement", () => {
       }
       expect(new Set(results).size, results.join("\n")).to.equal(1);
       const paid = JSON.parse(results[0]!) as Record<string, string>;
-      // What the shorts are owed beyond the pool (about 3,000): the insurance covers it or a haircut shares it.
+      // The longs' deficit at 3.0 (about 3,000) is what the shorts are owed beyond what the series holds: the
+      // insurance covers it or a haircut shares it.
       const shortfall = 2n * owed - s0.marginAssets;
       expect(shortfall > 2_999n * USDC && shortfall < 3_001n * USDC).to.equal(true);
+      expect(lost).to.equal(shortfall);
       if (insurance >= shortfall) {
         expect(BigInt(paid[b]!)).to.equal(owed);
         expect(BigInt(paid.insurance!)).to.equal(insurance - shortfall);
@@ -194,13 +197,33 @@ describe("FuturesMarket settlement", () => {
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.closeOut([f.params, f.a]), f.market, "NoPosition", [f.id, f.a]);
     await f.viem.assertions.emit(f.market.write.closeOut([f.params, f.d]), f.market, "SettlementFinalised");
     const s = await state(f);
-    const shortfall = s.owedTotal - s0.marginAssets;
     expect(s.settlementDeficit).to.equal(lost);
-    expect([s.insuranceUsed, s.socialisedLoss, s.totalDeficit]).to.deep.equal([1_000n * USDC, shortfall - 1_000n * USDC, shortfall]);
-    expect(s.payableTotal).to.equal(s0.marginAssets + 1_000n * USDC);
+    expect([s.insuranceUsed, s.socialisedLoss, s.totalDeficit]).to.deep.equal([1_000n * USDC, lost - 1_000n * USDC, lost]);
+    expect(s.payableTotal).to.equal(s.owedTotal - (lost - 1_000n * USDC));
+    expect(s.payableTotal).to.equal(s0.marginAssets + 1_000n * USDC); // what the series holds: margins + insurance
+    expect(s.resolvedMargin).to.equal(s0.marginAssets);
     expect(s.insurance).to.equal(0n);
     expect(await f.market.read.owedOf([f.id, f.b])).to.equal(owedB);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.claim([f.params], { account: f.a }), f.market, "NothingToClaim", [f.id, f.a]);
+  });
+
+  it("C32 / C16 losses realised before settlement (a reduce trade) still back the winners: paid in full, book == bank", async () => {
+    const f = await traded();
+    await f.setIndex(P("3.3"));
+    // alice sells 5 of her 10 to carol at 3.3: she realises -1,000 into her margin; bob's +1,000 is unrealised.
+    await f.fillOrder(f.order(f.c, { size: 5n, limitPrice: P("3.3"), nonce: 7n }), f.a);
+    await f.recordAt(P("3.3"), f.e);
+    await f.settleAt(f.windowEnd + 1n);
+    for (const x of [f.a, f.b, f.c]) await f.market.write.closeOut([f.params, x]);
+    const s = await state(f);
+    expect(s.settlementDeficit).to.equal(0n);
+    expect(s.payableTotal).to.equal(s.owedTotal); // no haircut: nobody is underwater
+    for (const x of [f.a, f.b, f.c]) await f.market.write.claim([f.params], { account: x });
+    const end = await state(f);
+    let owed = end.marginAssets + end.insurance + BigInt(end.fees);
+    for (const x of [f.a, f.b, f.c, f.d]) owed += await f.market.read.freeBalance([x]);
+    expect(await f.token.read.balanceOf([f.market.address])).to.equal(owed);
+    expect(end.marginAssets <= 2n).to.equal(true);
   });
 
   it("C30 final step: the mark steps toward the final price by at most the limit per maxFixingAge; liquidations stay open between steps", async () => {
