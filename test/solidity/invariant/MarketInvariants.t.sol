@@ -411,14 +411,32 @@ contract MarketHandler is TestBase, MarketSetup {
         try market.closeOut(params, a) {} catch {}
     }
 
+    /// C32: resolves every account, starting at a random actor and stepping by a random stride (a different order
+    /// each time), so that claims and insurance withdrawal open in the random sequences that follow.
+    function resolveAll(uint256 seed) external {
+        ++calls;
+        _ensureSettled();
+        uint256 stride = 1 + (seed >> 128) % (ACTORS - 1);
+        for (uint256 k; k < ACTORS; ++k) {
+            (, address a) = _actor(seed + k * stride);
+            try market.closeOut(params, a) {} catch {}
+        }
+        for (uint256 k; k < ACTORS; ++k) try market.closeOut(params, actors[k]) {} catch {}
+    }
+
     function claim(uint256 seed) external {
         ++calls;
         _ensureSettled();
         (, address a) = _actor(seed);
+        // C32: whatever the order of claims, close-outs and insurance withdrawals, a claim pays owed x payable / owed.
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        uint256 expected = s.owedTotal == 0 ? 0 : market.owedOf(id, a) * s.payableTotal / s.owedTotal;
+        uint256 freeBefore = market.freeBalance(a);
         VM.prank(a);
         try market.claim(params) {
             ++claims;
             if (_size(a) != 0 || market.marginOf(id, a) != 0) ++settlementViolations;
+            if (market.freeBalance(a) - freeBefore != expected) ++settlementViolations;
             VM.prank(a);
             try market.claim(params) {
                 ++settlementViolations; // claims exactly once
@@ -531,17 +549,25 @@ contract MarketInvariantsTest is TestBase {
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
             owed += int256(market.freeBalance(a));
-            // Once settled, series A owes at most what it holds (claims are paid from its pool and insurance).
+            // Series A once settled: unresolved positions at the final price (resolved ones are counted below).
             IFuturesMarket.Position memory p = market.position(id, a);
-            if (s.settledAt == 0) owed += MarginMath.valueDown(p.size, index, cs) - p.cost;
+            owed += MarginMath.valueDown(p.size, s.settledAt != 0 ? s.finalPrice : index, cs) - p.cost;
             IFuturesMarket.Position memory pb = market.position(idB, a);
             owed += MarginMath.valueDown(pb.size, index, cs) - pb.cost;
         }
     }
 
+    /// @dev Series A between settlement and its last resolution: the frozen pool still holds the resolved accounts'
+    /// margins, and what they are owed (or lost) beyond them is owedTotal - settlementDeficit - resolvedMargin.
+    function _resolvedPnl() internal view returns (int256) {
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        if (s.settledAt == 0 || s.openPositions == 0) return 0;
+        return int256(uint256(s.owedTotal)) - int256(uint256(s.settlementDeficit)) - int256(uint256(s.resolvedMargin));
+    }
+
     function _residue() internal view returns (int256) {
         uint256 cash = token.balanceOf(address(market));
-        return int256(cash) - (_owed() - int256(uint256(market.seriesState(id).unbackedLoss)));
+        return int256(cash) - (_owed() + _resolvedPnl() - int256(uint256(market.seriesState(id).unbackedLoss)));
     }
 
     /* INVARIANTS */
