@@ -51,53 +51,65 @@ export async function freshIndex(mc: MarketClient, series: Series, now: bigint):
   return idx;
 }
 
-export type SeriesPhase = "trading" | "awaiting-settlement" | "closing-out" | "claimable";
+export type SeriesPhase = "trading" | "awaiting-settlement" | "final-step" | "closing-out" | "claimable";
 
 export interface SeriesStatus {
   id: Hex;
+  /**
+   * trading; awaiting-settlement (expired, no final price yet); final-step (final price set, the mark steps toward
+   * it); closing-out (settled, accounts still to resolve: anyone may `closeOut` them); claimable (all resolved).
+   */
   phase: SeriesPhase;
   expiry: bigint;
   paused: boolean;
-  /** Zero until settled. */
+  /** The final settlement price once the window closed, else 0. */
   finalPrice: bigint;
+  /** The series' stored mark (during the final step: the stepped mark). */
+  mark: bigint;
   settledAt: bigint;
-  /** settledAt + CLOSEOUT_PERIOD once settled, else 0. */
-  claimsOpenAt: bigint;
+  /** Accounts with a position; once settled, those still to resolve before claims open. */
+  openPositions: number;
   settlementFixings: number;
   insurance: bigint;
   fees: bigint;
   socialisedLoss: bigint;
   unbackedLoss: bigint;
+  /** Fixed when the last account is resolved: each claim pays owed x payableTotal / owedTotal. */
+  owedTotal: bigint;
+  payableTotal: bigint;
 }
 
-/** Where a series stands: trading, expired but not settled, settled (close-out period), claimable. */
+/** Where a series stands: trading, expired, final mark step, settled (accounts to resolve), claimable. */
 export async function seriesStatus(mc: MarketClient, series: Series): Promise<SeriesStatus> {
-  const [state, closeout, now] = await Promise.all([
+  const [state, now] = await Promise.all([
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "seriesState", args: [series.id] }),
-    mc.publicClient.readContract({ ...marketContract(mc), functionName: "CLOSEOUT_PERIOD" }),
     chainTime(mc),
   ]);
-  const settled = state.settledAt !== 0n;
-  const claimsOpenAt = settled ? state.settledAt + closeout : 0n;
-  const phase: SeriesPhase = settled
-    ? now >= claimsOpenAt
-      ? "claimable"
-      : "closing-out"
-    : now >= series.params.expiry
-      ? "awaiting-settlement"
-      : "trading";
+  const phase: SeriesPhase =
+    state.settledAt !== 0n
+      ? state.openPositions === 0
+        ? "claimable"
+        : "closing-out"
+      : state.finalPrice !== 0n
+        ? "final-step"
+        : now >= series.params.expiry
+          ? "awaiting-settlement"
+          : "trading";
   return {
     id: series.id,
     phase,
     expiry: series.params.expiry,
     paused: state.paused,
     finalPrice: state.finalPrice,
+    mark: state.mark,
     settledAt: state.settledAt,
-    claimsOpenAt,
+    openPositions: state.openPositions,
     settlementFixings: state.fixingCount,
     insurance: state.insurance,
     fees: BigInt(state.fees),
     socialisedLoss: state.socialisedLoss,
     unbackedLoss: state.unbackedLoss,
+    owedTotal: state.owedTotal,
+    payableTotal: state.payableTotal,
   };
 }

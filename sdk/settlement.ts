@@ -1,22 +1,28 @@
 /** Expiry and settlement: record settlement fixings, settle, close out, claim; and liquidation. */
-import { type Address, parseEventLogs } from "viem";
+import { type Address, type Hex, parseEventLogs } from "viem";
 import { futuresMarketAbi } from "./abi/FuturesMarket.js";
 import { type MarketClient, type Sent, marketContract, senderOf, sendTx } from "./client.js";
 import { SdkError } from "./errors.js";
 import { type Series, seriesStatus } from "./series.js";
 
-/** Credits the sender's settlement payout to its free balance; checks the series is claimable first. */
+/**
+ * Credits the sender's settlement payout to its free balance. Resolves the sender's own position first if it is
+ * still open (`closeOut`, one more transaction); claims open once every account of the series is resolved.
+ */
 export async function claim(mc: MarketClient, series: Series): Promise<Sent & { payout: bigint }> {
   const me = senderOf(mc);
   const status = await seriesStatus(mc, series);
-  if (status.phase === "trading" || status.phase === "awaiting-settlement") {
+  if (status.phase === "trading" || status.phase === "awaiting-settlement" || status.phase === "final-step") {
     throw new SdkError("NOT_SETTLED", `claim: series ${series.id} is not settled yet (${status.phase})`, { phase: status.phase });
   }
-  if (status.phase === "closing-out") {
-    throw new SdkError("CLAIMS_NOT_OPEN", `claim: claims open at ${status.claimsOpenAt}`, { opensAt: status.claimsOpenAt });
-  }
   const pos = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, me] });
-  if (pos.size === 0n && pos.shares === 0n) {
+  if (pos.size !== 0n) await closeOut(mc, series, me);
+  const left = (await seriesStatus(mc, series)).openPositions;
+  if (left !== 0) {
+    throw new SdkError("CLAIMS_NOT_OPEN", `claim: ${left} account(s) of series ${series.id} are not resolved yet`, { unresolved: left });
+  }
+  const owed = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "owedOf", args: [series.id, me] });
+  if (owed === 0n) {
     throw new SdkError("NO_POSITION", `claim: ${me} has nothing to claim in series ${series.id}`, { seriesId: series.id });
   }
   const sent = await sendTx(mc, { ...marketContract(mc), functionName: "claim", args: [series.params] }, "claim");
@@ -24,19 +30,31 @@ export async function claim(mc: MarketClient, series: Series): Promise<Sent & { 
   return { ...sent, payout: ev?.args.payout ?? 0n };
 }
 
-/** Adds the oracle's latest fixing to the series' settlement average (it must lie in the settlement window). */
-export async function recordSettlementFixing(mc: MarketClient, series: Series): Promise<Sent> {
-  return sendTx(mc, { ...marketContract(mc), functionName: "recordSettlementFixing", args: [series.params] }, "recordSettlementFixing");
+/** A signed oracle round, as `postFixing` takes it (`buildPostFixingArgs` in sdk/oracle.ts builds one). */
+export type SettlementRound = readonly [
+  indexId: Hex,
+  timestamp: bigint,
+  methodologyVersion: number,
+  operators: readonly Address[],
+  observations: readonly { value: bigint; inputsHash: Hex; r: Hex; vs: Hex }[],
+];
+
+/** Adds a signed round stamped in the settlement window to the series' average (each round counts once). */
+export async function recordSettlementFixing(mc: MarketClient, series: Series, round: SettlementRound): Promise<Sent> {
+  const [, timestamp, version, operators, observations] = round;
+  return sendTx(mc, {
+    ...marketContract(mc), functionName: "recordSettlementFixing", args: [series.params, timestamp, version, operators, observations],
+  }, "recordSettlementFixing");
 }
 
-/** Sets the final price after the settlement window. */
+/** After the settlement window: sets the final price, or takes the next step of the mark toward it (0 until settled). */
 export async function settle(mc: MarketClient, series: Series): Promise<Sent & { finalPrice: bigint }> {
   const sent = await sendTx(mc, { ...marketContract(mc), functionName: "settle", args: [series.params] }, "settle");
   const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "SeriesSettled" });
   return { ...sent, finalPrice: ev?.args.finalPrice ?? 0n };
 }
 
-/** Closes an account that is underwater at the final price. */
+/** Resolves any account of a settled series at the final price (anyone may call it for anyone). */
 export async function closeOut(mc: MarketClient, series: Series, account: Address): Promise<Sent> {
   return sendTx(mc, { ...marketContract(mc), functionName: "closeOut", args: [series.params, account] }, "closeOut");
 }

@@ -219,6 +219,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         id = SeriesLib.id(params);
         if (_series[id].listed) revert SeriesAlreadyListed(id);
         _series[id].listed = true;
+        _series[id].listedAt = uint64(block.timestamp);
         emit SeriesListed(id, params);
     }
 
@@ -246,8 +247,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (to == address(0)) revert ZeroAddress();
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
-        uint256 unlocksAt = uint256(s.settledAt) + CLOSEOUT_PERIOD;
-        if (s.settledAt == 0 || block.timestamp < unlocksAt) revert InsuranceLocked(id, s.settledAt == 0 ? 0 : unlocksAt);
+        if (s.settledAt == 0 || s.openPositions != 0) revert InsuranceLocked(id, s.settledAt, s.openPositions);
         if (amount > s.insurance) revert InsufficientInsurance(amount, s.insurance);
         s.insurance -= uint128(amount);
         _addFree(to, amount);
@@ -304,6 +304,16 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function seriesState(bytes32 seriesId) external view returns (SeriesState memory) {
         return _series[seriesId];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function owedOf(bytes32 seriesId, address account) external view returns (uint256) {
+        return _owed[seriesId][account];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function settlementRoundRecorded(bytes32 seriesId, uint64 timestamp) external view returns (bool) {
+        return _settlementRounds[seriesId][timestamp];
     }
 
     /// @inheritdoc IFuturesMarket

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IIndexOracle} from "../oracle/IIndexOracle.sol";
+
 /// @notice Immutable parameters of a dated futures series. Passed in calldata on every call and hashed to the
 /// series id: `seriesId = keccak256(abi.encode(params))`. Storage keeps only the series' mutable state.
 /// @dev Units: prices and index values have 18 decimals; amounts are collateral base units (6 decimals for USDC).
@@ -89,16 +91,38 @@ interface IFuturesMarket {
         bool paused;
         uint128 insurance;
         uint128 insuranceUsed;
+        /// @notice Sum and count of the settlement rounds recorded (each round timestamp at most once).
         uint128 fixingSum;
-        uint64 lastFixingTime;
         uint32 fixingCount;
-        uint128 finalPrice;
-        uint64 settledAt;
         /// @notice Last unpause; liquidations wait LIQUIDATION_GRACE after it.
         uint64 unpausedAt;
+        /// @notice The final settlement price F (window average, or the fallback), set by the first `settle` after
+        /// the window; 0 before. From then on the stored mark steps toward it.
+        uint128 finalPrice;
+        /// @notice The series' stored mark (during the final step: the stepped mark).
+        uint128 mark;
+        /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
+        uint64 settledAt;
+        /// @notice When `mark` was taken (during the final step: the step's time).
+        uint64 markTime;
+        /// @notice Listing time. Also keeps this slot non-zero, so the first position opened in a series pays a
+        /// warm 2,900-gas update of `openPositions`, not a 20,000-gas zero-to-non-zero store.
+        uint64 listedAt;
+        /// @notice Accounts holding a position (size != 0) in the series; after settlement, those not yet resolved.
+        /// Claims and insurance withdrawal open when it reaches 0 after settlement.
+        uint32 openPositions;
+        /// @notice Sum of the positive equities at F of the resolved accounts (what winners are owed).
+        uint128 owedTotal;
+        /// @notice What the owed equities are paid in total, fixed when the last account is resolved: owedTotal minus
+        /// the part of `settlementDeficit` insurance does not cover; each claim pays owed x payableTotal / owedTotal.
+        uint128 payableTotal;
         uint128 totalDeficit;
         uint128 socialisedLoss;
         uint128 unbackedLoss;
+        /// @notice Sum of the negative equities at F of the resolved accounts (losses beyond their margin).
+        uint128 settlementDeficit;
+        /// @notice Sum of the resolved accounts' margins (pool assets); the rest of the frozen pool is rounding residue.
+        uint128 resolvedMargin;
     }
 
     /* EVENTS */
@@ -162,11 +186,24 @@ interface IFuturesMarket {
     event InsuranceWithdrawn(bytes32 indexed seriesId, address indexed to, uint256 amount);
     event FeesCollected(bytes32 indexed seriesId, address indexed to, uint256 amount);
     event PausedSet(bytes32 indexed seriesId, bool paused);
+    /// @notice A signed settlement round was verified and added to the window average.
     event SettlementFixingRecorded(bytes32 indexed seriesId, uint256 value, uint64 timestamp, uint32 count);
-    /// @param fallbackUsed True when no settlement fixing was recorded and the oracle's latest value was used.
+    /// @notice The window closed and the final price F was set (the mark now steps toward it).
+    /// @param fallbackUsed True when no settlement round was recorded and the oracle's latest value was used.
+    event FinalPriceSet(bytes32 indexed seriesId, uint256 finalPrice, uint32 fixingCount, bool fallbackUsed);
+    /// @notice The stored mark stepped toward the final price by at most the price limit; liquidations stay open.
+    event FinalMarkStepped(bytes32 indexed seriesId, uint256 mark, uint256 finalPrice);
+    /// @notice The mark reached the final price: the series is settled and its accounts can be resolved.
     event SeriesSettled(bytes32 indexed seriesId, uint256 finalPrice, uint32 fixingCount, bool fallbackUsed);
-    /// @notice An account with negative equity at the final price was closed; its deficit was recorded.
-    event ClosedOut(bytes32 indexed seriesId, address indexed account, uint256 deficit);
+    /// @notice An account was resolved at the final price: its position closed, a positive equity owed to it, a
+    /// negative one added to `settlementDeficit`.
+    /// @param remaining Accounts of the series still to resolve.
+    event ClosedOut(bytes32 indexed seriesId, address indexed account, int256 equity, uint256 remaining);
+    /// @notice Every account was resolved: the losers' deficit at F (`deficit`, what winners are owed beyond what the
+    /// series holds) was taken from insurance, the rest is a pro-rata haircut of every payout (`payableTotal / owedTotal`).
+    event SettlementFinalised(
+        bytes32 indexed seriesId, uint256 owedTotal, uint256 payableTotal, uint256 deficit, uint256 fromInsurance, uint256 socialised
+    );
     event Claimed(bytes32 indexed seriesId, address indexed account, uint256 payout);
 
     /* ERRORS */
@@ -207,14 +244,26 @@ interface IFuturesMarket {
     error NothingToLiquidate(address account);
     error AlreadySettled(bytes32 seriesId);
     error NotSettled(bytes32 seriesId);
+    /// @notice A settlement round stamped before expiry (`windowStart`) or after the window's end.
     error FixingOutsideWindow(uint64 timestamp, uint64 windowStart, uint64 windowEnd);
-    error FixingNotNewer(uint64 timestamp, uint64 lastRecorded);
+    /// @notice A settlement round stamped after the current block (it could be posted before trading stopped).
+    error FixingNotYetDue(uint64 timestamp, uint256 blockTimestamp);
+    /// @notice A settlement round with this timestamp was already recorded (each round counts once).
+    error FixingAlreadyRecorded(bytes32 seriesId, uint64 timestamp);
+    /// @notice Recording closed at the window's end (`closedAfter`), so the set of rounds is fixed before `settle`.
+    error SettlementWindowClosed(uint256 closedAfter);
+    /// @notice `settle` before the window closed (it closes after `closesAfter`).
     error SettlementWindowOpen(uint256 closesAfter);
+    /// @notice No round was recorded and the fallback grace has not passed (it passes after `fallbackAfter`).
     error NoSettlementFixing(uint256 fallbackAfter);
-    error ClaimsNotOpen(uint256 opensAt);
-    error NotUnderwater(address account, int256 payout);
-    error Underwater(address account, int256 payout);
-    error InsuranceLocked(bytes32 seriesId, uint256 unlocksAt);
+    /// @notice The next step of the mark toward the final price is possible from `nextStepAt`.
+    error FinalStepNotDue(uint256 nextStepAt);
+    /// @notice Claims and insurance withdrawal wait until every account of the series is resolved.
+    error AccountsUnresolved(bytes32 seriesId, uint256 remaining);
+    /// @notice The account has no position to resolve and nothing owed in the series.
+    error NothingToClaim(bytes32 seriesId, address account);
+    /// @notice Insurance leaves a series only after it settled (`settledAt` != 0) and every account was resolved.
+    error InsuranceLocked(bytes32 seriesId, uint64 settledAt, uint256 unresolved);
     error InsufficientInsurance(uint256 requested, uint256 available);
     error UnsupportedToken(address token);
 
@@ -273,18 +322,33 @@ interface IFuturesMarket {
 
     /* SETTLEMENT */
 
-    /// @notice Adds the oracle's latest fixing to the series' settlement average when its timestamp lies in
-    /// [expiry, expiry + settlementWindow] and is newer than the last one recorded.
-    function recordSettlementFixing(SeriesParams calldata params) external;
+    /// @notice Adds a signed oracle round to the series' settlement average. The round is verified by the
+    /// oracle's `verifyFixing` (quorum, signatures, spread and bounds; it need not be the oracle's latest, nor stored
+    /// at all). It counts when `expiry <= timestamp <= block.timestamp` (so never while trading is open) and
+    /// `block.timestamp <= expiry + settlementWindow`; each round timestamp counts once, whoever records it.
+    function recordSettlementFixing(
+        SeriesParams calldata params,
+        uint64 timestamp,
+        uint32 methodologyVersion,
+        address[] calldata operatorList,
+        IIndexOracle.Observation[] calldata observations
+    ) external;
 
-    /// @notice Sets the final price once, after the window: the average of recorded fixings rounded down to the
-    /// tick; with none recorded, after expiry + settlementGrace, the oracle's latest value rounded down to the tick.
+    /// @notice After the window: the first call sets the final price F (average of the recorded rounds rounded
+    /// down to the tick; with none, after expiry + settlementGrace, the oracle's latest value rounded down) and
+    /// steps the stored mark toward F by at most the price limit; later calls take one more step each, at most one
+    /// per `maxFixingAge` seconds (liquidations stay open at each stepped mark). When the mark reaches F the series
+    /// is settled (`SeriesSettled`).
     function settle(SeriesParams calldata params) external;
 
-    /// @notice Closes an account whose equity at the final price is negative; its deficit goes through the waterfall.
+    /// @notice Resolves any account of a settled series at the final price (anyone may call, for any account):
+    /// closes its position; a positive equity is owed to it, a negative one is recorded as deficit. The last
+    /// resolution fixes the payout ratio (`SettlementFinalised`).
     function closeOut(SeriesParams calldata params, address account) external;
 
-    /// @notice Credits the caller's settlement payout to its free balance, once claims are open.
+    /// @notice Credits the caller's owed equity x payableTotal / owedTotal (rounded down) to its free balance, once
+    /// every account is resolved (`closeOut`, by anyone: the keepers resolve all). O(1); the amount does not depend
+    /// on the order of claims and close-outs.
     function claim(SeriesParams calldata params) external returns (uint256 payout);
 
     /* ADMIN (owner only) */
@@ -298,7 +362,8 @@ interface IFuturesMarket {
     /// @notice Credits a series' accrued trading fees to `to`'s free balance.
     function collectFees(SeriesParams calldata params, address to) external;
 
-    /// @notice Credits leftover insurance to `to`'s free balance, only after settlement plus the close-out period.
+    /// @notice Credits leftover insurance to `to`'s free balance, only once the series is settled and every account
+    /// resolved (so its deficits are accounted for).
     function withdrawInsurance(SeriesParams calldata params, uint256 amount, address to) external;
 
     /* VIEWS */
@@ -312,6 +377,10 @@ interface IFuturesMarket {
     function filled(bytes32 orderHash) external view returns (uint64);
     function minNonce(address maker) external view returns (uint64);
     function position(bytes32 seriesId, address account) external view returns (Position memory);
+    /// @notice What a resolved account is owed at settlement before the haircut (0 once claimed).
+    function owedOf(bytes32 seriesId, address account) external view returns (uint256);
+    /// @notice Whether a settlement round with this timestamp was recorded for the series.
+    function settlementRoundRecorded(bytes32 seriesId, uint64 timestamp) external view returns (bool);
     function seriesState(bytes32 seriesId) external view returns (SeriesState memory);
     
     /// @notice The account's margin in the series (collateral units, rounded down).

@@ -20,8 +20,6 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     /// @notice Liquidations stay blocked this long after an unpause, so accounts can add margin first.
     uint256 public constant LIQUIDATION_GRACE = 1 hours;
-    /// @notice Claims open this long after the final price is set; underwater accounts are closed out before.
-    uint256 public constant CLOSEOUT_PERIOD = 1 hours;
     /// @dev `filled` value of a cancelled order.
     uint64 internal constant CANCELLED = type(uint64).max;
 
@@ -40,6 +38,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     mapping(bytes32 orderHash => uint64) internal _filled;
     mapping(bytes32 seriesId => SeriesState) internal _series;
     mapping(bytes32 seriesId => mapping(address account => Position)) internal _positions;
+    /// @dev Settlement rounds recorded per series, by round timestamp (each counts once).
+    mapping(bytes32 seriesId => mapping(uint64 timestamp => bool)) internal _settlementRounds;
+    /// @dev What a resolved account is owed at the final price before the haircut; cleared by its claim.
+    mapping(bytes32 seriesId => mapping(address account => uint256)) internal _owed;
 
     constructor(IIndexOracle oracle_) {
         _oracle = oracle_;
@@ -276,6 +278,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         Position storage ref = _positions[id][leg.account];
         (int256 size, int256 cost, uint256 shares) = _loadPosition(ref);
         int256 delta = leg.delta;
+        if (size == 0 && delta != 0) _series[id].openPositions += 1; // a position opens
         uint256 contractSize = p.contractSize;
         bool reduces = size != 0 && (size > 0) != (delta > 0) && MarginMath.abs(delta) <= MarginMath.abs(size);
         int256 pnl;
@@ -286,6 +289,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         }
 
         if (size == 0) {
+            if (delta != 0) _series[id].openPositions -= 1; // a position closed (it was non-zero: delta != 0)
             uint256 assets;
             (pool, assets) = MarginPool.removeAll(pool, shares);
             int256 released;

@@ -4,6 +4,8 @@ pragma solidity 0.8.34;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
+import {IIndexOracle} from "../oracle/IIndexOracle.sol";
+import {MarginPool} from "../libraries/MarginPool.sol";
 import {MarketCore} from "./MarketCore.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
@@ -31,7 +33,8 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime) = _index(p);
+        // During the final step the mark is the stored, stepped one (helper "solv"'s `_mark` takes this over).
+        (uint256 mark, uint64 markTime) = s.finalPrice != 0 ? (uint256(s.mark), s.markTime) : _index(p);
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
@@ -111,8 +114,12 @@ abstract contract MarketRisk is MarketCore {
                 pos.shares = _debitMargin(s, account, pos.shares, uint256(-pnl)).toUint96();
             }
         }
-        if (pos.size == 0) delete _positions[id][account];
-        else _positions[id][account] = pos;
+        if (pos.size == 0) {
+            delete _positions[id][account];
+            s.openPositions -= 1;
+        } else {
+            _positions[id][account] = pos;
+        }
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
@@ -135,20 +142,28 @@ abstract contract MarketRisk is MarketCore {
     /* SETTLEMENT */
 
     /// @inheritdoc IFuturesMarket
-    function recordSettlementFixing(SeriesParams calldata params) external whenNotEntered {
+    function recordSettlementFixing(
+        SeriesParams calldata params,
+        uint64 timestamp,
+        uint32 methodologyVersion,
+        address[] calldata operatorList,
+        IIndexOracle.Observation[] calldata observations
+    ) external whenNotEntered {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
-        SeriesState storage s = _series[id];
-        if (s.settledAt != 0) revert AlreadySettled(id);
-        (uint256 value, uint64 ts) = _index(p);
         uint64 windowEnd = p.expiry + p.settlementWindow;
-        if (ts < p.expiry || ts > windowEnd) revert FixingOutsideWindow(ts, p.expiry, windowEnd);
-        if (ts <= s.lastFixingTime) revert FixingNotNewer(ts, s.lastFixingTime);
+        if (block.timestamp > windowEnd) revert SettlementWindowClosed(windowEnd);
+        if (timestamp < p.expiry) revert FixingOutsideWindow(timestamp, p.expiry, windowEnd);
+        if (timestamp > block.timestamp) revert FixingNotYetDue(timestamp, block.timestamp);
+        if (_settlementRounds[id][timestamp]) revert FixingAlreadyRecorded(id, timestamp);
+        uint256 value = _oracle.verifyFixing(p.indexId, timestamp, methodologyVersion, operatorList, observations);
+        if (value > type(uint128).max) revert IndexOutOfRange(p.indexId, value);
+        _settlementRounds[id][timestamp] = true;
+        SeriesState storage s = _series[id];
         s.fixingSum += value.toUint128();
-        s.lastFixingTime = ts;
         uint32 count = s.fixingCount + 1;
         s.fixingCount = count;
-        emit SettlementFixingRecorded(id, value, ts, count);
+        emit SettlementFixingRecorded(id, value, timestamp, count);
     }
 
     /// @inheritdoc IFuturesMarket
@@ -157,9 +172,36 @@ abstract contract MarketRisk is MarketCore {
         _requireListed(id);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
-        uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
-        if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
-        uint256 price;
+        uint256 target = s.finalPrice;
+        uint256 mark;
+        if (target == 0) {
+            uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
+            if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
+            target = _finalPrice(p, s);
+            s.finalPrice = uint128(target); // <= a value below 2^128
+            emit FinalPriceSet(id, target, s.fixingCount, s.fixingCount == 0);
+            mark = s.mark;
+            if (mark == 0) (mark,) = _index(p); // no stored mark yet: start from the latest index
+        } else {
+            uint256 nextStepAt = uint256(s.markTime) + p.maxFixingAge;
+            if (block.timestamp < nextStepAt) revert FinalStepNotDue(nextStepAt);
+            mark = s.mark;
+        }
+        mark = _finalStep(p, mark, target);
+        s.mark = uint128(mark); // between the previous mark and the target, both < 2^128
+        s.markTime = uint64(block.timestamp);
+        if (mark != target) {
+            emit FinalMarkStepped(id, mark, target);
+            return;
+        }
+        s.settledAt = uint64(block.timestamp);
+        emit SeriesSettled(id, target, s.fixingCount, s.fixingCount == 0);
+        if (s.openPositions == 0) _finalise(id, s);
+    }
+
+    /// @dev The final price F: the window average of the recorded rounds, or, with none after the grace, the
+    /// oracle's latest value (C24: funds can always leave); rounded down to the tick, at least one tick.
+    function _finalPrice(SeriesParams memory p, SeriesState storage s) internal view returns (uint256 price) {
         uint32 count = s.fixingCount;
         if (count != 0) {
             price = s.fixingSum / count;
@@ -170,9 +212,20 @@ abstract contract MarketRisk is MarketCore {
         }
         price -= price % p.tickSize;
         if (price == 0) price = p.tickSize;
-        s.finalPrice = price.toUint128();
-        s.settledAt = uint64(block.timestamp);
-        emit SeriesSettled(id, price, count, count == 0);
+    }
+
+    /// @dev One step of the stored mark toward the final price: at most `_priceLimitBps(p)` of the mark (rounded
+    /// down, at least one tick), so an account that meets maintenance at one step is solvent at the next (C30).
+    function _finalStep(SeriesParams memory p, uint256 mark, uint256 target) internal pure returns (uint256) {
+        uint256 limit = Math.max(MarginMath.mulDivDown(mark, _priceLimitBps(p), MarginMath.BPS), p.tickSize);
+        if (target > mark) return target - mark <= limit ? target : mark + limit;
+        return mark - target <= limit ? target : mark - limit;
+    }
+
+    /// @dev The series' price limit per mark step. Placeholder until helper "solv"'s `priceLimitBps` lands in
+    /// SeriesParams (then: `return p.priceLimitBps;`): the price band, the largest move a trade may price in.
+    function _priceLimitBps(SeriesParams memory p) internal pure returns (uint256) {
+        return p.priceBandBps;
     }
 
     /// @inheritdoc IFuturesMarket
@@ -180,29 +233,64 @@ abstract contract MarketRisk is MarketCore {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         SeriesState storage s = _settled(id);
         Position memory pos = _positions[id][account];
-        int256 payout = _equity(p, s, pos, s.finalPrice);
-        if (payout >= 0) revert NotUnderwater(account, payout);
-        _removeAllShares(s, pos.shares);
+        if (pos.size == 0) revert NoPosition(id, account);
+        uint256 margin = _assetsOf(s, pos.shares);
+        int256 equity = int256(margin) + MarginMath.valueDown(pos.size, s.finalPrice, p.contractSize) - pos.cost;
         delete _positions[id][account];
-        emit ClosedOut(id, account, uint256(-payout));
-        _absorbDeficit(id, account, uint256(-payout));
+        s.resolvedMargin += margin.toUint128();
+        if (equity > 0) {
+            _owed[id][account] = uint256(equity);
+            s.owedTotal += uint256(equity).toUint128();
+        } else if (equity < 0) {
+            s.settlementDeficit += uint256(-equity).toUint128();
+        }
+        uint32 remaining = s.openPositions - 1;
+        s.openPositions = remaining;
+        emit ClosedOut(id, account, equity, remaining);
+        if (remaining == 0) _finalise(id, s);
     }
 
     /// @inheritdoc IFuturesMarket
     function claim(SeriesParams calldata params) external whenNotEntered returns (uint256 payout) {
-        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        bytes32 id = SeriesLib.id(params);
         SeriesState storage s = _settled(id);
-        uint256 opensAt = uint256(s.settledAt) + CLOSEOUT_PERIOD;
-        if (block.timestamp < opensAt) revert ClaimsNotOpen(opensAt);
-        Position memory pos = _positions[id][msg.sender];
-        if (pos.size == 0 && pos.shares == 0) revert NoPosition(id, msg.sender);
-        int256 value = _equity(p, s, pos, s.finalPrice);
-        if (value < 0) revert Underwater(msg.sender, value);
-        _removeAllShares(s, pos.shares);
-        delete _positions[id][msg.sender];
-        payout = uint256(value);
+        uint256 remaining = s.openPositions;
+        if (remaining != 0) revert AccountsUnresolved(id, remaining);
+        uint256 owed = _owed[id][msg.sender];
+        if (owed == 0) revert NothingToClaim(id, msg.sender);
+        delete _owed[id][msg.sender];
+        payout = MarginMath.mulDivDown(owed, s.payableTotal, s.owedTotal);
+        // The pool holds payableTotal for the claims since `_finalise` (rounding down keeps the sum within it).
+        uint256 word = _loadPool(s);
+        _storePool(s, MarginPool.withPool(word, MarginPool.assets(word) - payout, 0));
         _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);
+    }
+
+    /// @dev Once every account is resolved. PnL is zero-sum, so the winners' owed equity exceeds what the series holds
+    /// (resolved margins plus the losses realised into them earlier) by exactly the losers' deficit at F: insurance
+    /// covers it first, the rest is a pro-rata haircut (`payableTotal < owedTotal`). The pool then holds the claims
+    /// (`payableTotal`) plus the rounding residue of the frozen pool; no payout can exceed it.
+    function _finalise(bytes32 id, SeriesState storage s) internal {
+        uint256 owedTotal = s.owedTotal;
+        uint256 deficit = s.settlementDeficit;
+        uint256 fromInsurance = Math.min(deficit, s.insurance);
+        uint256 socialised = Math.min(deficit - fromInsurance, owedTotal);
+        uint256 unbacked = deficit - fromInsurance - socialised;
+        uint256 payable_ = owedTotal - socialised;
+        s.payableTotal = uint128(payable_); // <= owedTotal
+        if (deficit != 0) {
+            s.insurance -= uint128(fromInsurance);
+            s.insuranceUsed += uint128(fromInsurance);
+            s.socialisedLoss += uint128(socialised);
+            s.unbackedLoss += uint128(unbacked);
+            s.totalDeficit += uint128(deficit);
+            emit DeficitRecorded(id, address(0), deficit, fromInsurance, socialised, unbacked);
+        }
+        uint256 word = _loadPool(s);
+        uint256 residue = MarginPool.assets(word) - s.resolvedMargin; // share rounding: every margin read down
+        _storePool(s, MarginPool.withPool(word, residue + payable_, 0));
+        emit SettlementFinalised(id, owedTotal, payable_, deficit, fromInsurance, socialised);
     }
 
     /// @dev The state of a listed and settled series.

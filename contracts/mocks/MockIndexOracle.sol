@@ -29,6 +29,25 @@ contract MockIndexOracle {
         if (age > maxAge) revert IIndexOracle.StaleFixing(indexId, age, maxAge);
     }
 
+    /// @dev Skew the mock allows for `verifyFixing` (IndexOracle: the index's maxFutureSkew).
+    uint32 public constant MAX_FUTURE_SKEW = 300;
+
+    /// @notice Mock of IndexOracle.verifyFixing: no signature or operator checks; the round's value is the median
+    /// observation (the lower middle one), with IndexOracle's count and future-skew errors.
+    function verifyFixing(
+        bytes32 indexId,
+        uint64 timestamp,
+        uint32,
+        address[] calldata,
+        IIndexOracle.Observation[] calldata observations
+    ) external view returns (uint256) {
+        if (observations.length == 0) revert IIndexOracle.TooFewSignatures(indexId, 0, 1);
+        if (timestamp > block.timestamp + MAX_FUTURE_SKEW) {
+            revert IIndexOracle.TimestampInFuture(indexId, timestamp, block.timestamp, MAX_FUTURE_SKEW);
+        }
+        return observations[(observations.length - 1) / 2].value;
+    }
+
     function latestFixing(bytes32 indexId) external view returns (IIndexOracle.Fixing memory) {
         return _fixings[indexId];
     }

@@ -102,6 +102,11 @@ export class TxSender {
     this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options };
   }
 
+  /** The RPC client the sender reads and sends through (for callers that hold only the sender). */
+  get client(): PublicClient {
+    return this.o.client;
+  }
+
   /** Reads the chain and settles every journaled transaction before anything new is sent. */
   reconcile(): Promise<ReconcileReport> {
     return this.exclusive(async () => {

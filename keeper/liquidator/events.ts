@@ -111,7 +111,7 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
     case "DeficitRecorded":
       return { ...at, kind: "DeficitRecorded", account: a.account as Address, deficit: a.deficit as bigint, socialised: a.socialised as bigint };
     case "ClosedOut":
-      return { ...at, kind: "ClosedOut", account: a.account as Address, deficit: a.deficit as bigint };
+      return { ...at, kind: "ClosedOut", account: a.account as Address, equity: a.equity as bigint };
     case "Claimed":
       return { ...at, kind: "Claimed", account: a.account as Address, payout: a.payout as bigint };
     case "SeriesSettled":

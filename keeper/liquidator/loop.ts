@@ -19,6 +19,7 @@ import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
 import type { AccountBook } from "./book.js";
+import { type CloseOutReport, closeOutSettled } from "./closeOut.js";
 import type { SeriesBook } from "./replay.js";
 
 const latestAbi = [
@@ -85,6 +86,8 @@ export interface IdentifyResult {
   unhealthy: Candidate[];
   /** The chain's pool differs from the replayed one (the chain's is used). */
   poolMismatch: boolean;
+  /** The series is settled: accounts are resolved (closeOut.ts) instead of liquidated. */
+  settled: boolean;
 }
 
 /** Syncs the book and finds the unhealthy accounts: a constant number of RPC requests, whatever the account count. */
@@ -96,11 +99,13 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
     o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "seriesState", args: [o.book.seriesId], blockNumber: head }),
     o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], blockNumber: head }),
   ]);
-  const [mark, fixingTime] = latest;
+  // During the final step (final price set, not yet reached) the market marks to its stored, stepped mark.
+  const [mark, fixingTime] = state.finalPrice !== 0n && state.settledAt === 0n ? [state.mark, state.markTime] : latest;
   const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
-  const poolMismatch = pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares;
+  // After settlement the pool is frozen, then holds the claims: the replay no longer mirrors it.
+  const poolMismatch = state.settledAt === 0n && (pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares);
   if (poolMismatch) o.log?.error("replayed margin pool differs from the chain's; using the chain's", { chain: pool, replay: view.pool });
-  const base = { head, chainTime: block.timestamp, mark, fixingTime, tracked: view.positions.size, poolMismatch };
+  const base = { head, chainTime: block.timestamp, mark, fixingTime, tracked: view.positions.size, poolMismatch, settled: state.settledAt !== 0n };
   const grace = o.liquidationGraceSeconds ?? 3_600n;
   let blocked: string | undefined;
   if (state.settledAt !== 0n) blocked = "series settled";
@@ -118,6 +123,8 @@ export interface ScanReport extends IdentifyResult {
   belowMinReward: Address[];
   /** The liquidator's own position is below maintenance (it cannot liquidate itself: add margin to it). */
   selfUnhealthy: boolean;
+  /** After settlement: the close-out pass. */
+  closeOut?: CloseOutReport;
 }
 
 /** keeper_liquidations_total result: sent; skipped (no longer needed, or already journaled); failed (any other revert, deferred). */
@@ -133,9 +140,12 @@ export function liquidationKey(seriesId: Hex, account: Address, fixingTime: bigi
   return `liquidate:${seriesId}:${account.toLowerCase()}:${fixingTime}`;
 }
 
-/** One scan: identify, then send a (simulated) liquidation for every unhealthy account. */
+/** One scan: identify, then send a (simulated) liquidation for every unhealthy account; once settled, resolve every account. */
 export async function scan(o: LiquidatorOptions): Promise<ScanReport> {
-  return liquidateFound(o, await identify(o));
+  const found = await identify(o);
+  const report = await liquidateFound(o, found);
+  if (found.settled) report.closeOut = await closeOutSettled(o, found.head);
+  return report;
 }
 
 /** Sends a liquidation for every account `identify` found (each simulated first by the sender). */
@@ -188,7 +198,9 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
       if (fixing !== lastFixing || pending) {
         const r = await scan(o);
         lastFixing = `${r.mark}@${r.fixingTime}`;
-        pending = r.deferred.length > 0;
+        // After expiry, rescan every poll until every account is resolved: the final mark steps and the
+        // settlement itself are not oracle fixings.
+        pending = r.deferred.length > 0 || (r.closeOut?.open ?? 0) > 0 || (r.chainTime >= o.params.expiry && !r.settled);
       }
       await o.sender.tick();
     } catch (e) {

@@ -24,7 +24,6 @@ import {
   closeLiquidated,
   creditMargin,
   debitMargin,
-  removeAllShares,
   shortfall,
   socialise,
 } from "../../sdk/marginMath.js";
@@ -40,7 +39,7 @@ export type MarketEvent = { blockNumber: bigint; logIndex: number; txHash: Hex }
   | { kind: "MarginMoved"; account: Address; amount: bigint }
   | { kind: "Liquidated"; account: Address; liquidator: Address; size: bigint; mark: bigint; reward: bigint; deficit: bigint }
   | { kind: "DeficitRecorded"; account: Address; deficit: bigint; socialised: bigint }
-  | { kind: "ClosedOut"; account: Address; deficit: bigint }
+  | { kind: "ClosedOut"; account: Address; equity: bigint }
   | { kind: "Claimed"; account: Address; payout: bigint }
   | { kind: "SeriesSettled"; finalPrice: bigint }
 );
@@ -124,13 +123,12 @@ export function replay(book: SeriesBook, params: SeriesParams, events: readonly 
         break;
       }
       case "ClosedOut":
-      case "Claimed": {
+        // Resolution at the final price leaves the (frozen) pool alone; the claim pays what is owed later.
         flush();
-        const pos = book.positions.get(key(e.account));
-        if (pos) removeAllShares(book.pool, pos.shares);
         book.positions.delete(key(e.account));
         break;
-      }
+      case "Claimed":
+        break;
       case "SeriesSettled":
         book.settled = true;
         break;

@@ -1,11 +1,14 @@
 /**
- * Settlement of configured series (FuturesMarket): once the oracle's latest fixing lies in a series' settlement
- * window [expiry, expiry + settlementWindow] it is recorded (`recordSettlementFixing`), and once chain time is
- * past the window the series is settled (`settle`). Both go through the sender with an idempotency key (one
- * record per fixing, one settle per series), so they are journaled and never sent twice by this keeper; what
- * another keeper did first makes the simulation revert and the action is skipped, not sent.
+ * Settlement of configured series (FuturesMarket). During a series' settlement window [expiry, expiry +
+ * settlementWindow] every signed round stamped in it is recorded on the market (`recordSettlementFixing` with the
+ * round's observations; the market verifies them through the oracle), whoever posted it: rounds are found from
+ * the oracle's `FixingPosted` logs and their observations decoded from the posting transaction. After the window
+ * `settle` sets the final price and steps the mark toward it, one step per `maxFixingAge`, until the series is
+ * settled; the liquidator then resolves every account (liquidator/closeOut.ts). Every action goes through the
+ * sender with an idempotency key (one record per round, one settle per step), so it is journaled and never sent
+ * twice by this keeper; what another keeper did first makes the simulation revert and the action is skipped.
  */
-import { type Hex, encodeFunctionData } from "viem";
+import { type Address, type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, parseAbiItem } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexNameFromId } from "../../sdk/oracle.js";
 import { type SeriesParams, seriesId } from "../../sdk/orders.js";
@@ -13,72 +16,131 @@ import type { SendRequest, SendResult, TxSender } from "../chain/sender.js";
 import type { KeeperConfig } from "../config/schema.js";
 import type { Logger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { oracleAbi } from "./contract.js";
 
 /** A short stable tag of a series for idempotency keys: index name, expiry and the start of its series id. */
 export function seriesTag(series: SeriesParams): string {
   return `${indexNameFromId(series.indexId)}:${series.expiry}:${seriesId(series).slice(2, 14)}`;
 }
 
+/** The part of the market's series state settlement needs. */
+export interface SettlementState {
+  finalPrice: bigint;
+  settledAt: bigint;
+  markTime: bigint;
+}
+
 /**
- * The settlement steps due for a series at chain time `now`, given the oracle's latest fixing time: record that
- * fixing if it lies in [expiry, expiry + window]; settle once the window closed AND the last round of the window
- * had its chance to be recorded (a fixing at or after the window's end is on-chain, or one more interval passed) —
- * a fixing timed exactly at the window's end can only be posted when settling already became possible.
+ * Whether `settle` is due for a series at chain time `now`: after the window (recording is closed, so the rounds
+ * are fixed), while not settled, and — once the final price is set — when the next mark step is allowed.
  */
-export function settlementSteps(series: Pick<SeriesParams, "expiry" | "settlementWindow">, now: bigint, latestFixing: bigint, intervalSeconds: number): { record?: bigint; settle: boolean } {
-  const expiry = series.expiry;
-  const closes = expiry + BigInt(series.settlementWindow);
-  const record = latestFixing >= expiry && latestFixing <= closes ? latestFixing : undefined;
-  const settle = now > closes && (latestFixing >= closes || now > closes + BigInt(intervalSeconds));
-  return { ...(record !== undefined ? { record } : {}), settle };
+export function settleDue(series: Pick<SeriesParams, "expiry" | "settlementWindow" | "maxFixingAge">, state: SettlementState, now: bigint): boolean {
+  if (state.settledAt !== 0n || now <= series.expiry + BigInt(series.settlementWindow)) return false;
+  return state.finalPrice === 0n || now >= state.markTime + BigInt(series.maxFixingAge);
+}
+
+/** The rounds of `timestamps` the market counts for a series at chain time `now` (and while recording is open). */
+export function roundsToRecord(series: Pick<SeriesParams, "expiry" | "settlementWindow">, now: bigint, timestamps: readonly bigint[]): bigint[] {
+  const end = series.expiry + BigInt(series.settlementWindow);
+  if (now > end) return [];
+  return timestamps.filter((t) => t >= series.expiry && t <= now);
 }
 
 /** Retry a skipped settlement action at most this often (local ms): e.g. settle before the fallback grace ended. */
 const RETRY_SKIPPED_MS = 30_000;
+/** How far back the first log scan of an index looks (blocks); later scans continue from the last one. */
+export const ROUND_LOOKBACK_BLOCKS = 10_000n;
+const LOG_RANGE = 2_000n;
+const FIXING_POSTED = parseAbiItem(
+  "event FixingPosted(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint32 methodologyVersion, bytes32 inputsHash, uint256 signers, address poster)",
+);
+
+type RoundArgs = readonly [Hex, bigint, number, readonly Address[], readonly { value: bigint; inputsHash: Hex; r: Hex; vs: Hex }[]];
 
 export class SettlementTracker {
   /** Keys sent or already in the journal: nothing more to do. */
   private readonly done = new Set<string>();
   private readonly skippedAt = new Map<string, number>();
+  /** Per index: signed rounds seen on chain (by timestamp) and the last block scanned. */
+  private readonly rounds = new Map<Hex, Map<bigint, RoundArgs>>();
+  private readonly scanned = new Map<Hex, bigint>();
 
   constructor(private readonly o: { config: KeeperConfig; sender: TxSender; log: Logger; metrics: KeeperMetrics }) {}
 
   /** Sends the due settlement actions of the series of one index (never throws on a revert: skipped). */
-  async check(feed: { name: string; indexId: Hex }, now: bigint, latestFixing: bigint): Promise<SendResult[]> {
+  async check(feed: { name: string; indexId: Hex }, now: bigint, _latestFixing: bigint): Promise<SendResult[]> {
     const market = this.o.config.contracts.market;
     const results: SendResult[] = [];
-    if (market === undefined) return results;
-    // Record a fixing of the window before settling, even when both are due in one pass (the record goes first).
-    for (const params of this.o.config.settlement.filter((s) => s.indexId === feed.indexId)) {
+    const series = this.o.config.settlement.filter((s) => s.indexId === feed.indexId);
+    if (market === undefined || series.length === 0) return results;
+    const client = this.o.sender.client;
+    const recording = series.some((p) => now >= p.expiry && now <= p.expiry + BigInt(p.settlementWindow));
+    const rounds = recording ? await this.scanRounds(client, feed.indexId) : (this.rounds.get(feed.indexId) ?? new Map<bigint, RoundArgs>());
+    for (const params of series) {
       const tag = seriesTag(params);
-      const due = settlementSteps(params, now, latestFixing, this.o.config.schedule.intervalSeconds);
       const steps: SendRequest[] = [];
-      if (due.record !== undefined) {
-        steps.push({ key: `record:${tag}:${due.record}`, kind: "settlement", to: market, abi: futuresMarketAbi,
-          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params] }) });
+      for (const t of roundsToRecord(params, now, [...rounds.keys()].sort((a, b) => (a < b ? -1 : 1)))) {
+        const [, ts, version, ops, obs] = rounds.get(t)!;
+        steps.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
       }
-      if (due.settle) {
-        steps.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
-          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
-      }
-      for (const req of steps) {
-        if (this.done.has(req.key)) continue;
-        const skipped = this.skippedAt.get(req.key);
-        if (skipped !== undefined && Date.now() - skipped < RETRY_SKIPPED_MS) continue;
-        const result = await this.o.sender.send(req);
-        results.push(result);
-        if (result.status === "sent" || result.status === "exists") {
-          this.done.add(req.key);
-          if (result.status === "sent") {
-            this.o.metrics.settlementActions.inc({ action: req.key.split(":")[0] ?? "settlement" });
-            this.o.log.info("settlement action sent", { key: req.key, hash: result.hash });
-          }
-        } else if (result.status === "skipped") {
-          this.skippedAt.set(req.key, Date.now());
-          this.o.log.info("settlement action not needed or not possible now: skipped", { key: req.key, reason: result.reason });
+      if (now > params.expiry + BigInt(params.settlementWindow)) {
+        const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
+        if (settleDue(params, state, now)) {
+          steps.push({ key: `settle:${tag}:${state.markTime}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+            data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
         }
       }
+      for (const req of steps) results.push(...(await this.send(req)));
     }
     return results;
+  }
+
+  private async send(req: SendRequest): Promise<SendResult[]> {
+    if (this.done.has(req.key)) return [];
+    const skipped = this.skippedAt.get(req.key);
+    if (skipped !== undefined && Date.now() - skipped < RETRY_SKIPPED_MS) return [];
+    const result = await this.o.sender.send(req);
+    if (result.status === "sent" || result.status === "exists") {
+      this.done.add(req.key);
+      if (result.status === "sent") {
+        this.o.metrics.settlementActions.inc({ action: req.key.split(":")[0] ?? "settlement" });
+        this.o.log.info("settlement action sent", { key: req.key, hash: result.hash });
+      }
+    } else if (result.status === "skipped") {
+      this.skippedAt.set(req.key, Date.now());
+      this.o.log.info("settlement action not needed or not possible now: skipped", { key: req.key, reason: result.reason });
+    }
+    return [result];
+  }
+
+  /**
+   * The signed rounds of an index posted on chain: `FixingPosted` logs since the last scan (the first scan looks
+   * back ROUND_LOOKBACK_BLOCKS), each round's observations decoded from its postFixing transaction. A round
+   * posted through another contract (not a direct postFixing call) cannot be decoded and is logged.
+   */
+  private async scanRounds(client: PublicClient, indexId: Hex): Promise<Map<bigint, RoundArgs>> {
+    const rounds = this.rounds.get(indexId) ?? new Map<bigint, RoundArgs>();
+    this.rounds.set(indexId, rounds);
+    const head = await client.getBlockNumber({ cacheTime: 0 });
+    let from = this.scanned.get(indexId) ?? (head > ROUND_LOOKBACK_BLOCKS ? head - ROUND_LOOKBACK_BLOCKS : 0n);
+    while (from <= head) {
+      const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
+      const logs = await client.getLogs({ address: this.o.config.contracts.oracle, event: FIXING_POSTED, args: { indexId }, fromBlock: from, toBlock: to });
+      for (const l of logs) {
+        const ts = l.args.timestamp!;
+        if (rounds.has(ts)) continue;
+        const tx = await client.getTransaction({ hash: l.transactionHash! });
+        try {
+          const call = decodeFunctionData({ abi: oracleAbi, data: tx.input });
+          if (call.functionName === "postFixing") rounds.set(ts, call.args as unknown as RoundArgs);
+        } catch {
+          this.o.log.warn("settlement: a round's observations cannot be decoded (not a direct postFixing call)", { index: indexId, timestamp: ts, tx: l.transactionHash });
+        }
+      }
+      from = to + 1n;
+    }
+    this.scanned.set(indexId, head + 1n);
+    return rounds;
   }
 }

@@ -88,9 +88,11 @@ export async function measureMarketGas(
         }),
       ),
     );
-    const hash = await oracle.write.postFixing(buildPostFixingArgs(OPERATORS.map((a) => a.address), signed));
+    const args = buildPostFixingArgs(OPERATORS.map((a) => a.address), signed);
+    const hash = await oracle.write.postFixing(args);
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`postFixing of ${value} failed`);
+    return args;
   };
 
   const params: SeriesParams = {
@@ -145,16 +147,23 @@ export async function measureMarketGas(
   await setIndex(30n * 10n ** 17n);
   await gas("liquidate_full", market.write.liquidate([params, gina, 100n], { account: dave }));
 
-  // Settlement: two fixings in the window, settle, then a claim after the close-out period.
+  // Settlement: two signed rounds in the window recorded, settle (the mark reaches the final price in one step),
+  // every account resolved, then a claim.
+  const record = async ([, ts, version, ops, obs]: Awaited<ReturnType<typeof setIndex>>) =>
+    market.write.recordSettlementFixing([params, ts, version, ops, obs]);
   await warpTo(params.expiry);
-  await setIndex(31n * 10n ** 17n);
-  await market.write.recordSettlementFixing([params]);
+  await gas("record_settlement_fixing", record(await setIndex(31n * 10n ** 17n)));
   await warpTo(params.expiry + 1_800n);
-  await setIndex(32n * 10n ** 17n);
-  await market.write.recordSettlementFixing([params]);
+  await record(await setIndex(32n * 10n ** 17n));
   await warpTo(params.expiry + BigInt(params.settlementWindow) + 1n);
   await gas("settle_series", market.write.settle([params]));
-  await warpTo(clock + 3_600n);
+  const open: Address[] = [];
+  for (const a of [alice, carol, dave, erin, frank, gina]) if ((await market.read.position([id, a])).size !== 0n) open.push(a);
+  // The first resolution of a series also makes its totals non-zero (owedTotal, resolvedMargin): measure the second.
+  await market.write.closeOut([params, open[0]!]);
+  await gas("close_out", market.write.closeOut([params, open[1]!]));
+  for (const a of open.slice(2)) await market.write.closeOut([params, a]);
+  await market.write.closeOut([params, bob]); // the last resolution fixes the payout ratio
   await gas("claim", market.write.claim([params], { account: bob }));
   return result;
 }

@@ -3,7 +3,8 @@
  * anvil starts at 2025-02-24; four keeper processes replay the bundled LiteLLM history and post daily ATPI
  * fixings with a quorum of 3 of 4 (fault tolerance 1); traders deposit and trade by signed orders (fills and a match); the March 2025
  * repricing (-18 %) makes one trader unhealthy and the liquidating keeper takes the position over; the series
- * expires on 2025-04-07, the keepers record the settlement fixing and settle, everyone claims and withdraws.
+ * expires on 2025-04-07, the keepers record the settlement round and settle, keeper-1 resolves every account at the
+ * final price, everyone claims and withdraws.
  * Writes out/summary.json and out/report.html. Usage: npm start [-- --out DIR] [-- --keep-chain]
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -138,7 +139,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const waitEvent = async (eventName: "Liquidated" | "SeriesSettled", what: string) => {
+  const waitEvent = async (eventName: "Liquidated" | "SettlementFixingRecorded", what: string) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const logs = await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName, fromBlock: deployment.deployBlock });
@@ -208,19 +209,41 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   }
   if (!series) throw new Error("no series");
 
-  // Settlement: the keepers recorded the fixing of the window [expiry, expiry + 1 h]; they settle once a fixing
-  // after the window is on-chain (the next daily round), so no window round can be missed.
-  await setTime(EXPIRY + DAY + 120n);
-  await waitEvent("SeriesSettled", "settlement");
-  const state = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
+  // Settlement: the keepers record the round stamped at expiry (the window is [expiry, expiry + 1 h]: recording
+  // closes at its end, so the rounds are fixed before anyone settles); after the window they settle: the mark
+  // steps toward the final price (one step per maxFixingAge) until it reaches it.
+  await waitEvent("SettlementFixingRecorded", "recording the settlement round");
+  say("the keepers recorded the signed round stamped at expiry as a settlement fixing");
+  const seriesState = () => publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
+  const until = async (what: string, done: (s: Awaited<ReturnType<typeof seriesState>>) => boolean) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const s = await seriesState();
+      if (done(s)) return s;
+      if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  let clock = EXPIRY + DAY + 120n;
+  await setTime(clock);
+  let state = await until("setting the final price", (s) => s.finalPrice !== 0n);
+  while (state.settledAt === 0n) {
+    say(`final step: the mark is ${formatUnits(state.mark, 18)}, stepping toward ${formatUnits(state.finalPrice, 18)} (liquidations stay open)`);
+    const markTime = state.markTime;
+    clock = markTime + BigInt(params.maxFixingAge) + 60n;
+    await setTime(clock);
+    state = await until("the next mark step", (s) => s.markTime !== markTime);
+  }
   say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick)`);
 
-  // Claims open after the close-out period; everyone with a position claims, then withdraws everything.
-  await setTime(BigInt(state.settledAt) + 3_600n + 60n);
+  // keeper-1 resolves every account at the final price (winners owed, deficits recorded); then claims open.
+  state = await until("resolving every account", (s) => s.openPositions === 0);
+  const haircut = state.payableTotal === state.owedTotal ? "paid in full" : `paid ${formatUnits(state.payableTotal, 6)} of ${formatUnits(state.owedTotal, 6)}`;
+  say(`keeper-1 resolved every account at the final price: ${formatUnits(state.owedTotal, 6)} USDC owed, ${haircut}`);
   const everyone = [...traders, liquidator, treasury, matcher];
   for (const t of everyone) {
-    const pos = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "position", args: [series.id, t.dev.account.address] });
-    if (pos.size !== 0n || pos.shares !== 0n) {
+    const owed = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "owedOf", args: [series.id, t.dev.account.address] });
+    if (owed > 0n) {
       const c = await claim(t.mc, series);
       say(`${t.name} claims ${formatUnits(c.payout, 6)} USDC`);
     }

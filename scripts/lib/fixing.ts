@@ -22,17 +22,7 @@ export interface PostFixingOptions {
 
 /** Every signer signs the same value; the fixing is posted by `wallet`. Returns the transaction hash. */
 export async function postFixing(o: PostFixingOptions): Promise<Hex> {
-  const chainId = await o.publicClient.getChainId();
-  const operators = await o.publicClient.readContract({ address: o.oracle, abi: indexOracleAbi, functionName: "operators", args: [o.indexId] });
-  const observation = {
-    indexId: o.indexId,
-    timestamp: o.timestamp,
-    methodologyVersion: o.methodologyVersion ?? 1,
-    value: o.value,
-    inputsHash: o.inputsHash ?? keccak256(stringToHex(`fixing ${o.timestamp} ${o.value}`)),
-  };
-  const signed = await Promise.all(o.signers.map((s) => signObservation(s, chainId, o.oracle, observation)));
-  const args = buildPostFixingArgs(operators, signed);
+  const args = await signRound(o);
   const { request } = await o.publicClient.simulateContract({
     address: o.oracle,
     abi: indexOracleAbi,
@@ -44,4 +34,19 @@ export async function postFixing(o: PostFixingOptions): Promise<Hex> {
   const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`postFixing reverted (${hash})`);
   return hash;
+}
+
+/** The round every signer signs (same value), as `postFixing` and the market's `recordSettlementFixing` take it. */
+export async function signRound(o: Omit<PostFixingOptions, "wallet">) {
+  const chainId = await o.publicClient.getChainId();
+  const operators = await o.publicClient.readContract({ address: o.oracle, abi: indexOracleAbi, functionName: "operators", args: [o.indexId] });
+  const observation = {
+    indexId: o.indexId,
+    timestamp: o.timestamp,
+    methodologyVersion: o.methodologyVersion ?? 1,
+    value: o.value,
+    inputsHash: o.inputsHash ?? keccak256(stringToHex(`fixing ${o.timestamp} ${o.value}`)),
+  };
+  const signed = await Promise.all(o.signers.map((s) => signObservation(s, chainId, o.oracle, observation)));
+  return buildPostFixingArgs(operators, signed);
 }

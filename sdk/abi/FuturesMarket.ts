@@ -48,6 +48,22 @@ export const futuresMarketAbi = [
         "internalType": "bytes32",
         "name": "seriesId",
         "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "remaining",
+        "type": "uint256"
+      }
+    ],
+    "name": "AccountsUnresolved",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
       }
     ],
     "name": "AlreadySettled",
@@ -72,17 +88,6 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "BelowInitialMargin",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "opensAt",
-        "type": "uint256"
-      }
-    ],
-    "name": "ClaimsNotOpen",
     "type": "error"
   },
   {
@@ -146,17 +151,44 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "nextStepAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "FinalStepNotDue",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "name": "FixingAlreadyRecorded",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "timestamp",
         "type": "uint64"
       },
       {
-        "internalType": "uint64",
-        "name": "lastRecorded",
-        "type": "uint64"
+        "internalType": "uint256",
+        "name": "blockTimestamp",
+        "type": "uint256"
       }
     ],
-    "name": "FixingNotNewer",
+    "name": "FixingNotYetDue",
     "type": "error"
   },
   {
@@ -262,8 +294,13 @@ export const futuresMarketAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "uint64",
+        "name": "settledAt",
+        "type": "uint64"
+      },
+      {
         "internalType": "uint256",
-        "name": "unlocksAt",
+        "name": "unresolved",
         "type": "uint256"
       }
     ],
@@ -408,17 +445,17 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "payout",
-        "type": "int256"
       }
     ],
-    "name": "NotUnderwater",
+    "name": "NothingToClaim",
     "type": "error"
   },
   {
@@ -708,6 +745,17 @@ export const futuresMarketAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "closedAfter",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementWindowClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "closesAfter",
         "type": "uint256"
       }
@@ -755,22 +803,6 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "StaleIndex",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      },
-      {
-        "internalType": "int256",
-        "name": "payout",
-        "type": "int256"
-      }
-    ],
-    "name": "Underwater",
     "type": "error"
   },
   {
@@ -852,8 +884,14 @@ export const futuresMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "int256",
+        "name": "equity",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
         "internalType": "uint256",
-        "name": "deficit",
+        "name": "remaining",
         "type": "uint256"
       }
     ],
@@ -945,6 +983,62 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "FeesCollected",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "finalPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "FinalMarkStepped",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "finalPrice",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "fixingCount",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "fallbackUsed",
+        "type": "bool"
+      }
+    ],
+    "name": "FinalPriceSet",
     "type": "event"
   },
   {
@@ -1525,6 +1619,49 @@ export const futuresMarketAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "owedTotal",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "payableTotal",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "deficit",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fromInsurance",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "socialised",
+        "type": "uint256"
+      }
+    ],
+    "name": "SettlementFinalised",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "value",
         "type": "uint256"
       },
@@ -1568,19 +1705,6 @@ export const futuresMarketAbi = [
     ],
     "name": "Withdrawn",
     "type": "event"
-  },
-  {
-    "inputs": [],
-    "name": "CLOSEOUT_PERIOD",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
   },
   {
     "inputs": [],
@@ -2996,6 +3120,30 @@ export const futuresMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "owedOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "owner",
     "outputs": [
@@ -3212,6 +3360,48 @@ export const futuresMarketAbi = [
         "internalType": "struct SeriesParams",
         "name": "params",
         "type": "tuple"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "methodologyVersion",
+        "type": "uint32"
+      },
+      {
+        "internalType": "address[]",
+        "name": "operatorList",
+        "type": "address[]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "value",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "inputsHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IIndexOracle.Observation[]",
+        "name": "observations",
+        "type": "tuple[]"
       }
     ],
     "name": "recordSettlementFixing",
@@ -3460,18 +3650,23 @@ export const futuresMarketAbi = [
             "type": "uint128"
           },
           {
-            "internalType": "uint64",
-            "name": "lastFixingTime",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint32",
             "name": "fixingCount",
             "type": "uint32"
           },
           {
+            "internalType": "uint64",
+            "name": "unpausedAt",
+            "type": "uint64"
+          },
+          {
             "internalType": "uint128",
             "name": "finalPrice",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "mark",
             "type": "uint128"
           },
           {
@@ -3481,8 +3676,28 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint64",
-            "name": "unpausedAt",
+            "name": "markTime",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "listedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "openPositions",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint128",
+            "name": "owedTotal",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "payableTotal",
+            "type": "uint128"
           },
           {
             "internalType": "uint128",
@@ -3497,6 +3712,16 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint128",
             "name": "unbackedLoss",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "settlementDeficit",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "resolvedMargin",
             "type": "uint128"
           }
         ],
@@ -3681,6 +3906,30 @@ export const futuresMarketAbi = [
     "name": "settle",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "name": "settlementRoundRecorded",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

@@ -140,10 +140,9 @@ describe("FuturesMarket margin and ledger", () => {
       else await f.viem.assertions.revertWithCustomErrorWithArgs(call, f.market, "SeriesExpired", [f.id, e, t]);
     }
     await f.market.write.withdraw([1n, f.a], { account: f.a });
-    // Settlement side of the table: a fixing before expiry is outside the window; settle waits for the window.
-    await f.setIndex(INDEX, e - 1n);
-    await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.recordSettlementFixing([f.params]), f.market, "FixingOutsideWindow", [e - 1n, e, e + 3_600n]);
+    // Settlement side of the table (more in market.settlement.test.ts): a round before expiry is outside the
+    // window; settle waits for the window.
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.record(INDEX, e - 1n), f.market, "FixingOutsideWindow", [e - 1n, e, e + 3_600n]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
       f.market.write.settle([f.params]), f.market, "SettlementWindowOpen", [e + 3_600n]);
   });

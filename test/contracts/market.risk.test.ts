@@ -157,7 +157,7 @@ describe("FuturesMarket liquidation and insurance", () => {
     const traderFns = ["deposit", "withdraw", "addMargin", "removeMargin", "fillSignedOrder", "crossOrders", "cancel", "cancelAllBelow", "publishOrder", "liquidate", "fundInsurance", "recordSettlementFixing", "settle", "closeOut", "claim"];
     expect([...writes].sort()).to.deep.equal([...ownerFns, ...traderFns].sort());
     // Insurance stays locked before settlement; fees go to a free balance (pull), never to a push transfer.
-    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.withdrawInsurance([f.params, 0n, f.c]), f.market, "InsuranceLocked", [f.id, 0n]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.withdrawInsurance([f.params, 0n, f.c]), f.market, "InsuranceLocked", [f.id, 0n, 2n]);
     const fees = (await f.market.read.seriesState([f.id])).fees;
     await f.market.write.collectFees([f.params, f.d]);
     expect(await f.market.read.freeBalance([f.d])).to.equal(100_000n * USDC + BigInt(fees));
@@ -174,11 +174,10 @@ describe("FuturesMarket liquidation and insurance", () => {
     // Settle and claim: internal credits only.
     const e = f.params.expiry;
     await f.networkHelpers.time.setNextBlockTimestamp(Number(e));
-    await f.setIndex(P("3.4"), e);
-    await f.market.write.recordSettlementFixing([f.params]);
+    await f.record(P("3.4"), e);
     await f.networkHelpers.time.increaseTo(Number(e + 3_601n));
     await f.market.write.settle([f.params]);
-    await f.networkHelpers.time.increase(3_600);
+    for (const x of [f.a, f.b, f.c]) if ((await f.market.read.position([f.id, x])).size !== 0n) await f.market.write.closeOut([f.params, x]);
     await f.market.write.claim([f.params], { account: f.a });
     await f.market.write.claim([f.params], { account: f.c });
     expect(await f.market.read.freeBalance([f.a]) > 0n).to.equal(true); // credited, not pushed

@@ -1,96 +1,280 @@
 import { expect } from "chai";
 import type { Address } from "viem";
-import { INDEX, TICK, USDC, WAD, deployMarket } from "./helpers/market.js";
+import { INDEX, USDC, WAD, deployMarket } from "./helpers/market.js";
+import { prng } from "../keeper/helpers/random.js";
+
+const P = (x: string) => BigInt(Math.round(Number(x) * 1e6)) * 10n ** 12n;
 
 describe("FuturesMarket settlement", () => {
-  /** alice long 10 vs bob short 10 at 3.5 (margin at initial), then the clock at expiry. */
-  async function atExpiry(extra: Address[] = []) {
+  /** alice long 10 vs bob short 10 at 3.5 (margin at initial; `extra` pairs trade too). */
+  async function traded(pairs: [number, number][] = []) {
     const f = await deployMarket();
     const [a, b, c, d] = [f.alice, f.bob, f.carol, f.dave].map((w) => w.account.address) as [Address, Address, Address, Address];
-    for (const w of [a, b, c, d, ...extra]) await f.fund(w, 100_000n * USDC);
+    for (const w of [a, b, c, d]) await f.fund(w, 100_000n * USDC);
     await f.fillOrder(f.order(a, { size: 10n }), b);
+    for (const [long, short] of pairs) {
+      const [l, s] = [f.wallets[long]!.account.address, f.wallets[short]!.account.address];
+      await f.fillOrder(f.order(l, { size: 10n, nonce: 1n }), s);
+    }
     const e = f.params.expiry;
+    const windowEnd = e + BigInt(f.params.settlementWindow);
     const at = async (t: bigint) => f.networkHelpers.time.setNextBlockTimestamp(Number(t));
-    const fixing = async (value: bigint, ts: bigint) => {
-      await at(ts);
-      await f.setIndex(value, ts);
+    /** Records a round stamped `ts` in a block at `blockTime` (default: ts). */
+    const recordAt = async (value: bigint, ts: bigint, blockTime = ts) => {
+      await at(blockTime);
+      return f.record(value, ts);
     };
-    return { ...f, a, b, c, d, e, at, fixing };
+    const settleAt = async (t: bigint) => {
+      await at(t);
+      return f.market.write.settle([f.params]);
+    };
+    return { ...f, a, b, c, d, e, windowEnd, at, recordAt, settleAt };
   }
-  const payoutOf = async (f: Awaited<ReturnType<typeof deployMarket>>, x: Address) => {
+  type Fx = Awaited<ReturnType<typeof traded>>;
+  const state = (f: Fx) => f.market.read.seriesState([f.id]);
+  const payoutOf = async (f: Fx, x: Address) => {
     const before = await f.market.read.freeBalance([x]);
     await f.market.write.claim([f.params], { account: x });
     return (await f.market.read.freeBalance([x])) - before;
   };
 
-  it("window average: fixings in [expiry, expiry + window] are averaged once, rounded down to the tick; claims pay equity", async () => {
-    const f = await atExpiry();
-    await f.fixing(36n * 10n ** 17n, f.e);
-    await f.market.write.recordSettlementFixing([f.params]);
-    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.recordSettlementFixing([f.params]), f.market, "FixingNotNewer", [f.e, f.e]);
-    await f.fixing(3_700_000_000_000_000_001n, f.e + 1_800n); // off-tick value
-    await f.market.write.recordSettlementFixing([f.params]);
-    await f.fixing(5n * WAD, f.e + 3_601n); // after the window: ignored
-    await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.write.recordSettlementFixing([f.params]), f.market, "FixingOutsideWindow", [f.e + 3_601n, f.e, f.e + 3_600n]);
-    const final = 3_650n * 10n ** 15n; // (3.6 + 3.700...001) / 2 rounded down to 0.001
-    await f.viem.assertions.emitWithArgs(f.market.write.settle([f.params]), f.market, "SeriesSettled", [f.id, final, 2, false]);
+  it("C32 window average: each round in [expiry, now] counts once whatever the order it is recorded in; rounded down to the tick", async () => {
+    const f = await traded();
+    await f.recordAt(P("3.6"), f.e);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.record(P("3.9"), f.e), f.market, "FixingAlreadyRecorded", [f.id, f.e]);
+    await f.recordAt(3_700_000_000_000_000_001n, f.e + 1_800n); // off-tick value
+    // An earlier round recorded after a later one still counts (no "newer than the last" rule).
+    await f.viem.assertions.emitWithArgs(f.recordAt(P("3.8"), f.e + 900n, f.e + 2_000n), f.market, "SettlementFixingRecorded", [f.id, P("3.8"), f.e + 900n, 3]);
+    expect(await f.market.read.settlementRoundRecorded([f.id, f.e + 900n])).to.equal(true);
+    const final = 3_700n * 10n ** 15n; // (3.6 + 3.700...001 + 3.8) / 3 rounded down to 0.001
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "FinalPriceSet", [f.id, final, 3, false]);
+    // The mark steps from the index 3.5 by at most 5 %: 3.675, then 3.7.
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 3_601n), f.market, "SeriesSettled", [f.id, final, 3, false]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.settle([f.params]), f.market, "AlreadySettled", [f.id]);
-    await f.viem.assertions.revertWithCustomError(f.market.write.claim([f.params], { account: f.a }), f.market, "ClaimsNotOpen");
-    await f.networkHelpers.time.increase(3_600);
-    const pnl = (10n * (final - INDEX) * f.params.contractSize) / WAD; // +1,500 USDC for the long
-    const marginA = await f.market.read.marginOf([f.id, f.a]);
-    const marginB = await f.market.read.marginOf([f.id, f.b]);
-    expect(await payoutOf(f, f.a)).to.equal(marginA + pnl);
-    expect(await payoutOf(f, f.b)).to.equal(marginB - pnl);
-    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.claim([f.params], { account: f.a }), f.market, "NoPosition", [f.id, f.a]);
-    // Everything that was owed left the pool: only rounding residue (>= 0) stays.
-    const s = await f.market.read.seriesState([f.id]);
-    expect(s.marginShares).to.equal(0n);
-    expect(s.marginAssets >= 0n && s.marginAssets <= 2n).to.equal(true);
-    expect(TICK).to.equal(f.params.tickSize);
+    const s = await state(f);
+    expect([s.finalPrice, s.mark, s.fixingCount, s.openPositions]).to.deep.equal([final, final, 3, 2]);
   });
 
-  it("C24 fallback: with no recorded fixing, settle waits for expiry + grace, then uses the oracle's latest value; a late fixing cannot settle twice", async () => {
-    const f = await atExpiry();
-    await f.fixing(34n * 10n ** 17n, f.e + 10n);
-    await f.at(f.e + 3_601n);
-    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.settle([f.params]), f.market, "NoSettlementFixing", [f.e + 86_400n]);
-    await f.fixing(33n * 10n ** 17n, f.e + 86_401n);
-    await f.viem.assertions.emitWithArgs(f.market.write.settle([f.params]), f.market, "SeriesSettled", [f.id, 33n * 10n ** 17n, 0, true]);
-    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.recordSettlementFixing([f.params]), f.market, "AlreadySettled", [f.id]);
-    await f.networkHelpers.time.increase(3_600);
-    // Every account can claim and withdraw; the payouts sum to the series' margin (zero-sum PnL).
-    const pool = (await f.market.read.marginOf([f.id, f.a])) + (await f.market.read.marginOf([f.id, f.b]));
+  it("C23 / C32 table at expiry-1, expiry, expiry+1 and window end -1, 0, +1: a round stamped expiry posted early never counts", async () => {
+    const f = await traded();
+    const { e, windowEnd: w } = f;
+    // expiry - 1 (trading is still open): a round stamped before expiry is outside the window; one stamped at
+    // expiry posted early (the oracle's future skew allows 300 s) is not yet due.
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(INDEX, e - 1n), f.market, "FixingOutsideWindow", [e - 1n, e, w]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(INDEX, e, e - 300n), f.market, "FixingNotYetDue", [e, e - 300n]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(INDEX, e, e - 1n), f.market, "FixingNotYetDue", [e, e - 1n]);
+    await f.recordAt(P("3.1"), e); // expiry: counts
+    await f.recordAt(P("3.2"), e + 1n); // expiry + 1: counts
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(INDEX, w, w - 1n), f.market, "FixingNotYetDue", [w, w - 1n]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(w), f.market, "SettlementWindowOpen", [w]);
+    await f.recordAt(P("3.3"), w); // window end: the last round, recorded in its own second
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(P("3.4"), w - 1n, w + 1n), f.market, "SettlementWindowClosed", [w]);
+    await f.viem.assertions.emitWithArgs(f.settleAt(w + 1n), f.market, "FinalPriceSet", [f.id, P("3.2"), 3, false]);
+  });
+
+  it("C32 two rounds posted in one block both count, recorded by different callers; after the window no caller can add one", async () => {
+    const f = await traded();
+    await f.at(f.e + 600n);
+    await f.publicClient.request({ method: "evm_setAutomine" as never, params: [false] as never });
+    const h1 = await f.record(P("3.0"), f.e + 300n, f.params, f.c);
+    const h2 = await f.record(P("4.0"), f.e + 600n, f.params, f.d);
+    await f.publicClient.request({ method: "evm_mine" as never, params: [] as never });
+    await f.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
+    const [r1, r2] = await Promise.all([h1, h2].map((hash) => f.publicClient.waitForTransactionReceipt({ hash })));
+    expect(r1!.blockNumber).to.equal(r2!.blockNumber);
+    expect([r1!.status, r2!.status]).to.deep.equal(["success", "success"]);
+    // A round of the window nobody recorded in time cannot be added after it closed, by anyone.
+    await f.viem.assertions.revertWithCustomError(f.recordAt(P("4.0"), f.e + 900n, f.windowEnd + 1n), f.market, "SettlementWindowClosed");
+    await f.market.write.settle([f.params], { account: f.b });
+    expect((await state(f)).finalPrice).to.equal(P("3.5"));
+  });
+
+  /**
+   * Four accounts: alice and carol long 10, bob and dave short 10 at 3.5 (margin at initial, 3,500 + 1 each), the
+   * final price 3.0: the longs lose 5,000 (a deficit of about 1,500 each), the shorts are owed about 8,500 each.
+   */
+  async function underwater(insurance: bigint) {
+    const f = await traded([[3, 4]]); // carol (3) long vs dave (4) short
+    await f.fund(f.owner.account.address, 10_000n * USDC);
+    await f.market.write.fundInsurance([f.params, insurance]);
+    await f.recordAt(P("3.0"), f.e);
+    // The mark steps from 3.5 to 3.0 in four steps of at most 5 %: 3.325, 3.15875, 3.0008125, 3.0.
+    for (let i = 0n; i < 4n; i++) await f.settleAt(f.windowEnd + 1n + i * 3_600n);
+    expect((await state(f)).settledAt).to.not.equal(0n);
+    return f;
+  }
+
+  /** Runs the close-outs, claims and insurance withdrawal in `order`; an action refused for now is retried later. */
+  async function runInOrder(f: Fx, order: string[]) {
+    const paid: Record<string, bigint> = {};
+    const owner = f.owner.account.address;
+    const act = async (x: string) => {
+      const [kind, who] = x.split(":") as [string, Address];
+      if (kind === "close") await f.market.write.closeOut([f.params, who], { account: f.c });
+      else if (kind === "claim") paid[who] = await payoutOf(f, who);
+      else {
+        const left = (await state(f)).insurance;
+        const before = await f.market.read.freeBalance([owner]);
+        await f.market.write.withdrawInsurance([f.params, left, owner]);
+        paid.insurance = (await f.market.read.freeBalance([owner])) - before;
+      }
+    };
+    let queue = order;
+    while (queue.length > 0) {
+      const retry: string[] = [];
+      for (const x of queue) {
+        try {
+          await act(x);
+        } catch (e) {
+          const msg = (e as Error).message;
+          if (!/AccountsUnresolved|InsuranceLocked/.test(msg)) throw e;
+          retry.push(x);
+        }
+      }
+      queue = retry;
+    }
+    return paid;
+  }
+
+  for (const [insurance, label] of [[1_000n * USDC, "insurance short: pro-rata haircut"], [5_000n * USDC, "insurance covers: paid in full, the rest withdrawable"]] as const) {
+    it(`C32 / C16 fair settlement (${label}): every order of close-outs, claims and insurance withdrawal pays the same`, async () => {
+      const f = await underwater(insurance);
+      const { a, b, c, d } = f;
+      const s0 = await state(f);
+      expect(s0.openPositions).to.equal(4);
+      const owed = (await f.market.read.marginOf([f.id, b])) + 5_000n * USDC;
+      const lost = 10_000n * USDC - (await f.market.read.marginOf([f.id, a])) - (await f.market.read.marginOf([f.id, c]));
+      expect((await f.market.read.marginOf([f.id, d])) + 5_000n * USDC).to.equal(owed);
+      // Before every account is resolved nothing leaves: no claim (not even with no close-out at all), no insurance.
+      await f.market.write.closeOut([f.params, b]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.claim([f.params], { account: b }), f.market, "AccountsUnresolved", [f.id, 3n]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.market.write.withdrawInsurance([f.params, 1n, f.owner.account.address]), f.market, "InsuranceLocked", [f.id, s0.settledAt, 3n]);
+      const snapshot = await f.networkHelpers.takeSnapshot();
+      const actions = [`close:${a}`, `close:${c}`, `close:${d}`, `claim:${b}`, `claim:${d}`, "insurance"];
+      const rand = prng(0x5e771e);
+      const results: string[] = [];
+      for (let run = 0; run < 8; run++) {
+        const order = [...actions];
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(rand() * (i + 1));
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+        if (run === 0) order.sort((x, y) => Number(x.startsWith("close")) - Number(y.startsWith("close"))); // claims asked first
+        const paid = await runInOrder(f, order);
+        results.push(JSON.stringify(Object.fromEntries(Object.entries(paid).sort().map(([k, v]) => [k, v.toString()]))));
+        const s = await state(f);
+        // Book == bank: the payouts, the insurance used and withdrawn and the residue account for the series' money.
+        expect(paid[b]! + paid[d]! + paid.insurance! + s.marginAssets).to.equal(s0.marginAssets + s0.insurance);
+        expect(s.marginAssets <= 2n).to.equal(true);
+        await snapshot.restore();
+      }
+      expect(new Set(results).size, results.join("\n")).to.equal(1);
+      const paid = JSON.parse(results[0]!) as Record<string, string>;
+      // The longs' deficit at 3.0 (about 3,000) is what the shorts are owed beyond what the series holds: the
+      // insurance covers it or a haircut shares it.
+      const shortfall = 2n * owed - s0.marginAssets;
+      expect(shortfall > 2_999n * USDC && shortfall < 3_001n * USDC).to.equal(true);
+      expect(lost).to.equal(shortfall);
+      if (insurance >= shortfall) {
+        expect(BigInt(paid[b]!)).to.equal(owed);
+        expect(BigInt(paid.insurance!)).to.equal(insurance - shortfall);
+      } else {
+        expect(BigInt(paid[b]!)).to.equal((owed * (2n * owed - shortfall + insurance)) / (2n * owed));
+        expect(BigInt(paid.insurance!)).to.equal(0n);
+      }
+      expect(paid[d]).to.equal(paid[b]);
+    });
+  }
+
+  it("C16 deficits are recorded when the last account is resolved: insurance first, then the haircut (book == bank)", async () => {
+    const f = await underwater(1_000n * USDC);
+    const s0 = await state(f);
+    const margin = async (x: Address) => f.market.read.marginOf([f.id, x]);
+    const lost = 10_000n * USDC - (await margin(f.a)) - (await margin(f.c));
+    const owedB = (await margin(f.b)) + 5_000n * USDC;
+    for (const x of [f.a, f.b, f.c]) await f.market.write.closeOut([f.params, x]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.closeOut([f.params, f.a]), f.market, "NoPosition", [f.id, f.a]);
+    await f.viem.assertions.emit(f.market.write.closeOut([f.params, f.d]), f.market, "SettlementFinalised");
+    const s = await state(f);
+    expect(s.settlementDeficit).to.equal(lost);
+    expect([s.insuranceUsed, s.socialisedLoss, s.totalDeficit]).to.deep.equal([1_000n * USDC, lost - 1_000n * USDC, lost]);
+    expect(s.payableTotal).to.equal(s.owedTotal - (lost - 1_000n * USDC));
+    expect(s.payableTotal).to.equal(s0.marginAssets + 1_000n * USDC); // what the series holds: margins + insurance
+    expect(s.resolvedMargin).to.equal(s0.marginAssets);
+    expect(s.insurance).to.equal(0n);
+    expect(await f.market.read.owedOf([f.id, f.b])).to.equal(owedB);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.claim([f.params], { account: f.a }), f.market, "NothingToClaim", [f.id, f.a]);
+  });
+
+  it("C32 / C16 losses realised before settlement (a reduce trade) still back the winners: paid in full, book == bank", async () => {
+    const f = await traded();
+    await f.setIndex(P("3.3"));
+    // alice sells 5 of her 10 to carol at 3.3: she realises -1,000 into her margin; bob's +1,000 is unrealised.
+    await f.fillOrder(f.order(f.c, { size: 5n, limitPrice: P("3.3"), nonce: 7n }), f.a);
+    await f.recordAt(P("3.3"), f.e);
+    await f.settleAt(f.windowEnd + 1n);
+    for (const x of [f.a, f.b, f.c]) await f.market.write.closeOut([f.params, x]);
+    const s = await state(f);
+    expect(s.settlementDeficit).to.equal(0n);
+    expect(s.payableTotal).to.equal(s.owedTotal); // no haircut: nobody is underwater
+    for (const x of [f.a, f.b, f.c]) await f.market.write.claim([f.params], { account: x });
+    const end = await state(f);
+    let owed = end.marginAssets + end.insurance + BigInt(end.fees);
+    for (const x of [f.a, f.b, f.c, f.d]) owed += await f.market.read.freeBalance([x]);
+    expect(await f.token.read.balanceOf([f.market.address])).to.equal(owed);
+    expect(end.marginAssets <= 2n).to.equal(true);
+  });
+
+  it("C30 final step: the mark steps toward the final price by at most the limit per maxFixingAge; liquidations stay open between steps", async () => {
+    const f = await traded();
+    await f.recordAt(P("3.0"), f.e);
+    const limit = (m: bigint) => (m * 500n) / 10_000n; // the test series' price limit (band) 5 %
+    let mark = INDEX;
+    const t0 = f.windowEnd + 1n;
+    mark -= limit(mark);
+    await f.viem.assertions.emitWithArgs(f.settleAt(t0), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(t0 + 3_599n), f.market, "FinalStepNotDue", [t0 + 3_600n]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.closeOut([f.params, f.a]), f.market, "NotSettled", [f.id]);
+    // alice (long 10, margin at initial) is still above maintenance at 3.325, below it at the next step.
+    await f.viem.assertions.revertWithCustomError(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "AccountHealthy");
+    mark -= limit(mark);
+    await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 3_600n), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
+    const equityBefore = (await f.market.read.accountHealth([f.params, f.a, mark]))[0];
+    expect(equityBefore > 0n).to.equal(true); // one step never takes an account at maintenance below zero
+    await f.viem.assertions.emit(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "Liquidated");
+    expect((await f.market.read.position([f.id, f.a])).size).to.equal(0n);
+    mark -= limit(mark);
+    await f.settleAt(t0 + 7_200n);
+    expect((await state(f)).mark).to.equal(mark);
+    await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 10_800n), f.market, "SeriesSettled", [f.id, P("3.0"), 1, false]);
+    // Resolution starts: carol (who took alice's contracts over) and bob.
+    for (const x of [f.b, f.c]) await f.market.write.closeOut([f.params, x]);
+    expect((await state(f)).openPositions).to.equal(0);
+    expect((await payoutOf(f, f.b)) > 0n).to.equal(true);
+  });
+
+  it("C24 fallback: with no recorded round, settle waits for expiry + grace, then uses the oracle's latest value; funds leave; no second settlement", async () => {
+    const f = await traded();
+    await f.at(f.e + 10n);
+    await f.setIndex(P("3.4"), f.e + 10n);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "NoSettlementFixing", [f.e + 86_400n]);
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.e + 86_401n), f.market, "SeriesSettled", [f.id, P("3.4"), 0, true]);
+    await f.viem.assertions.revertWithCustomError(f.recordAt(P("3.0"), f.e + 100n, f.e + 86_402n), f.market, "SettlementWindowClosed");
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.settle([f.params]), f.market, "AlreadySettled", [f.id]);
+    const pool = (await state(f)).marginAssets;
+    for (const x of [f.a, f.b]) await f.market.write.closeOut([f.params, x]);
     const paid = (await payoutOf(f, f.a)) + (await payoutOf(f, f.b));
     expect(paid <= pool && pool - paid <= 2n).to.equal(true);
     for (const x of [f.a, f.b]) await f.market.write.withdraw([await f.market.read.freeBalance([x]), x], { account: x });
   });
 
-  it("close-out: an account underwater at the final price is closed before claims; its deficit goes through the waterfall, others claim in full", async () => {
-    const f = await atExpiry();
-    await f.market.write.fundInsurance([f.params, 500n * USDC], { account: f.c });
-    await f.fixing(31n * 10n ** 17n, f.e); // alice: 3,500 - 4,000 < 0
-    await f.market.write.recordSettlementFixing([f.params]);
-    await f.at(f.e + 3_601n);
-    await f.market.write.settle([f.params]);
-    await f.viem.assertions.revertWithCustomError(f.market.write.closeOut([f.params, f.b]), f.market, "NotUnderwater");
-    await f.viem.assertions.emitWithArgs(f.market.write.closeOut([f.params, f.a], { account: f.d }), f.market, "ClosedOut", [f.id, f.a, 500n * USDC - 1n]);
-    const s = await f.market.read.seriesState([f.id]);
-    expect(s.insuranceUsed).to.equal(500n * USDC - 1n);
-    await f.networkHelpers.time.increase(3_600);
-    const marginB = await f.market.read.marginOf([f.id, f.b]);
-    expect(await payoutOf(f, f.b)).to.equal(marginB + 4_000n * USDC);
-  });
-
-  it("C26 / I12 a paused series still settles, closes out and pays claims; free balances always leave", async () => {
-    const f = await atExpiry();
+  it("C26 / I12 a paused series still settles, resolves and pays claims; free balances always leave", async () => {
+    const f = await traded();
     await f.market.write.setPaused([f.params, true]);
-    await f.fixing(35n * 10n ** 17n, f.e);
-    await f.market.write.recordSettlementFixing([f.params]);
-    await f.at(f.e + 3_601n);
-    await f.market.write.settle([f.params]);
-    await f.networkHelpers.time.increase(3_600);
+    await f.recordAt(INDEX, f.e);
+    await f.settleAt(f.windowEnd + 1n);
+    for (const x of [f.a, f.b]) await f.market.write.closeOut([f.params, x]);
     for (const x of [f.a, f.b]) {
       await f.market.write.claim([f.params], { account: x });
       await f.market.write.withdraw([await f.market.read.freeBalance([x]), x], { account: x });
@@ -98,26 +282,34 @@ describe("FuturesMarket settlement", () => {
     }
   });
 
-  it("C22 O(1) claims: the gas of one claim does not depend on how many accounts hold positions", async () => {
-    const gasOfClaim = async (pairs: number) => {
+  it("C22 O(1) claims and close-outs: the gas of one does not depend on how many accounts hold positions", async () => {
+    const gasOf = async (pairs: number) => {
       const f = await deployMarket();
       const ws = f.wallets.slice(1, 1 + 2 * pairs).map((w) => w.account.address);
       for (const w of ws) await f.fund(w, 10_000n * USDC);
       for (let i = 0; i < pairs; i++) await f.fillOrder(f.order(ws[2 * i]!, { size: 1n }), ws[2 * i + 1]!);
       const e = f.params.expiry;
       await f.networkHelpers.time.setNextBlockTimestamp(Number(e));
-      await f.setIndex(INDEX, e);
-      await f.market.write.recordSettlementFixing([f.params]);
+      await f.record(INDEX + 10n ** 16n, e);
       await f.networkHelpers.time.increaseTo(Number(e + 3_601n));
       await f.market.write.settle([f.params]);
-      await f.networkHelpers.time.increase(3_600);
-      await f.market.write.claim([f.params], { account: ws[2]! ?? ws[0]! });
-      const hash = await f.market.write.claim([f.params], { account: ws[1]! });
-      return (await f.publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+      const receipt = async (hash: `0x${string}`) => (await f.publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+      const close = await receipt(await f.market.write.closeOut([f.params, ws[0]!]));
+      for (const w of ws.slice(1)) await f.market.write.closeOut([f.params, w]);
+      await f.market.write.claim([f.params], { account: ws[2]! });
+      return [close, await receipt(await f.market.write.claim([f.params], { account: ws[0]! }))];
     };
-    const small = await gasOfClaim(2);
-    const large = await gasOfClaim(8);
-    expect(large).to.equal(small);
-    expect(small < 45_000n).to.equal(true);
+    expect(await gasOf(8)).to.deep.equal(await gasOf(2));
+  });
+
+  it("open positions are counted as positions open and close (trades and liquidations)", async () => {
+    const f = await traded([[3, 4]]);
+    expect((await state(f)).openPositions).to.equal(4);
+    await f.fillOrder(f.order(f.b, { size: 10n, nonce: 5n }), f.a); // alice sells her 10 to bob: both flat
+    expect((await state(f)).openPositions).to.equal(2);
+    await f.setIndex(P("3.1"));
+    await f.market.write.liquidate([f.params, f.c, 100n], { account: f.b }); // carol closed, bob opens
+    expect((await state(f)).openPositions).to.equal(2);
+    expect(WAD).to.equal(10n ** 18n);
   });
 });

@@ -12,7 +12,7 @@ import { startServer } from "../../keeper/observability/server.js";
 import type { OracleIndexView } from "../../keeper/oracle/contract.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
 import { observationsRoute } from "../../keeper/oracle/peers.js";
-import { settlementSteps } from "../../keeper/oracle/settlement.js";
+import { roundsToRecord, settleDue } from "../../keeper/oracle/settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
@@ -410,7 +410,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
 
 describe("keeper fixing loop drives settlement of a listed series (real oracle and market on anvil)", function () {
   this.timeout(60_000);
-  it("records each fixing of the settlement window, then settles once the window closed; nothing twice", async () => {
+  it("C32 records each round of the settlement window from the oracle's logs, then settles once the window closed; nothing twice", async () => {
     const anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
     try {
       const owner = await fundedAccount(anvil);
@@ -458,20 +458,19 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       await loop.tick();
       expect(metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
       await step(); // fixing at expiry: recorded
-      await step(); // fixing at expiry + window: recorded
+      await step(); // fixing at expiry + window, posted after the window closed: too late (C32: no last look)
       await step(); // window closed: settled
       await loop.tick();
       const events = async (name: "SettlementFixingRecorded" | "SeriesSettled") =>
         publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: name, fromBlock: 0n });
       const recorded = (await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[];
-      expect(recorded.map((e) => e.args.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+      expect(recorded.map((e) => e.args.timestamp)).to.deep.equal([expiry]);
       const settled = (await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; fixingCount: number; fallbackUsed: boolean } }[];
       expect(settled).to.have.length(1);
       const tick = 10n ** 15n;
-      const average = (recorded[0]!.args.value + recorded[1]!.args.value) / 2n;
-      expect(settled[0]?.args).to.deep.include({ finalPrice: (average / tick) * tick, fixingCount: 2, fallbackUsed: false });
-      expect(metrics.settlementActions.get({ action: "record" })).to.equal(2);
-      expect(metrics.settlementActions.get({ action: "settle" })).to.equal(1);
+      expect(settled[0]?.args).to.deep.include({ finalPrice: (recorded[0]!.args.value / tick) * tick, fixingCount: 1, fallbackUsed: false });
+      expect(metrics.settlementActions.get({ action: "record" })).to.equal(1);
+      expect(metrics.settlementActions.get({ action: "settle" })).to.equal(1); // the mark reached the final price in one step
     } finally {
       await anvil.stop();
     }
@@ -479,15 +478,19 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
 });
 
 describe("keeper settlement steps (pure)", () => {
-  const series = { expiry: 1_000n, settlementWindow: 100 };
-  it("records fixings inside [expiry, expiry + window]; settles after the window once its last round had its chance", () => {
-    expect(settlementSteps(series, 999n, 900n, 50)).to.deep.equal({ settle: false });
-    expect(settlementSteps(series, 1_050n, 999n, 50)).to.deep.equal({ settle: false });
-    expect(settlementSteps(series, 1_050n, 1_000n, 50)).to.deep.equal({ record: 1_000n, settle: false });
-    expect(settlementSteps(series, 1_101n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: false }); // the round at 1100 may still come
-    expect(settlementSteps(series, 1_101n, 1_100n, 50)).to.deep.equal({ record: 1_100n, settle: true }); // record first, then settle
-    expect(settlementSteps(series, 1_151n, 1_050n, 50)).to.deep.equal({ record: 1_050n, settle: true }); // it did not come
-    expect(settlementSteps(series, 1_200n, 1_150n, 50)).to.deep.equal({ settle: true });
+  const series = { expiry: 1_000n, settlementWindow: 100, maxFixingAge: 50 };
+  it("C32 records every round stamped in [expiry, now] while the window is open; settles after it, one mark step per maxFixingAge", () => {
+    expect(roundsToRecord(series, 999n, [950n, 1_000n])).to.deep.equal([]); // before expiry: nothing counts yet
+    expect(roundsToRecord(series, 1_050n, [950n, 1_000n, 1_050n, 1_100n])).to.deep.equal([1_000n, 1_050n]);
+    expect(roundsToRecord(series, 1_100n, [1_000n, 1_050n, 1_100n])).to.deep.equal([1_000n, 1_050n, 1_100n]);
+    expect(roundsToRecord(series, 1_101n, [1_000n, 1_100n])).to.deep.equal([]); // recording closed
+    const unset = { finalPrice: 0n, settledAt: 0n, markTime: 0n };
+    expect(settleDue(series, unset, 1_100n)).to.equal(false);
+    expect(settleDue(series, unset, 1_101n)).to.equal(true);
+    const stepping = { finalPrice: 3n, settledAt: 0n, markTime: 1_101n };
+    expect(settleDue(series, stepping, 1_150n)).to.equal(false);
+    expect(settleDue(series, stepping, 1_151n)).to.equal(true);
+    expect(settleDue(series, { ...stepping, settledAt: 1_151n }, 2_000n)).to.equal(false);
   });
 });
 

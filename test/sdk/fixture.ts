@@ -7,7 +7,7 @@ import { type MarketClient, connectMarket } from "../../sdk/client.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { getSeries } from "../../sdk/series.js";
 import { type Wallet, defaultSeriesParams, deployAll } from "../../scripts/lib/deploy.js";
-import { postFixing } from "../../scripts/lib/fixing.js";
+import { postFixing, signRound } from "../../scripts/lib/fixing.js";
 
 export const MNEMONIC = "test test test test test test test test test test test junk";
 export const USDC = 10n ** 6n;
@@ -31,6 +31,10 @@ export async function deployFixture() {
     const ts = timestamp ?? BigInt(await networkHelpers.time.latest());
     await postFixing({ publicClient, wallet: owner, oracle: deployment.oracle, indexId: ATPI, timestamp: ts, value, signers: operators });
   }
+  /** A signed round (not posted) of `value` stamped `timestamp`, for `recordSettlementFixing`. */
+  async function round(value: bigint, timestamp: bigint) {
+    return signRound({ publicClient, oracle: deployment.oracle, indexId: ATPI, timestamp, value, signers: operators });
+  }
   await setIndex(INDEX);
 
   const usdc = getContract({ address: deployment.collateral, abi: mockUSDCAbi, client: { public: publicClient, wallet: owner } });
@@ -42,6 +46,6 @@ export async function deployFixture() {
   const series = await getSeries(ownerMc, deployment.series[0]!.id);
   const txCount = (a: Address) => publicClient.getTransactionCount({ address: a });
 
-  return { viem, networkHelpers, publicClient, owner, alice, bob, carol, operators, deployment, params, series, setIndex, usdc, connect, txCount };
+  return { viem, networkHelpers, publicClient, owner, alice, bob, carol, operators, deployment, params, series, setIndex, round, usdc, connect, txCount };
 }
 export type Fixture = Awaited<ReturnType<typeof deployFixture>>;

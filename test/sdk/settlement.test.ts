@@ -3,7 +3,7 @@ import { balances, positionOf } from "../../sdk/account.js";
 import { type Deployment, deploymentToJson, parseDeployment } from "../../sdk/deployment.js";
 import { deposit } from "../../sdk/funds.js";
 import { seriesStatus } from "../../sdk/series.js";
-import { claim, liquidate, recordSettlementFixing, settle } from "../../sdk/settlement.js";
+import { claim, closeOut, liquidate, recordSettlementFixing, settle } from "../../sdk/settlement.js";
 import { fillOrder, placeOrder } from "../../sdk/trade.js";
 import { INDEX, USDC, WAD, deployFixture } from "./fixture.js";
 import { rejects } from "./rejects.js";
@@ -38,23 +38,28 @@ describe("sdk: liquidation, settlement, claims", () => {
     const expiry = f.params.expiry;
     await f.networkHelpers.time.increaseTo(expiry + 10n);
     expect((await seriesStatus(a, f.series)).phase).to.equal("awaiting-settlement");
-    await f.setIndex(4n * WAD, expiry + 5n);
-    await recordSettlementFixing(a, f.series);
+    // A signed round stamped in the window counts without being posted to the oracle.
+    await recordSettlementFixing(a, f.series, await f.round(4n * WAD, expiry + 5n));
+    await f.setIndex(4n * WAD, expiry + 6n); // the mark steps from the latest index: one step
     await f.networkHelpers.time.increaseTo(expiry + BigInt(f.params.settlementWindow) + 1n);
     const s = await settle(a, f.series);
     expect(s.finalPrice).to.equal(4n * WAD);
     expect((await seriesStatus(a, f.series)).phase).to.equal("closing-out");
+    const pos = await positionOf(a, f.series, f.alice.account.address);
+    // Claims open once every account is resolved: bob's position still is not.
     await rejects(claim(a, f.series), "CLAIMS_NOT_OPEN");
-
-    await f.networkHelpers.time.increase(3_601);
+    await closeOut(a, f.series, f.bob.account.address);
     const status = await seriesStatus(a, f.series);
     expect(status.phase).to.equal("claimable");
-    const pos = await positionOf(a, f.series, f.alice.account.address);
     expect(pos.settled).to.equal(true);
     expect(pos.unrealizedPnl).to.equal(1_000n * USDC); // 2 x 0.5 x 1,000
     const freeBefore = (await balances(a, f.alice.account.address)).free;
     const c = await claim(a, f.series);
-    expect(c.payout).to.equal(pos.equity);
+    // Bob's loss (1,000) exceeds his margin (700 + 1) and there is no insurance: alice, the only winner, is paid
+    // what the series holds (payableTotal), not her full equity; the series never pays out more than it holds.
+    expect(status.owedTotal).to.equal(pos.equity);
+    expect(c.payout).to.equal(status.payableTotal);
+    expect(status.payableTotal < pos.equity).to.equal(true);
     expect((await balances(a, f.alice.account.address)).free).to.equal(freeBefore + c.payout);
     await rejects(claim(a, f.series), "NO_POSITION");
   });

@@ -5,7 +5,7 @@ import type { Command } from "./types.js";
 
 export const claimCommand: Command = {
   name: "claim",
-  summary: "claim your settlement payout into your free balance (after settlement and the close-out hour)",
+  summary: "claim your settlement payout into your free balance (after settlement, once every account is resolved)",
   usage: "",
   options: {},
   needsKey: true,

@@ -15,6 +15,7 @@ export const INDEX_ID = stringToHex("ATPI", { size: 32 });
 /** An all-zero compact signature: recovers no one. */
 export const NO_SIGNATURE: CompactSignature = { r: `0x${"00".repeat(32)}`, vs: `0x${"00".repeat(32)}` };
 export const WAD = 10n ** 18n;
+const ZERO32 = `0x${"00".repeat(32)}` as const;
 export const USDC = 10n ** 6n;
 /** ATPI = 3.5 USD per 1M tokens. */
 export const INDEX = 35n * 10n ** 17n;
@@ -92,8 +93,15 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
     return market.write.fillSignedOrder([p, o, sig, size], { account: taker });
   }
 
+  /** One observation for the mock oracle's `verifyFixing` (it checks no signature; the value is the round's). */
+  const round = (value: bigint) => [{ value, inputsHash: ZERO32, r: ZERO32, vs: ZERO32 }];
+  /** Records a settlement round of `value` stamped `ts` (in the block that `setNextBlockTimestamp` set, if any). */
+  async function record(value: bigint, ts: bigint, p: SeriesParams = params, from?: Address) {
+    return market.write.recordSettlementFixing([p, ts, 1, [], round(value)], from ? { account: from } : {});
+  }
+
   return {
-    conn, viem, networkHelpers, publicClient, chainId, token, blacklist, hook, oracle, market, params, id,
+    conn, viem, networkHelpers, publicClient, chainId, token, blacklist, hook, oracle, market, params, id, round, record,
     owner, alice, bob, carol, dave, wallets,
     setIndex, fund, order, sign, fillOrder, accountIndex,
     hash: (o: Order) => hashOrder(chainId, market.address, o),

@@ -343,7 +343,15 @@ contract MarketHandler is TestBase, MarketSetup {
 
     function recordFixing() external {
         ++calls;
-        try market.recordSettlementFixing(params) {} catch {}
+        _recordLatest();
+    }
+
+    /// Records the oracle's latest value as a settlement round (the mock oracle's verifyFixing returns it).
+    function _recordLatest() internal {
+        (uint256 value, uint64 ts) = oracle.latest(INDEX_ID);
+        IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
+        obs[0] = IIndexOracle.Observation(value, bytes32(0), bytes32(0), bytes32(0));
+        try market.recordSettlementFixing(params, ts, 1, new address[](0), obs) {} catch {}
     }
 
     /// Jumps to expiry, posts a fixing inside the settlement window (moved by up to 20 %) and records it.
@@ -356,7 +364,7 @@ contract MarketHandler is TestBase, MarketSetup {
         (uint256 mark,) = _index();
         uint256 move = mark * bound(bps, 0, 2_000) / 10_000;
         _setIndex(up ? mark + move : (mark - move < 1e18 ? 1e18 : mark - move));
-        try market.recordSettlementFixing(params) {} catch {}
+        _recordLatest();
     }
 
     function settle() external {
@@ -366,12 +374,19 @@ contract MarketHandler is TestBase, MarketSetup {
         _trySettle();
     }
 
+    /// Settles: sets the final price, then steps the mark to it (one step per maxFixingAge).
     function _trySettle() internal returns (bool) {
         bool wasSettled = market.seriesState(id).settledAt != 0;
         try market.settle(params) {
             ++settles;
             if (wasSettled) ++settlementViolations;
-            ghostFinalPrice = market.seriesState(id).finalPrice;
+            uint128 target = market.seriesState(id).finalPrice;
+            if (ghostFinalPrice != 0 && ghostFinalPrice != target) ++settlementViolations;
+            ghostFinalPrice = target;
+            for (uint256 i; i < 64 && market.seriesState(id).settledAt == 0; ++i) {
+                VM.warp(block.timestamp + params.maxFixingAge);
+                market.settle(params);
+            }
             return true;
         } catch {
             return false;
@@ -396,16 +411,32 @@ contract MarketHandler is TestBase, MarketSetup {
         try market.closeOut(params, a) {} catch {}
     }
 
+    /// C32: resolves every account, starting at a random actor and stepping by a random stride (a different order
+    /// each time), so that claims and insurance withdrawal open in the random sequences that follow.
+    function resolveAll(uint256 seed) external {
+        ++calls;
+        _ensureSettled();
+        uint256 stride = 1 + (seed >> 128) % (ACTORS - 1);
+        for (uint256 k; k < ACTORS; ++k) {
+            (, address a) = _actor(seed + k * stride);
+            try market.closeOut(params, a) {} catch {}
+        }
+        for (uint256 k; k < ACTORS; ++k) try market.closeOut(params, actors[k]) {} catch {}
+    }
+
     function claim(uint256 seed) external {
         ++calls;
         _ensureSettled();
         (, address a) = _actor(seed);
-        uint256 settledAt = market.seriesState(id).settledAt;
-        if (settledAt != 0 && block.timestamp < settledAt + 1 hours) VM.warp(settledAt + 1 hours);
+        // C32: whatever the order of claims, close-outs and insurance withdrawals, a claim pays owed x payable / owed.
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        uint256 expected = s.owedTotal == 0 ? 0 : market.owedOf(id, a) * s.payableTotal / s.owedTotal;
+        uint256 freeBefore = market.freeBalance(a);
         VM.prank(a);
         try market.claim(params) {
             ++claims;
             if (_size(a) != 0 || market.marginOf(id, a) != 0) ++settlementViolations;
+            if (market.freeBalance(a) - freeBefore != expected) ++settlementViolations;
             VM.prank(a);
             try market.claim(params) {
                 ++settlementViolations; // claims exactly once
@@ -508,27 +539,35 @@ contract MarketInvariantsTest is TestBase {
     }
 
     /// @dev What the market owes: free balances, insurance, fees, pool margins and every open position's
-    /// unrealised PnL at the mark (the final price once settled), in both series.
+    /// unrealised PnL at the index (series A once settled: its pool, insurance and fees), in both series.
     function _owed() internal view returns (int256 owed) {
         (uint256 index,) = oracle.latest(bytes32("ATPI"));
         IFuturesMarket.SeriesState memory s = market.seriesState(id);
         IFuturesMarket.SeriesState memory sb = market.seriesState(idB);
-        uint256 markA = s.settledAt != 0 ? s.finalPrice : index;
         uint256 cs = 1_000e6;
         owed = int256(uint256(s.insurance) + sb.insurance + s.fees + sb.fees + s.marginAssets + sb.marginAssets);
         for (uint256 i; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
             owed += int256(market.freeBalance(a));
+            // Series A once settled: unresolved positions at the final price (resolved ones are counted below).
             IFuturesMarket.Position memory p = market.position(id, a);
-            owed += MarginMath.valueDown(p.size, markA, cs) - p.cost;
+            owed += MarginMath.valueDown(p.size, s.settledAt != 0 ? s.finalPrice : index, cs) - p.cost;
             IFuturesMarket.Position memory pb = market.position(idB, a);
             owed += MarginMath.valueDown(pb.size, index, cs) - pb.cost;
         }
     }
 
+    /// @dev Series A between settlement and its last resolution: the frozen pool still holds the resolved accounts'
+    /// margins, and what they are owed (or lost) beyond them is owedTotal - settlementDeficit - resolvedMargin.
+    function _resolvedPnl() internal view returns (int256) {
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        if (s.settledAt == 0 || s.openPositions == 0) return 0;
+        return int256(uint256(s.owedTotal)) - int256(uint256(s.settlementDeficit)) - int256(uint256(s.resolvedMargin));
+    }
+
     function _residue() internal view returns (int256) {
         uint256 cash = token.balanceOf(address(market));
-        return int256(cash) - (_owed() - int256(uint256(market.seriesState(id).unbackedLoss)));
+        return int256(cash) - (_owed() + _resolvedPnl() - int256(uint256(market.seriesState(id).unbackedLoss)));
     }
 
     /* INVARIANTS */
@@ -629,7 +668,7 @@ contract MarketInvariantsTest is TestBase {
     /// I13 Time sanity: recorded times never lie in the future.
     function invariant_I13_time() public view {
         IFuturesMarket.SeriesState memory s = market.seriesState(id);
-        assertLe(s.lastFixingTime, block.timestamp, "I13: lastFixingTime <= now");
+        assertLe(s.markTime, block.timestamp, "I13: markTime <= now");
         assertLe(s.settledAt, block.timestamp, "I13: settledAt <= now");
         assertLe(s.unpausedAt, block.timestamp, "I13: unpausedAt <= now");
     }
