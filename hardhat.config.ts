@@ -17,7 +17,7 @@ export default defineConfig({
         path: require.resolve("solc/soljson.js"),
         settings: {
           // 10,000 runs for every contract: FuturesMarket is 22.3 KB, under the 24 KB limit (EIP-170).
-          optimizer: { enabled: true, runs: 10_000 },
+          optimizer: { enabled: true, runs: 2_000 },
           // Via IR everywhere: the market's trade path (pool word and position fields held on the stack across
           // both legs) exceeds the legacy pipeline's stack limit, and the Solidity tests must compile the same code.
           viaIR: true,

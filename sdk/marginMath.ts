@@ -172,9 +172,40 @@ export function applyLeg(
     const released = removeAllShares(pool, pos.shares) + pnl;
     return { pos: { ...EMPTY_POSITION }, released };
   }
-  const net = pnl + topUp;
-  const shares = net >= 0n ? creditMargin(pool, pos.shares, net) : debitMargin(pool, pos.shares, -net);
+  // A partial reduction credits its top-up (the trade rule's fallback, see ratioKept) after its PnL; any other leg both at once.
+  const reduces = pos.size !== 0n && (pos.size > 0n) !== (delta > 0n) && abs(delta) < abs(pos.size);
+  let shares: bigint;
+  if (reduces) {
+    shares = pnl >= 0n ? creditMargin(pool, pos.shares, pnl) : debitMargin(pool, pos.shares, -pnl);
+    shares = creditMargin(pool, shares, topUp);
+  } else {
+    const net = pnl + topUp;
+    shares = net >= 0n ? creditMargin(pool, pos.shares, net) : debitMargin(pool, pos.shares, -net);
+  }
   return { pos: { size, cost: newCost, shares }, released: 0n };
+}
+
+/**
+ * The trade rule's reduce test (`_ratioKept`): a leg that reduced |size| is accepted without reaching initial
+ * margin when its equity afterwards is >= 0 and its margin ratio did not fall:
+ * `equityBefore * absAfter <= equityAfter * absBefore` (equityBefore rounded up, equityAfter down).
+ */
+export function ratioKept(equityBefore: bigint, absBefore: bigint, equityAfter: bigint, absAfter: bigint): boolean {
+  if (equityAfter < 0n) return false;
+  if (equityBefore <= 0n) return true;
+  return equityBefore * absAfter <= equityAfter * absBefore;
+}
+
+/**
+ * The price limit (`SeriesMark.nextMark`): the next mark is `index` clamped to `previous +- previous * limitBps /
+ * 10,000` (step rounded down); the first mark (previous 0) is the index.
+ */
+export function nextMark(previous: bigint, index: bigint, limitBps: number): bigint {
+  if (previous === 0n) return index;
+  const step = (previous * BigInt(limitBps)) / BPS;
+  if (index > previous + step) return previous + step;
+  if (index + step < previous) return previous - step;
+  return index;
 }
 
 /** What `_applyLeg` would move from the free balance for a non-reducing leg at `index` (shortfall + 1, or 0). */
@@ -199,7 +230,10 @@ export function liquidationSize(params: SeriesParams, absSize: bigint, eq: bigin
   }
   if (maxSize < size) size = maxSize;
   const rest = absSize - size;
-  if (rest !== 0n && rest < params.minSize) size = absSize <= maxSize ? absSize : absSize - params.minSize;
+  if (rest !== 0n && rest < params.minSize) {
+    if (absSize <= maxSize) size = absSize;
+    else if (absSize >= params.minSize) size = absSize - params.minSize;
+  }
   return size;
 }
 

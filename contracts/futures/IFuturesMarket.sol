@@ -19,8 +19,12 @@ struct SeriesParams {
     uint16 maintenanceMarginBps;
     uint16 makerFeeBps;
     uint16 takerFeeBps;
-    /// @notice Execution prices must lie within index +- priceBandBps.
+    /// @notice Execution prices must lie within mark +- priceBandBps.
     uint16 priceBandBps;
+    /// @notice Price limit: per new oracle fixing the series' mark moves at most priceLimitBps of the previous mark
+    /// toward the index (the index clamped, like an exchange's daily limit). Listing requires
+    /// priceLimitBps < maintenanceMarginBps, so an account at maintenance keeps equity >= 0 at the next mark.
+    uint16 priceLimitBps;
     /// @notice Liquidator reward, in bps of the liquidated notional, bounded by the account's remaining margin.
     uint16 liquidationPenaltyBps;
     /// @notice Maximum age (s) of the index for risk-increasing calls.
@@ -56,6 +60,18 @@ struct Signature {
     bytes32 vs;
 }
 
+/// @notice How one account's margin in a series changed in one trade or liquidation leg, so that an indexer
+/// updates its replica by adding fields (no share rounding to mirror).
+struct MarginChange {
+    /// @notice Collateral moved from the free balance into margin (> 0: a top-up to initial margin) or released to
+    /// the free balance (< 0: a close to zero).
+    int256 moved;
+    /// @notice Change of the account's margin pool shares (and of the pool's share total).
+    int256 shares;
+    /// @notice Change of the pool's assets through this leg: realized PnL, fee, liquidation bonus, top-up, release.
+    int256 assets;
+}
+
 /// @title IFuturesMarket
 /// @notice Cash-settled dated futures on an oracle index, with isolated margin per series, one 6-decimal
 /// collateral token, EIP-712 signed orders, permissionless liquidation, a per-series insurance fund and
@@ -77,8 +93,9 @@ interface IFuturesMarket {
         uint96 shares;
     }
 
-    /// @notice Mutable state of a series. The first slot (margin pool, fees, listed) is the only series slot a
-    /// trade touches.
+    /// @notice Mutable state of a series. The first two slots (the pool word: margin pool, fees, listed, paused;
+    /// the mark word: mark, its fixing time, collateral) are the only series slots a trade touches; each is read
+    /// and written through one library (MarginPool, SeriesMark).
     struct SeriesState {
         uint96 marginAssets;
         uint96 marginShares;
@@ -87,6 +104,16 @@ interface IFuturesMarket {
         bool listed;
         /// @notice New risk (risk-increasing trades, margin removal) and liquidations are blocked.
         bool paused;
+        /// @notice The series' mark (18 decimals): the index clamped to the previous mark +- priceLimitBps per new
+        /// fixing; the first mark is the index. 0 before the first trade, liquidation or margin removal.
+        uint128 mark;
+        /// @notice Oracle timestamp of the fixing the mark was last taken from.
+        uint40 markTime;
+        /// @notice Collateral units attributed to the series: margin moved in from free balances and insurance
+        /// funded, minus margin released, fees collected, insurance withdrawn and claims paid. Bounds every payout.
+        uint80 collateral;
+        /// @notice Set at listing (keeps the mark word non-zero: a trade never pays for a write from zero).
+        bool initialised;
         uint128 insurance;
         uint128 insuranceUsed;
         uint128 fixingSum;
@@ -108,8 +135,8 @@ interface IFuturesMarket {
     event SeriesListed(bytes32 indexed seriesId, SeriesParams params);
     /// @notice A taker filled part of a maker's order at the order's limit price.
     /// @param makerDelta The maker's position change in contracts: > 0 bought, < 0 sold (the taker's is its negation).
-    /// @param makerMargin Collateral the maker's free balance moved into its margin (> 0) or received from it on a
-    /// close to zero (< 0); `takerMargin` the same for the taker.
+    /// @param mark The series' mark the trade was checked at (a mark moved by this trade is reported here only).
+    /// @param makerMargin The maker's margin change; `takerMargin` the taker's.
     event OrderFilled(
         bytes32 indexed seriesId,
         bytes32 indexed orderHash,
@@ -117,34 +144,45 @@ interface IFuturesMarket {
         address taker,
         int256 makerDelta,
         uint256 price,
+        uint256 mark,
         uint256 makerFee,
         uint256 takerFee,
-        int256 makerMargin,
-        int256 takerMargin
+        MarginChange makerMargin,
+        MarginChange takerMargin
     );
-    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`. Margin moves as in OrderFilled.
+    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`. Mark and margin changes as in
+    /// OrderFilled.
     event OrdersMatched(
         bytes32 indexed seriesId,
         bytes32 indexed buyHash,
         bytes32 indexed sellHash,
+        address buyMaker,
+        address sellMaker,
         uint64 size,
         uint256 price,
+        uint256 mark,
         uint256 buyFee,
         uint256 sellFee,
-        int256 buyMargin,
-        int256 sellMargin,
+        MarginChange buyMargin,
+        MarginChange sellMargin,
         address matcher
     );
+    /// @notice The series' mark moved to `mark`, taken from the oracle fixing of time `timestamp` (the index
+    /// clamped to the previous mark +- priceLimitBps).
+    event MarkUpdated(bytes32 indexed seriesId, uint256 mark, uint64 timestamp);
     event OrderCancelled(address indexed maker, bytes32 indexed orderHash);
     event MinNonceRaised(address indexed maker, uint64 minNonce);
     /// @notice Carries a signed order in full so that the open book can be rebuilt from logs.
     event OrderPublished(
         bytes32 indexed seriesId, bytes32 indexed orderHash, address indexed maker, Order order, Signature signature
     );
-    /// @notice Collateral moved between an account's free balance and its margin in a series (outside fills and
-    /// matches, which report it in their own events).
-    /// @param amount Positive: free balance -> margin; negative: margin -> free balance.
-    event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount);
+    /// @notice Collateral moved between an account's free balance and its margin in a series by addMargin or
+    /// removeMargin (fills, matches and liquidations report their margin changes in their own events).
+    /// @param amount Positive: free balance -> margin; negative: margin -> free balance (also the pool's assets change).
+    /// @param shares Change of the account's margin pool shares.
+    event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount, int256 shares);
+    /// @notice `size` contracts of `account` passed to `liquidator` at `mark`. Emitted after the DeficitRecorded of
+    /// the same liquidation (when the closed part was bankrupt); `accountMargin` is measured before that haircut.
     event Liquidated(
         bytes32 indexed seriesId,
         address indexed account,
@@ -152,7 +190,9 @@ interface IFuturesMarket {
         uint64 size,
         uint256 mark,
         uint256 reward,
-        uint256 deficit
+        uint256 deficit,
+        MarginChange accountMargin,
+        MarginChange liquidatorMargin
     );
     /// @notice A deficit went through the waterfall: insurance, then socialised, the rest unbacked.
     event DeficitRecorded(
@@ -174,6 +214,7 @@ interface IFuturesMarket {
     error ZeroAmount();
     error ZeroAddress();
     error InsufficientFreeBalance(address account, uint256 needed, uint256 available);
+    /// @notice Listing rule number `rule` of SeriesLib.firstBrokenRule does not hold.
     error InvalidSeriesParams(uint256 rule);
     error SeriesAlreadyListed(bytes32 seriesId);
     error SeriesNotListed(bytes32 seriesId);
@@ -217,6 +258,10 @@ interface IFuturesMarket {
     error InsuranceLocked(bytes32 seriesId, uint256 unlocksAt);
     error InsufficientInsurance(uint256 requested, uint256 available);
     error UnsupportedToken(address token);
+    /// @notice `setPaused` would not change the series' pause flag (a no-op unpause must not start the grace).
+    error PauseUnchanged(bytes32 seriesId, bool paused);
+    /// @notice A payout of `amount` out of a series exceeds the collateral the series holds (isolation).
+    error SeriesCollateralShort(bytes32 seriesId, uint256 amount, uint256 collateral);
 
     /* ACCOUNT FUNDS */
 
@@ -251,6 +296,12 @@ interface IFuturesMarket {
         uint64 size,
         uint128 price
     ) external;
+
+    /// @notice Steps the series' mark toward the oracle's latest fixing (at most priceLimitBps of the mark per
+    /// fixing) if that fixing is newer than the mark's; anyone may call it after each fixing, so that the mark
+    /// follows the index one limit step per fixing even without trades. Trades, margin removal and liquidations
+    /// do the same step themselves.
+    function updateMark(SeriesParams calldata params) external returns (uint256 mark);
 
     /// @notice Cancels one order of the caller: its unfilled remainder can never fill.
     function cancel(Order calldata order) external;
@@ -307,6 +358,9 @@ interface IFuturesMarket {
     function oracle() external view returns (address);
     function DOMAIN_SEPARATOR() external view returns (bytes32);
     function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32);
+    /// @notice The mark a trade, margin removal or liquidation would use now, and the oracle time it stands for:
+    /// the stored mark stepped toward a newer index by at most priceLimitBps (see SeriesState.mark).
+    function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp);
     function hashOrder(Order calldata order) external view returns (bytes32);
     function freeBalance(address account) external view returns (uint256);
     function filled(bytes32 orderHash) external view returns (uint64);

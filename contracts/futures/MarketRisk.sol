@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
+import {MarginPool} from "../libraries/MarginPool.sol";
 import {MarketCore} from "./MarketCore.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
@@ -31,7 +32,7 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime) = _index(p);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s);
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
@@ -44,11 +45,23 @@ abstract contract MarketRisk is MarketCore {
         size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, account, pos, delta, mark);
-        Leg memory leg = Leg(msg.sender, -delta, mark, 0, reward, true, 0);
-        _applyLegStored(p, id, leg, mark, markTime);
-        emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
-        if (leg.moved != 0) emit MarginMoved(id, msg.sender, leg.moved);
+        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0), markTime);
+    }
+
+    /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
+    /// sides' margin moves in the series' collateral and emits, in this order (docs/contracts.md): DeficitRecorded
+    /// (inside _closeLiquidated, when the closed part was bankrupt), then Liquidated with both margin changes.
+    function _transferLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory closed, uint64 markTime)
+        internal
+    {
+        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, pos, closed);
+        Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0);
+        _applyLegStored(p, id, leg, closed.price, markTime);
+        _moveCollateral(_series[id], id, leg.moved + closed.moved);
+        emit Liquidated(
+            id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
+            _marginChange(closed), _marginChange(leg)
+        );
     }
 
     /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
@@ -69,23 +82,29 @@ abstract contract MarketRisk is MarketCore {
         if (equity > 0 && relief != 0) size = Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
         size = Math.min(size, maxSize);
         uint256 rest = absSize - size;
-        if (rest != 0 && rest < p.minSize) size = absSize <= maxSize ? absSize : absSize - p.minSize;
+        if (rest != 0 && rest < p.minSize) {
+            // All, or all but minSize (0 when the position is exactly minSize: nothing to liquidate); a position
+            // already below minSize (a liquidator's leg is exempt from the dust rule) keeps a smaller remainder.
+            if (absSize <= maxSize) size = absSize;
+            else if (absSize >= p.minSize) size = absSize - p.minSize;
+        }
         return uint64(size); // Safe: size <= maxSize.
     }
 
     /// @dev The liquidated side: realises PnL at the mark, pays the reward (bounded by what is left of its
-    /// margin), and sends any deficit through the waterfall. Never transfers tokens.
-    function _closeLiquidated(
-        SeriesParams memory p,
-        bytes32 id,
-        address account,
-        Position memory pos,
-        int256 delta,
-        uint256 mark
-    ) internal returns (uint256 reward, uint256 deficit) {
+    /// margin), and sends any deficit through the waterfall. Never transfers tokens; a close to zero releases the
+    /// rest of the margin to the free balance (`leg.moved`, booked against the collateral by the caller). `leg`
+    /// holds the account, delta and mark on entry and the share and asset deltas of its margin on return.
+    function _closeLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory leg)
+        internal
+        returns (uint256 reward, uint256 deficit)
+    {
         SeriesState storage s = _series[id];
+        (address account, int256 delta, uint256 mark) = (leg.account, leg.delta, leg.price);
         (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, delta, mark, p.contractSize);
         int256 margin = int256(_assetsOf(s, pos.shares)) + pnl;
+        int256 sharesBefore = int256(uint256(pos.shares));
+        int256 assetsBefore = int256(MarginPool.assets(_loadPool(s)));
         pos.size += delta.toInt64();
         pos.cost = newCost.toInt96();
         if (margin <= 0) {
@@ -93,6 +112,8 @@ abstract contract MarketRisk is MarketCore {
             _removeAllShares(s, pos.shares);
             pos.shares = 0;
             deficit = uint256(-margin);
+            // Measured before the waterfall: the haircut is reported by DeficitRecorded.
+            leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
             _absorbDeficit(id, account, deficit);
         } else {
             reward = Math.min(_penalty(p, delta, mark), uint256(margin));
@@ -103,16 +124,17 @@ abstract contract MarketRisk is MarketCore {
                 pos.shares = 0;
                 if (released != 0) {
                     _addFree(account, released);
-                    emit MarginMoved(id, account, -int256(released));
+                    leg.moved = -int256(released);
                 }
             } else if (pnl >= 0) {
                 pos.shares = _creditMargin(s, pos.shares, uint256(pnl)).toUint96();
             } else {
                 pos.shares = _debitMargin(s, account, pos.shares, uint256(-pnl)).toUint96();
             }
+            leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
         }
-        if (pos.size == 0) delete _positions[id][account];
-        else _positions[id][account] = pos;
+        leg.sharesDelta = int256(uint256(pos.shares)) - sharesBefore;
+        _storePosition(_positions[id][account], pos.size, pos.cost, pos.shares);
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
@@ -129,6 +151,7 @@ abstract contract MarketRisk is MarketCore {
         bytes32 id = _listed(params);
         _takeFree(msg.sender, amount);
         _series[id].insurance += amount.toUint128();
+        _moveCollateral(_series[id], id, int256(amount));
         emit InsuranceFunded(id, msg.sender, amount);
     }
 
@@ -183,7 +206,7 @@ abstract contract MarketRisk is MarketCore {
         int256 payout = _equity(p, s, pos, s.finalPrice);
         if (payout >= 0) revert NotUnderwater(account, payout);
         _removeAllShares(s, pos.shares);
-        delete _positions[id][account];
+        _storePosition(_positions[id][account], 0, 0, 0);
         emit ClosedOut(id, account, uint256(-payout));
         _absorbDeficit(id, account, uint256(-payout));
     }
@@ -199,8 +222,9 @@ abstract contract MarketRisk is MarketCore {
         int256 value = _equity(p, s, pos, s.finalPrice);
         if (value < 0) revert Underwater(msg.sender, value);
         _removeAllShares(s, pos.shares);
-        delete _positions[id][msg.sender];
+        _storePosition(_positions[id][msg.sender], 0, 0, 0);
         payout = uint256(value);
+        _moveCollateral(s, id, -int256(payout));
         _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);
     }

@@ -571,6 +571,22 @@ export const futuresMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bool",
+        "name": "paused",
+        "type": "bool"
+      }
+    ],
+    "name": "PauseUnchanged",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ReentrancyGuardReentrantCall",
     "type": "error"
@@ -638,6 +654,38 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "SeriesAlreadyListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "SeriesCollateralOverflow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "collateral",
+        "type": "uint256"
+      }
+    ],
+    "name": "SeriesCollateralShort",
     "type": "error"
   },
   {
@@ -1041,6 +1089,52 @@ export const futuresMarketAbi = [
         "internalType": "uint256",
         "name": "deficit",
         "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
+        "indexed": false,
+        "internalType": "struct MarginChange",
+        "name": "accountMargin",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
+        "indexed": false,
+        "internalType": "struct MarginChange",
+        "name": "liquidatorMargin",
+        "type": "tuple"
       }
     ],
     "name": "Liquidated",
@@ -1066,9 +1160,40 @@ export const futuresMarketAbi = [
         "internalType": "int256",
         "name": "amount",
         "type": "int256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "shares",
+        "type": "int256"
       }
     ],
     "name": "MarginMoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "name": "MarkUpdated",
     "type": "event"
   },
   {
@@ -1151,6 +1276,12 @@ export const futuresMarketAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "makerFee",
         "type": "uint256"
       },
@@ -1161,16 +1292,50 @@ export const futuresMarketAbi = [
         "type": "uint256"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "makerMargin",
-        "type": "int256"
+        "type": "tuple"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "takerMargin",
-        "type": "int256"
+        "type": "tuple"
       }
     ],
     "name": "OrderFilled",
@@ -1290,6 +1455,18 @@ export const futuresMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "address",
+        "name": "buyMaker",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "sellMaker",
+        "type": "address"
+      },
+      {
+        "indexed": false,
         "internalType": "uint64",
         "name": "size",
         "type": "uint64"
@@ -1298,6 +1475,12 @@ export const futuresMarketAbi = [
         "indexed": false,
         "internalType": "uint256",
         "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mark",
         "type": "uint256"
       },
       {
@@ -1313,16 +1496,50 @@ export const futuresMarketAbi = [
         "type": "uint256"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "buyMargin",
-        "type": "int256"
+        "type": "tuple"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "sellMargin",
-        "type": "int256"
+        "type": "tuple"
       },
       {
         "indexed": false,
@@ -1450,6 +1667,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -1671,6 +1893,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -1778,6 +2005,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -1940,6 +2172,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2027,6 +2264,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2134,6 +2376,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2220,6 +2467,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2394,6 +2646,107 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "indexId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "contractSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "tickSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "minSize",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "initialMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maintenanceMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "makerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "takerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "liquidationPenaltyBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxFixingAge",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementGrace",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct SeriesParams",
+        "name": "params",
+        "type": "tuple"
+      }
+    ],
+    "name": "currentMark",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
@@ -2456,6 +2809,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2652,6 +3010,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2803,6 +3166,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2900,6 +3268,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -3190,6 +3563,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3271,6 +3649,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -3372,6 +3755,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3442,6 +3830,26 @@ export const futuresMarketAbi = [
           {
             "internalType": "bool",
             "name": "paused",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint128",
+            "name": "mark",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint40",
+            "name": "markTime",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint80",
+            "name": "collateral",
+            "type": "uint80"
+          },
+          {
+            "internalType": "bool",
+            "name": "initialised",
             "type": "bool"
           },
           {
@@ -3564,6 +3972,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3654,6 +4067,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3693,6 +4111,102 @@ export const futuresMarketAbi = [
     ],
     "name": "transferOwnership",
     "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "indexId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "contractSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "tickSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "minSize",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "initialMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maintenanceMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "makerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "takerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "liquidationPenaltyBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxFixingAge",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementGrace",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct SeriesParams",
+        "name": "params",
+        "type": "tuple"
+      }
+    ],
+    "name": "updateMark",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -3766,6 +4280,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {

@@ -118,6 +118,6 @@ describe("FuturesMarket settlement", () => {
     const small = await gasOfClaim(2);
     const large = await gasOfClaim(8);
     expect(large).to.equal(small);
-    expect(small < 45_000n).to.equal(true);
+    expect(small < 50_000n).to.equal(true); // 45k before the per-series collateral bookkeeping (isolation, C31): +5k
   });
 });

@@ -32,7 +32,7 @@ describe("keeper liquidate (one scan, then exit)", function () {
       series: [{
         index: "ATPI", expiry: Number(p.expiry), contractSize: "1000", tickSize: "0.001", minSize: 1,
         initialMarginBps: p.initialMarginBps, maintenanceMarginBps: p.maintenanceMarginBps, makerFeeBps: p.makerFeeBps,
-        takerFeeBps: p.takerFeeBps, priceBandBps: p.priceBandBps, liquidationPenaltyBps: p.liquidationPenaltyBps,
+        takerFeeBps: p.takerFeeBps, priceBandBps: p.priceBandBps, priceLimitBps: p.priceLimitBps, liquidationPenaltyBps: p.liquidationPenaltyBps,
         maxFixingAge: p.maxFixingAge, settlementWindow: p.settlementWindow, settlementGrace: p.settlementGrace,
       }],
       maxSize: 100,

@@ -94,9 +94,10 @@ contract MarketHandler is TestBase, MarketSetup {
         a = actors[i];
     }
 
+    /// @dev The mark the market would use now (the index clamped by the price limit) and whether its fixing is fresh.
     function _index() internal view returns (uint256 value, bool fresh) {
         uint64 ts;
-        (value, ts) = oracle.latest(INDEX_ID);
+        (value, ts) = market.currentMark(params);
         fresh = uint256(ts) + params.maxFixingAge >= block.timestamp;
     }
 
