@@ -54,6 +54,7 @@ export {
   type SeriesPhase,
   type SeriesStatus,
   freshIndex,
+  freshMark,
   getSeries,
   latestIndex,
   listSeries,
