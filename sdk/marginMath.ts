@@ -134,8 +134,9 @@ export function socialise(pool: Pool, amount: bigint): void {
 
 /**
  * The trade rule's reduce test (`_ratioKept`): a leg that reduced |size| is accepted without reaching initial
- * margin when its equity afterwards is >= 0 and its margin ratio did not fall:
- * `equityBefore * absAfter <= equityAfter * absBefore` (equityBefore rounded up, equityAfter down).
+ * margin when its margin stays >= 0, its equity afterwards is >= 0 and its margin ratio did not fall:
+ * `equityBefore * absAfter <= equityAfter * absBefore` (equityBefore rounded up; `_applyLeg` passes the equity
+ * after the leg rounded down, before the share rounding, minus one unit).
  */
 export function ratioKept(equityBefore: bigint, absBefore: bigint, equityAfter: bigint, absAfter: bigint): boolean {
   if (equityAfter < 0n) return false;

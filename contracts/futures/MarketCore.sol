@@ -389,13 +389,20 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (MarginMath.abs(size) < p.minSize && !leg.liquidator) revert DustPosition(leg.account, size, p.minSize);
 
         uint256 topUp;
-        if (!reduces) {
+        int256 margin;
+        int256 equity;
+        unchecked {
+            // Margin and equity after the leg, before the share rounding of the credit or debit below (at most one
+            // unit: the top-up adds one, the ratio test takes one off, both against the account).
+            margin = int256(MarginPool.assetsOf(pool, shares)) + pnl;
+            equity = margin + MarginMath.valueDown(size, mark, contractSize) - cost;
+        }
+        // A reduction the rule accepts keeps a margin >= 0 (its realized loss and fee are paid from it).
+        if (!(reduces && margin >= 0 && _ratioKept(equityBefore, absBefore, equity - 1, MarginMath.abs(size)))) {
             _requireRiskAllowed(p, id, pool, markTime);
+            // What the free balance must add so that the position reaches initial margin at the mark.
             uint256 required = MarginMath.requirementUp(size, mark, contractSize, p.initialMarginBps);
-            int256 equity;
             unchecked {
-                equity = int256(MarginPool.assetsOf(pool, shares)) + MarginMath.valueDown(size, mark, contractSize)
-                    - cost + pnl;
                 if (equity < int256(required)) topUp = uint256(int256(required) - equity) + 1;
             }
         }
@@ -405,23 +412,6 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         }
         if (net >= 0) (pool, shares) = MarginPool.credit(pool, shares, uint256(net));
         else (pool, shares) = MarginPool.debit(pool, leg.account, shares, uint256(-net));
-        if (reduces) {
-            int256 equity;
-            unchecked {
-                equity = int256(MarginPool.assetsOf(pool, shares)) + MarginMath.valueDown(size, mark, contractSize) - cost;
-            }
-            if (!_ratioKept(equityBefore, absBefore, equity, MarginMath.abs(size))) {
-                // Not a risk reduction the rule accepts: the leg must end at initial margin like any other.
-                _requireRiskAllowed(p, id, pool, markTime);
-                uint256 required = MarginMath.requirementUp(size, mark, contractSize, p.initialMarginBps);
-                if (equity < int256(required)) {
-                    unchecked {
-                        topUp = uint256(int256(required) - equity) + 1;
-                    }
-                    (pool, shares) = MarginPool.credit(pool, shares, topUp);
-                }
-            }
-        }
         if (topUp != 0) {
             _takeFree(leg.account, topUp);
             leg.moved = int256(topUp);
