@@ -211,52 +211,95 @@ interface IFuturesMarket {
 
     /* ERRORS */
 
+    /// @notice An amount of zero was passed where a positive amount is required.
     error ZeroAmount();
+    /// @notice A zero address was passed as a recipient, token or oracle.
     error ZeroAddress();
+    /// @notice `account`'s free balance holds `available`, less than the `needed` amount.
     error InsufficientFreeBalance(address account, uint256 needed, uint256 available);
     /// @notice Listing rule number `rule` of SeriesLib.firstBrokenRule does not hold.
     error InvalidSeriesParams(uint256 rule);
+    /// @notice A series with these parameters (this id) is already listed.
     error SeriesAlreadyListed(bytes32 seriesId);
+    /// @notice No listed series has this id (wrong or non-canonical parameters).
     error SeriesNotListed(bytes32 seriesId);
+    /// @notice The series expired at `expiry`: no trade at or after it.
     error SeriesExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
+    /// @notice The series has not expired yet.
     error SeriesNotExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
+    /// @notice The order names series `orderSeriesId`, not the series `seriesId` of the call.
     error WrongSeries(bytes32 orderSeriesId, bytes32 seriesId);
+    /// @notice The order was valid while `block.timestamp < expiry`.
     error OrderExpired(bytes32 orderHash, uint64 expiry, uint256 blockTimestamp);
+    /// @notice The order's nonce is below its maker's `minNonce` (bulk-cancelled).
     error OrderNonceInvalidated(bytes32 orderHash, uint64 nonce, uint64 minNonce);
+    /// @notice The order was cancelled.
     error OrderIsCancelled(bytes32 orderHash);
+    /// @notice `size` more on `filled` would exceed the order's size (or `size` is 0).
     error Overfill(bytes32 orderHash, uint64 filled, uint64 size, uint64 orderSize);
+    /// @notice A fill smaller than `minSize` that does not complete the order.
     error FillBelowMinSize(uint64 size, uint64 minSize);
+    /// @notice The signature does not recover the order's maker (or the maker is the zero address).
     error InvalidSignature(bytes32 orderHash);
+    /// @notice Only the order's maker may cancel it.
     error NotMaker(address caller, address maker);
+    /// @notice An account would trade with itself (maker == taker, buy maker == sell maker, self-liquidation).
     error SelfTrade(address account);
+    /// @notice The series' fee rate exceeds the maker's signed `maxFeeBps`.
     error FeeAboveMax(address maker, uint16 feeBps, uint16 maxFeeBps);
+    /// @notice The match price is not within both orders' limits.
     error NotCrossing(uint256 buyLimit, uint256 sellLimit, uint256 price);
+    /// @notice crossOrders needs a buy order first and a sell order second.
     error SideMismatch(bool buyIsBuy, bool sellIsBuy);
+    /// @notice The price is not a multiple of the series' tick size.
     error OffTick(uint256 price, uint256 tickSize);
+    /// @notice The price lies outside the series' mark (`index` here) +- `bandBps`.
     error OutsidePriceBand(uint256 price, uint256 index, uint16 bandBps);
     /// @notice The oracle returned an index value of 2^128 or more (a price no series can take).
     error IndexOutOfRange(bytes32 indexId, uint256 value);
+    /// @notice The latest fixing (time `timestamp`) is older than `maxAge` seconds: no new risk.
     error StaleIndex(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxAge);
+    /// @notice The series is paused: no new risk, margin removal or liquidation.
     error SeriesPaused(bytes32 seriesId);
+    /// @notice Liquidations wait until `until` after an unpause.
     error LiquidationGrace(uint256 until);
+    /// @notice The trade would leave a non-zero position below `minSize`.
     error DustPosition(address account, int256 size, uint64 minSize);
+    /// @notice After margin removal the equity would be below the initial requirement.
     error BelowInitialMargin(address account, int256 equity, uint256 required);
+    /// @notice The position's margin (`available`) cannot pay `needed` (a realized loss and fee, or a removal).
     error InsufficientMargin(address account, uint256 needed, uint256 available);
+    /// @notice The account holds no position in the series.
     error NoPosition(bytes32 seriesId, address account);
+    /// @notice cancelAllBelow must raise the maker's minimum nonce.
     error MinNonceNotIncreasing(uint64 current, uint64 requested);
+    /// @notice The account's equity is at or above maintenance: it cannot be liquidated.
     error AccountHealthy(address account, int256 equity, uint256 maintenance);
+    /// @notice The liquidation size is 0 (maxSize 0, or a position exactly at minSize with maxSize below it).
     error NothingToLiquidate(address account);
+    /// @notice The series' final price is already set.
     error AlreadySettled(bytes32 seriesId);
+    /// @notice The series has no final price yet.
     error NotSettled(bytes32 seriesId);
+    /// @notice The fixing's timestamp lies outside the settlement window.
     error FixingOutsideWindow(uint64 timestamp, uint64 windowStart, uint64 windowEnd);
+    /// @notice The fixing is not newer than the last recorded one.
     error FixingNotNewer(uint64 timestamp, uint64 lastRecorded);
+    /// @notice Settlement is possible only after `closesAfter`.
     error SettlementWindowOpen(uint256 closesAfter);
+    /// @notice No settlement fixing was recorded; the fallback opens after `fallbackAfter`.
     error NoSettlementFixing(uint256 fallbackAfter);
+    /// @notice Claims open at `opensAt` (after the close-out period).
     error ClaimsNotOpen(uint256 opensAt);
+    /// @notice The account's payout at the final price is not negative: nothing to close out.
     error NotUnderwater(address account, int256 payout);
+    /// @notice The account's payout at the final price is negative: it must be closed out, not claimed.
     error Underwater(address account, int256 payout);
+    /// @notice Insurance can be withdrawn only from `unlocksAt` (settlement plus the close-out period).
     error InsuranceLocked(bytes32 seriesId, uint256 unlocksAt);
+    /// @notice The series' insurance fund holds less than requested.
     error InsufficientInsurance(uint256 requested, uint256 available);
+    /// @notice The collateral token does not report 6 decimals.
     error UnsupportedToken(address token);
     /// @notice `setPaused` would not change the series' pause flag (a no-op unpause must not start the grace).
     error PauseUnchanged(bytes32 seriesId, bool paused);

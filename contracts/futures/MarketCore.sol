@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IIndexOracle} from "../oracle/IIndexOracle.sol";
 import {IFuturesMarket, SeriesParams, MarginChange} from "./IFuturesMarket.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
@@ -15,7 +16,7 @@ import {Order} from "./IFuturesMarket.sol";
 
 /// @title MarketCore
 /// @notice Storage and the internal accounting shared by trading, liquidation and settlement.
-abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
+abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712 {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -27,8 +28,6 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     uint64 internal constant CANCELLED = type(uint64).max;
 
     IIndexOracle internal immutable _oracle;
-    uint256 private immutable _deployChainId;
-    bytes32 private immutable _deployDomainSeparator;
 
     /// @dev An account's free balance and order nonce floor share one slot: a fill that tops up a maker's margin
     /// reads both, so the second read is warm (saves a cold SLOAD, 2,100 gas, per maker). `free` is the low part.
@@ -42,10 +41,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     mapping(bytes32 seriesId => SeriesState) internal _series;
     mapping(bytes32 seriesId => mapping(address account => Position)) internal _positions;
 
-    constructor(IIndexOracle oracle_) {
+    /// @dev The EIP-712 domain ("tokenfutures", "1", chain id, this contract) is OpenZeppelin's `EIP712`, which also
+    /// serves ERC-5267 `eip712Domain()` to wallets.
+    constructor(IIndexOracle oracle_) EIP712(OrderLib.NAME, OrderLib.VERSION) {
         _oracle = oracle_;
-        _deployChainId = block.chainid;
-        _deployDomainSeparator = OrderLib.domainSeparator(address(this));
     }
 
     /// @dev Guard of every state-changing function that calls no contract able to re-enter (no token transfer;
@@ -59,10 +58,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     /* EIP-712 */
 
-    /// @dev Cached at deployment, rebuilt whenever the chain id differs (a fork), so orders never replay (C01).
+    /// @dev OpenZeppelin's separator: cached at deployment, rebuilt whenever the chain id (or the address) differs
+    /// (a fork), so orders never replay (C01).
     function _domainSeparator() internal view returns (bytes32) {
-        if (block.chainid == _deployChainId) return _deployDomainSeparator;
-        return OrderLib.domainSeparator(address(this));
+        return _domainSeparatorV4();
     }
 
     function _orderDigest(Order memory o) internal view returns (bytes32) {
