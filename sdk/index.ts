@@ -60,7 +60,7 @@ export {
   listSeries,
   seriesStatus,
 } from "./series.js";
-export { claim, closeOut, liquidate, recordSettlementFixing, settle } from "./settlement.js";
+export { claim, closeOut, liquidate, recordSettlementFixing, settle, updateMark } from "./settlement.js";
 export { type EthersLikeSigner, type TypedDataRequest, type TypedDataSigner, fromEthersSigner, fromLocalAccount, fromWalletClient } from "./signer.js";
 export {
   type FillResult,

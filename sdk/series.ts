@@ -58,6 +58,12 @@ export async function freshIndex(mc: MarketClient, series: Series, now: bigint):
  */
 export async function freshMark(mc: MarketClient, series: Series, now: bigint): Promise<IndexValue> {
   await freshIndex(mc, series, now);
+  return currentMarkOf(mc, series);
+}
+
+/** The series' mark now (`currentMark`) and the oracle time it stands for; NO_INDEX before the first fixing. */
+export async function currentMarkOf(mc: MarketClient, series: Series): Promise<IndexValue> {
+  await latestIndex(mc, series.params.indexId);
   const [value, timestamp] = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "currentMark", args: [series.params] });
   return { value, timestamp: BigInt(timestamp) };
 }

@@ -3,7 +3,7 @@ import { balances, positionOf } from "../../sdk/account.js";
 import { type Deployment, deploymentToJson, parseDeployment } from "../../sdk/deployment.js";
 import { deposit } from "../../sdk/funds.js";
 import { seriesStatus } from "../../sdk/series.js";
-import { claim, liquidate, recordSettlementFixing, settle } from "../../sdk/settlement.js";
+import { claim, liquidate, recordSettlementFixing, settle, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, placeOrder } from "../../sdk/trade.js";
 import { INDEX, USDC, WAD, deployFixture } from "./fixture.js";
 import { rejects } from "./rejects.js";
@@ -17,7 +17,12 @@ describe("sdk: liquidation, settlement, claims", () => {
     await deposit(c, 5_000n * USDC);
     const o = await placeOrder(a, { series: f.series, side: "buy", size: 5n, price: INDEX });
     await fillOrder(b, f.series, o);
-    await f.setIndex(32n * 10n ** 17n); // -0.3 x 5 x 1,000 = -1,500 USDC for Alice
+    // -0.3 x 5 x 1,000 = -1,500 USDC for Alice; the mark follows in two fixings (the price limit is 4 %).
+    for (let i = 0; i < 2; i++) {
+      await f.networkHelpers.time.increase(1);
+      await f.setIndex(32n * 10n ** 17n);
+      await updateMark(c, f.series);
+    }
     const before = await positionOf(c, f.series, f.alice.account.address);
     expect(before.healthy).to.equal(false);
     const liq = await liquidate(c, f.series, f.alice.account.address);
@@ -38,11 +43,12 @@ describe("sdk: liquidation, settlement, claims", () => {
     const expiry = f.params.expiry;
     await f.networkHelpers.time.increaseTo(expiry + 10n);
     expect((await seriesStatus(a, f.series)).phase).to.equal("awaiting-settlement");
-    await f.setIndex(4n * WAD, expiry + 5n);
+    // 3.8: Bob (short 2 from 3.5) loses 600 of his 700 margin, so no close-out is needed before claims.
+    await f.setIndex(38n * WAD / 10n, expiry + 5n);
     await recordSettlementFixing(a, f.series);
     await f.networkHelpers.time.increaseTo(expiry + BigInt(f.params.settlementWindow) + 1n);
     const s = await settle(a, f.series);
-    expect(s.finalPrice).to.equal(4n * WAD);
+    expect(s.finalPrice).to.equal(38n * WAD / 10n);
     expect((await seriesStatus(a, f.series)).phase).to.equal("closing-out");
     await rejects(claim(a, f.series), "CLAIMS_NOT_OPEN");
 
@@ -51,7 +57,7 @@ describe("sdk: liquidation, settlement, claims", () => {
     expect(status.phase).to.equal("claimable");
     const pos = await positionOf(a, f.series, f.alice.account.address);
     expect(pos.settled).to.equal(true);
-    expect(pos.unrealizedPnl).to.equal(1_000n * USDC); // 2 x 0.5 x 1,000
+    expect(pos.unrealizedPnl).to.equal(600n * USDC); // 2 x 0.3 x 1,000
     const freeBefore = (await balances(a, f.alice.account.address)).free;
     const c = await claim(a, f.series);
     expect(c.payout).to.equal(pos.equity);
