@@ -2,7 +2,8 @@
  * `npm start`: the whole market on a local chain with real AI price history, no network, no configuration.
  * anvil starts at 2025-02-24; three keeper processes replay the bundled LiteLLM history and post daily ATPI
  * fixings with a 2-of-3 quorum; traders deposit and trade by signed orders (fills and a match); the March 2025
- * repricing (-18 %) makes one trader unhealthy and the liquidating keeper takes the position over; the series
+ * repricing (-18 %) moves the series' mark 4 % per daily fixing (the price limit) until one trader falls below
+ * maintenance and the liquidating keeper takes the position over, while she is still solvent; the series
  * expires on 2025-04-07, the keepers record the settlement fixing and settle, everyone claims and withdraws.
  * Writes out/summary.json and out/report.html. Usage: npm start [-- --out DIR] [-- --keep-chain]
  */
@@ -143,6 +144,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   };
 
   let series: Series | undefined;
+  let awaitingLiquidation = false;
+  const liquidatedYet = async () =>
+    (await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName: "Liquidated", fromBlock: deployment.deployBlock })).length > 0;
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
     const value = await waitFixing(day);
@@ -179,9 +183,11 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       say(`carol's sell and erin's buy, both signed and published, matched by a third party: 25 at ${formatUnits(m.price, 18)}`);
     }
     if (day === BigInt(Date.UTC(2025, 2, 24) / 1000)) {
-      say(`${line}: the index fell 18 % (new flagship models repriced); alice is below maintenance margin`);
-      await waitEvent("Liquidated", "the liquidation of alice");
-      say("keeper-1 liquidated alice: it took her position over at the index and earned the bounded penalty");
+      say(`${line}: the index fell 18 % (new flagship models repriced); the series' mark follows at most 4 % per fixing`);
+      awaitingLiquidation = true;
+    } else if (awaitingLiquidation && (await liquidatedYet())) {
+      awaitingLiquidation = false;
+      say(`${line}: keeper-1 liquidated alice below maintenance, still solvent: it took her position over at the mark and earned the bounded penalty`);
     }
     if (n === 30) {
       const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 15n, price: price("2.815") });
@@ -190,6 +196,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   }
   if (!series) throw new Error("no series");
+  if (awaitingLiquidation) await waitEvent("Liquidated", "the liquidation of alice");
 
   // Settlement: the keepers recorded the fixing of the window [expiry, expiry + 1 h]; they settle once a fixing
   // after the window is on-chain (the next daily round), so no window round can be missed.
