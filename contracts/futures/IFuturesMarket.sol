@@ -84,7 +84,9 @@ struct MarginChange {
 ///   `shares * (marginAssets + 1) / (marginShares + 1)` rounded down. A deficit that the insurance fund cannot
 ///   cover lowers `marginAssets`, which shrinks every position's margin in the series pro rata, in O(1).
 /// - Equity = margin + floor(size * mark * contractSize / 1e18) - cost. Requirements
-///   ceil(|size| * mark * contractSize * bps / 1e22).
+///   ceil(|size| * mark * contractSize * bps / 1e22). The mark is the series' stored mark: the index clamped to the
+///   previous mark +- priceLimitBps per new fixing (SeriesState.mark).
+/// - Collateral (per series): every payout out of a series is bounded by what it holds (SeriesState.collateral).
 interface IFuturesMarket {
     /// @notice An account's position in a series, packed in one storage slot.
     struct Position {
@@ -317,8 +319,8 @@ interface IFuturesMarket {
     /// @notice Moves `amount` from the caller's free balance into its margin in a series (position required).
     function addMargin(SeriesParams calldata params, uint256 amount) external;
 
-    /// @notice Moves `amount` of margin back to the free balance; the position must stay >= initial margin at a
-    /// fresh index. Before settlement only.
+    /// @notice Moves `amount` of margin back to the free balance; the position must stay >= initial margin at the
+    /// mark (fresh fixing). Before settlement only; bounded by the series' collateral.
     function removeMargin(SeriesParams calldata params, uint256 amount) external;
 
     /* ORDERS */
@@ -357,8 +359,9 @@ interface IFuturesMarket {
 
     /* RISK */
 
-    /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at a
-    /// fresh index: the caller takes them over at the index and receives the bounded penalty in its margin.
+    /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at the
+    /// series' mark (fresh fixing): the caller takes them over at the mark and receives the bounded penalty in its
+    /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated.
     /// @return size The contracts actually liquidated (never reverts because the position shrank).
     function liquidate(SeriesParams calldata params, address account, uint64 maxSize) external returns (uint64 size);
 
@@ -386,7 +389,8 @@ interface IFuturesMarket {
     function listSeries(SeriesParams calldata params) external returns (bytes32 seriesId);
 
     /// @notice Pausing a series blocks risk-increasing trades, margin removal and liquidations only; withdrawals,
-    /// margin top-ups, reduce-only trades, settlement and claims stay open. Unpausing starts a liquidation grace.
+    /// margin top-ups, risk-reducing trades, settlement and claims stay open. Unpausing starts a liquidation grace;
+    /// a call that does not change the flag reverts `PauseUnchanged`.
     function setPaused(SeriesParams calldata params, bool paused) external;
 
     /// @notice Credits a series' accrued trading fees to `to`'s free balance.
