@@ -1,7 +1,7 @@
 /** Balances, positions, margin health and PnL of an account. */
 import { type Address, erc20Abi } from "viem";
 import { type MarketClient, marketContract } from "./client.js";
-import { type Series, latestIndex, seriesStatus } from "./series.js";
+import { type Series, currentMarkOf, seriesStatus } from "./series.js";
 import { WAD, divFloor } from "./units.js";
 
 export interface Balances {
@@ -43,7 +43,7 @@ export interface PositionView {
   settled: boolean;
 }
 
-/** Position, margin health and PnL at the latest index (or the final price once settled). */
+/** Position, margin health and PnL at the series' mark (`currentMark`: the index clamped by the price limit), or at the final price once settled. */
 export async function positionOf(mc: MarketClient, series: Series, account: Address): Promise<PositionView> {
   const [pos, margin, status] = await Promise.all([
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, account] }),
@@ -53,7 +53,7 @@ export async function positionOf(mc: MarketClient, series: Series, account: Addr
   const settled = status.settledAt !== 0n;
   const { value: mark, timestamp: markTime } = settled
     ? { value: status.finalPrice, timestamp: status.settledAt }
-    : await latestIndex(mc, series.params.indexId);
+    : await currentMarkOf(mc, series);
   const [equity, initialRequired, maintenanceRequired] = await mc.publicClient.readContract({
     ...marketContract(mc),
     functionName: "accountHealth",

@@ -1,8 +1,8 @@
 /** The open order book, rebuilt from chain data: OrderPublished logs minus fills, cancels, min-nonce and expiry. */
-import { type Address, type Hex, compactSignatureToSignature, serializeSignature } from "viem";
+import { type Address, type Hex, compactSignatureToSignature, recoverAddress, serializeSignature, zeroAddress } from "viem";
 import { type MarketClient, chainTime, marketContract, scanLogs } from "./client.js";
 import { abs } from "./marginMath.js";
-import type { Order } from "./orders.js";
+import { type Order, hashOrder } from "./orders.js";
 
 export interface BookEntry {
   hash: Hex;
@@ -29,7 +29,12 @@ export interface BookFilter {
   maker?: Address | undefined;
 }
 
-/** Reads every market log once and folds it into the open book (expired orders dropped at the latest block time). */
+/**
+ * Reads every market log once and folds it into the open book (expired orders dropped at the latest block time).
+ * An OrderPublished log only counts when its order hashes to its `orderHash` for this market and chain and the
+ * signature recovers the maker (never maker 0): the market rejects such posts, and a log from an older market
+ * version or a forged one shows nothing.
+ */
 export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): Promise<OrderBook> {
   const [logs, at] = await Promise.all([
     scanLogs(mc, (fromBlock, toBlock) => mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock, toBlock, strict: true })),
@@ -46,14 +51,9 @@ export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): 
         const key = log.args.orderHash.toLowerCase();
         if (!published.has(key)) {
           const order = { ...log.args.order } as Order;
-          published.set(key, {
-            hash: log.args.orderHash,
-            order,
-            signature: serializeSignature(compactSignatureToSignature({ r: log.args.signature.r, yParityAndS: log.args.signature.vs })),
-            filled: 0n,
-            remaining: order.size,
-            publishedAt: log.blockNumber ?? 0n,
-          });
+          const signature = serializeSignature(compactSignatureToSignature({ r: log.args.signature.r, yParityAndS: log.args.signature.vs }));
+          if (!(await validlySigned(mc, order, log.args.orderHash, signature))) break;
+          published.set(key, { hash: log.args.orderHash, order, signature, filled: 0n, remaining: order.size, publishedAt: log.blockNumber ?? 0n });
         }
         break;
       }
@@ -89,6 +89,18 @@ export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): 
   bids.sort((a, b) => (a.order.limitPrice > b.order.limitPrice ? -1 : a.order.limitPrice < b.order.limitPrice ? 1 : byAge(a, b)));
   asks.sort((a, b) => (a.order.limitPrice < b.order.limitPrice ? -1 : a.order.limitPrice > b.order.limitPrice ? 1 : byAge(a, b)));
   return { bids, asks, at };
+}
+
+/** True when `order` hashes to `hash` on this market and `signature` recovers its (non-zero) maker. */
+async function validlySigned(mc: MarketClient, order: Order, hash: Hex, signature: Hex): Promise<boolean> {
+  if (order.maker.toLowerCase() === zeroAddress) return false;
+  const digest = hashOrder(mc.chainId, marketContract(mc).address, order);
+  if (digest.toLowerCase() !== hash.toLowerCase()) return false;
+  try {
+    return (await recoverAddress({ hash: digest, signature })).toLowerCase() === order.maker.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /** One open order by hash, or undefined. */

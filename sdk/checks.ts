@@ -19,7 +19,7 @@ export function checkTick(series: Series, price: bigint): void {
   }
 }
 
-/** Price within index +- priceBandBps (OUTSIDE_BAND). */
+/** Price within mark +- priceBandBps (OUTSIDE_BAND); `index` is the series mark (freshMark). */
 export function checkBand(series: Series, price: bigint, index: bigint): void {
   const band = (index * BigInt(series.params.priceBandBps)) / BPS;
   if (price + band < index || price > index + band) {

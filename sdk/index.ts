@@ -54,12 +54,13 @@ export {
   type SeriesPhase,
   type SeriesStatus,
   freshIndex,
+  freshMark,
   getSeries,
   latestIndex,
   listSeries,
   seriesStatus,
 } from "./series.js";
-export { claim, closeOut, liquidate, recordSettlementFixing, settle } from "./settlement.js";
+export { claim, closeOut, liquidate, recordSettlementFixing, settle, updateMark } from "./settlement.js";
 export { type EthersLikeSigner, type TypedDataRequest, type TypedDataSigner, fromEthersSigner, fromLocalAccount, fromWalletClient } from "./signer.js";
 export {
   type FillResult,

@@ -116,26 +116,7 @@ export function isLiquidatable(params: SeriesParams, pos: PositionState, pool: P
   return h.equity < h.maintenanceRequired;
 }
 
-/* Pool mutations (the pool object is updated in place; each returns the position's new share count). */
-
-/** `_creditMargin`: adds `amount` to the pool, minting shares rounded down. */
-export function creditMargin(pool: Pool, shares: bigint, amount: bigint): bigint {
-  if (amount === 0n) return shares;
-  const minted = toSharesDown(amount, pool);
-  pool.marginAssets += amount;
-  pool.marginShares += minted;
-  return shares + minted;
-}
-
-/** `_debitMargin`: takes `amount` from the pool, burning shares rounded up; throws when the margin is short. */
-export function debitMargin(pool: Pool, shares: bigint, amount: bigint): bigint {
-  if (amount === 0n) return shares;
-  const burnt = toSharesUp(amount, pool);
-  if (burnt > shares) throw new RangeError(`debitMargin: ${amount} needs ${burnt} shares, position has ${shares}`);
-  pool.marginAssets -= amount;
-  pool.marginShares -= burnt;
-  return shares - burnt;
-}
+/* Pool mutations (the pool object is updated in place). */
 
 /** `_removeAllShares`: removes a position's shares, returns their assets (rounded down). */
 export function removeAllShares(pool: Pool, shares: bigint): bigint {
@@ -152,29 +133,27 @@ export function socialise(pool: Pool, amount: bigint): void {
 }
 
 /**
- * One side of a trade (`_applyLeg`) with its margin movement already known: `topUp` is what moved from the
- * free balance (a positive MarginMoved of the leg, else 0). `feeAndBonus` is bonus - fee. Returns the new
- * position (size 0 means deleted) and the released amount when it closed.
+ * The trade rule's reduce test (`_ratioKept`): a leg that reduced |size| is accepted without reaching initial
+ * margin when its margin stays >= 0, its equity afterwards is >= 0 and its margin ratio did not fall:
+ * `equityBefore * absAfter <= equityAfter * absBefore` (equityBefore rounded up; `_applyLeg` passes the equity
+ * after the leg rounded down, before the share rounding, minus one unit).
  */
-export function applyLeg(
-  pool: Pool,
-  pos: PositionState,
-  delta: bigint,
-  price: bigint,
-  contractSize: bigint,
-  bonusMinusFee: bigint,
-  topUp: bigint,
-): { pos: PositionState; released: bigint } {
-  const { newCost, realized } = applyFill(pos.size, pos.cost, delta, price, contractSize);
-  const size = pos.size + delta;
-  const pnl = realized + bonusMinusFee;
-  if (size === 0n) {
-    const released = removeAllShares(pool, pos.shares) + pnl;
-    return { pos: { ...EMPTY_POSITION }, released };
-  }
-  const net = pnl + topUp;
-  const shares = net >= 0n ? creditMargin(pool, pos.shares, net) : debitMargin(pool, pos.shares, -net);
-  return { pos: { size, cost: newCost, shares }, released: 0n };
+export function ratioKept(equityBefore: bigint, absBefore: bigint, equityAfter: bigint, absAfter: bigint): boolean {
+  if (equityAfter < 0n) return false;
+  if (equityBefore <= 0n) return true;
+  return equityBefore * absAfter <= equityAfter * absBefore;
+}
+
+/**
+ * The price limit (`SeriesMark.nextMark`): the next mark is `index` clamped to `previous +- previous * limitBps /
+ * 10,000` (step rounded down); the first mark (previous 0) is the index.
+ */
+export function nextMark(previous: bigint, index: bigint, limitBps: number): bigint {
+  if (previous === 0n) return index;
+  const step = (previous * BigInt(limitBps)) / BPS;
+  if (index > previous + step) return previous + step;
+  if (index + step < previous) return previous - step;
+  return index;
 }
 
 /** What `_applyLeg` would move from the free balance for a non-reducing leg at `index` (shortfall + 1, or 0). */
@@ -199,38 +178,10 @@ export function liquidationSize(params: SeriesParams, absSize: bigint, eq: bigin
   }
   if (maxSize < size) size = maxSize;
   const rest = absSize - size;
-  if (rest !== 0n && rest < params.minSize) size = absSize <= maxSize ? absSize : absSize - params.minSize;
+  if (rest !== 0n && rest < params.minSize) {
+    if (absSize <= maxSize) size = absSize;
+    else if (absSize >= params.minSize) size = absSize - params.minSize;
+  }
   return size;
 }
 
-/**
- * The liquidated side of `liquidate` (`_closeLiquidated`) for `size` contracts at `mark`: new position, reward
- * paid to the liquidator, deficit (absorbed by insurance first; `socialised` is applied by the caller from
- * the DeficitRecorded event) and the amount released to the free balance.
- */
-export function closeLiquidated(
-  params: SeriesParams,
-  pool: Pool,
-  pos: PositionState,
-  size: bigint,
-  mark: bigint,
-): { pos: PositionState; reward: bigint; deficit: bigint; released: bigint } {
-  const delta = pos.size > 0n ? -size : size;
-  const { newCost, realized } = applyFill(pos.size, pos.cost, delta, mark, params.contractSize);
-  const margin = toAssetsDown(pos.shares, pool) + realized;
-  const newSize = pos.size + delta;
-  if (margin <= 0n) {
-    removeAllShares(pool, pos.shares);
-    const next = newSize === 0n ? { ...EMPTY_POSITION } : { size: newSize, cost: newCost, shares: 0n };
-    return { pos: next, reward: 0n, deficit: -margin, released: 0n };
-  }
-  const p = penalty(params, delta, mark);
-  const reward = p < margin ? p : margin;
-  const pnl = realized - reward;
-  if (newSize === 0n) {
-    const released = removeAllShares(pool, pos.shares) + pnl;
-    return { pos: { ...EMPTY_POSITION }, reward, deficit: 0n, released };
-  }
-  const shares = pnl >= 0n ? creditMargin(pool, pos.shares, pnl) : debitMargin(pool, pos.shares, -pnl);
-  return { pos: { size: newSize, cost: newCost, shares }, reward, deficit: 0n, released: 0n };
-}

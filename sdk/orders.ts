@@ -23,6 +23,8 @@ export interface SeriesParams {
   makerFeeBps: number;
   takerFeeBps: number;
   priceBandBps: number;
+  /** Per new fixing the series' mark moves at most this far (bps of the previous mark) toward the index. */
+  priceLimitBps: number;
   liquidationPenaltyBps: number;
   maxFixingAge: number;
   settlementWindow: number;
@@ -55,6 +57,7 @@ export const seriesParamsAbi = {
     { name: "makerFeeBps", type: "uint16" },
     { name: "takerFeeBps", type: "uint16" },
     { name: "priceBandBps", type: "uint16" },
+    { name: "priceLimitBps", type: "uint16" },
     { name: "liquidationPenaltyBps", type: "uint16" },
     { name: "maxFixingAge", type: "uint32" },
     { name: "settlementWindow", type: "uint32" },

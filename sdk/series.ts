@@ -51,6 +51,23 @@ export async function freshIndex(mc: MarketClient, series: Series, now: bigint):
   return idx;
 }
 
+/**
+ * The series' mark a trade would be checked at now (`currentMark`: the index clamped to the stored mark +-
+ * priceLimitBps), after the same NO_INDEX / STALE_INDEX checks as `freshIndex`. Execution prices lie within the
+ * band around it, and margin requirements are computed at it.
+ */
+export async function freshMark(mc: MarketClient, series: Series, now: bigint): Promise<IndexValue> {
+  await freshIndex(mc, series, now);
+  return currentMarkOf(mc, series);
+}
+
+/** The series' mark now (`currentMark`) and the oracle time it stands for; NO_INDEX before the first fixing. */
+export async function currentMarkOf(mc: MarketClient, series: Series): Promise<IndexValue> {
+  await latestIndex(mc, series.params.indexId);
+  const [value, timestamp] = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "currentMark", args: [series.params] });
+  return { value, timestamp: BigInt(timestamp) };
+}
+
 export type SeriesPhase = "trading" | "awaiting-settlement" | "final-step" | "closing-out" | "claimable";
 
 export interface SeriesStatus {

@@ -60,6 +60,18 @@ export async function closeOut(mc: MarketClient, series: Series, account: Addres
 }
 
 /** Liquidates up to `maxSize` contracts (default: all) of an unhealthy account; the sender takes them over. */
+/**
+ * Steps the series' mark toward the oracle's latest fixing (at most priceLimitBps per fixing; anyone may call it
+ * after each fixing so the mark follows the index without trades). Returns the new mark (MarkUpdated, or the
+ * unchanged mark when the fixing was already taken).
+ */
+export async function updateMark(mc: MarketClient, series: Series): Promise<Sent & { mark: bigint }> {
+  const sent = await sendTx(mc, { ...marketContract(mc), functionName: "updateMark", args: [series.params] }, "updateMark");
+  const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "MarkUpdated" });
+  const [mark] = ev ? [ev.args.mark] : await mc.publicClient.readContract({ ...marketContract(mc), functionName: "currentMark", args: [series.params] });
+  return { ...sent, mark };
+}
+
 export async function liquidate(
   mc: MarketClient,
   series: Series,

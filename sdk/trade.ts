@@ -6,7 +6,7 @@ import { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkTick, check
 import { type MarketClient, type Sent, chainTime, marketContract, senderOf, sendTx, signerOf } from "./client.js";
 import { SdkError, ensure } from "./errors.js";
 import { type Order, hashOrder, marketDomain, orderTypes, toCompactSignature } from "./orders.js";
-import { type Series, freshIndex } from "./series.js";
+import { type Series, freshMark } from "./series.js";
 
 export interface OrderRequest {
   series: Series;
@@ -45,7 +45,7 @@ export async function buildOrder(mc: MarketClient, req: OrderRequest): Promise<O
   checkTradable(series, now);
   const expiry = req.expiry ?? (now + 86_400n < series.params.expiry ? now + 86_400n : series.params.expiry);
   if (expiry <= now) throw new SdkError("ORDER_EXPIRED", `order expiry ${expiry} is not after chain time ${now}`, { expiry, now });
-  const index = await freshIndex(mc, series, now);
+  const index = await freshMark(mc, series, now);
   checkBand(series, req.price, index.value);
   const maxFeeBps = req.maxFeeBps ?? Math.max(series.params.makerFeeBps, series.params.takerFeeBps);
   ensure(Number.isInteger(maxFeeBps) && maxFeeBps >= 0 && maxFeeBps <= 65_535, `maxFeeBps must be 0..65535, got ${maxFeeBps}`);
@@ -110,7 +110,7 @@ export async function fillOrder(mc: MarketClient, series: Series, signed: Omit<S
     throw new SdkError("INVALID_INPUT", `fill: maker fee ${series.params.makerFeeBps} bps exceeds the order's max ${order.maxFeeBps}`);
   }
   checkTick(series, order.limitPrice);
-  const index = await freshIndex(mc, series, now);
+  const index = await freshMark(mc, series, now);
   checkBand(series, order.limitPrice, index.value);
   const takerDelta = order.isBuy ? -amount : amount;
   await Promise.all([
@@ -154,7 +154,7 @@ export async function matchOrders(
   if (buy.order.limitPrice < sell.order.limitPrice) {
     throw new SdkError("NOT_CROSSING", `buy limit ${buy.order.limitPrice} is below sell limit ${sell.order.limitPrice}`);
   }
-  const index = await freshIndex(mc, series, now);
+  const index = await freshMark(mc, series, now);
   const tick = series.params.tickSize;
   const price =
     options.price ??

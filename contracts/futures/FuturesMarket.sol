@@ -14,6 +14,7 @@ import {MarginMath} from "../libraries/MarginMath.sol";
 import {OrderLib} from "../libraries/OrderLib.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
 import {MarginPool} from "../libraries/MarginPool.sol";
+import {SeriesMark} from "../libraries/SeriesMark.sol";
 
 /// @title FuturesMarket
 /// @notice See IFuturesMarket. Entry points for funds, orders and admin; liquidation and settlement live in
@@ -63,8 +64,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         Position storage pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
         _takeFree(msg.sender, amount);
-        pos.shares = _creditMargin(s, pos.shares, amount).toUint96();
-        emit MarginMoved(id, msg.sender, int256(amount));
+        _moveCollateral(s, id, int256(amount));
+        uint256 shares = _creditMargin(s, pos.shares, amount);
+        emit MarginMoved(id, msg.sender, int256(amount), int256(shares - pos.shares));
+        pos.shares = shares.toUint96();
     }
 
     /// @inheritdoc IFuturesMarket
@@ -77,14 +80,17 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (s.paused) revert SeriesPaused(id);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
-        uint256 mark = _freshIndex(p);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s);
+        _requireFresh(p, markTime);
+        _moveCollateral(s, id, -int256(amount));
+        uint256 sharesBefore = pos.shares;
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
         int256 equity = _equity(p, s, pos, mark);
         uint256 required = MarginMath.requirementUp(pos.size, mark, p.contractSize, p.initialMarginBps);
         if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
-        _positions[id][msg.sender].shares = pos.shares;
+        _storePosition(_positions[id][msg.sender], pos.size, pos.cost, pos.shares);
         _addFree(msg.sender, amount);
-        emit MarginMoved(id, msg.sender, -int256(amount));
+        emit MarginMoved(id, msg.sender, -int256(amount), -int256(sharesBefore - pos.shares));
     }
 
     /* ORDERS */
@@ -102,12 +108,12 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (p.makerFeeBps > o.maxFeeBps) revert FeeAboveMax(o.maker, p.makerFeeBps, o.maxFeeBps);
         bytes32 orderHash = _useOrder(id, p, o, signature, size);
         int256 delta = o.isBuy ? int256(uint256(size)) : -int256(uint256(size));
-        Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0);
-        Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0);
-        if (o.isBuy) _execute(p, id, maker, taker);
-        else _execute(p, id, taker, maker);
+        Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0, 0, 0);
+        Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0, 0, 0);
+        uint256 mark = o.isBuy ? _execute(p, id, maker, taker) : _execute(p, id, taker, maker);
         emit OrderFilled(
-            id, orderHash, o.maker, msg.sender, delta, o.limitPrice, maker.fee, taker.fee, maker.moved, taker.moved
+            id, orderHash, o.maker, msg.sender, delta, o.limitPrice, mark, maker.fee, taker.fee,
+            _marginChange(maker), _marginChange(taker)
         );
     }
 
@@ -131,32 +137,51 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (p.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, p.takerFeeBps, sell.maxFeeBps);
         bytes32 buyHash = _useOrder(id, p, buy, buySignature, size);
         bytes32 sellHash = _useOrder(id, p, sell, sellSignature, size);
-        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0);
-        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0);
-        _execute(p, id, buyLeg, sellLeg);
+        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0);
+        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0);
+        uint256 mark = _execute(p, id, buyLeg, sellLeg);
         emit OrdersMatched(
-            id, buyHash, sellHash, size, price, buyLeg.fee, sellLeg.fee, buyLeg.moved, sellLeg.moved, msg.sender
+            id, buyHash, sellHash, buy.maker, sell.maker, size, price, mark, buyLeg.fee, sellLeg.fee,
+            _marginChange(buyLeg), _marginChange(sellLeg),
+            msg.sender
         );
     }
 
     /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
-    /// the fee charged (rounded up) on return. The price must be on tick and within the band. `id` is the id of
-    /// `params` (computed once per call by the caller).
-    function _execute(SeriesParams memory params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg) internal {
+    /// the fee charged (rounded up) on return. The price must be on tick and within the band around the mark.
+    /// `id` is the id of `params` (computed once per call by the caller). The series' two words (pool, mark) are
+    /// each loaded and stored once; the margin both legs moved in or out is booked in the series' collateral
+    /// (a release beyond it reverts: C31).
+    function _execute(SeriesParams memory params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg)
+        internal
+        returns (uint256 mark)
+    {
         SeriesState storage s = _series[id];
         uint256 pool = _loadPool(s);
         if (!MarginPool.listed(pool)) revert SeriesNotListed(id);
         if (block.timestamp >= params.expiry) revert SeriesExpired(id, params.expiry, block.timestamp);
-        (uint256 index, uint64 indexTime) = _index(params);
-        _checkPrice(params, buyLeg.price, index);
+        uint256 word;
+        uint64 markTime;
+        // The mark a trade moves is reported in its own event (OrderFilled / OrdersMatched), not in MarkUpdated.
+        (word, mark, markTime) = _markAt(params, s, _loadMarkWord(s));
+        _checkPrice(params, buyLeg.price, mark);
         uint256 amount = MarginMath.notionalDown(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize);
         buyLeg.fee = MarginMath.feeUp(amount, buyLeg.fee);
         sellLeg.fee = MarginMath.feeUp(amount, sellLeg.fee);
-        pool = _applyLeg(params, id, pool, buyLeg, index, indexTime);
-        pool = _applyLeg(params, id, pool, sellLeg, index, indexTime);
+        pool = _applyLeg(params, id, pool, buyLeg, mark, markTime);
+        pool = _applyLeg(params, id, pool, sellLeg, mark, markTime);
         unchecked {
             _storePool(s, MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee)); // each fee < 2^230
+            // Each moved amount is below 2^230 in magnitude: the sum cannot overflow.
+            _storeMarkWord(s, SeriesMark.withCollateralDelta(word, id, buyLeg.moved + sellLeg.moved));
         }
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function updateMark(SeriesParams calldata params) external whenNotEntered returns (uint256 mark) {
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        _requireListed(id);
+        (mark,) = _mark(p, id, _series[id]);
     }
 
     /// @inheritdoc IFuturesMarket
@@ -179,7 +204,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function publishOrder(Order calldata order, Signature calldata signature) external {
         bytes32 orderHash = _orderDigest(OrderLib.load(order));
-        if (OrderLib.recover(orderHash, signature.r, signature.vs) != order.maker) revert InvalidSignature(orderHash);
+        // ecrecover returns 0 for an invalid signature: maker 0 would pass the comparison.
+        if (order.maker == address(0) || OrderLib.recover(orderHash, signature.r, signature.vs) != order.maker) {
+            revert InvalidSignature(orderHash);
+        }
         emit OrderPublished(order.seriesId, orderHash, order.maker, order, signature);
     }
 
@@ -217,9 +245,11 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         uint256 rule = SeriesLib.firstBrokenRule(params, block.timestamp);
         if (rule != 0) revert InvalidSeriesParams(rule);
         id = SeriesLib.id(params);
-        if (_series[id].listed) revert SeriesAlreadyListed(id);
-        _series[id].listed = true;
-        _series[id].listedAt = uint64(block.timestamp);
+        SeriesState storage s = _series[id];
+        if (MarginPool.listed(_loadPool(s))) revert SeriesAlreadyListed(id);
+        _storePool(s, MarginPool.listedWord());
+        _storeMarkWord(s, SeriesMark.initialWord());
+        s.listedAt = uint64(block.timestamp);
         emit SeriesListed(id, params);
     }
 
@@ -227,7 +257,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     function setPaused(SeriesParams calldata params, bool paused_) external onlyOwner {
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
-        s.paused = paused_;
+        uint256 pool = _loadPool(s);
+        // A no-op unpause would start the liquidation grace on a series that was never paused (C26).
+        if (MarginPool.paused(pool) == paused_) revert PauseUnchanged(id, paused_);
+        _storePool(s, MarginPool.withPaused(pool, paused_));
         if (!paused_) s.unpausedAt = uint64(block.timestamp);
         emit PausedSet(id, paused_);
     }
@@ -236,8 +269,11 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     function collectFees(SeriesParams calldata params, address to) external onlyOwner {
         if (to == address(0)) revert ZeroAddress();
         bytes32 id = _listed(params);
-        uint256 amount = _series[id].fees;
-        _series[id].fees = 0;
+        SeriesState storage s = _series[id];
+        uint256 pool = _loadPool(s);
+        uint256 amount = MarginPool.fees(pool);
+        _storePool(s, MarginPool.withoutFees(pool));
+        _moveCollateral(s, id, -int256(amount));
         _addFree(to, amount);
         emit FeesCollected(id, to, amount);
     }
@@ -250,6 +286,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (s.settledAt == 0 || s.openPositions != 0) revert InsuranceLocked(id, s.settledAt, s.openPositions);
         if (amount > s.insurance) revert InsufficientInsurance(amount, s.insurance);
         s.insurance -= uint128(amount);
+        _moveCollateral(s, id, -int256(amount));
         _addFree(to, amount);
         emit InsuranceWithdrawn(id, to, amount);
     }
@@ -274,6 +311,14 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @inheritdoc IFuturesMarket
     function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32) {
         return SeriesLib.id(params);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp) {
+        (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
+        _requireListed(id);
+        SeriesState storage s = _series[id];
+        (, mark, timestamp) = _markAt(p, s, _loadMarkWord(s));
     }
 
     /// @inheritdoc IFuturesMarket

@@ -21,8 +21,12 @@ struct SeriesParams {
     uint16 maintenanceMarginBps;
     uint16 makerFeeBps;
     uint16 takerFeeBps;
-    /// @notice Execution prices must lie within index +- priceBandBps.
+    /// @notice Execution prices must lie within mark +- priceBandBps.
     uint16 priceBandBps;
+    /// @notice Price limit: per new oracle fixing the series' mark moves at most priceLimitBps of the previous mark
+    /// toward the index (the index clamped, like an exchange's daily limit). Listing requires
+    /// priceLimitBps < maintenanceMarginBps, so an account at maintenance keeps equity >= 0 at the next mark.
+    uint16 priceLimitBps;
     /// @notice Liquidator reward, in bps of the liquidated notional, bounded by the account's remaining margin.
     uint16 liquidationPenaltyBps;
     /// @notice Maximum age (s) of the index for risk-increasing calls.
@@ -58,6 +62,18 @@ struct Signature {
     bytes32 vs;
 }
 
+/// @notice How one account's margin in a series changed in one trade or liquidation leg, so that an indexer
+/// updates its replica by adding fields (no share rounding to mirror).
+struct MarginChange {
+    /// @notice Collateral moved from the free balance into margin (> 0: a top-up to initial margin) or released to
+    /// the free balance (< 0: a close to zero).
+    int256 moved;
+    /// @notice Change of the account's margin pool shares (and of the pool's share total).
+    int256 shares;
+    /// @notice Change of the pool's assets through this leg: realized PnL, fee, liquidation bonus, top-up, release.
+    int256 assets;
+}
+
 /// @title IFuturesMarket
 /// @notice Cash-settled dated futures on an oracle index, with isolated margin per series, one 6-decimal
 /// collateral token, EIP-712 signed orders, permissionless liquidation, a per-series insurance fund and
@@ -70,7 +86,9 @@ struct Signature {
 ///   `shares * (marginAssets + 1) / (marginShares + 1)` rounded down. A deficit that the insurance fund cannot
 ///   cover lowers `marginAssets`, which shrinks every position's margin in the series pro rata, in O(1).
 /// - Equity = margin + floor(size * mark * contractSize / 1e18) - cost. Requirements
-///   ceil(|size| * mark * contractSize * bps / 1e22).
+///   ceil(|size| * mark * contractSize * bps / 1e22). The mark is the series' stored mark: the index clamped to the
+///   previous mark +- priceLimitBps per new fixing (SeriesState.mark).
+/// - Collateral (per series): every payout out of a series is bounded by what it holds (SeriesState.collateral).
 interface IFuturesMarket {
     /// @notice An account's position in a series, packed in one storage slot.
     struct Position {
@@ -79,8 +97,9 @@ interface IFuturesMarket {
         uint96 shares;
     }
 
-    /// @notice Mutable state of a series. The first slot (margin pool, fees, listed) is the only series slot a
-    /// trade touches.
+    /// @notice Mutable state of a series. The first two slots (the pool word: margin pool, fees, listed, paused;
+    /// the mark word: mark, its fixing time, collateral) are the only series slots a trade touches; each is read
+    /// and written through one library (MarginPool, SeriesMark).
     struct SeriesState {
         uint96 marginAssets;
         uint96 marginShares;
@@ -89,6 +108,16 @@ interface IFuturesMarket {
         bool listed;
         /// @notice New risk (risk-increasing trades, margin removal) and liquidations are blocked.
         bool paused;
+        /// @notice The series' mark (18 decimals): the index clamped to the previous mark +- priceLimitBps per new
+        /// fixing; the first mark is the index. 0 before the first trade, liquidation or margin removal.
+        uint128 mark;
+        /// @notice Oracle timestamp of the fixing the mark was last taken from.
+        uint40 markTime;
+        /// @notice Collateral units attributed to the series: margin moved in from free balances and insurance
+        /// funded, minus margin released, fees collected, insurance withdrawn and claims paid. Bounds every payout.
+        uint80 collateral;
+        /// @notice Set at listing (keeps the mark word non-zero: a trade never pays for a write from zero).
+        bool initialised;
         uint128 insurance;
         uint128 insuranceUsed;
         /// @notice Sum and count of the settlement rounds recorded (each round timestamp at most once).
@@ -99,12 +128,8 @@ interface IFuturesMarket {
         /// @notice The final settlement price F (window average, or the fallback), set by the first `settle` after
         /// the window; 0 before. From then on the stored mark steps toward it.
         uint128 finalPrice;
-        /// @notice The series' stored mark (during the final step: the stepped mark).
-        uint128 mark;
         /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
         uint64 settledAt;
-        /// @notice When `mark` was taken (during the final step: the step's time).
-        uint64 markTime;
         /// @notice Listing time. Also keeps this slot non-zero, so the first position opened in a series pays a
         /// warm 2,900-gas update of `openPositions`, not a 20,000-gas zero-to-non-zero store.
         uint64 listedAt;
@@ -132,8 +157,8 @@ interface IFuturesMarket {
     event SeriesListed(bytes32 indexed seriesId, SeriesParams params);
     /// @notice A taker filled part of a maker's order at the order's limit price.
     /// @param makerDelta The maker's position change in contracts: > 0 bought, < 0 sold (the taker's is its negation).
-    /// @param makerMargin Collateral the maker's free balance moved into its margin (> 0) or received from it on a
-    /// close to zero (< 0); `takerMargin` the same for the taker.
+    /// @param mark The series' mark the trade was checked at (a mark moved by this trade is reported here only).
+    /// @param makerMargin The maker's margin change; `takerMargin` the taker's.
     event OrderFilled(
         bytes32 indexed seriesId,
         bytes32 indexed orderHash,
@@ -141,34 +166,45 @@ interface IFuturesMarket {
         address taker,
         int256 makerDelta,
         uint256 price,
+        uint256 mark,
         uint256 makerFee,
         uint256 takerFee,
-        int256 makerMargin,
-        int256 takerMargin
+        MarginChange makerMargin,
+        MarginChange takerMargin
     );
-    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`. Margin moves as in OrderFilled.
+    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`. Mark and margin changes as in
+    /// OrderFilled.
     event OrdersMatched(
         bytes32 indexed seriesId,
         bytes32 indexed buyHash,
         bytes32 indexed sellHash,
+        address buyMaker,
+        address sellMaker,
         uint64 size,
         uint256 price,
+        uint256 mark,
         uint256 buyFee,
         uint256 sellFee,
-        int256 buyMargin,
-        int256 sellMargin,
+        MarginChange buyMargin,
+        MarginChange sellMargin,
         address matcher
     );
+    /// @notice The series' mark moved to `mark`, taken from the oracle fixing of time `timestamp` (the index
+    /// clamped to the previous mark +- priceLimitBps).
+    event MarkUpdated(bytes32 indexed seriesId, uint256 mark, uint64 timestamp);
     event OrderCancelled(address indexed maker, bytes32 indexed orderHash);
     event MinNonceRaised(address indexed maker, uint64 minNonce);
     /// @notice Carries a signed order in full so that the open book can be rebuilt from logs.
     event OrderPublished(
         bytes32 indexed seriesId, bytes32 indexed orderHash, address indexed maker, Order order, Signature signature
     );
-    /// @notice Collateral moved between an account's free balance and its margin in a series (outside fills and
-    /// matches, which report it in their own events).
-    /// @param amount Positive: free balance -> margin; negative: margin -> free balance.
-    event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount);
+    /// @notice Collateral moved between an account's free balance and its margin in a series by addMargin or
+    /// removeMargin (fills, matches and liquidations report their margin changes in their own events).
+    /// @param amount Positive: free balance -> margin; negative: margin -> free balance (also the pool's assets change).
+    /// @param shares Change of the account's margin pool shares.
+    event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount, int256 shares);
+    /// @notice `size` contracts of `account` passed to `liquidator` at `mark`. Emitted after the DeficitRecorded of
+    /// the same liquidation (when the closed part was bankrupt); `accountMargin` is measured before that haircut.
     event Liquidated(
         bytes32 indexed seriesId,
         address indexed account,
@@ -176,7 +212,9 @@ interface IFuturesMarket {
         uint64 size,
         uint256 mark,
         uint256 reward,
-        uint256 deficit
+        uint256 deficit,
+        MarginChange accountMargin,
+        MarginChange liquidatorMargin
     );
     /// @notice A deficit went through the waterfall: insurance, then socialised, the rest unbacked.
     event DeficitRecorded(
@@ -208,41 +246,75 @@ interface IFuturesMarket {
 
     /* ERRORS */
 
+    /// @notice An amount of zero was passed where a positive amount is required.
     error ZeroAmount();
+    /// @notice A zero address was passed as a recipient, token or oracle.
     error ZeroAddress();
+    /// @notice `account`'s free balance holds `available`, less than the `needed` amount.
     error InsufficientFreeBalance(address account, uint256 needed, uint256 available);
+    /// @notice Listing rule number `rule` of SeriesLib.firstBrokenRule does not hold.
     error InvalidSeriesParams(uint256 rule);
+    /// @notice A series with these parameters (this id) is already listed.
     error SeriesAlreadyListed(bytes32 seriesId);
+    /// @notice No listed series has this id (wrong or non-canonical parameters).
     error SeriesNotListed(bytes32 seriesId);
+    /// @notice The series expired at `expiry`: no trade at or after it.
     error SeriesExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
+    /// @notice The series has not expired yet.
     error SeriesNotExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
+    /// @notice The order names series `orderSeriesId`, not the series `seriesId` of the call.
     error WrongSeries(bytes32 orderSeriesId, bytes32 seriesId);
+    /// @notice The order was valid while `block.timestamp < expiry`.
     error OrderExpired(bytes32 orderHash, uint64 expiry, uint256 blockTimestamp);
+    /// @notice The order's nonce is below its maker's `minNonce` (bulk-cancelled).
     error OrderNonceInvalidated(bytes32 orderHash, uint64 nonce, uint64 minNonce);
+    /// @notice The order was cancelled.
     error OrderIsCancelled(bytes32 orderHash);
+    /// @notice `size` more on `filled` would exceed the order's size (or `size` is 0).
     error Overfill(bytes32 orderHash, uint64 filled, uint64 size, uint64 orderSize);
+    /// @notice A fill smaller than `minSize` that does not complete the order.
     error FillBelowMinSize(uint64 size, uint64 minSize);
+    /// @notice The signature does not recover the order's maker (or the maker is the zero address).
     error InvalidSignature(bytes32 orderHash);
+    /// @notice Only the order's maker may cancel it.
     error NotMaker(address caller, address maker);
+    /// @notice An account would trade with itself (maker == taker, buy maker == sell maker, self-liquidation).
     error SelfTrade(address account);
+    /// @notice The series' fee rate exceeds the maker's signed `maxFeeBps`.
     error FeeAboveMax(address maker, uint16 feeBps, uint16 maxFeeBps);
+    /// @notice The match price is not within both orders' limits.
     error NotCrossing(uint256 buyLimit, uint256 sellLimit, uint256 price);
+    /// @notice crossOrders needs a buy order first and a sell order second.
     error SideMismatch(bool buyIsBuy, bool sellIsBuy);
+    /// @notice The price is not a multiple of the series' tick size.
     error OffTick(uint256 price, uint256 tickSize);
+    /// @notice The price lies outside the series' mark (`index` here) +- `bandBps`.
     error OutsidePriceBand(uint256 price, uint256 index, uint16 bandBps);
     /// @notice The oracle returned an index value of 2^128 or more (a price no series can take).
     error IndexOutOfRange(bytes32 indexId, uint256 value);
+    /// @notice The latest fixing (time `timestamp`) is older than `maxAge` seconds: no new risk.
     error StaleIndex(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxAge);
+    /// @notice The series is paused: no new risk, margin removal or liquidation.
     error SeriesPaused(bytes32 seriesId);
+    /// @notice Liquidations wait until `until` after an unpause.
     error LiquidationGrace(uint256 until);
+    /// @notice The trade would leave a non-zero position below `minSize`.
     error DustPosition(address account, int256 size, uint64 minSize);
+    /// @notice After margin removal the equity would be below the initial requirement.
     error BelowInitialMargin(address account, int256 equity, uint256 required);
+    /// @notice The position's margin (`available`) cannot pay `needed` (a realized loss and fee, or a removal).
     error InsufficientMargin(address account, uint256 needed, uint256 available);
+    /// @notice The account holds no position in the series.
     error NoPosition(bytes32 seriesId, address account);
+    /// @notice cancelAllBelow must raise the maker's minimum nonce.
     error MinNonceNotIncreasing(uint64 current, uint64 requested);
+    /// @notice The account's equity is at or above maintenance: it cannot be liquidated.
     error AccountHealthy(address account, int256 equity, uint256 maintenance);
+    /// @notice The liquidation size is 0 (maxSize 0, or a position exactly at minSize with maxSize below it).
     error NothingToLiquidate(address account);
+    /// @notice The series' final price is already set.
     error AlreadySettled(bytes32 seriesId);
+    /// @notice The series has no final price yet.
     error NotSettled(bytes32 seriesId);
     /// @notice A settlement round stamped before expiry (`windowStart`) or after the window's end.
     error FixingOutsideWindow(uint64 timestamp, uint64 windowStart, uint64 windowEnd);
@@ -264,8 +336,14 @@ interface IFuturesMarket {
     error NothingToClaim(bytes32 seriesId, address account);
     /// @notice Insurance leaves a series only after it settled (`settledAt` != 0) and every account was resolved.
     error InsuranceLocked(bytes32 seriesId, uint64 settledAt, uint256 unresolved);
+    /// @notice The series' insurance fund holds less than requested.
     error InsufficientInsurance(uint256 requested, uint256 available);
+    /// @notice The collateral token does not report 6 decimals.
     error UnsupportedToken(address token);
+    /// @notice `setPaused` would not change the series' pause flag (a no-op unpause must not start the grace).
+    error PauseUnchanged(bytes32 seriesId, bool paused);
+    /// @notice A payout of `amount` out of a series exceeds the collateral the series holds (isolation).
+    error SeriesCollateralShort(bytes32 seriesId, uint256 amount, uint256 collateral);
 
     /* ACCOUNT FUNDS */
 
@@ -278,8 +356,8 @@ interface IFuturesMarket {
     /// @notice Moves `amount` from the caller's free balance into its margin in a series (position required).
     function addMargin(SeriesParams calldata params, uint256 amount) external;
 
-    /// @notice Moves `amount` of margin back to the free balance; the position must stay >= initial margin at a
-    /// fresh index. Before settlement only.
+    /// @notice Moves `amount` of margin back to the free balance; the position must stay >= initial margin at the
+    /// mark (fresh fixing). Before settlement only; bounded by the series' collateral.
     function removeMargin(SeriesParams calldata params, uint256 amount) external;
 
     /* ORDERS */
@@ -301,6 +379,12 @@ interface IFuturesMarket {
         uint128 price
     ) external;
 
+    /// @notice Steps the series' mark toward the oracle's latest fixing (at most priceLimitBps of the mark per
+    /// fixing) if that fixing is newer than the mark's; anyone may call it after each fixing, so that the mark
+    /// follows the index one limit step per fixing even without trades. Trades, margin removal and liquidations
+    /// do the same step themselves.
+    function updateMark(SeriesParams calldata params) external returns (uint256 mark);
+
     /// @notice Cancels one order of the caller: its unfilled remainder can never fill.
     function cancel(Order calldata order) external;
 
@@ -312,8 +396,9 @@ interface IFuturesMarket {
 
     /* RISK */
 
-    /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at a
-    /// fresh index: the caller takes them over at the index and receives the bounded penalty in its margin.
+    /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at the
+    /// series' mark (fresh fixing): the caller takes them over at the mark and receives the bounded penalty in its
+    /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated.
     /// @return size The contracts actually liquidated (never reverts because the position shrank).
     function liquidate(SeriesParams calldata params, address account, uint64 maxSize) external returns (uint64 size);
 
@@ -356,7 +441,8 @@ interface IFuturesMarket {
     function listSeries(SeriesParams calldata params) external returns (bytes32 seriesId);
 
     /// @notice Pausing a series blocks risk-increasing trades, margin removal and liquidations only; withdrawals,
-    /// margin top-ups, reduce-only trades, settlement and claims stay open. Unpausing starts a liquidation grace.
+    /// margin top-ups, risk-reducing trades, settlement and claims stay open. Unpausing starts a liquidation grace;
+    /// a call that does not change the flag reverts `PauseUnchanged`.
     function setPaused(SeriesParams calldata params, bool paused) external;
 
     /// @notice Credits a series' accrued trading fees to `to`'s free balance.
@@ -372,6 +458,9 @@ interface IFuturesMarket {
     function oracle() external view returns (address);
     function DOMAIN_SEPARATOR() external view returns (bytes32);
     function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32);
+    /// @notice The mark a trade, margin removal or liquidation would use now, and the oracle time it stands for:
+    /// the stored mark stepped toward a newer index by at most priceLimitBps (see SeriesState.mark).
+    function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp);
     function hashOrder(Order calldata order) external view returns (bytes32);
     function freeBalance(address account) external view returns (uint256);
     function filled(bytes32 orderHash) external view returns (uint64);

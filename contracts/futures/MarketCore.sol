@@ -4,17 +4,19 @@ pragma solidity 0.8.34;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IIndexOracle} from "../oracle/IIndexOracle.sol";
-import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
+import {IFuturesMarket, SeriesParams, MarginChange} from "./IFuturesMarket.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
 import {MarginPool} from "../libraries/MarginPool.sol";
+import {SeriesMark} from "../libraries/SeriesMark.sol";
 import {OrderLib} from "../libraries/OrderLib.sol";
 import {Order} from "./IFuturesMarket.sol";
 
 /// @title MarketCore
 /// @notice Storage and the internal accounting shared by trading, liquidation and settlement.
-abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
+abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712 {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -24,8 +26,6 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     uint64 internal constant CANCELLED = type(uint64).max;
 
     IIndexOracle internal immutable _oracle;
-    uint256 private immutable _deployChainId;
-    bytes32 private immutable _deployDomainSeparator;
 
     /// @dev An account's free balance and order nonce floor share one slot: a fill that tops up a maker's margin
     /// reads both, so the second read is warm (saves a cold SLOAD, 2,100 gas, per maker). `free` is the low part.
@@ -43,10 +43,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     /// @dev What a resolved account is owed at the final price before the haircut; cleared by its claim.
     mapping(bytes32 seriesId => mapping(address account => uint256)) internal _owed;
 
-    constructor(IIndexOracle oracle_) {
+    /// @dev The EIP-712 domain ("tokenfutures", "1", chain id, this contract) is OpenZeppelin's `EIP712`, which also
+    /// serves ERC-5267 `eip712Domain()` to wallets.
+    constructor(IIndexOracle oracle_) EIP712(OrderLib.NAME, OrderLib.VERSION) {
         _oracle = oracle_;
-        _deployChainId = block.chainid;
-        _deployDomainSeparator = OrderLib.domainSeparator(address(this));
     }
 
     /// @dev Guard of every state-changing function that calls no contract able to re-enter (no token transfer;
@@ -60,10 +60,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
 
     /* EIP-712 */
 
-    /// @dev Cached at deployment, rebuilt whenever the chain id differs (a fork), so orders never replay (C01).
+    /// @dev OpenZeppelin's separator: cached at deployment, rebuilt whenever the chain id (or the address) differs
+    /// (a fork), so orders never replay (C01).
     function _domainSeparator() internal view returns (bytes32) {
-        if (block.chainid == _deployChainId) return _deployDomainSeparator;
-        return OrderLib.domainSeparator(address(this));
+        return _domainSeparatorV4();
     }
 
     function _orderDigest(Order memory o) internal view returns (bytes32) {
@@ -79,10 +79,11 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
     }
 
     function _requireListed(bytes32 id) internal view {
-        if (!_series[id].listed) revert SeriesNotListed(id);
+        if (!MarginPool.listed(_loadPool(_series[id]))) revert SeriesNotListed(id);
     }
 
-    /// @dev The latest index value and its timestamp (any age). Values are below 2^128 (MarginMath's domain).
+    /// @dev The latest index value and its timestamp (any age). Values are below 2^128 (MarginMath's domain) and
+    /// timestamps below 2^40 (the mark word's field; year 36812).
     /// Equals `(value, ts) = _oracle.latest(p.indexId)` plus the range check, through a direct STATICCALL with
     /// the arguments and the result in scratch memory; an oracle revert is bubbled up unchanged.
     function _index(SeriesParams memory p) internal view returns (uint256 value, uint64 ts) {
@@ -103,7 +104,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
                 revert(0x00, returndatasize())
             }
         }
-        if (value > type(uint128).max || rawTs > type(uint64).max) revert IndexOutOfRange(indexId, value);
+        if (value > type(uint128).max || rawTs > type(uint40).max) revert IndexOutOfRange(indexId, value);
         ts = uint64(rawTs);
     }
 
@@ -116,19 +117,55 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         if (freshUntil < block.timestamp) revert StaleIndex(p.indexId, ts, block.timestamp, p.maxFixingAge);
     }
 
-    function _freshIndex(SeriesParams memory p) internal view returns (uint256 value) {
-        uint64 ts;
-        (value, ts) = _index(p);
-        _requireFresh(p, ts);
+    /// @dev The series' mark and the oracle time it stands for, given the series' mark word `word`, and the word
+    /// with that mark in it (the caller stores it). Before the final price is known: a fixing newer than the one
+    /// the stored mark was taken from moves the mark to the index clamped to the stored mark +- priceLimitBps
+    /// (`SeriesMark.nextMark`; the first mark is the index); otherwise the stored mark stands, with the latest
+    /// fixing's time (freshness is the oracle's). Once `finalPrice != 0` the oracle is not read: the stored mark
+    /// (stepped toward the final price by settlement) is returned as fresh (`ts = block.timestamp`), so
+    /// liquidations stay possible between the settlement steps until `settledAt != 0`.
+    function _markAt(SeriesParams memory p, SeriesState storage s, uint256 word)
+        internal
+        view
+        returns (uint256, uint256 mark, uint64 ts)
+    {
+        // Trades stop at expiry and the final price is set after it: before expiry the slot is not read.
+        if (block.timestamp >= p.expiry && s.finalPrice != 0) {
+            return (word, SeriesMark.mark(word), uint64(block.timestamp));
+        }
+        uint256 index;
+        (index, ts) = _index(p);
+        mark = SeriesMark.mark(word);
+        if (ts > SeriesMark.markTime(word) || mark == 0) {
+            mark = SeriesMark.nextMark(mark, index, p.priceLimitBps);
+            word = SeriesMark.withMark(word, mark, ts);
+        }
+        return (word, mark, ts);
     }
 
-    /// @dev Execution prices lie on the tick and within index +- band.
-    function _checkPrice(SeriesParams memory p, uint256 price, uint256 index) internal pure {
+    /// @dev `_markAt` on the stored mark word, storing the new mark: the mark of every call that needs one outside
+    /// a trade (margin removal, liquidation, settlement steps).
+    function _mark(SeriesParams memory p, bytes32 id, SeriesState storage s) internal returns (uint256 mark, uint64 ts) {
+        uint256 before = _loadMarkWord(s);
+        uint256 word;
+        (word, mark, ts) = _markAt(p, s, before);
+        _storeMarkWord(s, word);
+        _emitMarkIfMoved(id, before, word);
+    }
+
+    /// @dev Emits `MarkUpdated` when `word` holds a mark taken from a newer fixing than `before`.
+    function _emitMarkIfMoved(bytes32 id, uint256 before, uint256 word) internal {
+        uint64 time = SeriesMark.markTime(word);
+        if (time != SeriesMark.markTime(before)) emit MarkUpdated(id, SeriesMark.mark(word), time);
+    }
+
+    /// @dev Execution prices lie on the tick and within mark +- band.
+    function _checkPrice(SeriesParams memory p, uint256 price, uint256 mark) internal pure {
         if (price % p.tickSize != 0) revert OffTick(price, p.tickSize);
         unchecked {
-            // index < 2^128 and band <= index; price < 2^128 (a uint128 limit or a mark): no overflow.
-            uint256 band = index * p.priceBandBps / MarginMath.BPS;
-            if (price + band < index || price > index + band) revert OutsidePriceBand(price, index, p.priceBandBps);
+            // mark < 2^128 and band <= mark; price < 2^128 (a uint128 limit or a mark): no overflow.
+            uint256 band = mark * p.priceBandBps / MarginMath.BPS;
+            if (price + band < mark || price > mark + band) revert OutsidePriceBand(price, mark, p.priceBandBps);
         }
     }
 
@@ -145,6 +182,25 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         assembly ("memory-safe") {
             sstore(s.slot, word)
         }
+    }
+
+    /// @dev The series' second slot (mark, mark time, collateral, listed) as one word; see SeriesMark.
+    function _loadMarkWord(SeriesState storage s) internal view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(add(s.slot, 1))
+        }
+    }
+
+    function _storeMarkWord(SeriesState storage s, uint256 word) internal {
+        assembly ("memory-safe") {
+            sstore(add(s.slot, 1), word)
+        }
+    }
+
+    /// @dev Changes the series' collateral by `delta` (> 0: tokens attributed to the series; < 0: a payout, which
+    /// reverts with `SeriesCollateralShort` beyond what the series holds).
+    function _moveCollateral(SeriesState storage s, bytes32 id, int256 delta) internal {
+        _storeMarkWord(s, SeriesMark.withCollateralDelta(_loadMarkWord(s), id, delta));
     }
 
     /// @dev A position's fields in one SLOAD (`Position` packing: size bits 0..63, cost 64..159, shares 160..255).
@@ -249,22 +305,33 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         bool liquidator;
         /// @dev Output: collateral moved from the free balance into margin (> 0) or released to it (< 0).
         int256 moved;
+        /// @dev Output: change of the account's margin pool shares.
+        int256 sharesDelta;
+        /// @dev Output: change of the margin pool's assets through this leg (PnL, fee, bonus, top-up, release).
+        int256 assetsDelta;
+    }
+
+    /// @dev A leg's outputs as reported in the trade and liquidation events.
+    function _marginChange(Leg memory leg) internal pure returns (MarginChange memory) {
+        return MarginChange(leg.moved, leg.sharesDelta, leg.assetsDelta);
     }
 
     /// @dev `_applyLeg` on the series' stored pool word (a trade of one leg: the liquidator's).
-    function _applyLegStored(SeriesParams memory p, bytes32 id, Leg memory leg, uint256 index, uint64 indexTime)
+    function _applyLegStored(SeriesParams memory p, bytes32 id, Leg memory leg, uint256 mark, uint64 markTime)
         internal
     {
         SeriesState storage s = _series[id];
-        _storePool(s, _applyLeg(p, id, _loadPool(s), leg, index, indexTime));
+        _storePool(s, _applyLeg(p, id, _loadPool(s), leg, mark, markTime));
     }
 
     /// @dev Applies one side of a trade to the series' pool word `pool` (see MarginPool) and returns the updated
-    /// word; the caller stores it. A leg that strictly reduces the position needs no fresh index and works while
-    /// paused, but must pay its realized loss and fee from its margin. Any other leg needs a fresh index, an
-    /// unpaused market and ends at >= initial margin; the shortfall (plus one unit for share rounding) moves from
-    /// the free balance. A position that reaches zero releases its margin. The amount moved is returned in
-    /// `leg.moved` and reported by the caller's trade event.
+    /// word; the caller stores it. The trade rule (dYdX P1, C29): afterwards the account either meets initial
+    /// margin at the mark, or it reduced its risk (same side, smaller |size|) without lowering its margin ratio
+    /// (equity / notional at the mark) and with equity >= 0. A reducing leg that keeps the ratio needs no fresh
+    /// index and works while paused; its realized loss and fee are paid from its margin. Any other leg needs a fresh
+    /// index and an unpaused market and is brought to initial margin: the shortfall (plus one unit for share
+    /// rounding) moves from the free balance. A position that reaches zero releases its margin (equity >= 0). The
+    /// amount moved is returned in `leg.moved` (the caller books it in the series' collateral and its event).
     /// Bounds (why the unchecked blocks cannot overflow): |size|, |delta| < 2^64; prices < 2^128 and contract
     /// sizes < 2^96 (listing rule 3), so every notional, cost, PnL, fee and bonus is below 2^230 in magnitude.
     function _applyLeg(
@@ -272,15 +339,30 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         bytes32 id,
         uint256 pool,
         Leg memory leg,
-        uint256 index,
-        uint64 indexTime
+        uint256 mark,
+        uint64 markTime
     ) internal returns (uint256) {
         Position storage ref = _positions[id][leg.account];
         (int256 size, int256 cost, uint256 shares) = _loadPosition(ref);
+        unchecked {
+            // Shares and assets < 2^96: the deltas are the final values minus these.
+            leg.sharesDelta = -int256(shares);
+            leg.assetsDelta = -int256(MarginPool.assets(pool));
+        }
         int256 delta = leg.delta;
         if (size == 0 && delta != 0) _series[id].openPositions += 1; // a position opens
         uint256 contractSize = p.contractSize;
-        bool reduces = size != 0 && (size > 0) != (delta > 0) && MarginMath.abs(delta) <= MarginMath.abs(size);
+        uint256 absBefore = MarginMath.abs(size);
+        // Reduces: same side afterwards, smaller |size| (a close to zero is handled below).
+        bool reduces = size != 0 && (size > 0) != (delta > 0) && MarginMath.abs(delta) < absBefore;
+        int256 equityBefore;
+        unchecked {
+            // Rounded up (against the account: the ratio it must keep is the higher one).
+            if (reduces) {
+                equityBefore =
+                    int256(MarginPool.assetsOf(pool, shares)) + MarginMath.valueUp(size, mark, contractSize) - cost;
+            }
+        }
         int256 pnl;
         (cost, pnl) = MarginMath.applyFill(size, cost, delta, leg.price, contractSize);
         unchecked {
@@ -302,20 +384,28 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
                 _addFree(leg.account, uint256(released));
                 leg.moved = -released;
             }
+            unchecked {
+                leg.assetsDelta += int256(MarginPool.assets(pool));
+            }
             return pool;
         }
         if (MarginMath.abs(size) < p.minSize && !leg.liquidator) revert DustPosition(leg.account, size, p.minSize);
 
         uint256 topUp;
-        if (!reduces) {
-            if (MarginPool.paused(pool)) revert SeriesPaused(id);
-            _requireFresh(p, indexTime);
-            // What the free balance must add so that the position reaches initial margin at `index`.
-            uint256 required = MarginMath.requirementUp(size, index, contractSize, p.initialMarginBps);
-            int256 equity;
+        int256 margin;
+        int256 equity;
+        unchecked {
+            // Margin and equity after the leg, before the share rounding of the credit or debit below (at most one
+            // unit: the top-up adds one, the ratio test takes one off, both against the account).
+            margin = int256(MarginPool.assetsOf(pool, shares)) + pnl;
+            equity = margin + MarginMath.valueDown(size, mark, contractSize) - cost;
+        }
+        // A reduction the rule accepts keeps a margin >= 0 (its realized loss and fee are paid from it).
+        if (!(reduces && margin >= 0 && _ratioKept(equityBefore, absBefore, equity - 1, MarginMath.abs(size)))) {
+            _requireRiskAllowed(p, id, pool, markTime);
+            // What the free balance must add so that the position reaches initial margin at the mark.
+            uint256 required = MarginMath.requirementUp(size, mark, contractSize, p.initialMarginBps);
             unchecked {
-                equity = int256(MarginPool.assetsOf(pool, shares)) + MarginMath.valueDown(size, index, contractSize)
-                    - cost + pnl;
                 if (equity < int256(required)) topUp = uint256(int256(required) - equity) + 1;
             }
         }
@@ -330,7 +420,30 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
             leg.moved = int256(topUp);
         }
         _storePosition(ref, size, cost, shares);
+        unchecked {
+            leg.sharesDelta += int256(shares);
+            leg.assetsDelta += int256(MarginPool.assets(pool));
+        }
         return pool;
+    }
+
+    /// @dev New risk needs an unpaused series and a fresh index.
+    function _requireRiskAllowed(SeriesParams memory p, bytes32 id, uint256 pool, uint64 markTime) internal view {
+        if (MarginPool.paused(pool)) revert SeriesPaused(id);
+        _requireFresh(p, markTime);
+    }
+
+    /// @dev The dYdX reduce rule: equity after >= 0 and equityAfter / absAfter >= equityBefore / absBefore, compared
+    /// by cross-multiplication (rounded against the account: `equityBefore` was rounded up, `equityAfter` down).
+    function _ratioKept(int256 equityBefore, uint256 absBefore, int256 equityAfter, uint256 absAfter)
+        internal
+        pure
+        returns (bool)
+    {
+        if (equityAfter < 0) return false;
+        if (equityBefore <= 0) return true;
+        // equityBefore * absAfter <= equityAfter * absBefore  <=>  ceil(equityBefore * absAfter / absBefore) <= equityAfter.
+        return MarginMath.mulDivUp(uint256(equityBefore), absAfter, absBefore) <= uint256(equityAfter);
     }
 
     /* LOSSES */
@@ -342,10 +455,11 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient {
         SeriesState storage s = _series[id];
         uint256 fromInsurance = Math.min(deficit, s.insurance);
         uint256 rest = deficit - fromInsurance;
-        uint256 socialised = Math.min(rest, s.marginAssets);
+        uint256 pool = _loadPool(s);
+        uint256 socialised = Math.min(rest, MarginPool.assets(pool));
         uint256 unbacked = rest - socialised;
         s.insurance -= uint128(fromInsurance);
-        s.marginAssets -= uint96(socialised);
+        _storePool(s, MarginPool.withHaircut(pool, socialised));
         s.totalDeficit += deficit.toUint128();
         s.insuranceUsed += uint128(fromInsurance);
         s.socialisedLoss += uint128(socialised);

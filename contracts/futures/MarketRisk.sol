@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFuturesMarket, SeriesParams} from "./IFuturesMarket.sol";
 import {IIndexOracle} from "../oracle/IIndexOracle.sol";
 import {MarginPool} from "../libraries/MarginPool.sol";
+import {SeriesMark} from "../libraries/SeriesMark.sol";
 import {MarketCore} from "./MarketCore.sol";
 import {MarginMath} from "../libraries/MarginMath.sol";
 import {SeriesLib} from "../libraries/SeriesLib.sol";
@@ -33,8 +34,7 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        // During the final step the mark is the stored, stepped one (helper "solv"'s `_mark` takes this over).
-        (uint256 mark, uint64 markTime) = s.finalPrice != 0 ? (uint256(s.mark), s.markTime) : _index(p);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s);
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
@@ -47,11 +47,23 @@ abstract contract MarketRisk is MarketCore {
         size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, account, pos, delta, mark);
-        Leg memory leg = Leg(msg.sender, -delta, mark, 0, reward, true, 0);
-        _applyLegStored(p, id, leg, mark, markTime);
-        emit Liquidated(id, account, msg.sender, size, mark, reward, deficit);
-        if (leg.moved != 0) emit MarginMoved(id, msg.sender, leg.moved);
+        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0), markTime);
+    }
+
+    /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
+    /// sides' margin moves in the series' collateral and emits, in this order (docs/contracts.md): DeficitRecorded
+    /// (inside _closeLiquidated, when the closed part was bankrupt), then Liquidated with both margin changes.
+    function _transferLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory closed, uint64 markTime)
+        internal
+    {
+        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, pos, closed);
+        Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0);
+        _applyLegStored(p, id, leg, closed.price, markTime);
+        _moveCollateral(_series[id], id, leg.moved + closed.moved);
+        emit Liquidated(
+            id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
+            _marginChange(closed), _marginChange(leg)
+        );
     }
 
     /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
@@ -72,23 +84,29 @@ abstract contract MarketRisk is MarketCore {
         if (equity > 0 && relief != 0) size = Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
         size = Math.min(size, maxSize);
         uint256 rest = absSize - size;
-        if (rest != 0 && rest < p.minSize) size = absSize <= maxSize ? absSize : absSize - p.minSize;
+        if (rest != 0 && rest < p.minSize) {
+            // All, or all but minSize (0 when the position is exactly minSize: nothing to liquidate); a position
+            // already below minSize (a liquidator's leg is exempt from the dust rule) keeps a smaller remainder.
+            if (absSize <= maxSize) size = absSize;
+            else if (absSize >= p.minSize) size = absSize - p.minSize;
+        }
         return uint64(size); // Safe: size <= maxSize.
     }
 
     /// @dev The liquidated side: realises PnL at the mark, pays the reward (bounded by what is left of its
-    /// margin), and sends any deficit through the waterfall. Never transfers tokens.
-    function _closeLiquidated(
-        SeriesParams memory p,
-        bytes32 id,
-        address account,
-        Position memory pos,
-        int256 delta,
-        uint256 mark
-    ) internal returns (uint256 reward, uint256 deficit) {
+    /// margin), and sends any deficit through the waterfall. Never transfers tokens; a close to zero releases the
+    /// rest of the margin to the free balance (`leg.moved`, booked against the collateral by the caller). `leg`
+    /// holds the account, delta and mark on entry and the share and asset deltas of its margin on return.
+    function _closeLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory leg)
+        internal
+        returns (uint256 reward, uint256 deficit)
+    {
         SeriesState storage s = _series[id];
+        (address account, int256 delta, uint256 mark) = (leg.account, leg.delta, leg.price);
         (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, delta, mark, p.contractSize);
         int256 margin = int256(_assetsOf(s, pos.shares)) + pnl;
+        int256 sharesBefore = int256(uint256(pos.shares));
+        int256 assetsBefore = int256(MarginPool.assets(_loadPool(s)));
         pos.size += delta.toInt64();
         pos.cost = newCost.toInt96();
         if (margin <= 0) {
@@ -96,6 +114,8 @@ abstract contract MarketRisk is MarketCore {
             _removeAllShares(s, pos.shares);
             pos.shares = 0;
             deficit = uint256(-margin);
+            // Measured before the waterfall: the haircut is reported by DeficitRecorded.
+            leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
             _absorbDeficit(id, account, deficit);
         } else {
             reward = Math.min(_penalty(p, delta, mark), uint256(margin));
@@ -106,20 +126,18 @@ abstract contract MarketRisk is MarketCore {
                 pos.shares = 0;
                 if (released != 0) {
                     _addFree(account, released);
-                    emit MarginMoved(id, account, -int256(released));
+                    leg.moved = -int256(released);
                 }
             } else if (pnl >= 0) {
                 pos.shares = _creditMargin(s, pos.shares, uint256(pnl)).toUint96();
             } else {
                 pos.shares = _debitMargin(s, account, pos.shares, uint256(-pnl)).toUint96();
             }
+            leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
         }
-        if (pos.size == 0) {
-            delete _positions[id][account];
-            s.openPositions -= 1;
-        } else {
-            _positions[id][account] = pos;
-        }
+        leg.sharesDelta = int256(uint256(pos.shares)) - sharesBefore;
+        _storePosition(_positions[id][account], pos.size, pos.cost, pos.shares);
+        if (pos.size == 0) s.openPositions -= 1;
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
@@ -136,6 +154,7 @@ abstract contract MarketRisk is MarketCore {
         bytes32 id = _listed(params);
         _takeFree(msg.sender, amount);
         _series[id].insurance += amount.toUint128();
+        _moveCollateral(_series[id], id, int256(amount));
         emit InsuranceFunded(id, msg.sender, amount);
     }
 
@@ -173,23 +192,23 @@ abstract contract MarketRisk is MarketCore {
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
         uint256 target = s.finalPrice;
-        uint256 mark;
+        uint256 word = _loadMarkWord(s);
+        uint256 mark = SeriesMark.mark(word);
         if (target == 0) {
             uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
             if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
             target = _finalPrice(p, s);
             s.finalPrice = uint128(target); // <= a value below 2^128
             emit FinalPriceSet(id, target, s.fixingCount, s.fixingCount == 0);
-            mark = s.mark;
             if (mark == 0) (mark,) = _index(p); // no stored mark yet: start from the latest index
         } else {
-            uint256 nextStepAt = uint256(s.markTime) + p.maxFixingAge;
+            // During the final step the mark word's time is the last step's block time.
+            uint256 nextStepAt = uint256(SeriesMark.markTime(word)) + p.maxFixingAge;
             if (block.timestamp < nextStepAt) revert FinalStepNotDue(nextStepAt);
-            mark = s.mark;
         }
         mark = _finalStep(p, mark, target);
-        s.mark = uint128(mark); // between the previous mark and the target, both < 2^128
-        s.markTime = uint64(block.timestamp);
+        // Between the previous mark and the target, both < 2^128; block time < 2^40.
+        _storeMarkWord(s, SeriesMark.withMark(word, mark, uint64(block.timestamp)));
         if (mark != target) {
             emit FinalMarkStepped(id, mark, target);
             return;
@@ -214,18 +233,12 @@ abstract contract MarketRisk is MarketCore {
         if (price == 0) price = p.tickSize;
     }
 
-    /// @dev One step of the stored mark toward the final price: at most `_priceLimitBps(p)` of the mark (rounded
+    /// @dev One step of the stored mark toward the final price: at most `priceLimitBps` of the mark (rounded
     /// down, at least one tick), so an account that meets maintenance at one step is solvent at the next (C30).
     function _finalStep(SeriesParams memory p, uint256 mark, uint256 target) internal pure returns (uint256) {
-        uint256 limit = Math.max(MarginMath.mulDivDown(mark, _priceLimitBps(p), MarginMath.BPS), p.tickSize);
+        uint256 limit = Math.max(MarginMath.mulDivDown(mark, p.priceLimitBps, MarginMath.BPS), p.tickSize);
         if (target > mark) return target - mark <= limit ? target : mark + limit;
         return mark - target <= limit ? target : mark - limit;
-    }
-
-    /// @dev The series' price limit per mark step. Placeholder until helper "solv"'s `priceLimitBps` lands in
-    /// SeriesParams (then: `return p.priceLimitBps;`): the price band, the largest move a trade may price in.
-    function _priceLimitBps(SeriesParams memory p) internal pure returns (uint256) {
-        return p.priceBandBps;
     }
 
     /// @inheritdoc IFuturesMarket
@@ -236,7 +249,7 @@ abstract contract MarketRisk is MarketCore {
         if (pos.size == 0) revert NoPosition(id, account);
         uint256 margin = _assetsOf(s, pos.shares);
         int256 equity = int256(margin) + MarginMath.valueDown(pos.size, s.finalPrice, p.contractSize) - pos.cost;
-        delete _positions[id][account];
+        _storePosition(_positions[id][account], 0, 0, 0);
         s.resolvedMargin += margin.toUint128();
         if (equity > 0) {
             _owed[id][account] = uint256(equity);
@@ -263,6 +276,7 @@ abstract contract MarketRisk is MarketCore {
         // The pool holds payableTotal for the claims since `_finalise` (rounding down keeps the sum within it).
         uint256 word = _loadPool(s);
         _storePool(s, MarginPool.withPool(word, MarginPool.assets(word) - payout, 0));
+        _moveCollateral(s, id, -int256(payout));
         _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);
     }

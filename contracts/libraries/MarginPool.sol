@@ -6,8 +6,9 @@ import {IFuturesMarket} from "../futures/IFuturesMarket.sol";
 
 /// @title MarginPool
 /// @notice A series' first storage slot as one word: margin pool assets (bits 0..95), pool shares (96..191),
-/// accrued fees (192..239), `listed` (240..247) and `paused` (248..255), the layout of the first four fields of
-/// `IFuturesMarket.SeriesState`. A trade loads the word once, updates it on the stack for both legs and stores it
+/// accrued fees (192..239), `listed` (240..247) and `paused` (248..255), the layout of the first five fields of
+/// `IFuturesMarket.SeriesState`; the only way the market reads or writes that slot. `listed` is set at listing,
+/// so the word is never zero when a trade writes it (no 20,000-gas SSTORE from zero inside a trade). A trade loads the word once, updates it on the stack for both legs and stores it
 /// once. Share conversions round as MarginMath's (minting down, burning up, reading assets down).
 library MarginPool {
     uint256 internal constant MASK96 = type(uint96).max;
@@ -34,6 +35,27 @@ library MarginPool {
 
     function paused(uint256 word) internal pure returns (bool) {
         return word >> 248 != 0;
+    }
+
+    /// @notice The word of a newly listed series.
+    function listedWord() internal pure returns (uint256) {
+        return uint256(1) << 240;
+    }
+
+    /// @notice The word with `paused` set to `value`.
+    function withPaused(uint256 word, bool value) internal pure returns (uint256) {
+        return (word & ~(uint256(0xff) << 248)) | (value ? uint256(1) << 248 : 0);
+    }
+
+    /// @notice The word with the accrued fees set to zero (they were collected).
+    function withoutFees(uint256 word) internal pure returns (uint256) {
+        return word & ~(MASK48 << 192);
+    }
+
+    /// @notice The word with `amount` taken from the pool's assets (shares kept): a pro-rata haircut of every
+    /// margin in the series.
+    function withHaircut(uint256 word, uint256 amount) internal pure returns (uint256) {
+        return withPool(word, assets(word) - amount, shares(word));
     }
 
     /// @notice The word with the pool set to (`assets_`, `shares_`), fees and flags kept.

@@ -11,15 +11,9 @@ library OrderLib {
         "Order(address maker,bytes32 seriesId,bool isBuy,uint64 size,uint128 limitPrice,uint64 expiry,uint64 nonce,uint16 maxFeeBps)"
     );
 
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 internal constant NAME_HASH = keccak256("tokenfutures");
-    bytes32 internal constant VERSION_HASH = keccak256("1");
-
-    /// @notice The EIP-712 domain separator of a market at `market` on the current chain.
-    function domainSeparator(address market) internal view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, market));
-    }
+    /// @notice The market's EIP-712 domain name and version (OpenZeppelin `EIP712` builds the separator).
+    string internal constant NAME = "tokenfutures";
+    string internal constant VERSION = "1";
 
     /// @notice `keccak256("\x19\x01" || domainSeparator || structHash)`.
     /// @dev Hashes in scratch memory (no allocation), as OpenZeppelin's `MessageHashUtils.toTypedDataHash`. Equals:

@@ -24,6 +24,7 @@ const seriesShape = {
   makerFeeBps: bps,
   takerFeeBps: bps,
   priceBandBps: bps,
+  priceLimitBps: bps,
   liquidationPenaltyBps: bps,
   maxFixingAge: int({ min: 1 }),
   settlementWindow: int({ min: 1 }),
@@ -36,6 +37,9 @@ export const listedSeries: Check<SeriesParams> = (v, key) => {
   if (!(s.liquidationPenaltyBps < s.maintenanceMarginBps && s.maintenanceMarginBps < s.initialMarginBps)) {
     throw new ConfigError([{ key, problem: "needs liquidationPenaltyBps < maintenanceMarginBps < initialMarginBps (as the market requires)" }]);
   }
+  if (!(s.priceLimitBps > 0 && s.priceLimitBps < s.maintenanceMarginBps)) {
+    throw new ConfigError([{ key, problem: "needs 0 < priceLimitBps < maintenanceMarginBps (as the market requires)" }]);
+  }
   return {
     indexId: indexIdFromName(s.index),
     expiry: BigInt(s.expiry),
@@ -47,6 +51,7 @@ export const listedSeries: Check<SeriesParams> = (v, key) => {
     makerFeeBps: s.makerFeeBps,
     takerFeeBps: s.takerFeeBps,
     priceBandBps: s.priceBandBps,
+    priceLimitBps: s.priceLimitBps,
     liquidationPenaltyBps: s.liquidationPenaltyBps,
     maxFixingAge: s.maxFixingAge,
     settlementWindow: s.settlementWindow,

@@ -16,7 +16,7 @@ import type { Journal } from "../chain/journal.js";
 import { type Logger, silentLogger } from "../observability/log.js";
 import type { PositionState } from "../../sdk/marginMath.js";
 import { type SeriesParams, seriesId as seriesIdOf } from "../../sdk/orders.js";
-import { type MakerCache, UnresolvedMatchError, fetchSeriesEvents } from "./events.js";
+import { fetchSeriesEvents } from "./events.js";
 import { type MarketEvent, type SeriesBook, cloneBook, emptyBook, replay } from "./replay.js";
 
 export interface BookOptions {
@@ -39,7 +39,6 @@ interface Saved {
   pool: { marginAssets: string; marginShares: string };
   settled: boolean;
   positions: [string, string, string, string][];
-  makers: [string, Address][];
 }
 
 export class AccountBook {
@@ -48,7 +47,6 @@ export class AccountBook {
   /** Last block applied to `finalized`. */
   private cursor: bigint;
   private cursorHash: Hex | null = null;
-  private makers: MakerCache = new Map();
   private loaded = false;
   private readonly o: Required<BookOptions>;
 
@@ -94,7 +92,6 @@ export class AccountBook {
     this.finalized = emptyBook();
     this.cursor = this.o.startBlock - 1n;
     this.cursorHash = null;
-    this.makers = new Map();
     this.o.journal.set(this.key, "");
   }
 
@@ -111,9 +108,9 @@ export class AccountBook {
   /** One eth_getLogs for [a, b]; a range the node refuses (too many logs, response too large) is halved. */
   private async fetchSplitting(a: bigint, b: bigint): Promise<MarketEvent[]> {
     try {
-      return await fetchSeriesEvents(this.o.client, this.o.market, this.seriesId, a, b, this.makers);
+      return await fetchSeriesEvents(this.o.client, this.o.market, this.seriesId, a, b);
     } catch (e) {
-      if (b <= a || e instanceof UnresolvedMatchError) throw e;
+      if (b <= a) throw e;
       const mid = (a + b) / 2n;
       this.o.log.debug("eth_getLogs range refused: splitting", { from: a, to: b, error: (e as Error).message.split("\n")[0] });
       return [...(await this.fetchSplitting(a, mid)), ...(await this.fetchSplitting(mid + 1n, b))];
@@ -142,7 +139,6 @@ export class AccountBook {
       settled: s.settled,
       mismatches: [],
     };
-    this.makers = new Map(s.makers);
   }
 
   private save(): void {
@@ -153,7 +149,6 @@ export class AccountBook {
       pool: { marginAssets: f.pool.marginAssets.toString(), marginShares: f.pool.marginShares.toString() },
       settled: f.settled,
       positions: [...f.positions].map(([a, p]) => [a, p.size.toString(), p.cost.toString(), p.shares.toString()]),
-      makers: [...this.makers],
     };
     this.o.journal.set(this.key, JSON.stringify(saved));
   }

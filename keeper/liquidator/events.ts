@@ -1,20 +1,11 @@
 /**
  * Reading a series' market events from the chain: one eth_getLogs per block range (filtered on the market, the
- * event signatures and the series id topic), decoded into replay events (replay.ts). OrdersMatched names only
- * the two order hashes: the makers are read from the transaction's calldata (`crossOrders` called directly on
- * the market) or from an OrderPublished event of the same range.
+ * event signatures and the series id topic), decoded into replay events (replay.ts). Every event names its
+ * accounts and carries its margin changes, so nothing is read from calldata.
  */
-import {
-  type Address,
-  type Hex,
-  type PublicClient,
-  decodeEventLog,
-  decodeFunctionData,
-  toEventSelector,
-} from "viem";
+import { type Address, type Hex, type PublicClient, decodeEventLog, toEventSelector } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { type Order, hashOrder } from "../../sdk/orders.js";
-import type { MarketEvent } from "./replay.js";
+import type { MarginChange, MarketEvent } from "./replay.js";
 
 const TRACKED = [
   "OrderFilled",
@@ -25,20 +16,11 @@ const TRACKED = [
   "ClosedOut",
   "Claimed",
   "SeriesSettled",
-  "OrderPublished",
 ] as const;
 
 const eventItems = futuresMarketAbi.filter((x) => x.type === "event" && (TRACKED as readonly string[]).includes(x.name));
 /** topic0 of every tracked event. */
 export const TRACKED_TOPICS: Hex[] = eventItems.map((x) => toEventSelector(x as never));
-
-/** Raised when OrdersMatched cannot be attributed to two makers: the book cannot stay exact. */
-export class UnresolvedMatchError extends Error {
-  override readonly name = "UnresolvedMatchError";
-}
-
-/** Who made an order, by hash, learnt from OrderPublished events and crossOrders calldata. */
-export type MakerCache = Map<string, Address>;
 
 /** Fetches and decodes every tracked event of `seriesId` in [fromBlock, toBlock] (one eth_getLogs). */
 export async function fetchSeriesEvents(
@@ -47,7 +29,6 @@ export async function fetchSeriesEvents(
   seriesId: Hex,
   fromBlock: bigint,
   toBlock: bigint,
-  makers: MakerCache = new Map(),
 ): Promise<MarketEvent[]> {
   if (toBlock < fromBlock) return [];
   const logs = (await client.request({
@@ -61,7 +42,7 @@ export async function fetchSeriesEvents(
     const id = `${log.transactionHash}:${log.logIndex}`;
     if (log.removed || seen.has(id)) continue;
     seen.add(id);
-    const e = await decode(client, market, log, makers);
+    const e = decode(log);
     if (e) out.push(e);
   }
   return out;
@@ -77,37 +58,33 @@ interface RawLog {
   removed?: boolean;
 }
 
-async function decode(client: PublicClient, market: Address, log: RawLog, makers: MakerCache): Promise<MarketEvent | undefined> {
+function decode(log: RawLog): MarketEvent | undefined {
   const d = decodeEventLog({ abi: futuresMarketAbi, topics: log.topics, data: log.data, strict: true }) as unknown as { eventName: string; args: Record<string, unknown> };
   const at = { blockNumber: BigInt(log.blockNumber), logIndex: Number(BigInt(log.logIndex)), txHash: log.transactionHash };
   const a = d.args;
   switch (d.eventName) {
-    case "OrderPublished": {
-      const order = a.order as { maker: Address };
-      makers.set((a.orderHash as Hex).toLowerCase(), order.maker);
-      return undefined;
+    case "OrderFilled": {
+      const delta = a.makerDelta as bigint;
+      const price = a.price as bigint;
+      return { ...at, kind: "Trade", legs: [
+        { account: a.maker as Address, delta, price, margin: a.makerMargin as MarginChange },
+        { account: a.taker as Address, delta: -delta, price, margin: a.takerMargin as MarginChange },
+      ] };
     }
-    case "OrderFilled":
-      return { ...at, kind: "OrderFilled", maker: a.maker as Address, taker: a.taker as Address,
-        makerDelta: a.makerDelta as bigint, price: a.price as bigint, makerFee: a.makerFee as bigint, takerFee: a.takerFee as bigint,
-        makerMargin: a.makerMargin as bigint, takerMargin: a.takerMargin as bigint };
     case "OrdersMatched": {
-      const buyHash = (a.buyHash as Hex).toLowerCase();
-      const sellHash = (a.sellHash as Hex).toLowerCase();
-      if (!makers.has(buyHash) || !makers.has(sellHash)) await learnFromCalldata(client, market, log.transactionHash, makers);
-      const buyer = makers.get(buyHash);
-      const seller = makers.get(sellHash);
-      if (!buyer || !seller) {
-        throw new UnresolvedMatchError(`OrdersMatched in ${log.transactionHash} (log ${at.logIndex}): makers of ${buyHash}/${sellHash} unknown (not a direct crossOrders call, no OrderPublished)`);
-      }
-      return { ...at, kind: "OrdersMatched", buyer, seller, size: a.size as bigint, price: a.price as bigint, buyFee: a.buyFee as bigint, sellFee: a.sellFee as bigint,
-        buyMargin: a.buyMargin as bigint, sellMargin: a.sellMargin as bigint };
+      const size = BigInt(a.size as bigint);
+      const price = a.price as bigint;
+      return { ...at, kind: "Trade", legs: [
+        { account: a.buyMaker as Address, delta: size, price, margin: a.buyMargin as MarginChange },
+        { account: a.sellMaker as Address, delta: -size, price, margin: a.sellMargin as MarginChange },
+      ] };
     }
     case "MarginMoved":
-      return { ...at, kind: "MarginMoved", account: a.account as Address, amount: a.amount as bigint };
+      return { ...at, kind: "MarginMoved", account: a.account as Address, amount: a.amount as bigint, shares: a.shares as bigint };
     case "Liquidated":
       return { ...at, kind: "Liquidated", account: a.account as Address, liquidator: a.liquidator as Address, size: a.size as bigint,
-        mark: a.mark as bigint, reward: a.reward as bigint, deficit: a.deficit as bigint };
+        mark: a.mark as bigint, reward: a.reward as bigint, deficit: a.deficit as bigint,
+        accountMargin: a.accountMargin as MarginChange, liquidatorMargin: a.liquidatorMargin as MarginChange };
     case "DeficitRecorded":
       return { ...at, kind: "DeficitRecorded", account: a.account as Address, deficit: a.deficit as bigint, socialised: a.socialised as bigint };
     case "ClosedOut":
@@ -119,21 +96,4 @@ async function decode(client: PublicClient, market: Address, log: RawLog, makers
     default:
       return undefined;
   }
-}
-
-/** Reads a transaction's calldata and, for a direct `crossOrders` call, records both makers by order hash. */
-async function learnFromCalldata(client: PublicClient, market: Address, hash: Hex, makers: MakerCache): Promise<void> {
-  const tx = await client.getTransaction({ hash });
-  if (tx.to?.toLowerCase() !== market.toLowerCase()) return;
-  let call;
-  try {
-    call = decodeFunctionData({ abi: futuresMarketAbi, data: tx.input });
-  } catch {
-    return;
-  }
-  if (call.functionName !== "crossOrders") return;
-  const [, buy, , sell] = call.args as unknown as [unknown, Order, unknown, Order];
-  const chainId = await client.getChainId();
-  makers.set(hashOrder(chainId, market, buy).toLowerCase(), buy.maker);
-  makers.set(hashOrder(chainId, market, sell).toLowerCase(), sell.maker);
 }

@@ -1,14 +1,19 @@
 /**
  * The liquidation loop. A scan: read the head block, sync the account book from events (book.ts), read the
- * series state (pool, pause, settlement) and the oracle's latest fixing in one round of two eth_calls, compute
+ * series state (pool, pause, settlement, stored mark) and the series' current mark (`currentMark`: the oracle's
+ * latest fixing clamped by the price limit) in one round of two eth_calls, compute
  * every tracked account's health locally with the margin-math mirror, and for each account below maintenance
  * send `liquidate(params, account, maxSize)` through the TxSender, which simulates it first (eth_call): a
  * liquidation that became unnecessary (AccountHealthy, NothingToLiquidate, NoPosition: the account was topped
  * up or liquidated by someone else since the scan) is skipped, never sent. The idempotency key is
  * (series, account, fixing timestamp): at most one liquidation per account per fixing, even across restarts.
  *
- * The liquidator takes the liquidated contracts over at the index: its account needs free balance in the
+ * The liquidator takes the liquidated contracts over at the mark: its account needs free balance in the
  * market for the initial margin of what it takes (`liquidator.maxSize` bounds one liquidation).
+ *
+ * The mark moves at most priceLimitBps per fixing *that the market sees*: after each new fixing the scan sends
+ * `updateMark(params)` when the stored mark is older than the fixing (key: series and fixing time), so the mark
+ * keeps stepping toward the index while nobody trades.
  */
 import { type Address, type Hex, type PublicClient, encodeFunctionData } from "viem";
 import type { SendResult, TxSender } from "../chain/sender.js";
@@ -80,6 +85,8 @@ export interface IdentifyResult {
   chainTime: bigint;
   mark: bigint;
   fixingTime: bigint;
+  /** The stored mark already stands for `fixingTime` (or the final price is set): no updateMark needed. */
+  markStored: boolean;
   /** Why nothing can be liquidated now (paused, settled, stale index, grace), or undefined. */
   blocked?: string;
   tracked: number;
@@ -94,18 +101,17 @@ export interface IdentifyResult {
 export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const block = await o.client.getBlock({ blockTag: "latest" });
   const head = block.number as bigint;
-  const [view, state, latest] = await Promise.all([
+  const [view, state, current] = await Promise.all([
     o.book.sync(head),
     o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "seriesState", args: [o.book.seriesId], blockNumber: head }),
-    o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], blockNumber: head }),
+    o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "currentMark", args: [o.params], blockNumber: head }),
   ]);
-  // During the final step (final price set, not yet reached) the market marks to its stored, stepped mark.
-  const [mark, fixingTime] = state.finalPrice !== 0n && state.settledAt === 0n ? [state.mark, state.markTime] : latest;
+  const [mark, fixingTime] = current;
   const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
   // After settlement the pool is frozen, then holds the claims: the replay no longer mirrors it.
   const poolMismatch = state.settledAt === 0n && (pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares);
   if (poolMismatch) o.log?.error("replayed margin pool differs from the chain's; using the chain's", { chain: pool, replay: view.pool });
-  const base = { head, chainTime: block.timestamp, mark, fixingTime, tracked: view.positions.size, poolMismatch, settled: state.settledAt !== 0n };
+  const base = { head, chainTime: block.timestamp, mark, fixingTime, markStored: state.finalPrice !== 0n || BigInt(state.markTime) >= fixingTime, tracked: view.positions.size, poolMismatch, settled: state.settledAt !== 0n };
   const grace = o.liquidationGraceSeconds ?? 3_600n;
   let blocked: string | undefined;
   if (state.settledAt !== 0n) blocked = "series settled";
@@ -153,6 +159,15 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
   const log = o.log ?? silentLogger;
   const self = o.sender.address.toLowerCase();
   const report: ScanReport = { ...found, sent: [], skipped: [], deferred: [], belowMinReward: [], selfUnhealthy: found.unhealthy.some((c) => c.account === self) };
+  if (!found.markStored) {
+    await o.sender.send({
+      key: `mark:${o.book.seriesId}:${found.fixingTime}`,
+      kind: "mark",
+      to: o.market,
+      abi: futuresMarketAbi,
+      data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "updateMark", args: [o.params] }),
+    });
+  }
   if (found.blocked) {
     log.info("liquidations blocked", { reason: found.blocked });
     return report;
@@ -197,7 +212,7 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
       const fixing = `${value}@${ts}`; // the value too: a fixing is new when either changed
       if (fixing !== lastFixing || pending) {
         const r = await scan(o);
-        lastFixing = `${r.mark}@${r.fixingTime}`;
+        lastFixing = fixing;
         // After expiry, rescan every poll until every account is resolved: the final mark steps and the
         // settlement itself are not oracle fixings.
         pending = r.deferred.length > 0 || (r.closeOut?.open ?? 0) > 0 || (r.chainTime >= o.params.expiry && !r.settled);

@@ -27,7 +27,8 @@ export function seriesTag(series: SeriesParams): string {
 export interface SettlementState {
   finalPrice: bigint;
   settledAt: bigint;
-  markTime: bigint;
+  /** The mark word's time (uint40: viem decodes it as a number). During the final step: the last step's time. */
+  markTime: number | bigint;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface SettlementState {
  */
 export function settleDue(series: Pick<SeriesParams, "expiry" | "settlementWindow" | "maxFixingAge">, state: SettlementState, now: bigint): boolean {
   if (state.settledAt !== 0n || now <= series.expiry + BigInt(series.settlementWindow)) return false;
-  return state.finalPrice === 0n || now >= state.markTime + BigInt(series.maxFixingAge);
+  return state.finalPrice === 0n || now >= BigInt(state.markTime) + BigInt(series.maxFixingAge);
 }
 
 /** The rounds of `timestamps` the market counts for a series at chain time `now` (and while recording is open). */

@@ -97,7 +97,7 @@ export async function measureMarketGas(
 
   const params: SeriesParams = {
     indexId, expiry: BENCH_START + 30n * 86_400n, contractSize: 1_000n * USDC, tickSize: TICK, minSize: 1n,
-    initialMarginBps: 1_000, maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500,
+    initialMarginBps: 1_000, maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400,
     liquidationPenaltyBps: 200, maxFixingAge: 3_600, settlementWindow: 3_600, settlementGrace: 86_400,
   };
   await market.write.listSeries([params]);
@@ -142,9 +142,16 @@ export async function measureMarketGas(
   // partially liquidated by carol (long, taking over more); at 3.0 gina is bankrupt and fully liquidated by dave.
   await fill(order(erin, true, 10n), frank);
   await fill(order(gina, true, 10n), frank);
-  await setIndex(33n * 10n ** 17n);
+  // The mark follows the index by at most priceLimitBps (4 %) per fixing: two fixings take it to 3.3, three more to 3.0.
+  // updateMark after each fixing steps the mark (anyone may call it; a keeper does).
+  const step = async (value: bigint) => {
+    await setIndex(value);
+    await publicClient.waitForTransactionReceipt({ hash: await market.write.updateMark([params]) });
+  };
+  await step(33n * 10n ** 17n);
+  await step(33n * 10n ** 17n);
   await gas("liquidate", market.write.liquidate([params, erin, 100n], { account: carol }));
-  await setIndex(30n * 10n ** 17n);
+  for (let i = 0; i < 3; i++) await step(30n * 10n ** 17n);
   await gas("liquidate_full", market.write.liquidate([params, gina, 100n], { account: dave }));
 
   // Settlement: two signed rounds in the window recorded, settle (the mark reaches the final price in one step),

@@ -15,6 +15,7 @@ export function keeperSeriesConfig(p: SeriesParams) {
     makerFeeBps: p.makerFeeBps,
     takerFeeBps: p.takerFeeBps,
     priceBandBps: p.priceBandBps,
+    priceLimitBps: p.priceLimitBps,
     liquidationPenaltyBps: p.liquidationPenaltyBps,
     maxFixingAge: p.maxFixingAge,
     settlementWindow: p.settlementWindow,

@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole market on a local chain with real AI price history, no network, no configuration.
  * anvil starts at 2025-02-24; four keeper processes replay the bundled LiteLLM history and post daily ATPI
- * fixings with a quorum of 3 of 4 (fault tolerance 1); traders deposit and trade by signed orders (fills and a match); the March 2025
- * repricing (-18 %) makes one trader unhealthy and the liquidating keeper takes the position over; the series
- * expires on 2025-04-07, the keepers record the settlement round and settle, keeper-1 resolves every account at the
- * final price, everyone claims and withdraws.
+ * fixings with a quorum of 3 of 4 (fault tolerance 1); traders deposit and trade by signed orders (fills and a
+ * match); the March 2025 repricing (-18 % in the source prices) moves the index in methodology v2's bounded steps
+ * and the series' mark at most 4 % per fixing (the price limit) until one trader falls below maintenance and the
+ * liquidating keeper takes the position over while she is still solvent; the series expires on 2025-04-07, the
+ * keepers record the settlement round and settle, keeper-1 resolves every account at the final price, everyone
+ * claims and withdraws.
  * Writes out/summary.json and out/report.html. Usage: npm start [-- --out DIR] [-- --keep-chain]
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -151,6 +153,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
 
   let series: Series | undefined;
   let repricingPending = false; // the repricing round was held by the breaker: the next round confirms it
+  let awaitingLiquidation = false;
+  const liquidatedYet = async () =>
+    (await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName: "Liquidated", fromBlock: deployment.deployBlock })).length > 0;
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
     const { value, held } = await waitFixing(day);
@@ -194,12 +199,14 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     if (day === REPRICING || repricingPending) {
       say(
         repricingPending
-          ? `${line}: the next round confirms the repricing and it is stored; alice is below maintenance margin`
-          : `${line}: the index fell 18 % (new flagship models repriced; all four operators signed, so the circuit breaker lets it through at once); alice is below maintenance margin`,
+          ? `${line}: the next round confirms the repricing and it is stored`
+          : `${line}: new flagship models repriced (-18 % in the source prices); the index follows in methodology v2's bounded steps, the series' mark at most 4 % per fixing`,
       );
       repricingPending = false;
-      await waitEvent("Liquidated", "the liquidation of alice");
-      say("keeper-1 liquidated alice: it took her position over at the index and earned the bounded penalty");
+      awaitingLiquidation = true;
+    } else if (awaitingLiquidation && (await liquidatedYet())) {
+      awaitingLiquidation = false;
+      say(`${line}: keeper-1 liquidated alice below maintenance, still solvent: it took her position over at the mark and earned the bounded penalty`);
     }
     if (n === 30) {
       const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 15n, price: price("2.815") });
@@ -208,6 +215,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   }
   if (!series) throw new Error("no series");
+  if (awaitingLiquidation) await waitEvent("Liquidated", "the liquidation of alice");
 
   // Settlement: the keepers record the round stamped at expiry (the window is [expiry, expiry + 1 h]: recording
   // closes at its end, so the rounds are fixed before anyone settles); after the window they settle: the mark
@@ -230,7 +238,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   while (state.settledAt === 0n) {
     say(`final step: the mark is ${formatUnits(state.mark, 18)}, stepping toward ${formatUnits(state.finalPrice, 18)} (liquidations stay open)`);
     const markTime = state.markTime;
-    clock = markTime + BigInt(params.maxFixingAge) + 60n;
+    clock = BigInt(markTime) + BigInt(params.maxFixingAge) + 60n;
     await setTime(clock);
     state = await until("the next mark step", (s) => s.markTime !== markTime);
   }

@@ -101,6 +101,7 @@ export function defaultSeriesParams(indexId: Hex, expiry: bigint, overrides: Par
     makerFeeBps: 2,
     takerFeeBps: 5,
     priceBandBps: 1_000,
+    priceLimitBps: 400,
     liquidationPenaltyBps: 200,
     maxFixingAge: 7 * 86_400,
     settlementWindow: 3_600,

@@ -57,6 +57,7 @@ const SMALL = new Set([
   "makerFeeBps",
   "takerFeeBps",
   "priceBandBps",
+  "priceLimitBps",
   "liquidationPenaltyBps",
   "maxFixingAge",
   "settlementWindow",

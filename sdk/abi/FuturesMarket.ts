@@ -319,6 +319,11 @@ export const futuresMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -608,6 +613,22 @@ export const futuresMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bool",
+        "name": "paused",
+        "type": "bool"
+      }
+    ],
+    "name": "PauseUnchanged",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ReentrancyGuardReentrantCall",
     "type": "error"
@@ -675,6 +696,38 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "SeriesAlreadyListed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "SeriesCollateralOverflow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "collateral",
+        "type": "uint256"
+      }
+    ],
+    "name": "SeriesCollateralShort",
     "type": "error"
   },
   {
@@ -803,6 +856,17 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "StaleIndex",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
+    ],
+    "name": "StringTooLong",
     "type": "error"
   },
   {
@@ -958,6 +1022,12 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "Deposited",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [],
+    "name": "EIP712DomainChanged",
     "type": "event"
   },
   {
@@ -1135,6 +1205,52 @@ export const futuresMarketAbi = [
         "internalType": "uint256",
         "name": "deficit",
         "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
+        "indexed": false,
+        "internalType": "struct MarginChange",
+        "name": "accountMargin",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
+        "indexed": false,
+        "internalType": "struct MarginChange",
+        "name": "liquidatorMargin",
+        "type": "tuple"
       }
     ],
     "name": "Liquidated",
@@ -1160,9 +1276,40 @@ export const futuresMarketAbi = [
         "internalType": "int256",
         "name": "amount",
         "type": "int256"
+      },
+      {
+        "indexed": false,
+        "internalType": "int256",
+        "name": "shares",
+        "type": "int256"
       }
     ],
     "name": "MarginMoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "name": "MarkUpdated",
     "type": "event"
   },
   {
@@ -1245,6 +1392,12 @@ export const futuresMarketAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "makerFee",
         "type": "uint256"
       },
@@ -1255,16 +1408,50 @@ export const futuresMarketAbi = [
         "type": "uint256"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "makerMargin",
-        "type": "int256"
+        "type": "tuple"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "takerMargin",
-        "type": "int256"
+        "type": "tuple"
       }
     ],
     "name": "OrderFilled",
@@ -1384,6 +1571,18 @@ export const futuresMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "address",
+        "name": "buyMaker",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "sellMaker",
+        "type": "address"
+      },
+      {
+        "indexed": false,
         "internalType": "uint64",
         "name": "size",
         "type": "uint64"
@@ -1392,6 +1591,12 @@ export const futuresMarketAbi = [
         "indexed": false,
         "internalType": "uint256",
         "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mark",
         "type": "uint256"
       },
       {
@@ -1407,16 +1612,50 @@ export const futuresMarketAbi = [
         "type": "uint256"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "buyMargin",
-        "type": "int256"
+        "type": "tuple"
       },
       {
+        "components": [
+          {
+            "internalType": "int256",
+            "name": "moved",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "shares",
+            "type": "int256"
+          },
+          {
+            "internalType": "int256",
+            "name": "assets",
+            "type": "int256"
+          }
+        ],
         "indexed": false,
-        "internalType": "int256",
+        "internalType": "struct MarginChange",
         "name": "sellMargin",
-        "type": "int256"
+        "type": "tuple"
       },
       {
         "indexed": false,
@@ -1544,6 +1783,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -1795,6 +2039,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -1902,6 +2151,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2064,6 +2318,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2151,6 +2410,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2258,6 +2522,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2344,6 +2613,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2518,6 +2792,107 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "indexId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "contractSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "tickSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "minSize",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "initialMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maintenanceMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "makerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "takerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "liquidationPenaltyBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxFixingAge",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementGrace",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct SeriesParams",
+        "name": "params",
+        "type": "tuple"
+      }
+    ],
+    "name": "currentMark",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "timestamp",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
@@ -2526,6 +2901,49 @@ export const futuresMarketAbi = [
     "name": "deposit",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
+      {
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
+      },
+      {
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -2580,6 +2998,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -2776,6 +3199,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -2927,6 +3355,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3024,6 +3457,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {
@@ -3338,6 +3776,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3465,6 +3908,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3562,6 +4010,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3636,6 +4089,26 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint128",
+            "name": "mark",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint40",
+            "name": "markTime",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint80",
+            "name": "collateral",
+            "type": "uint80"
+          },
+          {
+            "internalType": "bool",
+            "name": "initialised",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint128",
             "name": "insurance",
             "type": "uint128"
           },
@@ -3665,18 +4138,8 @@ export const futuresMarketAbi = [
             "type": "uint128"
           },
           {
-            "internalType": "uint128",
-            "name": "mark",
-            "type": "uint128"
-          },
-          {
             "internalType": "uint64",
             "name": "settledAt",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "markTime",
             "type": "uint64"
           },
           {
@@ -3789,6 +4252,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3879,6 +4347,11 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
             "name": "liquidationPenaltyBps",
             "type": "uint16"
           },
@@ -3942,6 +4415,102 @@ export const futuresMarketAbi = [
     ],
     "name": "transferOwnership",
     "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "indexId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "expiry",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "contractSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "tickSize",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "minSize",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "initialMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maintenanceMarginBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "makerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "takerFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "liquidationPenaltyBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxFixingAge",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "settlementGrace",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct SeriesParams",
+        "name": "params",
+        "type": "tuple"
+      }
+    ],
+    "name": "updateMark",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -4015,6 +4584,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "uint16",
             "name": "priceBandBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "priceLimitBps",
             "type": "uint16"
           },
           {

@@ -118,12 +118,12 @@ describe("FuturesMarket margin and ledger", () => {
     const before = await snapshot();
     await f.fillOrder(f.order(f.a, { size: 5n, nonce: 2n }), f.b);
     await f.market.write.addMargin([f.params, 10n * USDC], { account: f.a });
-    await f.setIndex(3_200n * 10n ** 15n);
+    await f.moveMark(3_200n * 10n ** 15n);
     await f.market.write.liquidate([f.params, f.b, 100n], { account: f.carol.account.address }).then(
       () => expect.fail("bob (short) is healthy after a fall"),
       () => undefined,
     );
-    await f.setIndex(3_800n * 10n ** 15n); // bob (short 15 at 3.5) falls below maintenance in series A only
+    await f.moveMark(3_800n * 10n ** 15n); // bob (short 15 at 3.5) falls below maintenance in series A only
     await f.market.write.liquidate([f.params, f.b, 100n], { account: f.carol.account.address });
     expect(await snapshot()).to.deep.equal(before);
   });

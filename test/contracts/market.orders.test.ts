@@ -32,9 +32,19 @@ describe("FuturesMarket orders", () => {
     // Each side moves exactly initial margin + its fee + 1 unit of rounding buffer from its free balance.
     const makerMoved = im + feeUp(notional(4n, INDEX), 2) + 1n;
     const takerMoved = im + feeUp(notional(4n, INDEX), 5) + 1n;
-    await f.viem.assertions.emitWithArgs(f.fillOrder(o, b, 4n), f.market, "OrderFilled", [
-      f.id, f.hash(o), a, b, 4n, INDEX, feeUp(notional(4n, INDEX), 2), feeUp(notional(4n, INDEX), 5), makerMoved, takerMoved,
-    ]);
+    // Margin changes: moved from the free balance; shares minted ~1:1 on an empty pool; the pool gains moved - fee.
+    const makerChange = { moved: makerMoved, shares: makerMoved - feeUp(notional(4n, INDEX), 2), assets: makerMoved - feeUp(notional(4n, INDEX), 2) };
+    const pool0 = (await f.market.read.seriesState([f.id])).marginShares;
+    expect(BigInt(pool0)).to.equal(0n);
+    const receipt0 = await f.publicClient.waitForTransactionReceipt({ hash: await f.fillOrder(o, b, 4n) });
+    const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: receipt0.logs, eventName: "OrderFilled" });
+    expect(ev?.args.maker.toLowerCase()).to.equal(a.toLowerCase());
+    expect(ev?.args).to.deep.include({ seriesId: f.id, orderHash: f.hash(o), makerDelta: 4n, price: INDEX, mark: INDEX,
+      makerFee: feeUp(notional(4n, INDEX), 2), takerFee: feeUp(notional(4n, INDEX), 5) });
+    expect(ev?.args.makerMargin).to.deep.equal(makerChange);
+    expect(ev?.args.takerMargin.moved).to.equal(takerMoved);
+    expect(ev?.args.takerMargin.assets).to.equal(takerMoved - feeUp(notional(4n, INDEX), 5));
+    expect((await f.market.read.position([f.id, b])).shares).to.equal(ev?.args.takerMargin.shares);
     expect(await f.market.read.filled([f.hash(o)])).to.equal(4n);
     const pa = await f.market.read.position([f.id, a]);
     const pb = await f.market.read.position([f.id, b]);
@@ -85,14 +95,14 @@ describe("FuturesMarket orders", () => {
     // Word 7 is params.makerFeeBps: the id is the hash of the raw words, which no order names and no listing has.
     const dirtyParams = dirty(7);
     await f.viem.assertions.revertWithCustomErrorWithArgs(send(dirtyParams), f.market, "WrongSeries", [
-      f.id, keccak256(`0x${dirtyParams.slice(2 + 8, 2 + 8 + 14 * 64)}`),
+      f.id, keccak256(`0x${dirtyParams.slice(2 + 8, 2 + 8 + 15 * 64)}`),
     ]);
     // Even an order signed for that id does not fill: no series with that id was listed.
-    const dirtyId = keccak256(`0x${dirtyParams.slice(2 + 8, 2 + 8 + 14 * 64)}`);
+    const dirtyId = keccak256(`0x${dirtyParams.slice(2 + 8, 2 + 8 + 15 * 64)}`);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
       send(dirty(7, await encode({ ...o, seriesId: dirtyId, nonce: 1n }))), f.market, "SeriesNotListed", [dirtyId]);
-    // Words 14 and 16 are order.maker and order.isBuy: the digest is the hash of the raw words, which no one signed.
-    for (const word of [14, 16]) await f.viem.assertions.revertWithCustomError(send(dirty(word)), f.market, "InvalidSignature");
+    // Words 15 and 17 are order.maker and order.isBuy: the digest is the hash of the raw words, which no one signed.
+    for (const word of [15, 17]) await f.viem.assertions.revertWithCustomError(send(dirty(word)), f.market, "InvalidSignature");
     await send(data); // the canonical call fills
     expect(await f.market.read.filled([f.hash(o)])).to.equal(1n);
   });
@@ -251,7 +261,8 @@ describe("FuturesMarket orders", () => {
     const im = notional(2n, INDEX) / 10n; // initial margin at the index (the mark), not at the trade price
     const spread = notional(2n, price) - notional(2n, INDEX); // the buyer paid above the mark, the seller gained it
     await f.viem.assertions.emitWithArgs(m(price, 2n), f.market, "OrdersMatched", [
-      f.id, f.hash(buy), f.hash(sell), 2n, price, fee, fee, im + spread + fee + 1n, im - spread + fee + 1n, c,
+      f.id, f.hash(buy), f.hash(sell), a, b, 2n, price, INDEX, fee, fee,
+      (x: { moved: bigint }) => x.moved === im + spread + fee + 1n, (x: { moved: bigint }) => x.moved === im - spread + fee + 1n, c,
     ]);
     expect(await f.market.read.freeBalance([c])).to.equal(freeC);
     expect((await f.market.read.position([f.id, c])).size).to.equal(0n);

@@ -24,13 +24,24 @@ describe("FuturesMarket liquidation and insurance", () => {
   it("partial liquidation takes the fewest contracts that restore maintenance margin, bounded reward, never a healthy account", async () => {
     const f = await opened();
     await f.viem.assertions.revertWithCustomError(f.market.write.liquidate([f.params, f.a, 10n], { account: f.c }), f.market, "AccountHealthy");
-    await f.setIndex(P("3.3"));
+    await f.moveMark(P("3.3"));
     const reward = (2n * P("3.3") * f.params.contractSize * 200n) / WAD / 10_000n; // 2 contracts x 2 %
+    const sharesA = (await f.market.read.position([f.id, f.a])).shares;
+    const pool = BigInt((await f.market.read.seriesState([f.id])).marginAssets);
+    // The account pays its realized loss and the reward from its margin; the liquidator tops up to initial margin.
+    type Change = { moved: bigint; shares: bigint; assets: bigint };
+    let changes: Change[] = [];
+    const accountMargin = (m: Change) => (changes[0] = m).moved === 0n && m.shares < 0n && m.assets < 0n;
+    const liquidatorMargin = (m: Change) => (changes[1] = m).moved > 0n && m.shares > 0n;
     await f.viem.assertions.emitWithArgs(f.market.write.liquidate([f.params, f.a, 10n], { account: f.c }), f.market, "Liquidated", [
-      f.id, f.a, f.c, 2n, P("3.3"), reward, 0n,
+      f.id, f.a, f.c, 2n, P("3.3"), reward, 0n, accountMargin, liquidatorMargin,
     ]);
     expect((await f.market.read.position([f.id, f.a])).size).to.equal(8n);
     expect((await f.market.read.position([f.id, f.c])).size).to.equal(2n);
+    // The event's deltas are the exact storage changes (an indexer adds them, no share rounding to mirror).
+    expect((await f.market.read.position([f.id, f.a])).shares).to.equal(sharesA + changes[0]!.shares);
+    expect((await f.market.read.position([f.id, f.c])).shares).to.equal(changes[1]!.shares);
+    expect(BigInt((await f.market.read.seriesState([f.id])).marginAssets)).to.equal(pool + changes[0]!.assets + changes[1]!.assets);
     const [eq, , mm] = await f.market.read.accountHealth([f.params, f.a, P("3.3")]);
     expect(eq >= BigInt(mm)).to.equal(true);
     await f.viem.assertions.revertWithCustomError(f.market.write.liquidate([f.params, f.a, 10n], { account: f.d }), f.market, "AccountHealthy");
@@ -38,7 +49,7 @@ describe("FuturesMarket liquidation and insurance", () => {
 
   it("C13 griefing: a too-small top-up does not block; maxSize larger than the position never reverts; no dust remainder", async () => {
     const f = await opened();
-    await f.setIndex(P("3.3"));
+    await f.moveMark(P("3.3"));
     await f.market.write.addMargin([f.params, 1n * USDC], { account: f.a }); // too small to cure
     await f.market.write.liquidate([f.params, f.a, 1_000n], { account: f.c });
     // minSize 5: a position of 6 is liquidated whole rather than leaving 1 (below minSize).
@@ -49,10 +60,10 @@ describe("FuturesMarket liquidation and insurance", () => {
     for (const w of [a, b, c]) await g.fund(w, 100_000n * USDC);
     const { seriesId } = await import("../../sdk/orders.js");
     await g.fillOrder(g.order(a, { seriesId: seriesId(p5), size: 6n }), b, 6n, p5);
-    await g.setIndex(P("3.3"));
+    await g.moveMark(P("3.3"), p5);
     await g.market.write.liquidate([p5, a, 1n], { account: c }); // asks 1: 6 - 1 = 5 is fine
     expect((await g.market.read.position([seriesId(p5), a])).size).to.equal(5n);
-    await g.setIndex(P("3.2"));
+    await g.moveMark(P("3.2"), p5);
     // 5 - 1 = 4 < minSize and maxSize binds: all but minSize would be 0 contracts, so nothing to liquidate.
     await g.viem.assertions.revertWithCustomErrorWithArgs(
       g.market.write.liquidate([p5, a, 1n], { account: c }), g.market, "NothingToLiquidate", [a]);
@@ -65,7 +76,7 @@ describe("FuturesMarket liquidation and insurance", () => {
     await f.fillOrder(f.order(f.d, { size: 10n, nonce: 1n }), f.c); // dave long 10 too (another margin holder)
     await f.market.write.fundInsurance([f.params, 1_000n * USDC], { account: f.c });
     const { held: held0 } = await solvency(f, [f.a, f.b, f.c, f.d]);
-    await f.setIndex(P("3.0")); // alice: equity 3,500 - 5,000 < 0
+    await f.moveMark(P("3.0")); // alice: equity 3,500 - 5,000 < 0
     const marginBBefore = await f.market.read.marginOf([f.id, f.b]);
     await f.market.write.liquidate([f.params, f.a, 100n], { account: f.c });
     const s = await f.market.read.seriesState([f.id]);
@@ -88,7 +99,7 @@ describe("FuturesMarket liquidation and insurance", () => {
     // The attacker controls alice (long) and carol (the liquidator).
     const start = (await f.market.read.freeBalance([f.a])) + (await f.market.read.marginOf([f.id, f.a])) + (await f.market.read.freeBalance([f.c]));
     for (const px of ["3.35", "3.3", "3.25"]) {
-      await f.setIndex(P(px));
+      await f.moveMark(P(px));
       await f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }).catch(() => undefined);
     }
     const mark = P("3.25");
@@ -105,7 +116,7 @@ describe("FuturesMarket liquidation and insurance", () => {
   it("C15 insurance drain via self-trade: a gap loss is paid exactly: insurance out == deficit covered", async () => {
     const f = await opened(); // the attacker is alice and bob
     await f.market.write.fundInsurance([f.params, 5_000n * USDC], { account: f.d });
-    await f.setIndex(P("3.0")); // a gap larger than alice's margin
+    await f.moveMark(P("3.0")); // a gap larger than alice's margin
     await f.market.write.liquidate([f.params, f.a, 100n], { account: f.c });
     const s = await f.market.read.seriesState([f.id]);
     expect(5_000n * USDC - s.insurance).to.equal(s.insuranceUsed);
@@ -118,7 +129,7 @@ describe("FuturesMarket liquidation and insurance", () => {
     await f.market.write.addMargin([f.params, 2_000n * USDC], { account: f.a });
     const [eq, im] = await f.market.read.accountHealth([f.params, f.a, INDEX]);
     await f.market.write.removeMargin([f.params, eq - BigInt(im)], { account: f.a }); // withdraws ahead of a drop
-    await f.setIndex(P("3.2")); // an 8.6 % move: below maintenance, but within the 10 % initial-margin buffer
+    await f.moveMark(P("3.2")); // an 8.6 % move: below maintenance, but within the 10 % initial-margin buffer
     await f.market.write.liquidate([f.params, f.a, 100n], { account: f.c });
     expect((await f.market.read.seriesState([f.id])).totalDeficit).to.equal(0n);
   });
@@ -126,7 +137,7 @@ describe("FuturesMarket liquidation and insurance", () => {
   it("C26 pause: liquidations and new risk stop; addMargin, reduce-only and withdraw work; a grace follows the unpause", async () => {
     const f = await opened();
     await f.market.write.setPaused([f.params, true]);
-    await f.setIndex(P("3.3"));
+    await f.moveMark(P("3.3"));
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.liquidate([f.params, f.a, 10n], { account: f.c }), f.market, "SeriesPaused", [f.id]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.fillOrder(f.order(f.c, { size: 1n, limitPrice: P("3.3") }), f.d), f.market, "SeriesPaused", [f.id]);
     await f.market.write.addMargin([f.params, 500n * USDC], { account: f.a });
@@ -134,10 +145,10 @@ describe("FuturesMarket liquidation and insurance", () => {
     await f.market.write.withdraw([1n * USDC, f.a], { account: f.a });
     await f.market.write.setPaused([f.params, false]);
     await f.market.write.addMargin([f.params, 1n], { account: f.a });
-    await f.setIndex(P("3.2"));
+    await f.moveMark(P("3.2"));
     await f.viem.assertions.revertWithCustomError(f.market.write.liquidate([f.params, f.a, 10n], { account: f.c }), f.market, "LiquidationGrace");
     await f.networkHelpers.time.increase(3_600);
-    await f.setIndex(P("3.1"));
+    await f.moveMark(P("3.1"));
     await f.market.write.liquidate([f.params, f.a, 10n], { account: f.c });
   });
 
@@ -154,7 +165,7 @@ describe("FuturesMarket liquidation and insurance", () => {
     const ownerFns = ["listSeries", "setPaused", "collectFees", "withdrawInsurance", "transferOwnership", "renounceOwnership", "acceptOwnership"];
     const { futuresMarketAbi } = await import("../../sdk/abi/FuturesMarket.js");
     const writes = futuresMarketAbi.filter((i) => i.type === "function" && i.stateMutability === "nonpayable").map((i) => (i as { name: string }).name);
-    const traderFns = ["deposit", "withdraw", "addMargin", "removeMargin", "fillSignedOrder", "crossOrders", "cancel", "cancelAllBelow", "publishOrder", "liquidate", "fundInsurance", "recordSettlementFixing", "settle", "closeOut", "claim"];
+    const traderFns = ["deposit", "withdraw", "addMargin", "removeMargin", "fillSignedOrder", "crossOrders", "cancel", "cancelAllBelow", "publishOrder", "liquidate", "fundInsurance", "recordSettlementFixing", "settle", "closeOut", "claim", "updateMark"];
     expect([...writes].sort()).to.deep.equal([...ownerFns, ...traderFns].sort());
     // Insurance stays locked before settlement; fees go to a free balance (pull), never to a push transfer.
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.withdrawInsurance([f.params, 0n, f.c]), f.market, "InsuranceLocked", [f.id, 0n, 2n]);
@@ -166,7 +177,7 @@ describe("FuturesMarket liquidation and insurance", () => {
   it("C21 blacklisted trader, liquidator and fee recipient: liquidation, fees and settlement still work; only their own withdraw fails", async () => {
     const f = await opened(10n, "BlacklistToken");
     for (const x of [f.a, f.c, f.d]) await f.blacklist.write.setBlacklisted([x, true]);
-    await f.setIndex(P("3.3"));
+    await f.moveMark(P("3.3"));
     await f.market.write.liquidate([f.params, f.a, 100n], { account: f.c });
     await f.market.write.collectFees([f.params, f.d]);
     await f.viem.assertions.revertWithCustomError(f.market.write.withdraw([1n, f.a], { account: f.a }), f.blacklist, "Blacklisted");

@@ -1,4 +1,5 @@
 /** `keeper liquidate`: config validation, a dry run that sends nothing, one real scan, and a second scan with nothing left. */
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -32,7 +33,7 @@ describe("keeper liquidate (one scan, then exit)", function () {
       series: [{
         index: "ATPI", expiry: Number(p.expiry), contractSize: "1000", tickSize: "0.001", minSize: 1,
         initialMarginBps: p.initialMarginBps, maintenanceMarginBps: p.maintenanceMarginBps, makerFeeBps: p.makerFeeBps,
-        takerFeeBps: p.takerFeeBps, priceBandBps: p.priceBandBps, liquidationPenaltyBps: p.liquidationPenaltyBps,
+        takerFeeBps: p.takerFeeBps, priceBandBps: p.priceBandBps, priceLimitBps: p.priceLimitBps, liquidationPenaltyBps: p.liquidationPenaltyBps,
         maxFixingAge: p.maxFixingAge, settlementWindow: p.settlementWindow, settlementGrace: p.settlementGrace,
       }],
       maxSize: 100,
@@ -75,7 +76,7 @@ describe("keeper liquidate (one scan, then exit)", function () {
     for (const a of thin) await m.trade(a, counterparty, { isBuy: true, size: 10n });
     await m.trader(1_000_000n * USDC, keeper);
     setupNonce = await m.publicClient.getTransactionCount({ address: keeper.address });
-    await m.setIndex(DROP);
+    await m.moveMark(DROP); // two fixings: the mark moves at most 4 % per fixing
   });
   after(async () => anvil?.stop());
 
@@ -117,10 +118,19 @@ describe("keeper liquidate (one scan, then exit)", function () {
     await runtime.reconcile();
     const loop = runLiquidators(runtime);
     const background = runtime.runBackground();
-    const lower = 309n * 10n ** 16n; // -6 % again
+    const lower = 309n * 10n ** 16n; // -6 % again: two mark steps (4 %, then the rest)
+    // The loop sees the fixing and stores the mark's first step (updateMark); the next fixing takes the second.
+    const { id } = m;
+    const stored = async () => (await m.publicClient.readContract({ address: m.market, abi: futuresMarketAbi, functionName: "seriesState", args: [id] })).markTime;
+    const first = await stored();
     await m.setIndex(lower);
     const deadline = Date.now() + 30_000;
     try {
+    while ((await stored()) === first) {
+      if (Date.now() > deadline) throw new Error(`no updateMark within 30 s: ${logs.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await m.setIndex(lower);
     const liquidated = async () => (await Promise.all(more.map((a) => m.read.health(a.address, lower)))).every((h) => !h.liquidatable);
     while (!(await liquidated())) {
       if (Date.now() > deadline) throw new Error(`not liquidated within 30 s: ${logs.join("\n")}`);
@@ -139,7 +149,7 @@ describe("keeper liquidate (one scan, then exit)", function () {
     const at = 309n * 10n ** 16n;
     await m.trade(victim, counterparty, { isBuy: true, size: 10n, limitPrice: at });
     const lower = 290n * 10n ** 16n;
-    await m.setIndex(lower);
+    await m.moveMark(lower);
     const cli = fileURLToPath(new URL("../../keeper/cli.ts", import.meta.url));
     const child = spawn(process.execPath, ["--import", "tsx", cli, "liquidate", "--config", writeConfig()], {
       stdio: ["ignore", "pipe", "pipe"],

@@ -41,7 +41,7 @@ describe("keeper example config and fixing-loop keys", () => {
     expect(problems({ sources: [{ index: "ATPI", kind: "replay" }, { index: "ATPI", kind: "replay" }] })).to.deep.equal(["sources[1].index"]);
     const series = {
       index: "ATPI", expiry: 1_800_000_000, contractSize: "1", tickSize: "0.01", minSize: 1, initialMarginBps: 1000,
-      maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, liquidationPenaltyBps: 100, maxFixingAge: 7200,
+      maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 100, maxFixingAge: 7200,
       settlementWindow: 86_400, settlementGrace: 604_800,
     };
     expect(problems({ settlement: [series] })).to.deep.equal(["contracts.market"]);

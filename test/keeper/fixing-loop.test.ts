@@ -428,7 +428,7 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
       const series = {
         index: "ATPI", expiry: Number(expiry), contractSize: "1000", tickSize: "0.001", minSize: 1, initialMarginBps: 1_000,
-        maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
+        maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
         settlementWindow: DAY, settlementGrace: 7 * DAY,
       };
       const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series] });

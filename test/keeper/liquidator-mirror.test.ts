@@ -23,12 +23,13 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
       const who = (i: number) => (f.wallets[i] as (typeof f.wallets)[0]).account.address;
       for (const i of idx) await f.fund(who(i), 1_000_000n * USDC);
       let index = INDEX;
+      let mark = INDEX; // the series' mark: the index clamped by the price limit (updateMark after each fixing)
       let nonce = 0n;
       let liquidations = 0;
       let trades = 0;
       const client = f.publicClient as unknown as PublicClient;
 
-      const priceNear = () => index + BigInt(Math.floor(rand() * 21) - 10) * TICK;
+      const priceNear = () => mark - (mark % TICK) + BigInt(Math.floor(rand() * 21) - 10) * TICK;
       const attempt = async (fn: () => Promise<unknown>) => {
         try {
           await fn();
@@ -58,7 +59,13 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
         } else if (r < 0.85) {
           index = index + (index * BigInt(Math.floor(rand() * 21) - 10)) / 100n;
           index -= index % TICK;
-          await f.setIndex(index);
+          for (let k = 0; k < 2; k++) {
+            // Two fixings: the mark steps at most 4 % (the price limit) toward the index per fixing.
+            await f.networkHelpers.time.increase(1);
+            await f.setIndex(index);
+            await f.market.write.updateMark([f.params]);
+          }
+          [mark] = await f.market.read.currentMark([f.params]);
         } else {
           // Liquidate whoever the mirror says is liquidatable; the contract must agree.
           const book = emptyBook();
@@ -66,12 +73,12 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
           const state = await f.market.read.seriesState([f.id]);
           for (const [acct, pos] of book.positions) {
             const liq = who(acct === who(1).toLowerCase() ? 2 : 1);
-            const expected = isLiquidatable(f.params, pos, state, index);
-            const h = health(f.params, pos, state, index);
-            const size = liquidationSize(f.params, abs(pos.size), h.equity, h.maintenanceRequired, index, 7n);
+            const expected = isLiquidatable(f.params, pos, state, mark);
+            const h = health(f.params, pos, state, mark);
+            const size = liquidationSize(f.params, abs(pos.size), h.equity, h.maintenanceRequired, mark, 7n);
             const ok = await attempt(() => f.market.write.liquidate([f.params, acct as Address, 7n], { account: liq }));
             if (ok) liquidations++;
-            expect(ok, `liquidate ${acct} at ${index}`).to.equal(expected && size > 0n);
+            expect(ok, `liquidate ${acct} at ${mark}`).to.equal(expected && size > 0n);
           }
         }
         await compare(step);
@@ -91,8 +98,8 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
           const chain = await f.market.read.position([f.id, a]);
           expect({ size: pos.size, cost: pos.cost, shares: pos.shares }, `position of ${k} at step ${step}`).to.deep.equal({ size: chain.size, cost: chain.cost, shares: chain.shares });
           expect(marginOf(pos, book.pool), `margin of ${k} at step ${step}`).to.equal(await f.market.read.marginOf([f.id, a]));
-          const mine = health(f.params, pos, book.pool, index);
-          const [equity, initialRequired, maintenanceRequired] = await f.market.read.accountHealth([f.params, a, index]);
+          const mine = health(f.params, pos, book.pool, mark);
+          const [equity, initialRequired, maintenanceRequired] = await f.market.read.accountHealth([f.params, a, mark]);
           expect(mine, `health of ${k} at step ${step}`).to.deep.equal({ equity, initialRequired, maintenanceRequired });
         }
       }

@@ -71,8 +71,8 @@ describe("liquidator on anvil (K04, K08)", function () {
     await expectBookEqualsChain(await book.sync(found.head), everyone());
   });
 
-  it("after a fixing at -6 %, identifies exactly the accounts the contract finds below maintenance", async () => {
-    await m.setIndex(DROP);
+  it("after a fixing at -6 % (two mark steps: the price limit is 4 %), identifies exactly the accounts the contract finds below maintenance", async () => {
+    await m.moveMark(DROP);
     const found = await identify(opts);
     const truth: Address[] = [];
     for (const a of everyone()) if ((await m.read.health(a, DROP)).liquidatable) truth.push(a.toLowerCase() as Address);
@@ -153,7 +153,7 @@ describe("liquidator on anvil (K04, K08)", function () {
     const late = await m.trader();
     await m.trade(late, counterparty, { isBuy: true, size: 10n, limitPrice: DROP });
     const lower = 309n * 10n ** 16n; // -6 % from the drop
-    await m.setIndex(lower);
+    await m.moveMark(lower);
     const s2 = makeSender(anvil, keeper, journalPath(), { confirmations: 3 });
     await s2.sender.reconcile();
     const o2 = { ...opts, sender: s2.sender };
@@ -179,7 +179,7 @@ describe("liquidator on anvil (K04, K08)", function () {
   });
 
   it("an index back above the drop makes nothing liquidatable; a dry run sends nothing", async () => {
-    await m.setIndex(INDEX);
+    await m.moveMark(INDEX);
     const dry = makeSender(anvil, keeper, journalPath(), { dryRun: true });
     await dry.sender.reconcile();
     const report = await scan({ ...opts, sender: dry.sender });

@@ -3,7 +3,7 @@ import { balances, positionOf } from "../../sdk/account.js";
 import { type Deployment, deploymentToJson, parseDeployment } from "../../sdk/deployment.js";
 import { deposit } from "../../sdk/funds.js";
 import { seriesStatus } from "../../sdk/series.js";
-import { claim, closeOut, liquidate, recordSettlementFixing, settle } from "../../sdk/settlement.js";
+import { claim, closeOut, liquidate, recordSettlementFixing, settle, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, placeOrder } from "../../sdk/trade.js";
 import { INDEX, USDC, WAD, deployFixture } from "./fixture.js";
 import { rejects } from "./rejects.js";
@@ -17,7 +17,12 @@ describe("sdk: liquidation, settlement, claims", () => {
     await deposit(c, 5_000n * USDC);
     const o = await placeOrder(a, { series: f.series, side: "buy", size: 5n, price: INDEX });
     await fillOrder(b, f.series, o);
-    await f.setIndex(32n * 10n ** 17n); // -0.3 x 5 x 1,000 = -1,500 USDC for Alice
+    // -0.3 x 5 x 1,000 = -1,500 USDC for Alice; the mark follows in two fixings (the price limit is 4 %).
+    for (let i = 0; i < 2; i++) {
+      await f.networkHelpers.time.increase(1);
+      await f.setIndex(32n * 10n ** 17n);
+      await updateMark(c, f.series);
+    }
     const before = await positionOf(c, f.series, f.alice.account.address);
     expect(before.healthy).to.equal(false);
     const liq = await liquidate(c, f.series, f.alice.account.address);
@@ -40,10 +45,17 @@ describe("sdk: liquidation, settlement, claims", () => {
     expect((await seriesStatus(a, f.series)).phase).to.equal("awaiting-settlement");
     // A signed round stamped in the window counts without being posted to the oracle.
     await recordSettlementFixing(a, f.series, await f.round(4n * WAD, expiry + 5n));
-    await f.setIndex(4n * WAD, expiry + 6n); // the mark steps from the latest index: one step
     await f.networkHelpers.time.increaseTo(expiry + BigInt(f.params.settlementWindow) + 1n);
     const s = await settle(a, f.series);
     expect(s.finalPrice).to.equal(4n * WAD);
+    // The final step: the mark goes from 3.5 toward 4.0 by at most the price limit (4 %) per maxFixingAge.
+    let steps = 1;
+    while ((await seriesStatus(a, f.series)).phase === "final-step") {
+      await f.networkHelpers.time.increase(Number(f.params.maxFixingAge));
+      await settle(a, f.series);
+      steps += 1;
+    }
+    expect(steps).to.equal(4); // 3.5 -> 3.64 -> 3.7856 -> 3.937 -> 4.0
     expect((await seriesStatus(a, f.series)).phase).to.equal("closing-out");
     const pos = await positionOf(a, f.series, f.alice.account.address);
     // Claims open once every account is resolved: bob's position still is not.

@@ -42,10 +42,12 @@ describe("sdk: orders, book, fills, matches", () => {
     // initial margin 10 %: 4 * 3.5 * 1000 * 0.1 = 1,400 USDC
     expect(alice.initialRequired).to.equal(1_400n * USDC);
 
+    // The index jumps to 4.0 (+14 %): the mark follows 4 % per fixing (3.64), PnL is at the mark.
     await f.setIndex(4n * WAD);
     const up = await positionOf(a, f.series, f.alice.account.address);
-    expect(up.unrealizedPnl).to.equal(2_000n * USDC); // 4 contracts x 0.5 x 1,000 USDC
-    expect((await positionOf(b, f.series, f.bob.account.address)).unrealizedPnl).to.equal(-2_000n * USDC);
+    expect(up.mark).to.equal((INDEX * 104n) / 100n);
+    expect(up.unrealizedPnl).to.equal(560n * USDC); // 4 contracts x 0.14 x 1,000 USDC
+    expect((await positionOf(b, f.series, f.bob.account.address)).unrealizedPnl).to.equal(-560n * USDC);
   });
 
   it("matches a buy and a sell at the index, between the limits; both leave the book", async () => {

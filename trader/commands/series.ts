@@ -29,7 +29,7 @@ export const seriesCommand: Command = {
         `  phase ${r.status.phase}${r.status.paused ? " (paused)" : ""}, expiry ${time(p.expiry)}`,
         `  index ${r.index ? `${price(r.index.value)} at ${time(r.index.timestamp)}` : "no fixing yet"}${r.status.finalPrice ? `, final price ${price(r.status.finalPrice)}` : ""}`,
         `  contract ${usdc(p.contractSize)} per 1.0 of index, tick ${price(p.tickSize)}, min size ${p.minSize}`,
-        `  margin initial ${formatDecimal(BigInt(p.initialMarginBps), 2)} %, maintenance ${formatDecimal(BigInt(p.maintenanceMarginBps), 2)} %; fees maker ${p.makerFeeBps} / taker ${p.takerFeeBps} bps; band ${p.priceBandBps} bps`,
+        `  margin initial ${formatDecimal(BigInt(p.initialMarginBps), 2)} %, maintenance ${formatDecimal(BigInt(p.maintenanceMarginBps), 2)} %; fees maker ${p.makerFeeBps} / taker ${p.takerFeeBps} bps; band ${p.priceBandBps} bps, price limit ${p.priceLimitBps} bps per fixing`,
       );
     }
     return { json: { market: ctx.mc.market, chainId: ctx.mc.chainId, series: rows }, text };

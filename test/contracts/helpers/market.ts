@@ -60,6 +60,21 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
   }
   await setIndex(INDEX);
 
+  /**
+   * Posts `value` and steps the series' mark to it: the mark moves at most priceLimitBps per fixing, so this posts
+   * one fixing per step (1 s apart) and calls updateMark after each, with nothing else happening in between.
+   */
+  async function moveMark(value: bigint, p: SeriesParams = params) {
+    for (let i = 0; i < 100; i++) {
+      await networkHelpers.time.increase(1);
+      await setIndex(value);
+      await market.write.updateMark([p]);
+      const [mark] = await market.read.currentMark([p]);
+      if (mark === value) return;
+    }
+    throw new Error(`moveMark: the mark did not reach ${value}`);
+  }
+
   async function fund(who: Address, amount: bigint) {
     await token.write.mint([who, amount]);
     await token.write.approve([market.address, amount], { account: who });
@@ -103,7 +118,7 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
   return {
     conn, viem, networkHelpers, publicClient, chainId, token, blacklist, hook, oracle, market, params, id, round, record,
     owner, alice, bob, carol, dave, wallets,
-    setIndex, fund, order, sign, fillOrder, accountIndex,
+    setIndex, moveMark, fund, order, sign, fillOrder, accountIndex,
     hash: (o: Order) => hashOrder(chainId, market.address, o),
   };
 }

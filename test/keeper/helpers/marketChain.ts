@@ -72,6 +72,17 @@ export async function deployMarketChain(anvil: Anvil) {
   }
   await setIndex(INDEX);
 
+  /** Steps the series' mark to `value`: a fixing and an updateMark per price-limit step (the mark moves <= 4 % per fixing). */
+  async function moveMark(value: bigint) {
+    for (let i = 0; i < 100; i++) {
+      await setIndex(value);
+      await write(owner, market.address, futuresMarketAbi, "updateMark", [params]);
+      const [mark] = await publicClient.readContract({ address: market.address, abi: futuresMarketAbi, functionName: "currentMark", args: [params] });
+      if (mark === value) return;
+    }
+    throw new Error(`moveMark: the mark did not reach ${value}`);
+  }
+
   /** A new account (or `existing`) with ether for gas and `usdc` deposited as free balance. */
   async function trader(usdcAmount = 1_000_000n * USDC, existing?: LocalAccount): Promise<LocalAccount> {
     const a = existing ?? (await fundedAccount(anvil));
@@ -102,7 +113,7 @@ export async function deployMarketChain(anvil: Anvil) {
     },
   };
 
-  return { owner, publicClient, usdc: usdc.address, oracle: oracle.address, market: market.address, startBlock: usdc.block, params, id, chainId, write, setIndex, trader, order, trade, read };
+  return { owner, publicClient, usdc: usdc.address, oracle: oracle.address, market: market.address, startBlock: usdc.block, params, id, chainId, write, setIndex, moveMark, trader, order, trade, read };
 }
 export type MarketChain = Awaited<ReturnType<typeof deployMarketChain>>;
 

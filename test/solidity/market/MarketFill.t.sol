@@ -44,6 +44,24 @@ contract MarketFillTest is TestBase, MarketSetup {
         assertTrue(market.hashOrder(o) != digestA, "digest binds the chain id");
     }
 
+    /// C01 / ERC-5267: `eip712Domain()` (OpenZeppelin's EIP712) reports the domain the market signs with: name
+    /// "tokenfutures", version "1", this chain and contract, and DOMAIN_SEPARATOR is its hash (SDK digests unchanged).
+    function test_C01_eip712DomainMatchesTheSigningDomain() public view {
+        (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifying,,) = market.eip712Domain();
+        assertEq(uint256(uint8(fields)), 0x0f, "name, version, chainId, verifyingContract");
+        assertEq(keccak256(bytes(name)), keccak256("tokenfutures"), "name");
+        assertEq(keccak256(bytes(version)), keccak256("1"), "version");
+        assertEq(chainId, block.chainid, "chain id");
+        assertEq(uint256(uint160(verifying)), uint256(uint160(address(market))), "verifying contract");
+        bytes32 expected = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifying
+            )
+        );
+        assertEq(market.DOMAIN_SEPARATOR(), expected, "separator = hash of the reported domain");
+    }
+
     /// C03: the market's order digest equals an independent EIP-712 reference (type string, domain with chain id
     /// and contract, abi.encode) for fuzzed orders, and any change of a field changes it.
     function testFuzz_C03_orderDigestMatchesReference(Order memory o, uint8 field) public view {

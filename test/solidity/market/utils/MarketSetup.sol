@@ -38,6 +38,7 @@ contract MarketSetup {
             makerFeeBps: 2,
             takerFeeBps: 5,
             priceBandBps: 500,
+            priceLimitBps: 400,
             liquidationPenaltyBps: 200,
             maxFixingAge: 3_600,
             settlementWindow: 3_600,

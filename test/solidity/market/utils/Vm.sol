@@ -13,6 +13,7 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectRevert(bytes4 revertData) external;
     function assume(bool condition) external pure;
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
 }
 
 abstract contract TestBase {
