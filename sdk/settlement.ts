@@ -50,7 +50,8 @@ export async function recordSettlementFixing(mc: MarketClient, series: Series, r
 /** After the settlement window: sets the final price, or takes the next step of the mark toward it (0 until settled). */
 export async function settle(mc: MarketClient, series: Series): Promise<Sent & { finalPrice: bigint }> {
   const sent = await sendTx(mc, { ...marketContract(mc), functionName: "settle", args: [series.params] }, "settle");
-  const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: "SeriesSettled" });
+  // The first call sets the final price (FinalPriceSet); each call steps the mark; the last one emits SeriesSettled.
+  const [ev] = parseEventLogs({ abi: futuresMarketAbi, logs: sent.receipt.logs, eventName: ["FinalPriceSet", "FinalMarkStepped", "SeriesSettled"] });
   return { ...sent, finalPrice: ev?.args.finalPrice ?? 0n };
 }
 
@@ -59,7 +60,6 @@ export async function closeOut(mc: MarketClient, series: Series, account: Addres
   return sendTx(mc, { ...marketContract(mc), functionName: "closeOut", args: [series.params, account] }, "closeOut");
 }
 
-/** Liquidates up to `maxSize` contracts (default: all) of an unhealthy account; the sender takes them over. */
 /**
  * Steps the series' mark toward the oracle's latest fixing (at most priceLimitBps per fixing; anyone may call it
  * after each fixing so the mark follows the index without trades). Returns the new mark (MarkUpdated, or the
@@ -72,6 +72,7 @@ export async function updateMark(mc: MarketClient, series: Series): Promise<Sent
   return { ...sent, mark };
 }
 
+/** Liquidates up to `maxSize` contracts (default: all) of an unhealthy account; the sender takes them over. */
 export async function liquidate(
   mc: MarketClient,
   series: Series,

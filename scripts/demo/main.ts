@@ -18,7 +18,7 @@ import { mockUSDCAbi } from "../../sdk/abi/MockUSDC.js";
 import { type MarketClient, connectMarket } from "../../sdk/client.js";
 import { addMargin, deposit, fundInsurance, withdraw } from "../../sdk/funds.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
-import { getSeries, type Series } from "../../sdk/series.js";
+import { currentMarkOf, getSeries, type Series } from "../../sdk/series.js";
 import { claim } from "../../sdk/settlement.js";
 import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
 import { type Anvil, freePort, startAnvil } from "../lib/anvil.js";
@@ -209,9 +209,12 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       say(`${line}: keeper-1 liquidated alice below maintenance, still solvent: it took her position over at the mark and earned the bounded penalty`);
     }
     if (n === 30) {
-      const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 15n, price: price("2.815") });
+      // At the series' mark (the price limit lets it lag the index), rounded down to the tick.
+      const { value: mark } = await currentMarkOf(by("dave").mc, series);
+      const at = mark - (mark % series.params.tickSize);
+      const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 15n, price: at });
       await fillOrder(by("carol").mc, series, offer, 15n);
-      say("carol takes profit: buys back 15 of her short from dave's new order at 2.815");
+      say(`carol takes profit: buys back 15 of her short from dave's new order at ${formatUnits(at, 18)} (the mark)`);
     }
   }
   if (!series) throw new Error("no series");

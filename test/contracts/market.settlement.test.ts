@@ -229,27 +229,31 @@ describe("FuturesMarket settlement", () => {
   it("C30 final step: the mark steps toward the final price by at most the limit per maxFixingAge; liquidations stay open between steps", async () => {
     const f = await traded();
     await f.recordAt(P("3.0"), f.e);
-    const limit = (m: bigint) => (m * 500n) / 10_000n; // the test series' price limit (band) 5 %
+    const limit = (m: bigint) => (m * BigInt(f.params.priceLimitBps)) / 10_000n; // the series' price limit (4 %)
     let mark = INDEX;
     const t0 = f.windowEnd + 1n;
     mark -= limit(mark);
     await f.viem.assertions.emitWithArgs(f.settleAt(t0), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(t0 + 3_599n), f.market, "FinalStepNotDue", [t0 + 3_600n]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.closeOut([f.params, f.a]), f.market, "NotSettled", [f.id]);
-    // alice (long 10, margin at initial) is still above maintenance at 3.325, below it at the next step.
+    // alice (long 10, margin at initial) is still above maintenance at 3.36, below it at the next step (3.2256).
     await f.viem.assertions.revertWithCustomError(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "AccountHealthy");
     mark -= limit(mark);
     await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 3_600n), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
     const equityBefore = (await f.market.read.accountHealth([f.params, f.a, mark]))[0];
     expect(equityBefore > 0n).to.equal(true); // one step never takes an account at maintenance below zero
     await f.viem.assertions.emit(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "Liquidated");
-    expect((await f.market.read.position([f.id, f.a])).size).to.equal(0n);
+    // Partly liquidated: the fewest contracts that restore maintenance at the stepped mark.
+    const rest = (await f.market.read.position([f.id, f.a])).size;
+    expect(rest > 0n && rest < 10n).to.equal(true);
+    const [equityAfter, , maintenanceAfter] = await f.market.read.accountHealth([f.params, f.a, mark]);
+    expect(equityAfter >= BigInt(maintenanceAfter)).to.equal(true);
     mark -= limit(mark);
     await f.settleAt(t0 + 7_200n);
     expect((await state(f)).mark).to.equal(mark);
     await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 10_800n), f.market, "SeriesSettled", [f.id, P("3.0"), 1, false]);
-    // Resolution starts: carol (who took alice's contracts over) and bob.
-    for (const x of [f.b, f.c]) await f.market.write.closeOut([f.params, x]);
+    // Resolution starts: alice (what is left of her position), bob and carol (who took part of alice's over).
+    for (const x of [f.a, f.b, f.c]) await f.market.write.closeOut([f.params, x]);
     expect((await state(f)).openPositions).to.equal(0);
     expect((await payoutOf(f, f.b)) > 0n).to.equal(true);
   });
@@ -307,9 +311,10 @@ describe("FuturesMarket settlement", () => {
     expect((await state(f)).openPositions).to.equal(4);
     await f.fillOrder(f.order(f.b, { size: 10n, nonce: 5n }), f.a); // alice sells her 10 to bob: both flat
     expect((await state(f)).openPositions).to.equal(2);
-    await f.setIndex(P("3.1"));
-    await f.market.write.liquidate([f.params, f.c, 100n], { account: f.b }); // carol closed, bob opens
-    expect((await state(f)).openPositions).to.equal(2);
+    await f.moveMark(P("3.25")); // the mark steps 3.5 -> 3.36 -> 3.25 (price limit): carol below maintenance, solvent
+    await f.market.write.liquidate([f.params, f.c, 100n], { account: f.b }); // carol partly liquidated, bob opens
+    expect((await f.market.read.position([f.id, f.c])).size).to.not.equal(0n);
+    expect((await state(f)).openPositions).to.equal(3);
     expect(WAD).to.equal(10n ** 18n);
   });
 });

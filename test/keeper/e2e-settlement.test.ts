@@ -48,13 +48,23 @@ describe("C32 keeper processes resolve every account after settlement (real keep
     }
     await Promise.all(keepers.map((k) => k.start(60_000)));
 
-    // The settlement: one round at expiry, 3.0 (the mock oracle's latest too, so the mark reaches it in one step).
+    // The settlement: one round at expiry, 3.0 (the mock oracle's latest too). The mark steps from 3.5 to 3.0 by the
+    // price limit (4 %) per maxFixingAge: 3.36, 3.2256, 3.0966, 3.0; the keepers cannot liquidate (no balance).
     const e = m.params.expiry;
     await anvil.rpc("evm_setNextBlockTimestamp", [Number(e)]);
     await m.write(m.owner, m.oracle, artifacts.oracle().abi, "set", [INDEX_ID, P("3.0"), e]);
     await m.write(m.owner, m.market, futuresMarketAbi, "recordSettlementFixing", [m.params, e, 1, [], [{ value: P("3.0"), inputsHash: ZERO32, r: ZERO32, vs: ZERO32 }]]);
     await anvil.rpc("evm_setNextBlockTimestamp", [Number(e + BigInt(m.params.settlementWindow) + 1n)]);
     await m.write(m.owner, m.market, futuresMarketAbi, "settle", [m.params]);
+    let steps = 1;
+    while ((await state()).settledAt === 0n) {
+      const s = await state();
+      expect(steps < 10, "the final step ends").to.equal(true);
+      await anvil.rpc("evm_setNextBlockTimestamp", [Number(BigInt(s.markTime) + BigInt(m.params.maxFixingAge))]);
+      await m.write(m.owner, m.market, futuresMarketAbi, "settle", [m.params]);
+      steps += 1;
+    }
+    expect(steps).to.equal(4);
     expect((await state()).settledAt).to.not.equal(0n);
     expect((await state()).openPositions).to.equal(4);
 
