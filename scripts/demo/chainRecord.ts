@@ -95,7 +95,9 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
     labels: o.labels,
     insuranceBalance: state.insurance,
     protocolFees: BigInt(state.fees),
-    marginPoolResidue: state.marginAssets,
+    // What the series still holds beyond insurance and fees once every claim is paid: the rounding of each
+    // account's equity (always down, in favour of the series), owned by no one.
+    marginPoolResidue: BigInt(state.collateral) - state.insurance - BigInt(state.fees),
     marketBalance,
   };
 }

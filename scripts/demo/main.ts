@@ -218,7 +218,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   }
   if (!series) throw new Error("no series");
-  if (awaitingLiquidation) await waitEvent("Liquidated", "the liquidation of alice");
+  if (awaitingLiquidation) {
+    await waitEvent("Liquidated", "the liquidation of alice");
+    say("keeper-1 liquidated alice below maintenance, still solvent: it took her position over at the mark and earned the bounded penalty");
+  }
 
   // Settlement: the keepers record the round stamped at expiry (the window is [expiry, expiry + 1 h]: recording
   // closes at its end, so the rounds are fixed before anyone settles); after the window they settle: the mark
