@@ -292,9 +292,21 @@ abstract contract MarketRisk is MarketCore {
         uint256 socialised = Math.min(deficit - fromInsurance, owedTotal);
         uint256 unbacked = deficit - fromInsurance - socialised;
         uint256 payable_ = owedTotal - socialised;
+        s.insurance -= uint128(fromInsurance);
+        // A loss left unbacked in trading (a liquidation beyond pool and insurance) is borne here as well: claims
+        // share what the series holds beyond its insurance and fees, so none reverts and none depends on call
+        // order (C31, C32). The cut moves that loss from unbacked to socialised.
+        uint256 reserved = uint256(s.insurance) + MarginPool.fees(_loadPool(s));
+        uint256 held = SeriesMark.collateral(_loadMarkWord(s));
+        held = held > reserved ? held - reserved : 0;
+        if (payable_ > held) {
+            uint256 borne = Math.min(payable_ - held, s.unbackedLoss);
+            s.unbackedLoss -= uint128(borne);
+            s.socialisedLoss += uint128(borne);
+            payable_ = held;
+        }
         s.payableTotal = uint128(payable_); // <= owedTotal
         if (deficit != 0) {
-            s.insurance -= uint128(fromInsurance);
             s.insuranceUsed += uint128(fromInsurance);
             s.socialisedLoss += uint128(socialised);
             s.unbackedLoss += uint128(unbacked);
