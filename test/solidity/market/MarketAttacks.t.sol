@@ -62,7 +62,7 @@ contract MarketAttacksTest is TestBase, MarketSetup {
             market.settle(params);
             _warp(clock + params.maxFixingAge);
         }
-        for (uint256 i; i < 3; ++i) market.closeOut(params, accounts[i]);
+        for (uint256 i; i < 3; ++i) if (market.position(id, accounts[i]).size != 0) market.closeOut(params, accounts[i]);
         assertEq(market.seriesState(id).openPositions, 0, "every account resolved");
     }
 
@@ -110,5 +110,37 @@ contract MarketAttacksTest is TestBase, MarketSetup {
 
     function _fees() internal view returns (uint256) {
         return market.seriesState(id).fees;
+    }
+
+    /// C30 (finding 2): the price limit lets the mark lag a published index. After the index fell 18 % (the bundled
+    /// March 2025 repricing) the mark is 4 % down; the attacker then trades with itself at the lagging mark: its long
+    /// posted initial margin at the mark (10 %) but is 14.6 % under water at the index it is heading to, so it
+    /// defaults while its short collects, paid by insurance (measured: +2,775 USDC per 35k notional with nobody
+    /// liquidating; a liquidator stepping in takes over the known loss instead). Now a leg that adds risk (and a
+    /// margin removal) must meet initial margin at the index as well as at the mark: the long stays solvent all the
+    /// way down and the insurance is untouched.
+    function test_C30_selfTradeAtTheLaggingMarkAfterAGapNeverDefaults() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(carol, 5_000 * USDC);
+        vm.prank(carol);
+        market.fundInsurance(params, 5_000 * USDC);
+        _trade(alice, bob, true, 1, INDEX); // a first trade sets the mark at the index
+        uint256 target = INDEX * 82 / 100;
+        _warp(clock + 1);
+        oracle.set(INDEX_ID, target, uint64(clock));
+        uint256 mark = market.updateMark(params);
+        assertEq(mark, INDEX * 96 / 100, "the mark lags: one limit step");
+        _trade(alice, bob, true, 10, mark); // alice long at the lagging mark
+        for (uint256 k; k < 20 && _mark() != target; ++k) {
+            _warp(clock + 1);
+            oracle.set(INDEX_ID, target, uint64(clock));
+            market.updateMark(params);
+        }
+        (int256 equity,,) = market.accountHealth(params, alice, target);
+        assertTrue(equity >= 0, "C30: the long opened at the lagging mark is solvent at the index");
+        _settleAndCloseOut([alice, bob, bob]);
+        assertEq(market.seriesState(id).insuranceUsed, 0, "C30: insurance untouched");
+        assertEq(market.seriesState(id).insurance, 5_000 * USDC, "C30: insurance whole");
     }
 }
