@@ -80,13 +80,17 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (s.paused) revert SeriesPaused(id);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
-        (uint256 mark, uint64 markTime) = _mark(p, id, s);
+        (uint256 mark, uint64 markTime, uint256 target) = _mark(p, id, s);
         _requireFresh(p, markTime);
         _moveCollateral(s, id, -int256(amount));
         uint256 sharesBefore = pos.shares;
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
         int256 equity = _equity(p, s, pos, mark);
         uint256 required = MarginMath.requirementUp(pos.size, mark, p.contractSize, p.initialMarginBps);
+        if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
+        // Also at the price the mark is heading to (C30): no margin leaves against a mark the limit holds back.
+        equity = _equity(p, s, pos, target);
+        required = MarginMath.requirementUp(pos.size, target, p.contractSize, p.initialMarginBps);
         if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
         _storePosition(_positions[id][msg.sender], pos.size, pos.cost, pos.shares);
         _addFree(msg.sender, amount);
@@ -162,14 +166,15 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (block.timestamp >= params.expiry) revert SeriesExpired(id, params.expiry, block.timestamp);
         uint256 word;
         uint64 markTime;
+        uint256 target;
         // The mark a trade moves is reported in its own event (OrderFilled / OrdersMatched), not in MarkUpdated.
-        (word, mark, markTime) = _markAt(params, s, _loadMarkWord(s));
+        (word, mark, markTime, target) = _markAt(params, s, _loadMarkWord(s));
         _checkPrice(params, buyLeg.price, mark);
         uint256 amount = MarginMath.notionalDown(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize);
         buyLeg.fee = MarginMath.feeUp(amount, buyLeg.fee);
         sellLeg.fee = MarginMath.feeUp(amount, sellLeg.fee);
-        pool = _applyLeg(params, id, pool, buyLeg, mark, markTime);
-        pool = _applyLeg(params, id, pool, sellLeg, mark, markTime);
+        pool = _applyLeg(params, id, pool, buyLeg, mark, markTime, target);
+        pool = _applyLeg(params, id, pool, sellLeg, mark, markTime, target);
         unchecked {
             _storePool(s, MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee)); // each fee < 2^230
             // Each moved amount is below 2^230 in magnitude: the sum cannot overflow.
@@ -181,7 +186,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     function updateMark(SeriesParams calldata params) external whenNotEntered returns (uint256 mark) {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
-        (mark,) = _mark(p, id, _series[id]);
+        (mark,,) = _mark(p, id, _series[id]);
     }
 
     /// @inheritdoc IFuturesMarket
@@ -318,7 +323,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
         SeriesState storage s = _series[id];
-        (, mark, timestamp) = _markAt(p, s, _loadMarkWord(s));
+        (, mark, timestamp,) = _markAt(p, s, _loadMarkWord(s));
     }
 
     /// @inheritdoc IFuturesMarket

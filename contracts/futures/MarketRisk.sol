@@ -34,7 +34,7 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime) = _mark(p, id, s);
+        (uint256 mark, uint64 markTime, uint256 target) = _mark(p, id, s);
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
@@ -47,18 +47,23 @@ abstract contract MarketRisk is MarketCore {
         size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0), markTime);
+        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0), markTime, target);
     }
 
     /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
     /// sides' margin moves in the series' collateral and emits, in this order (docs/contracts.md): DeficitRecorded
     /// (inside _closeLiquidated, when the closed part was bankrupt), then Liquidated with both margin changes.
-    function _transferLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory closed, uint64 markTime)
-        internal
-    {
+    function _transferLiquidated(
+        SeriesParams memory p,
+        bytes32 id,
+        Position memory pos,
+        Leg memory closed,
+        uint64 markTime,
+        uint256 target
+    ) internal {
         (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, pos, closed);
         Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0);
-        _applyLegStored(p, id, leg, closed.price, markTime);
+        _applyLegStored(p, id, leg, closed.price, markTime, target);
         _moveCollateral(_series[id], id, leg.moved + closed.moved);
         emit Liquidated(
             id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
@@ -292,9 +297,21 @@ abstract contract MarketRisk is MarketCore {
         uint256 socialised = Math.min(deficit - fromInsurance, owedTotal);
         uint256 unbacked = deficit - fromInsurance - socialised;
         uint256 payable_ = owedTotal - socialised;
+        s.insurance -= uint128(fromInsurance);
+        // A loss left unbacked in trading (a liquidation beyond pool and insurance) is borne here as well: claims
+        // share what the series holds beyond its insurance and fees, so none reverts and none depends on call
+        // order (C31, C32). The cut moves that loss from unbacked to socialised.
+        uint256 reserved = uint256(s.insurance) + MarginPool.fees(_loadPool(s));
+        uint256 held = SeriesMark.collateral(_loadMarkWord(s));
+        held = held > reserved ? held - reserved : 0;
+        if (payable_ > held) {
+            uint256 borne = Math.min(payable_ - held, s.unbackedLoss);
+            s.unbackedLoss -= uint128(borne);
+            s.socialisedLoss += uint128(borne);
+            payable_ = held;
+        }
         s.payableTotal = uint128(payable_); // <= owedTotal
         if (deficit != 0) {
-            s.insurance -= uint128(fromInsurance);
             s.insuranceUsed += uint128(fromInsurance);
             s.socialisedLoss += uint128(socialised);
             s.unbackedLoss += uint128(unbacked);
