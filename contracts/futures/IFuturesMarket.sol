@@ -128,14 +128,14 @@ interface IFuturesMarket {
         /// @notice The final settlement price F (window average, or the fallback), set by the first `settle` after
         /// the window; 0 before. From then on the stored mark steps toward it.
         uint128 finalPrice;
-        /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
-        uint64 settledAt;
-        /// @notice Listing time. Also keeps this slot non-zero, so the first position opened in a series pays a
-        /// warm 2,900-gas update of `openPositions`, not a 20,000-gas zero-to-non-zero store.
+        /// @notice Listing time. Also keeps this slot (finalPrice, listedAt, openPositions) non-zero, so the first
+        /// position opened in a series pays a 2,900-gas update of `openPositions`, not a 20,000-gas store from zero.
         uint64 listedAt;
         /// @notice Accounts holding a position (size != 0) in the series; after settlement, those not yet resolved.
         /// Claims and insurance withdrawal open when it reaches 0 after settlement.
         uint32 openPositions;
+        /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
+        uint64 settledAt;
         /// @notice Sum of the positive equities at F of the resolved accounts (what winners are owed).
         uint128 owedTotal;
         /// @notice What the owed equities are paid in total, fixed when the last account is resolved: owedTotal minus

@@ -4139,11 +4139,6 @@ export const futuresMarketAbi = [
           },
           {
             "internalType": "uint64",
-            "name": "settledAt",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
             "name": "listedAt",
             "type": "uint64"
           },
@@ -4151,6 +4146,11 @@ export const futuresMarketAbi = [
             "internalType": "uint32",
             "name": "openPositions",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "settledAt",
+            "type": "uint64"
           },
           {
             "internalType": "uint128",
