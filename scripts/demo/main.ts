@@ -286,7 +286,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   for (const a of summary.accounts) {
     console.log(`  ${a.name.padEnd(10)} deposited ${formatUnits(BigInt(a.deposited), 6).padStart(10)}  withdrew ${formatUnits(BigInt(a.withdrawn), 6).padStart(12)}  P&L ${formatUnits(BigInt(a.pnl), 6)}`);
   }
-  console.log(`deposits ${formatUnits(BigInt(summary.totalDeposits), 6)} = payouts ${formatUnits(BigInt(summary.totalPayouts), 6)} + insurance ${formatUnits(BigInt(summary.insuranceBalance), 6)} + fees ${formatUnits(BigInt(summary.protocolFees), 6)} + margin-pool residue ${formatUnits(BigInt(summary.marginPoolResidue), 6)}: ${summary.conservation ? "conserved" : "NOT CONSERVED"}`);
+  console.log(`deposits ${formatUnits(BigInt(summary.totalDeposits), 6)} = payouts ${formatUnits(BigInt(summary.totalPayouts), 6)} + insurance ${formatUnits(BigInt(summary.insuranceBalance), 6)} + fees ${formatUnits(BigInt(summary.protocolFees), 6)} + series rounding residue ${formatUnits(BigInt(summary.marginPoolResidue), 6)}: ${summary.conservation ? "conserved" : "NOT CONSERVED"}`);
   console.log(`wrote ${join(outDir, "summary.json")} and ${join(outDir, "report.html")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (!summary.conservation || !summary.settled || summary.liquidations < 1) process.exitCode = 1;
 }

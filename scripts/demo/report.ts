@@ -177,7 +177,7 @@ ${chart(r)}
 <p class="legend">Blue: ATPI fixings (USD per 1M tokens, blend 3 input : 1 output). Green triangles: trades at their price. Red crosses: liquidations at the index. Orange: final settlement price.</p>
 <h2>Money in, money out</h2>
 ${table(["account", "deposited", "withdrawn", "profit / loss"], r.accounts.map((a) => [esc(a.name), usd(a.deposited), usd(a.withdrawn), usd(a.withdrawn - a.deposited)]))}
-<p>Deposits ${usd(BigInt(s.totalDeposits))} = payouts ${usd(BigInt(s.totalPayouts))} + insurance fund ${usd(r.insuranceBalance)} + protocol fees ${usd(r.protocolFees)} + margin-pool rounding residue ${usd(r.marginPoolResidue)}:
+<p>Deposits ${usd(BigInt(s.totalDeposits))} = payouts ${usd(BigInt(s.totalPayouts))} + insurance fund ${usd(r.insuranceBalance)} + protocol fees ${usd(r.protocolFees)} + the series' rounding residue (equities round down) ${usd(r.marginPoolResidue)}:
 <span class="${s.conservation ? "ok" : "bad"}">${s.conservation ? "conserved to the unit" : "NOT conserved"}</span>.</p>
 <h2>Trades</h2>
 ${table(["date", "kind", "buyer", "seller", "contracts", "price", "fees (USDC)"], r.trades.map((t) => [day(t.timestamp), t.kind, who(t.buyer), who(t.seller), t.size.toString(), px(t.price), usd(t.fees)]))}
