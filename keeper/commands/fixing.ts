@@ -81,6 +81,17 @@ function parseFixingArgs(argv: readonly string[]): FixingArgs | "help" {
 }
 
 /** Whether a fixing depends on the previous one (chain-linked v1, every v2 index): replay then folds the history. */
+/** The index definition, under methodology version `version` when one is asked for (`--methodology-version`). */
+export async function loadDefinition(index: string, version?: number): Promise<IndexDefinition> {
+  const loaded = await loadIndexDefinition(index);
+  return version === undefined ? loaded : withMethodologyVersion(loaded, version);
+}
+
+/** The previous fixing's state from a `--previous` JSON file, if one is given. */
+export async function readPreviousState(path?: string): Promise<ChainState | undefined> {
+  return path === undefined ? undefined : chainStateFromJson(JSON.parse(await readFile(path, "utf8")));
+}
+
 export function needsPrevious(def: IndexDefinition): boolean {
   return def.linking === "chain" || def.methodologyVersion >= 2;
 }
@@ -124,10 +135,8 @@ async function run(argv: readonly string[]): Promise<number> {
   let result: FixingResult;
   let snapshot: SourceSnapshot;
   try {
-    const loaded = await loadIndexDefinition(args.index);
-    const def = args.methodologyVersion === undefined ? loaded : withMethodologyVersion(loaded, args.methodologyVersion);
-    let previous: ChainState | undefined;
-    if (args.previous !== undefined) previous = chainStateFromJson(JSON.parse(await readFile(args.previous, "utf8")));
+    const def = await loadDefinition(args.index, args.methodologyVersion);
+    const previous = await readPreviousState(args.previous);
     if (needsPrevious(def) && args.source === "replay" && previous === undefined) {
       ({ result, snapshot } = await replayChain(def, args.input, args.at));
     } else {

@@ -1,13 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { loadIndexDefinition } from "../indexConfig.js";
-import { chainStateFromJson } from "../methodology/chainState.js";
-import { withMethodologyVersion } from "../methodology/definition.js";
 import { CORRUPTIONS, type RobustnessReport, type WorstMove, robustness } from "../methodology/robustness.js";
-import type { ChainState } from "../methodology/types.js";
 import { createSource } from "../sources/index.js";
 import { SOURCE_KINDS } from "../sources/types.js";
-import { parseAt, stateBefore } from "./fixing.js";
+import { loadDefinition, parseAt, readPreviousState, stateBefore } from "./fixing.js";
 import { type Command, EXIT, UsageError } from "./types.js";
 
 const USAGE = `usage: npm run keeper -- robustness --index <NAME|file.json> --source <kind> [--input <file|.gz|URL>] --at <ISO-8601> [--previous <state.json> | --no-reference] [--methodology-version <n>] [--json]
@@ -110,11 +105,9 @@ async function run(argv: readonly string[]): Promise<number> {
   let report: RobustnessReport;
   let reference: string;
   try {
-    const loaded = await loadIndexDefinition(args.index);
-    const def = args.methodologyVersion === undefined ? loaded : withMethodologyVersion(loaded, args.methodologyVersion);
-    let previous: ChainState | undefined;
-    if (args.previous !== undefined) previous = chainStateFromJson(JSON.parse(await readFile(args.previous, "utf8")));
-    else if (!args.noReference && def.methodologyVersion >= 2) previous = await stateBefore(def, args.at);
+    const def = await loadDefinition(args.index, args.methodologyVersion);
+    let previous = await readPreviousState(args.previous);
+    if (args.previous === undefined && !args.noReference && def.methodologyVersion >= 2) previous = await stateBefore(def, args.at);
     reference = previous === undefined ? "none" : `state of ${new Date(previous.timestamp * 1000).toISOString()}`;
     const snapshot = await createSource(args.source, args.input).read(args.at);
     report = robustness(def, snapshot.quotes, args.at, previous);
