@@ -21,7 +21,7 @@ const CODES: Record<string, SdkErrorCode> = {
   InsufficientMargin: "INSUFFICIENT_MARGIN",
   NoPosition: "NO_POSITION",
   NotSettled: "NOT_SETTLED",
-  ClaimsNotOpen: "CLAIMS_NOT_OPEN",
+  AccountsUnresolved: "CLAIMS_NOT_OPEN",
 };
 
 /** Rethrows `e` as an SdkError when it is a contract revert (code by error name, else REVERTED). */
