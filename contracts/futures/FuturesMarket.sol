@@ -64,7 +64,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         Position storage pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
         _takeFree(msg.sender, amount);
-        _moveCollateral(s, id, int256(amount));
+        _moveCollateral(s, id, int256(amount), 0);
         uint256 shares = _creditMargin(s, pos.shares, amount);
         emit MarginMoved(id, msg.sender, int256(amount), int256(shares - pos.shares));
         pos.shares = shares.toUint96();
@@ -82,7 +82,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (pos.size == 0) revert NoPosition(id, msg.sender);
         (uint256 mark, uint64 markTime, uint256 target) = _mark(p, id, s);
         _requireFresh(p, markTime);
-        _moveCollateral(s, id, -int256(amount));
+        _moveCollateral(s, id, -int256(amount), 0);
         uint256 sharesBefore = pos.shares;
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
         int256 equity = _equity(p, s, pos, mark);
@@ -112,8 +112,8 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (p.makerFeeBps > o.maxFeeBps) revert FeeAboveMax(o.maker, p.makerFeeBps, o.maxFeeBps);
         bytes32 orderHash = _useOrder(id, p, o, signature, size);
         int256 delta = o.isBuy ? int256(uint256(size)) : -int256(uint256(size));
-        Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0, 0, 0);
-        Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0, 0, 0);
+        Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0, 0, 0, 0);
+        Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         uint256 mark = o.isBuy ? _execute(p, id, maker, taker) : _execute(p, id, taker, maker);
         emit OrderFilled(
             id, orderHash, o.maker, msg.sender, delta, o.limitPrice, mark, maker.fee, taker.fee,
@@ -141,8 +141,8 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (p.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, p.takerFeeBps, sell.maxFeeBps);
         bytes32 buyHash = _useOrder(id, p, buy, buySignature, size);
         bytes32 sellHash = _useOrder(id, p, sell, sellSignature, size);
-        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0);
-        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0);
+        Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
+        Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         uint256 mark = _execute(p, id, buyLeg, sellLeg);
         emit OrdersMatched(
             id, buyHash, sellHash, buy.maker, sell.maker, size, price, mark, buyLeg.fee, sellLeg.fee,
@@ -154,8 +154,8 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
     /// the fee charged (rounded up) on return. The price must be on tick and within the band around the mark.
     /// `id` is the id of `params` (computed once per call by the caller). The series' two words (pool, mark) are
-    /// each loaded and stored once; the margin both legs moved in or out is booked in the series' collateral
-    /// (a release beyond it reverts: C31).
+    /// each loaded and stored once; the margin both legs moved in or out is booked in the series' collateral (a
+    /// release beyond it less the uncollected fees reverts: C31) and the positions they opened or closed in its count.
     function _execute(SeriesParams memory params, bytes32 id, Leg memory buyLeg, Leg memory sellLeg)
         internal
         returns (uint256 mark)
@@ -176,9 +176,11 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         pool = _applyLeg(params, id, pool, buyLeg, mark, markTime, target);
         pool = _applyLeg(params, id, pool, sellLeg, mark, markTime, target);
         unchecked {
-            _storePool(s, MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee)); // each fee < 2^230
+            pool = MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee); // each fee < 2^230
+            _storePool(s, pool);
             // Each moved amount is below 2^230 in magnitude: the sum cannot overflow.
-            _storeMarkWord(s, SeriesMark.withCollateralDelta(word, id, buyLeg.moved + sellLeg.moved));
+            word = SeriesMark.withCollateralDelta(word, id, buyLeg.moved + sellLeg.moved, MarginPool.fees(pool));
+            _storeMarkWord(s, SeriesMark.withPositionsDelta(word, buyLeg.positionsDelta + sellLeg.positionsDelta));
         }
     }
 
@@ -278,7 +280,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         uint256 pool = _loadPool(s);
         uint256 amount = MarginPool.fees(pool);
         _storePool(s, MarginPool.withoutFees(pool));
-        _moveCollateral(s, id, -int256(amount));
+        _moveCollateral(s, id, -int256(amount), 0);
         _addFree(to, amount);
         emit FeesCollected(id, to, amount);
     }
@@ -288,10 +290,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (to == address(0)) revert ZeroAddress();
         bytes32 id = _listed(params);
         SeriesState storage s = _series[id];
-        if (s.settledAt == 0 || s.openPositions != 0) revert InsuranceLocked(id, s.settledAt, s.openPositions);
+        uint256 open = SeriesMark.openPositions(_loadMarkWord(s));
+        if (s.settledAt == 0 || open != 0) revert InsuranceLocked(id, s.settledAt, open);
         if (amount > s.insurance) revert InsufficientInsurance(amount, s.insurance);
-        s.insurance -= uint128(amount);
-        _moveCollateral(s, id, -int256(amount));
+        s.insurance -= uint128(amount); // insurance is held apart from the series' collateral
         _addFree(to, amount);
         emit InsuranceWithdrawn(id, to, amount);
     }
@@ -377,7 +379,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         view
         returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired)
     {
-        if (mark > type(uint128).max) revert IndexOutOfRange(params.indexId, mark);
+        if (mark > type(uint96).max) revert IndexOutOfRange(params.indexId, mark);
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         Position memory pos = _positions[id][account];
         equity = _equity(p, _series[id], pos, mark);

@@ -98,7 +98,7 @@ interface IFuturesMarket {
     }
 
     /// @notice Mutable state of a series. The first two slots (the pool word: margin pool, fees, listed, paused;
-    /// the mark word: mark, its fixing time, collateral) are the only series slots a trade touches; each is read
+    /// the mark word: mark, its fixing time, collateral, open positions) are the only series slots a trade touches; each is read
     /// and written through one library (MarginPool, SeriesMark).
     struct SeriesState {
         uint96 marginAssets;
@@ -110,14 +110,20 @@ interface IFuturesMarket {
         bool paused;
         /// @notice The series' mark (18 decimals): the index clamped to the previous mark +- priceLimitBps per new
         /// fixing; the first mark is the index. 0 before the first trade, liquidation or margin removal.
-        uint128 mark;
+        uint96 mark;
         /// @notice Oracle timestamp of the fixing the mark was last taken from.
         uint40 markTime;
-        /// @notice Collateral units attributed to the series: margin moved in from free balances and insurance
-        /// funded, minus margin released, fees collected, insurance withdrawn and claims paid. Bounds every payout.
+        /// @notice Collateral units backing the series' margins and fees: margin moved in from free balances and
+        /// insurance spent on deficits, minus margin released, fees collected and claims paid. Every payout to a
+        /// trader is bounded by it less the uncollected fees (isolation); insurance is held apart in `insurance`.
         uint80 collateral;
+        /// @notice Accounts holding a position (size != 0) in the series; after settlement, those not yet resolved.
+        /// Claims and insurance withdrawal open when it reaches 0 after settlement. In the mark word, which every
+        /// trade writes anyway.
+        uint32 openPositions;
         /// @notice Set at listing (keeps the mark word non-zero: a trade never pays for a write from zero).
         bool initialised;
+        /// @notice The series' insurance fund (held apart from `collateral`) and what it has paid toward deficits.
         uint128 insurance;
         uint128 insuranceUsed;
         /// @notice Sum and count of the settlement rounds recorded (each round timestamp at most once).
@@ -128,18 +134,15 @@ interface IFuturesMarket {
         /// @notice The final settlement price F (window average, or the fallback), set by the first `settle` after
         /// the window; 0 before. From then on the stored mark steps toward it.
         uint128 finalPrice;
-        /// @notice Listing time. Also keeps this slot (finalPrice, listedAt, openPositions) non-zero, so the first
-        /// position opened in a series pays a 2,900-gas update of `openPositions`, not a 20,000-gas store from zero.
+        /// @notice Listing time.
         uint64 listedAt;
-        /// @notice Accounts holding a position (size != 0) in the series; after settlement, those not yet resolved.
-        /// Claims and insurance withdrawal open when it reaches 0 after settlement.
-        uint32 openPositions;
         /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
         uint64 settledAt;
         /// @notice Sum of the positive equities at F of the resolved accounts (what winners are owed).
         uint128 owedTotal;
         /// @notice What the owed equities are paid in total, fixed when the last account is resolved: owedTotal minus
         /// the part of `settlementDeficit` insurance does not cover; each claim pays owed x payableTotal / owedTotal.
+        /// In one slot with `owedTotal`: a claim reads both with one SLOAD.
         uint128 payableTotal;
         uint128 totalDeficit;
         uint128 socialisedLoss;
@@ -290,7 +293,7 @@ interface IFuturesMarket {
     error OffTick(uint256 price, uint256 tickSize);
     /// @notice The price lies outside the series' mark (`index` here) +- `bandBps`.
     error OutsidePriceBand(uint256 price, uint256 index, uint16 bandBps);
-    /// @notice The oracle returned an index value of 2^128 or more (a price no series can take).
+    /// @notice The oracle returned an index value of 2^96 or more (a price no series can take: the mark's field).
     error IndexOutOfRange(bytes32 indexId, uint256 value);
     /// @notice The latest fixing (time `timestamp`) is older than `maxAge` seconds: no new risk.
     error StaleIndex(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxAge);

@@ -82,8 +82,8 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         if (!MarginPool.listed(_loadPool(_series[id]))) revert SeriesNotListed(id);
     }
 
-    /// @dev The latest index value and its timestamp (any age). Values are below 2^128 (MarginMath's domain) and
-    /// timestamps below 2^40 (the mark word's field; year 36812).
+    /// @dev The latest index value and its timestamp (any age). Values are below 2^96 (the mark word's field, within
+    /// MarginMath's domain; the oracle's bounds are below it too) and timestamps below 2^40 (year 36812).
     /// Equals `(value, ts) = _oracle.latest(p.indexId)` plus the range check, through a direct STATICCALL with
     /// the arguments and the result in scratch memory; an oracle revert is bubbled up unchanged.
     function _index(SeriesParams memory p) internal view returns (uint256 value, uint64 ts) {
@@ -104,7 +104,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
                 revert(0x00, returndatasize())
             }
         }
-        if (value > type(uint128).max || rawTs > type(uint40).max) revert IndexOutOfRange(indexId, value);
+        if (value > type(uint96).max || rawTs > type(uint40).max) revert IndexOutOfRange(indexId, value);
         ts = uint64(rawTs);
     }
 
@@ -166,7 +166,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     function _checkPrice(SeriesParams memory p, uint256 price, uint256 mark) internal pure {
         if (price % p.tickSize != 0) revert OffTick(price, p.tickSize);
         unchecked {
-            // mark < 2^128 and band <= mark; price < 2^128 (a uint128 limit or a mark): no overflow.
+            // mark < 2^96 and band <= mark; price < 2^128 (a uint128 limit or a mark): no overflow.
             uint256 band = mark * p.priceBandBps / MarginMath.BPS;
             if (price + band < mark || price > mark + band) revert OutsidePriceBand(price, mark, p.priceBandBps);
         }
@@ -187,7 +187,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         }
     }
 
-    /// @dev The series' second slot (mark, mark time, collateral, listed) as one word; see SeriesMark.
+    /// @dev The series' second slot (mark, mark time, collateral, open positions) as one word; see SeriesMark.
     function _loadMarkWord(SeriesState storage s) internal view returns (uint256 word) {
         assembly ("memory-safe") {
             word := sload(add(s.slot, 1))
@@ -201,9 +201,11 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     }
 
     /// @dev Changes the series' collateral by `delta` (> 0: tokens attributed to the series; < 0: a payout, which
-    /// reverts with `SeriesCollateralShort` beyond what the series holds).
-    function _moveCollateral(SeriesState storage s, bytes32 id, int256 delta) internal {
-        _storeMarkWord(s, SeriesMark.withCollateralDelta(_loadMarkWord(s), id, delta));
+    /// reverts with `SeriesCollateralShort` beyond what the series holds less its uncollected fees) and its
+    /// open-position count by `positions`.
+    function _moveCollateral(SeriesState storage s, bytes32 id, int256 delta, int256 positions) internal {
+        uint256 word = SeriesMark.withCollateralDelta(_loadMarkWord(s), id, delta, MarginPool.fees(_loadPool(s)));
+        _storeMarkWord(s, SeriesMark.withPositionsDelta(word, positions));
     }
 
     /// @dev A position's fields in one SLOAD (`Position` packing: size bits 0..63, cost 64..159, shares 160..255).
@@ -312,6 +314,8 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         int256 sharesDelta;
         /// @dev Output: change of the margin pool's assets through this leg (PnL, fee, bonus, top-up, release).
         int256 assetsDelta;
+        /// @dev Output: +1 when the account's position opened, -1 when it closed (the series' open-position count).
+        int256 positionsDelta;
     }
 
     /// @dev A leg's outputs as reported in the trade and liquidation events.
@@ -339,7 +343,8 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     /// index and works while paused; its realized loss and fee are paid from its margin. Any other leg needs a fresh
     /// index and an unpaused market and is brought to initial margin: the shortfall (plus one unit for share
     /// rounding) moves from the free balance. A position that reaches zero releases its margin (equity >= 0). The
-    /// amount moved is returned in `leg.moved` (the caller books it in the series' collateral and its event).
+    /// amount moved is returned in `leg.moved` and a position opened or closed in `leg.positionsDelta` (the caller
+    /// books both in the series' mark word, the amount also in its event).
     /// Bounds (why the unchecked blocks cannot overflow): |size|, |delta| < 2^64; prices < 2^128 and contract
     /// sizes < 2^96 (listing rule 3), so every notional, cost, PnL, fee and bonus is below 2^230 in magnitude.
     function _applyLeg(
@@ -359,7 +364,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
             leg.assetsDelta = -int256(MarginPool.assets(pool));
         }
         int256 delta = leg.delta;
-        if (size == 0 && delta != 0) _series[id].openPositions += 1; // a position opens
+        if (size == 0 && delta != 0) leg.positionsDelta = 1; // a position opens
         uint256 contractSize = p.contractSize;
         uint256 absBefore = MarginMath.abs(size);
         // Reduces: same side afterwards, smaller |size| (a close to zero is handled below).
@@ -380,7 +385,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         }
 
         if (size == 0) {
-            if (delta != 0) _series[id].openPositions -= 1; // a position closed (it was non-zero: delta != 0)
+            if (delta != 0) leg.positionsDelta = -1; // a position closed (it was non-zero: delta != 0)
             uint256 assets;
             (pool, assets) = MarginPool.removeAll(pool, shares);
             int256 released;
@@ -465,8 +470,9 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
 
     /* LOSSES */
 
-    /// @dev Loss waterfall for a deficit realised in a series: the series' insurance fund, then a pro-rata cut of
-    /// every margin in the series (lowering `marginAssets`), the rest recorded as unbacked.
+    /// @dev Loss waterfall for a deficit realised in a series: the series' insurance fund (moved into the series'
+    /// collateral), then a pro-rata cut of every margin in the series (lowering `marginAssets`), the rest recorded as
+    /// unbacked.
     function _absorbDeficit(bytes32 id, address account, uint256 deficit) internal {
         if (deficit == 0) return;
         SeriesState storage s = _series[id];
@@ -476,6 +482,8 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         uint256 socialised = Math.min(rest, MarginPool.assets(pool));
         uint256 unbacked = rest - socialised;
         s.insurance -= uint128(fromInsurance);
+        // What insurance pays now backs the winners' margins: it joins the series' collateral.
+        _storeMarkWord(s, SeriesMark.withCollateralDelta(_loadMarkWord(s), id, int256(fromInsurance), 0));
         _storePool(s, MarginPool.withHaircut(pool, socialised));
         s.totalDeficit += deficit.toUint128();
         s.insuranceUsed += uint128(fromInsurance);

@@ -44,14 +44,28 @@ abstract contract MarketRisk is MarketCore {
             MarginMath.requirementUp(pos.size, mark, p.contractSize, p.maintenanceMarginBps);
         if (equity >= int256(maintenance)) revert AccountHealthy(account, equity, maintenance);
 
-        size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
+        // A mark the price limit holds back from the index (or, in the final step, from the final price) in the
+        // account's losing direction is not a price anyone can exit at: the position changes hands at the target,
+        // so a liquidator never pays the gap (it would buy above the market and pass the loss on); what the account
+        // cannot cover there is a recorded deficit of this series (waterfall). Then all of it goes (maxSize binds).
+        bool held = pos.size > 0 ? target < mark : target > mark;
+        size = _liquidationSize(p, MarginMath.abs(pos.size), held ? int256(0) : equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
-        int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0), markTime, target);
+        _transferLiquidated(p, id, pos, _liquidatedLeg(account, pos.size, size, held ? target : mark), markTime, target);
     }
 
-    /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
-    /// sides' margin moves in the series' collateral and emits, in this order (docs/contracts.md): DeficitRecorded
+    /// @dev The liquidated side's leg: `size` contracts against the position's side at `price`.
+    function _liquidatedLeg(address account, int256 posSize, uint64 size, uint256 price)
+        internal
+        pure
+        returns (Leg memory)
+    {
+        int256 delta = posSize > 0 ? -int256(uint256(size)) : int256(uint256(size));
+        return Leg(account, delta, price, 0, 0, false, 0, 0, 0, 0);
+    }
+
+    /// @dev Moves `closed.delta` of the liquidated position to the caller at `closed.price` (the mark, or the target
+    /// of a limit-held mark), books both sides' margin moves and closed positions in the series' mark word and emits, in this order (docs/contracts.md): DeficitRecorded
     /// (inside _closeLiquidated, when the closed part was bankrupt), then Liquidated with both margin changes.
     function _transferLiquidated(
         SeriesParams memory p,
@@ -62,9 +76,9 @@ abstract contract MarketRisk is MarketCore {
         uint256 target
     ) internal {
         (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, pos, closed);
-        Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0);
+        Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0, 0);
         _applyLegStored(p, id, leg, closed.price, markTime, target);
-        _moveCollateral(_series[id], id, leg.moved + closed.moved);
+        _moveCollateral(_series[id], id, leg.moved + closed.moved, leg.positionsDelta + closed.positionsDelta);
         emit Liquidated(
             id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
             _marginChange(closed), _marginChange(leg)
@@ -107,12 +121,11 @@ abstract contract MarketRisk is MarketCore {
         returns (uint256 reward, uint256 deficit)
     {
         SeriesState storage s = _series[id];
-        (address account, int256 delta, uint256 mark) = (leg.account, leg.delta, leg.price);
-        (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, delta, mark, p.contractSize);
+        (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, leg.delta, leg.price, p.contractSize);
         int256 margin = int256(_assetsOf(s, pos.shares)) + pnl;
         int256 sharesBefore = int256(uint256(pos.shares));
         int256 assetsBefore = int256(MarginPool.assets(_loadPool(s)));
-        pos.size += delta.toInt64();
+        pos.size += leg.delta.toInt64();
         pos.cost = newCost.toInt96();
         if (margin <= 0) {
             // Bankrupt on the closed part: all margin is gone, the shortfall is a recorded deficit.
@@ -121,28 +134,28 @@ abstract contract MarketRisk is MarketCore {
             deficit = uint256(-margin);
             // Measured before the waterfall: the haircut is reported by DeficitRecorded.
             leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
-            _absorbDeficit(id, account, deficit);
+            _absorbDeficit(id, leg.account, deficit);
         } else {
-            reward = Math.min(_penalty(p, delta, mark), uint256(margin));
+            reward = Math.min(_penalty(p, leg.delta, leg.price), uint256(margin));
             // margin - reward >= 0, so the net change never exceeds the position's margin.
             pnl -= int256(reward);
             if (pos.size == 0) {
                 uint256 released = uint256(int256(_removeAllShares(s, pos.shares)) + pnl);
                 pos.shares = 0;
                 if (released != 0) {
-                    _addFree(account, released);
+                    _addFree(leg.account, released);
                     leg.moved = -int256(released);
                 }
             } else if (pnl >= 0) {
                 pos.shares = _creditMargin(s, pos.shares, uint256(pnl)).toUint96();
             } else {
-                pos.shares = _debitMargin(s, account, pos.shares, uint256(-pnl)).toUint96();
+                pos.shares = _debitMargin(s, leg.account, pos.shares, uint256(-pnl)).toUint96();
             }
             leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
         }
         leg.sharesDelta = int256(uint256(pos.shares)) - sharesBefore;
-        _storePosition(_positions[id][account], pos.size, pos.cost, pos.shares);
-        if (pos.size == 0) s.openPositions -= 1;
+        _storePosition(_positions[id][leg.account], pos.size, pos.cost, pos.shares);
+        if (pos.size == 0) leg.positionsDelta = -1;
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
@@ -158,8 +171,7 @@ abstract contract MarketRisk is MarketCore {
         if (amount == 0) revert ZeroAmount();
         bytes32 id = _listed(params);
         _takeFree(msg.sender, amount);
-        _series[id].insurance += amount.toUint128();
-        _moveCollateral(_series[id], id, int256(amount));
+        _series[id].insurance += amount.toUint128(); // held apart: it joins the collateral only to pay a deficit
         emit InsuranceFunded(id, msg.sender, amount);
     }
 
@@ -181,7 +193,7 @@ abstract contract MarketRisk is MarketCore {
         if (timestamp > block.timestamp) revert FixingNotYetDue(timestamp, block.timestamp);
         if (_settlementRounds[id][timestamp]) revert FixingAlreadyRecorded(id, timestamp);
         uint256 value = _oracle.verifyFixing(p.indexId, timestamp, methodologyVersion, operatorList, observations);
-        if (value > type(uint128).max) revert IndexOutOfRange(p.indexId, value);
+        if (value > type(uint96).max) revert IndexOutOfRange(p.indexId, value);
         _settlementRounds[id][timestamp] = true;
         SeriesState storage s = _series[id];
         s.fixingSum += value.toUint128();
@@ -203,7 +215,7 @@ abstract contract MarketRisk is MarketCore {
             uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
             if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
             target = _finalPrice(p, s);
-            s.finalPrice = uint128(target); // <= a value below 2^128
+            s.finalPrice = uint128(target); // <= a value below 2^96
             emit FinalPriceSet(id, target, s.fixingCount, s.fixingCount == 0);
             if (mark == 0) (mark,) = _index(p); // no stored mark yet: start from the latest index
         } else {
@@ -212,7 +224,7 @@ abstract contract MarketRisk is MarketCore {
             if (block.timestamp < nextStepAt) revert FinalStepNotDue(nextStepAt);
         }
         mark = _finalStep(p, mark, target);
-        // Between the previous mark and the target, both < 2^128; block time < 2^40.
+        // Between the previous mark and the target, both < 2^96; block time < 2^40.
         _storeMarkWord(s, SeriesMark.withMark(word, mark, uint64(block.timestamp)));
         if (mark != target) {
             emit FinalMarkStepped(id, mark, target);
@@ -220,7 +232,7 @@ abstract contract MarketRisk is MarketCore {
         }
         s.settledAt = uint64(block.timestamp);
         emit SeriesSettled(id, target, s.fixingCount, s.fixingCount == 0);
-        if (s.openPositions == 0) _finalise(id, s);
+        if (SeriesMark.openPositions(_loadMarkWord(s)) == 0) _finalise(id, s);
     }
 
     /// @dev The final price F: the window average of the recorded rounds, or, with none after the grace, the
@@ -262,8 +274,9 @@ abstract contract MarketRisk is MarketCore {
         } else if (equity < 0) {
             s.settlementDeficit += uint256(-equity).toUint128();
         }
-        uint32 remaining = s.openPositions - 1;
-        s.openPositions = remaining;
+        uint256 word = SeriesMark.withPositionsDelta(_loadMarkWord(s), -1);
+        _storeMarkWord(s, word);
+        uint256 remaining = SeriesMark.openPositions(word);
         emit ClosedOut(id, account, equity, remaining);
         if (remaining == 0) _finalise(id, s);
     }
@@ -271,17 +284,19 @@ abstract contract MarketRisk is MarketCore {
     /// @inheritdoc IFuturesMarket
     function claim(SeriesParams calldata params) external whenNotEntered returns (uint256 payout) {
         bytes32 id = SeriesLib.id(params);
-        SeriesState storage s = _settled(id);
-        uint256 remaining = s.openPositions;
-        if (remaining != 0) revert AccountsUnresolved(id, remaining);
+        SeriesState storage s = _series[id];
         uint256 owed = _owed[id][msg.sender];
+        // Only a resolved account of a settled series is owed anything: the checks below give the precise error.
+        if (owed == 0) _settled(id);
+        uint256 remaining = SeriesMark.openPositions(_loadMarkWord(s));
+        if (remaining != 0) revert AccountsUnresolved(id, remaining);
         if (owed == 0) revert NothingToClaim(id, msg.sender);
         delete _owed[id][msg.sender];
         payout = MarginMath.mulDivDown(owed, s.payableTotal, s.owedTotal);
         // The pool holds payableTotal for the claims since `_finalise` (rounding down keeps the sum within it).
         uint256 word = _loadPool(s);
         _storePool(s, MarginPool.withPool(word, MarginPool.assets(word) - payout, 0));
-        _moveCollateral(s, id, -int256(payout));
+        _moveCollateral(s, id, -int256(payout), 0);
         _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);
     }
@@ -298,10 +313,11 @@ abstract contract MarketRisk is MarketCore {
         uint256 unbacked = deficit - fromInsurance - socialised;
         uint256 payable_ = owedTotal - socialised;
         s.insurance -= uint128(fromInsurance);
+        _moveCollateral(s, id, int256(fromInsurance), 0); // what insurance pays joins the claims' backing
         // A loss left unbacked in trading (a liquidation beyond pool and insurance) is borne here as well: claims
-        // share what the series holds beyond its insurance and fees, so none reverts and none depends on call
-        // order (C31, C32). The cut moves that loss from unbacked to socialised.
-        uint256 reserved = uint256(s.insurance) + MarginPool.fees(_loadPool(s));
+        // share what the series holds beyond its fees, so none reverts and none depends on call order (C31, C32).
+        // The cut moves that loss from unbacked to socialised.
+        uint256 reserved = MarginPool.fees(_loadPool(s));
         uint256 held = SeriesMark.collateral(_loadMarkWord(s));
         held = held > reserved ? held - reserved : 0;
         if (payable_ > held) {

@@ -4088,9 +4088,9 @@ export const futuresMarketAbi = [
             "type": "bool"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "mark",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
             "internalType": "uint40",
@@ -4101,6 +4101,11 @@ export const futuresMarketAbi = [
             "internalType": "uint80",
             "name": "collateral",
             "type": "uint80"
+          },
+          {
+            "internalType": "uint32",
+            "name": "openPositions",
+            "type": "uint32"
           },
           {
             "internalType": "bool",
@@ -4141,11 +4146,6 @@ export const futuresMarketAbi = [
             "internalType": "uint64",
             "name": "listedAt",
             "type": "uint64"
-          },
-          {
-            "internalType": "uint32",
-            "name": "openPositions",
-            "type": "uint32"
           },
           {
             "internalType": "uint64",

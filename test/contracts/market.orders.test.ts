@@ -289,17 +289,17 @@ describe("FuturesMarket orders", () => {
     await f.fillOrder(f.order(f.alice.account.address, { limitPrice: INDEX + band }), f.bob.account.address, 1n);
   });
 
-  it("index range: an oracle value of 2^128 or more (outside MarginMath's domain) reverts trades and health reads", async () => {
+  it("index range: an oracle value of 2^96 or more (beyond the mark word's field) reverts trades and health reads", async () => {
     const f = await setup();
     const o = f.order(f.alice.account.address);
-    await f.setIndex(2n ** 128n);
+    await f.setIndex(2n ** 96n);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.fillOrder(o, f.bob.account.address, 1n), f.market, "IndexOutOfRange", [f.params.indexId, 2n ** 128n]);
+      f.fillOrder(o, f.bob.account.address, 1n), f.market, "IndexOutOfRange", [f.params.indexId, 2n ** 96n]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.market.read.accountHealth([f.params, f.alice.account.address, 2n ** 128n]), f.market, "IndexOutOfRange", [f.params.indexId, 2n ** 128n]);
-    await f.setIndex(2n ** 128n - 1n);
+      f.market.read.accountHealth([f.params, f.alice.account.address, 2n ** 96n]), f.market, "IndexOutOfRange", [f.params.indexId, 2n ** 96n]);
+    await f.setIndex(2n ** 96n - 1n);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
-      f.fillOrder(o, f.bob.account.address, 1n), f.market, "OutsidePriceBand", [INDEX, 2n ** 128n - 1n, 500]);
+      f.fillOrder(o, f.bob.account.address, 1n), f.market, "OutsidePriceBand", [INDEX, 2n ** 96n - 1n, 500]);
     await f.setIndex(INDEX);
     await f.fillOrder(o, f.bob.account.address, 1n);
   });

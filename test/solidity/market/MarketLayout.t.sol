@@ -42,12 +42,19 @@ contract MarketLayoutTest is TestBase, MarketSetup {
         assertEq((pool >> 240) & 0xff, 1, "pool: listed bits 240..247");
         assertEq(pool >> 248, 1, "pool: paused bits 248..255");
         uint256 markWord = uint256(vm.load(address(market), bytes32(uint256(base) + 1)));
-        assertEq(markWord & type(uint128).max, s.mark, "mark word: mark bits 0..127");
+        assertEq(markWord & type(uint96).max, s.mark, "mark word: mark bits 0..95");
         assertEq(s.mark, INDEX, "the first mark is the index");
-        assertEq((markWord >> 128) & type(uint40).max, s.markTime, "mark word: markTime bits 128..167");
-        assertEq((markWord >> 168) & type(uint80).max, s.collateral, "mark word: collateral bits 168..247");
+        assertEq((markWord >> 96) & type(uint40).max, s.markTime, "mark word: markTime bits 96..135");
+        assertEq((markWord >> 136) & type(uint80).max, s.collateral, "mark word: collateral bits 136..215");
         assertTrue(s.collateral > 0, "collateral booked");
+        assertEq((markWord >> 216) & type(uint32).max, s.openPositions, "mark word: openPositions bits 216..247");
+        assertEq(s.openPositions, 2, "maker and taker hold positions");
         assertEq(markWord >> 248, 1, "mark word: initialised bits 248..255");
+        // Settlement fields: finalPrice, listedAt and settledAt share slot 4; owedTotal and payableTotal slot 5
+        // (a claim reads both with one SLOAD).
+        uint256 slot4 = uint256(vm.load(address(market), bytes32(uint256(base) + 4)));
+        assertEq((slot4 >> 128) & type(uint64).max, s.listedAt, "slot 4: listedAt bits 128..191");
+        assertTrue(s.listedAt != 0, "listedAt set");
 
         IFuturesMarket.Position memory pos = market.position(id, maker);
         uint256 posWord = uint256(vm.load(address(market), keccak256(abi.encode(maker, keccak256(abi.encode(id, POSITIONS_SLOT))))));

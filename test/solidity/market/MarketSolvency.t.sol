@@ -265,6 +265,60 @@ contract MarketSolvencyTest is TestBase, MarketSetup {
         assertTrue(token.balanceOf(address(market)) >= market.seriesState(id).collateral, "A's collateral is in the market");
     }
 
+    /// C31 (market review): a release during trading never takes the series' insurance or uncollected fees. After
+    /// the unbacked loss of a 43 % gap, an insurance fund paid in afterwards and the fees of A's trades stay
+    /// whole: bob's exit (more than A's collateral less its fees) reverts, the fund and the fees are untouched,
+    /// and the owner can still collect the fees.
+    function test_C31_releasesNeverTakeInsuranceOrFees() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+        _fund(dave, 50_000 * USDC);
+        _trade(params, alice, bob, true, 10, INDEX);
+        uint256 target = INDEX * 57 / 100;
+        for (uint256 k; k < 20 && _mark(params) != target; ++k) _fixing(params, target);
+        vm.prank(liquidator);
+        market.liquidate(params, alice, 10);
+        assertTrue(market.seriesState(id).unbackedLoss > 0, "an unbacked loss");
+        vm.prank(dave);
+        market.fundInsurance(params, 50_000 * USDC);
+        IFuturesMarket.SeriesState memory before = market.seriesState(id);
+        assertTrue(before.fees > 0, "fees accrued");
+        assertTrue(!_tryTradeClose(bob), "C31: the exit would take insurance or fees: it reverts");
+        IFuturesMarket.SeriesState memory after_ = market.seriesState(id);
+        assertEq(after_.insurance, 50_000 * USDC, "insurance untouched");
+        assertEq(after_.insuranceUsed, before.insuranceUsed, "no unrecorded insurance use");
+        assertEq(after_.collateral, before.collateral, "collateral unchanged");
+        market.collectFees(params, address(this));
+        assertEq(market.freeBalance(address(this)), before.fees, "the fees are still there to collect");
+    }
+
+    /// C30 (market review): a mark the price limit holds back from the index does not make liquidators pay the gap.
+    /// The index falls 20 % in one fixing; the mark steps 4 % per fixing; at the second step alice (long at initial
+    /// margin) is below maintenance at the mark. The liquidation executes at the index, all of it: the liquidator's
+    /// new position is worth what it paid at the index, alice's shortfall there is a recorded deficit.
+    function test_C30_limitHeldMarkLiquidatesAtTheIndex() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+        _trade(params, alice, bob, true, 10, INDEX);
+        uint256 index = INDEX * 80 / 100;
+        _fixing(params, index);
+        uint256 mark = _fixing(params, index);
+        assertTrue(mark > index, "the mark is held above the index");
+        (int256 e,, uint256 mm) = market.accountHealth(params, alice, mark);
+        assertTrue(e >= 0 && e < int256(mm), "alice: solvent at the mark, below maintenance");
+        vm.prank(liquidator);
+        uint64 q = market.liquidate(params, alice, 100);
+        assertEq(q, 10, "all of it");
+        assertEq(market.position(id, liquidator).cost, int256(10 * index * params.contractSize / 1e18), "taken at the index");
+        (int256 le,,) = market.accountHealth(params, liquidator, index);
+        assertTrue(le >= 0, "the liquidator's position is worth what it paid");
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertTrue(s.totalDeficit > 0, "alice's shortfall at the index is recorded");
+        assertEq(s.insuranceUsed + s.socialisedLoss + s.unbackedLoss, s.totalDeficit, "and attributed");
+    }
+
     /// @dev Bob (short in A) buys back his 10 contracts from the liquidator at the mark.
     function _tryTradeClose(address who) internal returns (bool ok) {
         uint256 mark = _mark(params);
