@@ -116,7 +116,7 @@ interface IFuturesMarket {
         /// @notice Collateral units backing the series' margins and fees: margin moved in from free balances and
         /// insurance spent on deficits, minus margin released, fees collected and claims paid. Every payout to a
         /// trader is bounded by it less the uncollected fees (isolation); insurance is held apart in `insurance`.
-        uint80 collateral;
+        uint64 collateral;
         /// @notice Accounts holding a position (size != 0) in the series; after settlement, those not yet resolved.
         /// Claims and insurance withdrawal open when it reaches 0 after settlement. In the mark word, which every
         /// trade writes anyway.
@@ -136,14 +136,16 @@ interface IFuturesMarket {
         uint128 finalPrice;
         /// @notice Listing time.
         uint64 listedAt;
-        /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
-        uint64 settledAt;
         /// @notice Sum of the positive equities at F of the resolved accounts (what winners are owed).
         uint128 owedTotal;
         /// @notice What the owed equities are paid in total, fixed when the last account is resolved: owedTotal minus
-        /// the part of `settlementDeficit` insurance does not cover; each claim pays owed x payableTotal / owedTotal.
-        /// In one slot with `owedTotal`: a claim reads both with one SLOAD.
-        uint128 payableTotal;
+        /// the part of `settlementDeficit` insurance does not cover, at most the series' collateral (< 2^64); each
+        /// claim pays owed x payableTotal / owedTotal. In one slot with `owedTotal`: a claim reads both at once.
+        uint64 payableTotal;
+        /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
+        /// Set before any resolution, it keeps the slot non-zero, so the first winner's resolution does not pay for a
+        /// write from zero.
+        uint64 settledAt;
         uint128 totalDeficit;
         uint128 socialisedLoss;
         uint128 unbackedLoss;
@@ -206,8 +208,8 @@ interface IFuturesMarket {
     /// @param amount Positive: free balance -> margin; negative: margin -> free balance (also the pool's assets change).
     /// @param shares Change of the account's margin pool shares.
     event MarginMoved(bytes32 indexed seriesId, address indexed account, int256 amount, int256 shares);
-    /// @notice `size` contracts of `account` passed to `liquidator` at `mark`. Emitted after the DeficitRecorded of
-    /// the same liquidation (when the closed part was bankrupt); `accountMargin` is measured before that haircut.
+    /// @notice `size` contracts of `account` passed to `liquidator` at `mark`. Emitted after the DeficitRecorded of the same liquidation (when the closed part was bankrupt);
+    /// `accountMargin` is measured before that haircut.
     event Liquidated(
         bytes32 indexed seriesId,
         address indexed account,

@@ -290,10 +290,20 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         }
     }
 
-    /// @dev Credits `amount` to an account's free balance (reverts past 2^192 units, far above any token supply).
+    /// @dev Credits `amount` to an account's free balance (reverts past 2^192 units, far above any token supply) in
+    /// one SLOAD and one SSTORE. Equals `acc.free = (acc.free + amount).toUint192();`: once the sum is checked to fit
+    /// 192 bits, adding `amount` to the whole word never carries into `minNonce` above it.
     function _addFree(address account, uint256 amount) internal {
         Account storage acc = _accounts[account];
-        acc.free = (acc.free + amount).toUint192();
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(acc.slot)
+        }
+        uint256 next = uint256(uint192(word)) + amount; // amount < 2^230 (MarketCore bounds): no overflow
+        if (next > type(uint192).max) revert SafeCast.SafeCastOverflowedUintDowncast(192, next);
+        assembly ("memory-safe") {
+            sstore(acc.slot, add(word, amount))
+        }
     }
 
     /* TRADES */

@@ -44,28 +44,14 @@ abstract contract MarketRisk is MarketCore {
             MarginMath.requirementUp(pos.size, mark, p.contractSize, p.maintenanceMarginBps);
         if (equity >= int256(maintenance)) revert AccountHealthy(account, equity, maintenance);
 
-        // A mark the price limit holds back from the index (or, in the final step, from the final price) in the
-        // account's losing direction is not a price anyone can exit at: the position changes hands at the target,
-        // so a liquidator never pays the gap (it would buy above the market and pass the loss on); what the account
-        // cannot cover there is a recorded deficit of this series (waterfall). Then all of it goes (maxSize binds).
-        bool held = pos.size > 0 ? target < mark : target > mark;
-        size = _liquidationSize(p, MarginMath.abs(pos.size), held ? int256(0) : equity, maintenance, mark, maxSize);
+        size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
-        _transferLiquidated(p, id, pos, _liquidatedLeg(account, pos.size, size, held ? target : mark), markTime, target);
+        int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
+        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime, target);
     }
 
-    /// @dev The liquidated side's leg: `size` contracts against the position's side at `price`.
-    function _liquidatedLeg(address account, int256 posSize, uint64 size, uint256 price)
-        internal
-        pure
-        returns (Leg memory)
-    {
-        int256 delta = posSize > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        return Leg(account, delta, price, 0, 0, false, 0, 0, 0, 0);
-    }
-
-    /// @dev Moves `closed.delta` of the liquidated position to the caller at `closed.price` (the mark, or the target
-    /// of a limit-held mark), books both sides' margin moves and closed positions in the series' mark word and emits, in this order (docs/contracts.md): DeficitRecorded
+    /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
+    /// sides' margin moves and closed positions in the series' mark word and emits, in this order (docs/contracts.md): DeficitRecorded
     /// (inside _closeLiquidated, when the closed part was bankrupt), then Liquidated with both margin changes.
     function _transferLiquidated(
         SeriesParams memory p,
@@ -288,15 +274,19 @@ abstract contract MarketRisk is MarketCore {
         uint256 owed = _owed[id][msg.sender];
         // Only a resolved account of a settled series is owed anything: the checks below give the precise error.
         if (owed == 0) _settled(id);
-        uint256 remaining = SeriesMark.openPositions(_loadMarkWord(s));
+        uint256 markWord = _loadMarkWord(s);
+        uint256 remaining = SeriesMark.openPositions(markWord);
         if (remaining != 0) revert AccountsUnresolved(id, remaining);
         if (owed == 0) revert NothingToClaim(id, msg.sender);
         delete _owed[id][msg.sender];
-        payout = MarginMath.mulDivDown(owed, s.payableTotal, s.owedTotal);
+        unchecked {
+            // owed <= owedTotal and payableTotal <= owedTotal are below 2^128: the product fits (rounded down).
+            payout = owed * s.payableTotal / s.owedTotal;
+        }
         // The pool holds payableTotal for the claims since `_finalise` (rounding down keeps the sum within it).
         uint256 word = _loadPool(s);
         _storePool(s, MarginPool.withPool(word, MarginPool.assets(word) - payout, 0));
-        _moveCollateral(s, id, -int256(payout), 0);
+        _storeMarkWord(s, SeriesMark.withCollateralDelta(markWord, id, -int256(payout), MarginPool.fees(word)));
         _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);
     }
@@ -326,7 +316,7 @@ abstract contract MarketRisk is MarketCore {
             s.socialisedLoss += uint128(borne);
             payable_ = held;
         }
-        s.payableTotal = uint128(payable_); // <= owedTotal
+        s.payableTotal = uint64(payable_); // <= what the series holds <= its collateral < 2^64
         if (deficit != 0) {
             s.insuranceUsed += uint128(fromInsurance);
             s.socialisedLoss += uint128(socialised);

@@ -5,8 +5,8 @@ import {IFuturesMarket} from "../futures/IFuturesMarket.sol";
 
 /// @title SeriesMark
 /// @notice A series' second storage slot as one word, the only way the market reads or writes it: the mark
-/// (bits 0..95), the oracle timestamp the mark was taken from (96..135), the series' collateral (136..215), the
-/// number of open positions (216..247) and `initialised` (248..255), the layout of `IFuturesMarket.SeriesState`'s
+/// (bits 0..95), the oracle timestamp the mark was taken from (96..135), the series' collateral (136..199), the
+/// number of open positions (200..231) and `initialised` (232..239; 240..255 unused), the layout of `IFuturesMarket.SeriesState`'s
 /// `mark`, `markTime`, `collateral`, `openPositions` and `initialised`. A trade loads the word once (mark,
 /// collateral, positions opened or closed), updates it on the stack and stores it once.
 /// @dev Listing sets `initialised`, so the word is never zero when the first trade writes it (no 20,000-gas
@@ -15,14 +15,14 @@ library SeriesMark {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant MASK96 = type(uint96).max;
     uint256 internal constant MASK40 = type(uint40).max;
-    uint256 internal constant MASK80 = type(uint80).max;
+    uint256 internal constant MASK64 = type(uint64).max;
     uint256 internal constant MASK32 = type(uint32).max;
     uint256 internal constant TIME_SHIFT = 96;
     uint256 internal constant COLLATERAL_SHIFT = 136;
-    uint256 internal constant POSITIONS_SHIFT = 216;
-    uint256 internal constant INITIALISED_SHIFT = 248;
+    uint256 internal constant POSITIONS_SHIFT = 200;
+    uint256 internal constant INITIALISED_SHIFT = 232;
 
-    /// @notice The series' collateral would not fit its 80-bit field (2^80 units: 1.2e18 USDC).
+    /// @notice The series' collateral would not fit its 64-bit field (2^64 units: 1.8e13 USDC).
     error SeriesCollateralOverflow(uint256 value);
 
     function mark(uint256 word) internal pure returns (uint256) {
@@ -34,7 +34,7 @@ library SeriesMark {
     }
 
     function collateral(uint256 word) internal pure returns (uint256) {
-        return (word >> COLLATERAL_SHIFT) & MASK80;
+        return (word >> COLLATERAL_SHIFT) & MASK64;
     }
 
     /// @notice Accounts holding a position in the series (after settlement: those not yet resolved).
@@ -74,14 +74,14 @@ library SeriesMark {
         uint256 next;
         if (delta >= 0) {
             next = c + uint256(delta);
-            if (next > MASK80) revert SeriesCollateralOverflow(next);
+            if (next > MASK64) revert SeriesCollateralOverflow(next);
         } else {
             uint256 out = uint256(-delta);
             uint256 available = c > reserved ? c - reserved : 0;
             if (out > available) revert IFuturesMarket.SeriesCollateralShort(seriesId, out, available);
             next = c - out;
         }
-        return (word & ~(MASK80 << COLLATERAL_SHIFT)) | (next << COLLATERAL_SHIFT);
+        return (word & ~(MASK64 << COLLATERAL_SHIFT)) | (next << COLLATERAL_SHIFT);
     }
 
     /// @notice The price limit: the next mark is `index` clamped to `previous +- previous * limitBps / 10,000`

@@ -4098,9 +4098,9 @@ export const futuresMarketAbi = [
             "type": "uint40"
           },
           {
-            "internalType": "uint80",
+            "internalType": "uint64",
             "name": "collateral",
-            "type": "uint80"
+            "type": "uint64"
           },
           {
             "internalType": "uint32",
@@ -4148,19 +4148,19 @@ export const futuresMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "settledAt",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint128",
             "name": "owedTotal",
             "type": "uint128"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint64",
             "name": "payableTotal",
-            "type": "uint128"
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "settledAt",
+            "type": "uint64"
           },
           {
             "internalType": "uint128",

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { type Address, getAddress } from "viem";
-import { anyValue } from "@nomicfoundation/hardhat-viem-assertions/predicates";
+import type { Address } from "viem";
 import { INDEX, USDC, WAD, deployMarket } from "./helpers/market.js";
 import { prng } from "../keeper/helpers/random.js";
 
@@ -243,21 +242,18 @@ describe("FuturesMarket settlement", () => {
     await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 3_600n), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
     const equityBefore = (await f.market.read.accountHealth([f.params, f.a, mark]))[0];
     expect(equityBefore > 0n).to.equal(true); // one step never takes an account at maintenance below zero
-    // Below maintenance at the stepped mark, which is held above the known final price: the position changes
-    // hands at the final price, not at a mark nobody can exit at, so carol (the liquidator) never pays the gap.
-    const liquidation = f.market.write.liquidate([f.params, f.a, 100n], { account: f.c });
-    await f.viem.assertions.emitWithArgs(liquidation, f.market, "Liquidated",
-      [f.id, getAddress(f.a), getAddress(f.c), 10n, P("3.0"), anyValue, anyValue, anyValue, anyValue]);
-    expect((await f.market.read.position([f.id, f.a])).size).to.equal(0n); // all of it: there is no better price
-    const carol = await f.market.read.position([f.id, f.c]);
-    const [carolAtF] = await f.market.read.accountHealth([f.params, f.c, P("3.0")]);
-    expect(carol.size > 0n && carolAtF >= 0n).to.equal(true); // her new position is worth what she paid, or more
+    await f.viem.assertions.emit(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "Liquidated");
+    // Partly liquidated: the fewest contracts that restore maintenance at the stepped mark.
+    const rest = (await f.market.read.position([f.id, f.a])).size;
+    expect(rest > 0n && rest < 10n).to.equal(true);
+    const [equityAfter, , maintenanceAfter] = await f.market.read.accountHealth([f.params, f.a, mark]);
+    expect(equityAfter >= BigInt(maintenanceAfter)).to.equal(true);
     mark -= limit(mark);
     await f.settleAt(t0 + 7_200n);
     expect((await state(f)).mark).to.equal(mark);
     await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 10_800n), f.market, "SeriesSettled", [f.id, P("3.0"), 1, false]);
-    // Resolution starts: bob and carol (who took alice's position over); alice holds none.
-    for (const x of [f.b, f.c]) await f.market.write.closeOut([f.params, x]);
+    // Resolution starts: alice (what is left of her position), bob and carol (who took part of alice's over).
+    for (const x of [f.a, f.b, f.c]) await f.market.write.closeOut([f.params, x]);
     expect((await state(f)).openPositions).to.equal(0);
     expect((await payoutOf(f, f.b)) > 0n).to.equal(true);
   });

@@ -45,13 +45,13 @@ contract MarketLayoutTest is TestBase, MarketSetup {
         assertEq(markWord & type(uint96).max, s.mark, "mark word: mark bits 0..95");
         assertEq(s.mark, INDEX, "the first mark is the index");
         assertEq((markWord >> 96) & type(uint40).max, s.markTime, "mark word: markTime bits 96..135");
-        assertEq((markWord >> 136) & type(uint80).max, s.collateral, "mark word: collateral bits 136..215");
+        assertEq((markWord >> 136) & type(uint64).max, s.collateral, "mark word: collateral bits 136..199");
         assertTrue(s.collateral > 0, "collateral booked");
-        assertEq((markWord >> 216) & type(uint32).max, s.openPositions, "mark word: openPositions bits 216..247");
+        assertEq((markWord >> 200) & type(uint32).max, s.openPositions, "mark word: openPositions bits 200..231");
         assertEq(s.openPositions, 2, "maker and taker hold positions");
-        assertEq(markWord >> 248, 1, "mark word: initialised bits 248..255");
-        // Settlement fields: finalPrice, listedAt and settledAt share slot 4; owedTotal and payableTotal slot 5
-        // (a claim reads both with one SLOAD).
+        assertEq(markWord >> 232, 1, "mark word: initialised bits 232..239, nothing above");
+        // Settlement fields: finalPrice and listedAt share slot 4; owedTotal, payableTotal and settledAt slot 5 (a
+        // claim reads the first two with one SLOAD; settledAt keeps the slot non-zero before the first resolution).
         uint256 slot4 = uint256(vm.load(address(market), bytes32(uint256(base) + 4)));
         assertEq((slot4 >> 128) & type(uint64).max, s.listedAt, "slot 4: listedAt bits 128..191");
         assertTrue(s.listedAt != 0, "listedAt set");

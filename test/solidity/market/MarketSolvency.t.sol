@@ -293,32 +293,6 @@ contract MarketSolvencyTest is TestBase, MarketSetup {
         assertEq(market.freeBalance(address(this)), before.fees, "the fees are still there to collect");
     }
 
-    /// C30 (market review): a mark the price limit holds back from the index does not make liquidators pay the gap.
-    /// The index falls 20 % in one fixing; the mark steps 4 % per fixing; at the second step alice (long at initial
-    /// margin) is below maintenance at the mark. The liquidation executes at the index, all of it: the liquidator's
-    /// new position is worth what it paid at the index, alice's shortfall there is a recorded deficit.
-    function test_C30_limitHeldMarkLiquidatesAtTheIndex() public {
-        _fund(alice, 20_000 * USDC);
-        _fund(bob, 20_000 * USDC);
-        _fund(liquidator, 100_000 * USDC);
-        _trade(params, alice, bob, true, 10, INDEX);
-        uint256 index = INDEX * 80 / 100;
-        _fixing(params, index);
-        uint256 mark = _fixing(params, index);
-        assertTrue(mark > index, "the mark is held above the index");
-        (int256 e,, uint256 mm) = market.accountHealth(params, alice, mark);
-        assertTrue(e >= 0 && e < int256(mm), "alice: solvent at the mark, below maintenance");
-        vm.prank(liquidator);
-        uint64 q = market.liquidate(params, alice, 100);
-        assertEq(q, 10, "all of it");
-        assertEq(market.position(id, liquidator).cost, int256(10 * index * params.contractSize / 1e18), "taken at the index");
-        (int256 le,,) = market.accountHealth(params, liquidator, index);
-        assertTrue(le >= 0, "the liquidator's position is worth what it paid");
-        IFuturesMarket.SeriesState memory s = market.seriesState(id);
-        assertTrue(s.totalDeficit > 0, "alice's shortfall at the index is recorded");
-        assertEq(s.insuranceUsed + s.socialisedLoss + s.unbackedLoss, s.totalDeficit, "and attributed");
-    }
-
     /// @dev Bob (short in A) buys back his 10 contracts from the liquidator at the mark.
     function _tryTradeClose(address who) internal returns (bool ok) {
         uint256 mark = _mark(params);
