@@ -113,6 +113,11 @@ interface Stats<M extends BacktestMonth> {
   varianceReduction: string | null;
   /** The month of the highest hedged cost. */
   worstMonth: M;
+  /**
+   * The largest mark-to-market loss of the hedge at one month end: the loss per series times the series still open
+   * then (the expiring one included). The hedger must hold this on top of the initial margin (or be liquidated).
+   */
+  peakVariationLoss: bigint;
 }
 
 export interface Backtest extends Stats<ModelMonth> {
@@ -131,6 +136,10 @@ function stats<M extends BacktestMonth>(contracts: bigint, margin: bigint, month
     hedgedStd: stdDown(hedged),
     varianceReduction: oneMinusRatio(scaledVariance(hedged), scaledVariance(unhedged)),
     worstMonth: months.reduce((w, m) => (m.hedged > w.hedged ? m : w)),
+    peakVariationLoss: months.reduce((peak, m, i) => {
+      const loss = m.payoff < 0n ? -m.payoff * BigInt(months.length - i) : 0n;
+      return loss > peak ? loss : peak;
+    }, 0n),
   };
 }
 

@@ -79,6 +79,7 @@ function text(run: ReturnType<typeof modelRun>): string[] {
         `  ${m.month}   ${price(m.modelPrice).padEnd(13)} ${price(m.index).padEnd(13)} ${price(m.basis).padEnd(13)} ${usdc(m.unhedged).padStart(14)} ${usdc(m.payoff).padStart(14)} ${usdc(m.hedged).padStart(14)}`,
     ),
     `  std of the monthly cost: unhedged ${usdc(b.unhedgedStd)} USDC, hedged ${usdc(b.hedgedStd)} USDC; variance reduction ${b.varianceReduction ?? "n/a (the unhedged cost never moved)"}`,
+    `  peak mark-to-market loss of the open hedges at one month end: ${usdc(b.peakVariationLoss)} USDC (to hold beyond the initial margin)`,
     `  worst month (highest hedged cost): ${b.worstMonth.month}, ${usdc(b.worstMonth.hedged)} USDC (unhedged ${usdc(b.worstMonth.unhedged)}, basis ${price(b.worstMonth.basis)})`,
   ];
   return lines;

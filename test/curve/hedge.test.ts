@@ -68,6 +68,7 @@ describe("hedge: backtest on a small fixed path", () => {
     expect(b.hedgedStd).to.equal(377_123_616n);
     expect(b.varianceReduction).to.equal("0.9493");
     expect(b.worstMonth.month).to.equal("2025-04");
+    expect(b.peakVariationLoss, "2,000 USDC per series x the 2 still open at the end of 2025-03").to.equal(4_000_000_000n);
   });
 
   it("a model moving against the index makes the reduction negative", () => {
