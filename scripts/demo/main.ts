@@ -19,6 +19,7 @@ import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { mockUSDCAbi } from "../../sdk/abi/MockUSDC.js";
 import { type MarketClient, connectMarket } from "../../sdk/client.js";
+import { positionOf } from "../../sdk/account.js";
 import { addMargin, deposit, fundInsurance, withdraw } from "../../sdk/funds.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { currentMarkOf, getSeries, type Series } from "../../sdk/series.js";
@@ -173,6 +174,15 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   };
 
+  const allHealthy = async (s: Series, day: bigint) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const views = await Promise.all(traders.map((t) => positionOf(treasury.mc, s, t.dev.account.address)));
+      if (views.every((v) => v.healthy)) return;
+      if (Date.now() > deadline) throw new Error(`a liquidation due on ${date(day)} did not happen within 60 s\n${keepers[0]?.tail(10) ?? ""}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   let series: Series | undefined;
   let all: Series[] = [];
   const curveHistory: CurveSnapshot[] = [];
@@ -226,6 +236,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       say("market maker 150,000, hedger 20,000, speculator 20,000 USDC");
     }
     const quoted = await quoteAndRecord(day);
+    if (n % 7 === 0) {
+      const mids = (curveHistory.at(-1)?.points ?? []).map((p) => `${date(BigInt(p.expiry)).slice(5)} ${p.mid === null ? "-" : formatUnits(p.mid, 18)}`);
+      say(`  forward curve (market maker's mid): ${mids.join(", ")}`);
+    }
     if (n === 0) say(`the market maker quotes ${quoted.published} orders: both sides of every expiry, 1 % wide around the index (one cancel-all-by-nonce plus new orders per refresh)`);
     if (n === 3) {
       // Forward cover: the value-matched number of contracts at today's index for the basket (model price = index).
@@ -238,6 +252,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await quoteAndRecord(day);
     }
     if (n >= 4 && n % 2 === 0) await speculate(day, value);
+    // Determinism: keeper-1 liquidates on its own clock, so the day only ends once no trader of ATPI-APR25 is below
+    // maintenance at the series' mark (each liquidation happens on the day it became due, however loaded the machine).
+    await allHealthy(series, day);
     lastIndex = value;
     if (n === 1) {
       const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 50n, price: price("3.440") });
@@ -353,9 +370,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   console.log(`liquidations       ${summary.liquidations}`);
   console.log(`settlement price   ${formatUnits(BigInt(summary.settlementPrice), 18)} USD per 1M tokens`);
   for (const a of summary.accounts) {
-    console.log(`  ${a.name.padEnd(10)} deposited ${formatUnits(BigInt(a.deposited), 6).padStart(10)}  withdrew ${formatUnits(BigInt(a.withdrawn), 6).padStart(12)}  P&L ${formatUnits(BigInt(a.pnl), 6)}`);
+    console.log(`  ${a.name.padEnd(12)} deposited ${formatUnits(BigInt(a.deposited), 6).padStart(10)}  withdrew ${formatUnits(BigInt(a.withdrawn), 6).padStart(12)}  P&L ${formatUnits(BigInt(a.pnl), 6)}`);
   }
   for (const b of summary.seriesBooks) console.log(`  series ${b.expiry} holds ${formatUnits(BigInt(b.collateral), 6)} USDC, its logs moved in net ${formatUnits(BigInt(b.netInflows), 6)}${b.settled ? " (settled)" : " (open)"}`);
+  console.log("  (market maker, hedger and speculator: withdrew their free balance; their margin stays in the open May and June expiries)");
   console.log(`deposits ${formatUnits(BigInt(summary.totalDeposits), 6)} = payouts ${formatUnits(BigInt(summary.totalPayouts), 6)} + held by the series ${formatUnits(BigInt(summary.heldBySeries), 6)} (first series: insurance ${formatUnits(BigInt(summary.insuranceBalance), 6)} + fees ${formatUnits(BigInt(summary.protocolFees), 6)} + rounding residue ${formatUnits(BigInt(summary.marginPoolResidue), 6)}): ${summary.conservation ? "conserved" : "NOT CONSERVED"}`);
   console.log(`wrote ${join(outDir, "summary.json")} and ${join(outDir, "report.html")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (!summary.conservation || !summary.settled || summary.liquidations < 1 || summary.trades < 20) process.exitCode = 1;

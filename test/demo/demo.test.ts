@@ -50,8 +50,9 @@ describe("demo (npm start)", function () {
     expect(summary.fixings).to.be.at.least(43); // 2025-02-24 .. 2025-04-08, one a day
     // 4 between the traders, 2 forward-cover fills of the hedger, 19 fills of the speculator against the market maker.
     expect(summary.trades).to.equal(25);
-    // alice (long ~5x) first; erin (long 25 from the match) follows as the mark keeps stepping down.
-    expect(summary.liquidations).to.be.within(1, 2);
+    // alice (long ~5x) first; erin (long 25 from the match) follows as the mark keeps stepping down (each day ends
+    // once no trader is liquidatable, so the count no longer depends on the keeper's timing).
+    expect(summary.liquidations).to.equal(2);
     expect(summary.settled).to.equal(true);
     // ATPI (methodology v2, each fixing bounded against the previous one's state) glides from 3.44 toward 2.815
     // after the March 2025 repricing (v1 drops 18 % in one fixing) and stands at 2.8503... on 2025-04-07, the
