@@ -1,6 +1,7 @@
 import { fixingCommand } from "./commands/fixing.js";
 import { keystoreCommand } from "./commands/keystore.js";
 import { liquidateCommand } from "./commands/liquidate.js";
+import { marketMakerCommand } from "./marketmaker/command.js";
 import { postCommand } from "./commands/post.js";
 import { robustnessCommand } from "./commands/robustness.js";
 import { runCommand } from "./commands/run.js";
@@ -11,7 +12,7 @@ import type { Command } from "./commands/types.js";
  * The keeper's one command line: `npm run keeper -- <subcommand> [options]`.
  * To add a subcommand, write keeper/commands/<name>.ts exporting a Command and list it here.
  */
-const COMMANDS: readonly Command[] = [runCommand, postCommand, liquidateCommand, fixingCommand, robustnessCommand, statusCommand, keystoreCommand];
+const COMMANDS: readonly Command[] = [runCommand, postCommand, liquidateCommand, fixingCommand, robustnessCommand, statusCommand, keystoreCommand, marketMakerCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -18,6 +18,7 @@ export {
   senderOf,
   signerOf,
 } from "./client.js";
+export { type CurvePoint, type ForwardCurveParameters, forwardCurve } from "./curve.js";
 export { type Deployment, deploymentToJson, parseDeployment, readDeployment } from "./deployment.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
 export { type DepositResult, addMargin, deposit, fundInsurance, removeMargin, withdraw } from "./funds.js";

@@ -8,6 +8,7 @@ import { toJson } from "./output.js";
 import { bookCommand } from "./commands/book.js";
 import { cancelAllCommand, cancelCommand } from "./commands/cancel.js";
 import { claimCommand } from "./commands/claim.js";
+import { curveCommand } from "./commands/curve.js";
 import { fillCommand } from "./commands/fill.js";
 import { depositCommand, marginCommand, withdrawCommand } from "./commands/funds.js";
 import { matchCommand } from "./commands/match.js";
@@ -19,6 +20,7 @@ import type { Command } from "./commands/types.js";
 const COMMANDS: readonly Command[] = [
   seriesCommand,
   bookCommand,
+  curveCommand,
   orderCommand,
   fillCommand,
   matchCommand,

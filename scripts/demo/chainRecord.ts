@@ -5,12 +5,15 @@ import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import type { Deployment } from "../../sdk/deployment.js";
 import { abs } from "../../sdk/marginMath.js";
 import type { Series } from "../../sdk/series.js";
-import type { DemoResult, LiquidationRecord, TradeRecord } from "./report.js";
+import type { CurveSnapshot, DemoResult, LiquidationRecord, SeriesBook, TradeRecord } from "./report.js";
 
 export interface ReadOptions {
   publicClient: PublicClient;
   deployment: Deployment;
   series: Series;
+  /** Every listed series (the first one included), for trades, the curve and the per-series books. */
+  allSeries: Series[];
+  curveHistory: CurveSnapshot[];
   accounts: { name: string; address: Address }[];
   labels: { name: string; address: Address }[];
   seriesLabel: string;
@@ -36,9 +39,10 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
   for (const l of await client.getContractEvents({ ...market, eventName: "OrderPublished" })) makers.set(l.args.orderHash, l.args.maker);
 
   const trades: TradeRecord[] = [];
-  for (const l of await client.getContractEvents({ ...market, eventName: "OrderFilled", args: { seriesId: series.id } })) {
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrderFilled" })) {
     const a = l.args;
     trades.push({
+      seriesId: a.seriesId,
       timestamp: await timeOf(l.blockNumber),
       kind: "fill",
       buyer: a.makerDelta > 0n ? a.maker : a.taker,
@@ -49,9 +53,10 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
       txHash: l.transactionHash,
     });
   }
-  for (const l of await client.getContractEvents({ ...market, eventName: "OrdersMatched", args: { seriesId: series.id } })) {
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrdersMatched" })) {
     const a = l.args;
     trades.push({
+      seriesId: a.seriesId,
       timestamp: await timeOf(l.blockNumber),
       kind: "match",
       buyer: makers.get(a.buyHash) ?? a.buyHash,
@@ -65,7 +70,7 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
   trades.sort((x, y) => x.timestamp - y.timestamp);
 
   const liquidations: LiquidationRecord[] = [];
-  for (const l of await client.getContractEvents({ ...market, eventName: "Liquidated", args: { seriesId: series.id } })) {
+  for (const l of await client.getContractEvents({ ...market, eventName: "Liquidated" })) {
     const a = l.args;
     liquidations.push({ timestamp: await timeOf(l.blockNumber), account: a.account, liquidator: a.liquidator, size: a.size, mark: a.mark, reward: a.reward, deficit: a.deficit, txHash: l.transactionHash });
   }
@@ -77,6 +82,10 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
   for (const l of await client.getContractEvents({ ...market, eventName: "Withdrawn" })) add(withdrawn, l.args.account, l.args.amount);
 
   const state = await client.readContract({ address: d.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
+  const books: SeriesBook[] = [];
+  for (const s of o.allSeries) books.push(await seriesBook(client, d, s));
+  let freeLeft = 0n;
+  for (const a of o.accounts) freeLeft += await client.readContract({ address: d.market, abi: futuresMarketAbi, functionName: "freeBalance", args: [a.address] });
   const marketBalance = await client.readContract({ address: d.collateral, abi: erc20Abi, functionName: "balanceOf", args: [d.market] });
   return {
     chainId: d.chainId,
@@ -99,5 +108,28 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
     // account's equity (always down, in favour of the series), owned by no one.
     marginPoolResidue: BigInt(state.collateral) - state.insurance - BigInt(state.fees),
     marketBalance,
+    books,
+    freeLeft,
+    curveHistory: o.curveHistory,
   };
+}
+
+/**
+ * One series' money from its logs: every unit moved in (margin top-ups of trades, liquidations and addMargin,
+ * insurance funded) minus every unit moved out (margin released, insurance withdrawn, fees collected, claims paid),
+ * next to what the series' state says it holds (`collateral`).
+ */
+async function seriesBook(client: PublicClient, d: Deployment, s: Series): Promise<SeriesBook> {
+  const market = { address: d.market, abi: futuresMarketAbi, fromBlock: d.deployBlock, strict: true, args: { seriesId: s.id } } as const;
+  let flows = 0n;
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrderFilled" })) flows += l.args.makerMargin.moved + l.args.takerMargin.moved;
+  for (const l of await client.getContractEvents({ ...market, eventName: "OrdersMatched" })) flows += l.args.buyMargin.moved + l.args.sellMargin.moved;
+  for (const l of await client.getContractEvents({ ...market, eventName: "Liquidated" })) flows += l.args.accountMargin.moved + l.args.liquidatorMargin.moved;
+  for (const l of await client.getContractEvents({ ...market, eventName: "MarginMoved" })) flows += l.args.amount;
+  for (const l of await client.getContractEvents({ ...market, eventName: "InsuranceFunded" })) flows += l.args.amount;
+  for (const l of await client.getContractEvents({ ...market, eventName: "InsuranceWithdrawn" })) flows -= l.args.amount;
+  for (const l of await client.getContractEvents({ ...market, eventName: "FeesCollected" })) flows -= l.args.amount;
+  for (const l of await client.getContractEvents({ ...market, eventName: "Claimed" })) flows -= l.args.payout;
+  const st = await client.readContract({ address: d.market, abi: futuresMarketAbi, functionName: "seriesState", args: [s.id] });
+  return { seriesId: s.id, expiry: Number(s.params.expiry), settled: st.settledAt > 0n, collateral: BigInt(st.collateral), netInflows: flows, insurance: st.insurance, fees: BigInt(st.fees) };
 }

@@ -6,7 +6,10 @@
  * and the series' mark at most 4 % per fixing (the price limit) until one trader falls below maintenance and the
  * liquidating keeper takes the position over while she is still solvent; the series expires on 2025-04-07, the
  * keepers record the settlement round and settle, keeper-1 resolves every account at the final price, everyone
- * claims and withdraws.
+ * claims and withdraws. Beside it a strip lists the May and June 2025 expiries: the reference market maker
+ * (keeper/marketmaker) quotes all three around the index every day, a hedger buys forward cover for a consumption
+ * plan (hedge/calc.ts), a speculator trades the later expiries against the quotes, and the forward curve is recorded
+ * each day (sdk/curve.ts). The later series are still open at the end; the money in them is accounted per series.
  * Writes out/summary.json and out/report.html. Usage: npm start [-- --out DIR] [-- --keep-chain]
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -16,18 +19,25 @@ import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { mockUSDCAbi } from "../../sdk/abi/MockUSDC.js";
 import { type MarketClient, connectMarket } from "../../sdk/client.js";
+import { positionOf } from "../../sdk/account.js";
 import { addMargin, deposit, fundInsurance, withdraw } from "../../sdk/funds.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { currentMarkOf, getSeries, type Series } from "../../sdk/series.js";
 import { claim } from "../../sdk/settlement.js";
 import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
+import { readOrderBook } from "../../sdk/book.js";
+import { forwardCurve } from "../../sdk/curve.js";
+import { hedgeContracts } from "../../hedge/calc.js";
+import { parseQuotes, limitsOf } from "../../keeper/marketmaker/config.js";
+import { refreshQuotes } from "../../keeper/marketmaker/refresh.js";
+import { listStrip, parseStrip } from "../lib/strip.js";
 import { type Anvil, freePort, startAnvil } from "../lib/anvil.js";
 import { defaultSeriesParams, deployAll } from "../lib/deploy.js";
 import { KeeperProcess } from "../lib/keeperProcess.js";
 import { type DevAccount, OPERATOR_ACCOUNTS, OPERATOR_ACCOUNTS_ARGS, devAccount, localClients } from "../lib/localMarket.js";
 import { readResult } from "./chainRecord.js";
 import { keeperSeriesConfig } from "./keeperConfig.js";
-import { renderReport, summarize } from "./report.js";
+import { type CurveSnapshot, renderReport, summarize } from "./report.js";
 
 const DAY = 86_400n;
 const USDC = 10n ** 6n;
@@ -35,6 +45,12 @@ const START = BigInt(Date.UTC(2025, 1, 24) / 1000); // 2025-02-24, inside the bu
 const EXPIRY = BigInt(Date.UTC(2025, 3, 7) / 1000); // 2025-04-07: after the March 2025 repricing
 const REPRICING = BigInt(Date.UTC(2025, 2, 24) / 1000); // the first round with the -18 % repricing
 const price = (s: string) => parseUnits(s, 18); // literal prices, exact (all on the 0.001 tick)
+/** The strip beside ATPI-APR25: the 1 May and 1 June 2025 expiries, with the demo's 3-day fixing age. */
+const STRIP = parseStrip({ index: "ATPI", monthly: 2, quarterly: 0, expiryHourUtc: 0, minDaysToExpiry: 40, params: { maxFixingAge: 3 * 86_400 } });
+/** The reference market maker's quotes: 1 % wide, 5 contracts a side, flat term model. */
+const MM_QUOTES = parseQuotes({ spreadBps: 100, levels: 1, size: 5, maxInventory: 60, maxMargin: "150000000000", carryBpsPerYear: 0, orderLifetimeSeconds: 3 * 86_400 });
+/** The hedger's plan: 5 billion tokens a month of the ATPI basket in May and June 2025. */
+const HEDGE_TOKENS = 5_000_000_000n;
 
 const args = process.argv.slice(2);
 const outDir = args.includes("--out") ? (args[args.indexOf("--out") + 1] ?? "out") : "out";
@@ -54,7 +70,9 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
 
   say("starting a local chain (anvil) at 2025-02-24");
-  const anvil = await startAnvil({ args: [...OPERATOR_ACCOUNTS_ARGS, "--timestamp", String(START - 3_600n)] });
+  // Accounts 0-10 as in every local market (OPERATOR_ACCOUNTS_ARGS funds 11), plus 11-13: market maker, hedger, speculator.
+  if (OPERATOR_ACCOUNTS_ARGS[1] !== "11") throw new Error("the demo's extra accounts follow the operators");
+  const anvil = await startAnvil({ args: ["--accounts", "14", "--timestamp", String(START - 3_600n)] });
   const keepers: KeeperProcess[] = [];
   try {
     await run(anvil, keepers, work);
@@ -73,6 +91,8 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   const deployment = await deployAll({ publicClient, wallet, operators: operators.map((o) => o.account.address), series: [params] });
   say(`deployed: market ${deployment.market}, oracle ${deployment.oracle}, collateral ${deployment.collateral}`);
   say(`listed ATPI-APR25: expiry ${date(EXPIRY)}, 1 contract = 1,000 USDC per index point, initial margin 10 %, maintenance 5 %`);
+  const strip = await listStrip({ publicClient, wallet }, deployment.market, STRIP, START - 3_600n);
+  say(`listed a strip: ${strip.series.map((s) => `ATPI-${date(s.params.expiry)}`).join(", ")} (config as in config/strips/)`);
 
   // Four operators, each a keeper process; the first also liquidates. Fault tolerance 1, quorum 3 of 4.
   const ports: number[] = [];
@@ -116,10 +136,13 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     traders.push({ name, dev, mc: await connect(dev) });
   }
   const matcher: Trader = { name: "matcher", dev: devAccount(6, "trader"), mc: await connect(devAccount(6, "trader")) };
+  const [mm, hedger, speculator] = await Promise.all(
+    (["market-maker", "hedger", "speculator"] as const).map(async (name, i): Promise<Trader> => ({ name, dev: devAccount(11 + i, "trader"), mc: await connect(devAccount(11 + i, "trader")) })),
+  ) as [Trader, Trader, Trader];
   const liquidator: Trader = { name: "keeper-1", dev: operators[0] as DevAccount, mc: await connect(operators[0] as DevAccount) };
   const treasury: Trader = { name: "treasury", dev: deployer, mc: await connect(deployer) };
   const by = (n: string) => traders.find((t) => t.name === n) as Trader;
-  for (const t of [...traders, liquidator, treasury]) {
+  for (const t of [...traders, liquidator, treasury, mm, hedger, speculator]) {
     const hash = await wallet.writeContract({ ...usdc, functionName: "mint", args: [t.dev.account.address, 200_000n * USDC], chain: wallet.chain });
     await publicClient.waitForTransactionReceipt({ hash });
   }
@@ -151,7 +174,35 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   };
 
+  const allHealthy = async (s: Series, day: bigint) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const views = await Promise.all(traders.map((t) => positionOf(treasury.mc, s, t.dev.account.address)));
+      if (views.every((v) => v.healthy)) return;
+      if (Date.now() > deadline) throw new Error(`a liquidation due on ${date(day)} did not happen within 60 s\n${keepers[0]?.tail(10) ?? ""}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   let series: Series | undefined;
+  let all: Series[] = [];
+  const curveHistory: CurveSnapshot[] = [];
+  let lastIndex = 0n;
+  const quoteAndRecord = async (day: bigint) => {
+    const r = await refreshQuotes(mm.mc, all, limitsOf(MM_QUOTES), BigInt(MM_QUOTES.orderLifetimeSeconds));
+    const points = await forwardCurve(mm.mc);
+    curveHistory.push({ timestamp: Number(day), index: r.view.index, points: points.map((p) => ({ expiry: Number(p.expiry), mid: p.mid ?? null })) });
+    return r;
+  };
+  /** The speculator takes the market maker's quote in a later expiry: buys after the index rose, sells after it fell. */
+  const speculate = async (day: bigint, index: bigint) => {
+    const later = all.filter((s) => s.params.expiry > EXPIRY);
+    const target = later[Number((day - START) / DAY) % later.length] as Series;
+    const book = await readOrderBook(mm.mc, { maker: mm.dev.account.address, seriesId: target.id });
+    const buy = index >= lastIndex;
+    const quote = (buy ? book.asks : book.bids)[0];
+    if (!quote) return;
+    await fillOrder(speculator.mc, target, quote, 2n);
+  };
   let repricingPending = false; // the repricing round was held by the breaker: the next round confirms it
   let awaitingLiquidation = false;
   const liquidatedYet = async () =>
@@ -168,6 +219,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
     if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
     series ??= await getSeries(treasury.mc, deployment.series[0]!.id);
+    if (all.length === 0) all = [series, ...(await Promise.all(strip.series.map((s) => getSeries(treasury.mc, s.id))))];
     if (day === EXPIRY) break;
 
     if (n === 0) {
@@ -176,9 +228,34 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       }
       await deposit(liquidator.mc, 60_000n * USDC);
       await deposit(treasury.mc, 2_000n * USDC);
+      await deposit(mm.mc, 150_000n * USDC);
+      await deposit(hedger.mc, 20_000n * USDC);
+      await deposit(speculator.mc, 20_000n * USDC);
       await fundInsurance(treasury.mc, series, 2_000n * USDC);
       say("deposits: alice 22,000, bob 40,000, carol 30,000, dave 120,000, erin 30,000, keeper-1 60,000 USDC; insurance fund 2,000");
+      say("market maker 150,000, hedger 20,000, speculator 20,000 USDC");
     }
+    const quoted = await quoteAndRecord(day);
+    if (n % 7 === 0) {
+      const mids = (curveHistory.at(-1)?.points ?? []).map((p) => `${date(BigInt(p.expiry)).slice(5)} ${p.mid === null ? "-" : formatUnits(p.mid, 18)}`);
+      say(`  forward curve (market maker's mid): ${mids.join(", ")}`);
+    }
+    if (n === 0) say(`the market maker quotes ${quoted.published} orders: both sides of every expiry, 1 % wide around the index (one cancel-all-by-nonce plus new orders per refresh)`);
+    if (n === 3) {
+      // Forward cover: the value-matched number of contracts at today's index for the basket (model price = index).
+      const contracts = hedgeContracts({ tokensPerMonth: HEDGE_TOKENS, contractSize: params.contractSize, initialMarginBps: params.initialMarginBps }, value, value);
+      for (const s of all.filter((x) => x.params.expiry > EXPIRY)) {
+        const ask = (await readOrderBook(mm.mc, { maker: mm.dev.account.address, seriesId: s.id })).asks[0];
+        if (ask) await fillOrder(hedger.mc, s, ask, contracts);
+      }
+      say(`the hedger buys forward cover for 5 billion tokens a month in May and June: ${contracts} contracts in each expiry from the market maker's asks`);
+      await quoteAndRecord(day);
+    }
+    if (n >= 4 && n % 2 === 0) await speculate(day, value);
+    // Determinism: keeper-1 liquidates on its own clock, so the day only ends once no trader of ATPI-APR25 is below
+    // maintenance at the series' mark (each liquidation happens on the day it became due, however loaded the machine).
+    await allHealthy(series, day);
+    lastIndex = value;
     if (n === 1) {
       const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 50n, price: price("3.440") });
       say(`dave publishes a signed sell order: 50 contracts at 3.440 (${offer.hash.slice(0, 10)}…)`);
@@ -255,6 +332,11 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   const haircut = state.payableTotal === state.owedTotal ? "paid in full" : `paid ${formatUnits(state.payableTotal, 6)} of ${formatUnits(state.owedTotal, 6)}`;
   say(`keeper-1 resolved every account at the final price: ${formatUnits(state.owedTotal, 6)} USDC owed, ${haircut}`);
   const everyone = [...traders, liquidator, treasury, matcher];
+  // The market maker, hedger and speculator keep their positions in the open expiries; their free balance is paid out.
+  for (const t of [mm, hedger, speculator]) {
+    const free = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "freeBalance", args: [t.dev.account.address] });
+    if (free > 0n) await withdraw(t.mc, free);
+  }
   for (const t of everyone) {
     const owed = await publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "owedOf", args: [series.id, t.dev.account.address] });
     if (owed > 0n) {
@@ -269,7 +351,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     publicClient,
     deployment,
     series,
-    accounts: everyone.map((t) => ({ name: t.name, address: t.dev.account.address as Address })),
+    allSeries: all,
+    curveHistory,
+    accounts: [...everyone, mm, hedger, speculator].map((t) => ({ name: t.name, address: t.dev.account.address as Address })),
     labels: operators.slice(1).map((o, i) => ({ name: `keeper-${i + 2}`, address: o.account.address as Address })),
     seriesLabel: "ATPI-APR25 (ATPI futures, expiry 2025-04-07)",
   });
@@ -280,15 +364,19 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
 
   console.log("");
   console.log(`fixings posted     ${summary.fixings}`);
-  console.log(`trades             ${summary.trades} (fills and matches)`);
+  console.log(`series listed      ${summary.series}`);
+  console.log(`trades             ${summary.trades} (fills and matches, all expiries)`);
+  for (const [expiry, mid] of Object.entries(summary.curve)) console.log(`  curve ${expiry}  last mid ${formatUnits(BigInt(mid), 18)}`);
   console.log(`liquidations       ${summary.liquidations}`);
   console.log(`settlement price   ${formatUnits(BigInt(summary.settlementPrice), 18)} USD per 1M tokens`);
   for (const a of summary.accounts) {
-    console.log(`  ${a.name.padEnd(10)} deposited ${formatUnits(BigInt(a.deposited), 6).padStart(10)}  withdrew ${formatUnits(BigInt(a.withdrawn), 6).padStart(12)}  P&L ${formatUnits(BigInt(a.pnl), 6)}`);
+    console.log(`  ${a.name.padEnd(12)} deposited ${formatUnits(BigInt(a.deposited), 6).padStart(10)}  withdrew ${formatUnits(BigInt(a.withdrawn), 6).padStart(12)}  P&L ${formatUnits(BigInt(a.pnl), 6)}`);
   }
-  console.log(`deposits ${formatUnits(BigInt(summary.totalDeposits), 6)} = payouts ${formatUnits(BigInt(summary.totalPayouts), 6)} + insurance ${formatUnits(BigInt(summary.insuranceBalance), 6)} + fees ${formatUnits(BigInt(summary.protocolFees), 6)} + series rounding residue ${formatUnits(BigInt(summary.marginPoolResidue), 6)}: ${summary.conservation ? "conserved" : "NOT CONSERVED"}`);
+  for (const b of summary.seriesBooks) console.log(`  series ${b.expiry} holds ${formatUnits(BigInt(b.collateral), 6)} USDC, its logs moved in net ${formatUnits(BigInt(b.netInflows), 6)}${b.settled ? " (settled)" : " (open)"}`);
+  console.log("  (market maker, hedger and speculator: withdrew their free balance; their margin stays in the open May and June expiries)");
+  console.log(`deposits ${formatUnits(BigInt(summary.totalDeposits), 6)} = payouts ${formatUnits(BigInt(summary.totalPayouts), 6)} + held by the series ${formatUnits(BigInt(summary.heldBySeries), 6)} (first series: insurance ${formatUnits(BigInt(summary.insuranceBalance), 6)} + fees ${formatUnits(BigInt(summary.protocolFees), 6)} + rounding residue ${formatUnits(BigInt(summary.marginPoolResidue), 6)}): ${summary.conservation ? "conserved" : "NOT CONSERVED"}`);
   console.log(`wrote ${join(outDir, "summary.json")} and ${join(outDir, "report.html")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  if (!summary.conservation || !summary.settled || summary.liquidations < 1) process.exitCode = 1;
+  if (!summary.conservation || !summary.settled || summary.liquidations < 1 || summary.trades < 20) process.exitCode = 1;
 }
 
 await main();

@@ -12,6 +12,7 @@ export interface FixingPoint {
 }
 
 export interface TradeRecord {
+  seriesId: string;
   timestamp: number;
   kind: "fill" | "match";
   buyer: string;
@@ -40,6 +41,26 @@ export interface AccountResult {
   withdrawn: bigint;
 }
 
+/** One series' money: what its logs moved in and out, next to what its state holds. */
+export interface SeriesBook {
+  seriesId: string;
+  expiry: number;
+  settled: boolean;
+  /** The series' `collateral` (state). */
+  collateral: bigint;
+  /** Units moved in minus units moved out, summed from the series' logs. */
+  netInflows: bigint;
+  insurance: bigint;
+  fees: bigint;
+}
+
+/** The forward curve on one day: the index and per expiry the market maker's mid (null: not quoted on both sides). */
+export interface CurveSnapshot {
+  timestamp: number;
+  index: bigint;
+  points: { expiry: number; mid: bigint | null }[];
+}
+
 export interface DemoResult {
   chainId: number;
   seriesLabel: string;
@@ -55,15 +76,24 @@ export interface DemoResult {
   protocolFees: bigint;
   /** Collateral units left in the series' margin pool after every claim (share rounding favours the protocol). */
   marginPoolResidue: bigint;
-  /** Collateral still held by the market at the end (should be insurance + fees only). */
+  /** Collateral still held by the market at the end: what every series holds plus free balances left. */
   marketBalance: bigint;
+  books: SeriesBook[];
+  /** Free balances still in the market (everyone withdraws: 0). */
+  freeLeft: bigint;
+  curveHistory: CurveSnapshot[];
 }
 
 /** The summary the issue specifies, plus per-account detail. Amounts in collateral base units. */
 export function summarize(r: DemoResult) {
   const totalDeposits = r.accounts.reduce((a, x) => a + x.deposited, 0n);
   const totalPayouts = r.accounts.reduce((a, x) => a + x.withdrawn, 0n);
+  const held = r.books.reduce((a, b) => a + b.collateral, 0n);
+  const curve: Record<string, string> = {};
+  for (const snap of r.curveHistory) for (const p of snap.points) if (p.mid !== null) curve[day(p.expiry)] = p.mid.toString();
   return {
+    series: r.books.length,
+    curve,
     fixings: r.fixings.length,
     trades: r.trades.length,
     liquidations: r.liquidations.length,
@@ -75,10 +105,20 @@ export function summarize(r: DemoResult) {
     protocolFees: r.protocolFees.toString(),
     marginPoolResidue: r.marginPoolResidue.toString(),
     marketBalance: r.marketBalance.toString(),
-    // Every unit deposited is paid out or sits in one of the market's three sinks, and the market holds exactly those.
+    // Per series: what its logs moved in minus out is what it holds. Overall: every unit deposited is paid out or
+    // held by a series (or left free), and the market holds exactly that. The settled series holds only its sinks.
+    seriesBooks: r.books.map((b) => ({
+      expiry: day(b.expiry),
+      settled: b.settled,
+      collateral: b.collateral.toString(),
+      netInflows: b.netInflows.toString(),
+      conserved: b.collateral === b.netInflows,
+    })),
+    heldBySeries: held.toString(),
     conservation:
-      totalDeposits === totalPayouts + r.insuranceBalance + r.protocolFees + r.marginPoolResidue &&
-      r.marketBalance === r.insuranceBalance + r.protocolFees + r.marginPoolResidue,
+      r.books.every((b) => b.collateral === b.netInflows) &&
+      totalDeposits === totalPayouts + held + r.freeLeft &&
+      r.marketBalance === held + r.freeLeft,
     accounts: r.accounts.map((a) => ({
       name: a.name,
       address: a.address,
@@ -141,6 +181,43 @@ function chart(r: DemoResult): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" font-family="system-ui, sans-serif">${parts.join("")}</svg>`;
 }
 
+/** SVG of the forward curve over time: the index and, per expiry, the market maker's mid each day. */
+function curveChart(r: DemoResult): string {
+  const W = 900, H = 300, L = 60, R = 150, T = 20, B = 40;
+  const snaps = r.curveHistory;
+  if (snaps.length === 0) return "<p>No curve was recorded.</p>";
+  const expiries = [...new Set(snaps.flatMap((s) => s.points.map((p) => p.expiry)))].sort((a, b) => a - b);
+  const num = (v: bigint) => Number(formatUnits(v, 18));
+  const values = snaps.flatMap((s) => [num(s.index), ...s.points.flatMap((p) => (p.mid === null ? [] : [num(p.mid)]))]);
+  const t0 = snaps[0]!.timestamp, t1 = snaps[snaps.length - 1]!.timestamp;
+  const lo = Math.min(...values) * 0.97, hi = Math.max(...values) * 1.03;
+  const x = (t: number) => L + ((t - t0) / Math.max(1, t1 - t0)) * (W - L - R);
+  const y = (v: number) => H - B - ((v - lo) / (hi - lo)) * (H - T - B);
+  const colors = ["#d62728", "#2a9d4b", "#9467bd", "#8c564b", "#e377c2"];
+  const parts: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${L - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(2)}</text>`);
+  }
+  const line = (pts: [number, number][], color: string, dash = "") => {
+    const d = pts.map(([t, v], i) => `${i ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`;
+  };
+  parts.push(line(snaps.map((s) => [s.timestamp, num(s.index)]), "#1f4e9c", "5 3"));
+  parts.push(`<text x="${W - R + 8}" y="${T + 12}" font-size="11" fill="#1f4e9c">index</text>`);
+  expiries.forEach((e, i) => {
+    const color = colors[i % colors.length] as string;
+    const pts = snaps.flatMap((s) => s.points.filter((p) => p.expiry === e && p.mid !== null).map((p): [number, number] => [s.timestamp, num(p.mid as bigint)]));
+    if (pts.length > 0) parts.push(line(pts, color));
+    parts.push(`<text x="${W - R + 8}" y="${T + 28 + i * 16}" font-size="11" fill="${color}">mid, expiry ${day(e)}</text>`);
+  });
+  for (const m of new Set(snaps.map((s) => day(s.timestamp).slice(0, 7)))) {
+    const t = Date.parse(`${m}-01T00:00:00Z`) / 1000;
+    if (t >= t0 && t <= t1) parts.push(`<text x="${x(t)}" y="${H - B + 16}" font-size="11" text-anchor="middle">${m}</text>`);
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" font-family="system-ui, sans-serif">${parts.join("")}</svg>`;
+}
+
 function table(head: string[], rows: string[][]): string {
   const th = head.map((h) => `<th>${h}</th>`).join("");
   const tr = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("");
@@ -175,12 +252,17 @@ ${card("deposits (USDC)", usd(BigInt(s.totalDeposits)))}${card("payouts (USDC)",
 <h2>Index path</h2>
 ${chart(r)}
 <p class="legend">Blue: ATPI fixings (USD per 1M tokens, blend 3 input : 1 output). Green triangles: trades at their price. Red crosses: liquidations at the index. Orange: final settlement price.</p>
+<h2>Forward curve</h2>
+${curveChart(r)}
+<p class="legend">The reference market maker's mid per expiry each day (quotes 1 % wide around the index, clamped into each series' band around its mark), beside the index (dashed). ${s.series} series listed.</p>
 <h2>Money in, money out</h2>
 ${table(["account", "deposited", "withdrawn", "profit / loss"], r.accounts.map((a) => [esc(a.name), usd(a.deposited), usd(a.withdrawn), usd(a.withdrawn - a.deposited)]))}
-<p>Deposits ${usd(BigInt(s.totalDeposits))} = payouts ${usd(BigInt(s.totalPayouts))} + insurance fund ${usd(r.insuranceBalance)} + protocol fees ${usd(r.protocolFees)} + the series' rounding residue (equities round down) ${usd(r.marginPoolResidue)}:
+<p>Per series, what its logs moved in minus out is what it holds: ${s.seriesBooks.map((b) => `${b.expiry} ${usd(BigInt(b.collateral))} ${b.conserved ? "=" : "≠"} ${usd(BigInt(b.netInflows))}${b.settled ? " (settled)" : " (open)"}`).join("; ")}.
+Deposits ${usd(BigInt(s.totalDeposits))} = payouts ${usd(BigInt(s.totalPayouts))} + held by the series ${usd(BigInt(s.heldBySeries))} (the market holds ${usd(r.marketBalance)}):
 <span class="${s.conservation ? "ok" : "bad"}">${s.conservation ? "conserved to the unit" : "NOT conserved"}</span>.</p>
+<p>Of the settled first series: insurance fund ${usd(r.insuranceBalance)} + protocol fees ${usd(r.protocolFees)} + its rounding residue (equities round down) ${usd(r.marginPoolResidue)}.</p>
 <h2>Trades</h2>
-${table(["date", "kind", "buyer", "seller", "contracts", "price", "fees (USDC)"], r.trades.map((t) => [day(t.timestamp), t.kind, who(t.buyer), who(t.seller), t.size.toString(), px(t.price), usd(t.fees)]))}
+${table(["date", "expiry", "kind", "buyer", "seller", "contracts", "price", "fees (USDC)"], r.trades.map((t) => [day(t.timestamp), day(r.books.find((x) => x.seriesId.toLowerCase() === t.seriesId.toLowerCase())?.expiry ?? 0), t.kind, who(t.buyer), who(t.seller), t.size.toString(), px(t.price), usd(t.fees)]))}
 <h2>Liquidations</h2>
 ${r.liquidations.length === 0 ? "<p>None.</p>" : table(["date", "account", "liquidator", "contracts", "index", "reward (USDC)", "deficit (USDC)"], r.liquidations.map((l) => [day(l.timestamp), who(l.account), who(l.liquidator), l.size.toString(), px(l.mark), usd(l.reward), usd(l.deficit)]))}
 <h2>Fixings</h2>

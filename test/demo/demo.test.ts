@@ -1,7 +1,7 @@
 /**
- * The `npm start` scenario end to end (anvil, three keeper processes, traders through the SDK), run as a child
- * process exactly as a user runs it; then the summary it writes is checked: counts, settlement and the
- * conservation identity, recomputed here from the per-account figures.
+ * The `npm start` scenario end to end (anvil, four keeper processes, the market maker, traders through the SDK), run
+ * as a child process exactly as a user runs it; then the summary it writes is checked: counts, the strip and its
+ * curve, settlement of the first expiry and conservation per series and overall, recomputed here.
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
@@ -13,6 +13,10 @@ import { fileURLToPath } from "node:url";
 const MAIN = fileURLToPath(new URL("../../scripts/demo/main.ts", import.meta.url));
 
 interface Summary {
+  series: number;
+  curve: Record<string, string>;
+  seriesBooks: { expiry: string; settled: boolean; collateral: string; netInflows: string; conserved: boolean }[];
+  heldBySeries: string;
   fixings: number;
   trades: number;
   liquidations: number;
@@ -44,9 +48,11 @@ describe("demo (npm start)", function () {
 
   it("posts the daily fixings, trades by fill and match, liquidates one account, settles on the tick", () => {
     expect(summary.fixings).to.be.at.least(43); // 2025-02-24 .. 2025-04-08, one a day
-    expect(summary.trades).to.equal(4);
-    // alice (long ~5x) first; erin (long 25 from the match) follows as the mark keeps stepping down.
-    expect(summary.liquidations).to.be.within(1, 2);
+    // 4 between the traders, 2 forward-cover fills of the hedger, 19 fills of the speculator against the market maker.
+    expect(summary.trades).to.equal(25);
+    // alice (long ~5x) first; erin (long 25 from the match) follows as the mark keeps stepping down (each day ends
+    // once no trader is liquidatable, so the count no longer depends on the keeper's timing).
+    expect(summary.liquidations).to.equal(2);
     expect(summary.settled).to.equal(true);
     // ATPI (methodology v2, each fixing bounded against the previous one's state) glides from 3.44 toward 2.815
     // after the March 2025 repricing (v1 drops 18 % in one fixing) and stands at 2.8503... on 2025-04-07, the
@@ -54,13 +60,31 @@ describe("demo (npm start)", function () {
     expect(summary.settlementPrice).to.equal("2850000000000000000");
   });
 
-  it("conserves every unit: deposits = payouts + insurance + fees + margin-pool residue, and the market holds the sinks", () => {
+  it("lists a strip of 3 expiries and reports the curve's last mid per expiry as an 18-decimal integer", () => {
+    expect(summary.series).to.equal(3);
+    expect(Object.keys(summary.curve)).to.deep.equal(["2025-04-07", "2025-05-01", "2025-06-01"]);
+    for (const mid of Object.values(summary.curve)) {
+      expect(mid).to.match(/^\d+$/);
+      // Around the index of the last quoted day (ATPI 2.8 to 3.0 in early April 2025), on the 0.001 tick or its half.
+      expect(BigInt(mid) > 2_500_000_000_000_000_000n && BigInt(mid) < 3_500_000_000_000_000_000n).to.equal(true);
+    }
+    expect(stdout).to.match(/the hedger buys forward cover/);
+    expect(stdout).to.match(/the market maker quotes 6 orders/);
+  });
+
+  it("conserves every unit per series (logs in - out = what it holds) and overall (deposits = payouts + what the series hold)", () => {
     const sum = (k: "deposited" | "withdrawn") => summary.accounts.reduce((a, x) => a + BigInt(x[k]), 0n);
     expect(sum("deposited").toString()).to.equal(summary.totalDeposits);
     expect(sum("withdrawn").toString()).to.equal(summary.totalPayouts);
+    expect(summary.seriesBooks.map((b) => b.settled)).to.deep.equal([true, false, false]);
+    for (const b of summary.seriesBooks) expect(b.collateral, `series ${b.expiry}`).to.equal(b.netInflows);
+    const held = summary.seriesBooks.reduce((a, b) => a + BigInt(b.collateral), 0n);
+    expect(held.toString()).to.equal(summary.heldBySeries);
+    expect(BigInt(summary.totalDeposits)).to.equal(BigInt(summary.totalPayouts) + held);
+    expect(BigInt(summary.marketBalance)).to.equal(held);
+    // The settled first series holds only its sinks once every claim is paid.
     const sinks = BigInt(summary.insuranceBalance) + BigInt(summary.protocolFees) + BigInt(summary.marginPoolResidue);
-    expect(BigInt(summary.totalDeposits)).to.equal(BigInt(summary.totalPayouts) + sinks);
-    expect(BigInt(summary.marketBalance)).to.equal(sinks);
+    expect(BigInt(summary.seriesBooks[0]!.collateral)).to.equal(sinks);
     expect(summary.conservation).to.equal(true);
     expect(BigInt(summary.protocolFees) > 0n).to.equal(true);
   });
@@ -70,7 +94,10 @@ describe("demo (npm start)", function () {
     expect(pnl("alice") < 0n).to.equal(true);
     expect(pnl("carol") > 0n && pnl("dave") > 0n).to.equal(true);
     expect(existsSync(join(out, "report.html"))).to.equal(true);
-    expect(readFileSync(join(out, "report.html"), "utf8")).to.contain("conserved to the unit");
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).to.contain("conserved to the unit");
+    expect(html).to.contain("<h2>Forward curve</h2>");
+    expect(html).to.contain("mid, expiry 2025-06-01");
     expect(stdout).to.match(/liquidated alice/);
   });
 });
