@@ -106,7 +106,7 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
     protocolFees: BigInt(state.fees),
     // What the series still holds beyond insurance and fees once every claim is paid: the rounding of each
     // account's equity (always down, in favour of the series), owned by no one.
-    marginPoolResidue: BigInt(state.collateral) - state.insurance - BigInt(state.fees),
+    marginPoolResidue: BigInt(state.collateral) - BigInt(state.fees), // insurance is held apart from the collateral
     marketBalance,
     books,
     freeLeft,
@@ -131,5 +131,5 @@ async function seriesBook(client: PublicClient, d: Deployment, s: Series): Promi
   for (const l of await client.getContractEvents({ ...market, eventName: "FeesCollected" })) flows -= l.args.amount;
   for (const l of await client.getContractEvents({ ...market, eventName: "Claimed" })) flows -= l.args.payout;
   const st = await client.readContract({ address: d.market, abi: futuresMarketAbi, functionName: "seriesState", args: [s.id] });
-  return { seriesId: s.id, expiry: Number(s.params.expiry), settled: st.settledAt > 0n, collateral: BigInt(st.collateral), netInflows: flows, insurance: st.insurance, fees: BigInt(st.fees) };
+  return { seriesId: s.id, expiry: Number(s.params.expiry), settled: st.settledAt > 0n, collateral: BigInt(st.collateral) + st.insurance, netInflows: flows, insurance: st.insurance, fees: BigInt(st.fees) };
 }
