@@ -97,7 +97,7 @@ export interface Sent {
 
 /**
  * Simulates a call from the wallet's account (a revert becomes a typed SdkError, nothing is sent), then sends it
- * and waits for the receipt (a mined revert is an SdkError too).
+ * and waits for the receipt (a mined revert, a refused wallet request or an RPC failure is an SdkError too).
  */
 export async function sendTx<const abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(
   mc: MarketClient,
@@ -117,8 +117,14 @@ export async function sendTx<const abi extends Abi, fn extends ContractFunctionN
   } catch (e) {
     throw asSdkError(e, action);
   }
-  const hash = await wallet.writeContract({ ...(request as object), chain: wallet.chain ?? null } as never);
-  const receipt = await mc.publicClient.waitForTransactionReceipt({ hash });
+  let hash: Hash;
+  let receipt: TransactionReceipt;
+  try {
+    hash = await wallet.writeContract({ ...(request as object), chain: wallet.chain ?? null } as never);
+    receipt = await mc.publicClient.waitForTransactionReceipt({ hash });
+  } catch (e) {
+    throw asSdkError(e, action);
+  }
   if (receipt.status !== "success") throw new SdkError("REVERTED", `${action}: transaction ${hash} reverted`, { hash });
   return { txHash: hash, receipt };
 }

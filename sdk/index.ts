@@ -3,8 +3,20 @@ export { futuresMarketAbi } from "./abi/FuturesMarket.js";
 export { indexOracleAbi } from "./abi/IndexOracle.js";
 export { mockUSDCAbi } from "./abi/MockUSDC.js";
 export { type Balances, type PositionView, balances, positionOf } from "./account.js";
-export { type BookEntry, type BookFilter, type OrderBook, findOpenOrder, nextNonce, readOrderBook } from "./book.js";
-export { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkTick, checkTradable } from "./checks.js";
+export { type BookEntry, type BookFilter, type HiddenEntry, type OrderBook, findOpenOrder, nextNonce, readOrderBook } from "./book.js";
+export {
+  checkBand,
+  checkFillSize,
+  checkLiveOrder,
+  checkMargin,
+  checkNewOrder,
+  checkTick,
+  checkTradable,
+  marginTopUp,
+  orderFeeBps,
+  orderFieldProblem,
+  readMarginState,
+} from "./checks.js";
 export {
   type ConnectOptions,
   type MarketClient,
@@ -47,7 +59,7 @@ export {
   signOrder,
   toCompactSignature,
 } from "./orders.js";
-export { asSdkError } from "./revert.js";
+export { asSdkError, humanArg, revertSentence } from "./revert.js";
 export {
   type IndexValue,
   type Series,
@@ -76,4 +88,4 @@ export {
   publishOrder,
   signOrderWith,
 } from "./trade.js";
-export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, parseDecimal, parseWhole } from "./units.js";
+export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, formatPrice, formatTime, formatUsdc, parseDecimal, parseWhole } from "./units.js";

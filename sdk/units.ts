@@ -39,3 +39,16 @@ export const divUp = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
 /** floor division (toward minus infinity) for signed a, b > 0. */
 export const divFloor = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/** Collateral (USDC, 6 decimals) for people: "1,234.5 USDC", "-30 USDC". */
+export function formatUsdc(amount: bigint): string {
+  const [whole, frac] = formatDecimal(amount, 6).split(".");
+  const grouped = (whole ?? "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${grouped}${frac ? `.${frac}` : ""} USDC`;
+}
+
+/** An 18-decimal price or index value for people ("3.1205"). */
+export const formatPrice = (value: bigint): string => formatDecimal(value, PRICE_DECIMALS);
+
+/** Unix seconds as an ISO time ("2026-12-01T00:00:00Z"). */
+export const formatTime = (seconds: bigint): string => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
