@@ -1,6 +1,6 @@
 /** Moving collateral: deposit (with approve), withdraw, add and remove margin. Each pre-checks before sending. */
 import { type Address, erc20Abi, getAddress } from "viem";
-import { balances, positionOf } from "./account.js";
+import { type PositionView, balances, positionOf } from "./account.js";
 import { type MarketClient, type Sent, marketContract, senderOf, sendTx } from "./client.js";
 import { SdkError, ensure } from "./errors.js";
 import type { Series } from "./series.js";
@@ -81,8 +81,8 @@ export async function removeMargin(mc: MarketClient, series: Series, amount: big
       available: pos.margin,
     });
   }
-  if (pos.size !== 0n && pos.equity - amount < pos.initialRequired) {
-    const removable = pos.equity > pos.initialRequired ? pos.equity - pos.initialRequired : 0n;
+  const removable = removableMargin(pos);
+  if (amount > removable) {
     throw new SdkError(
       "INSUFFICIENT_MARGIN",
       `removeMargin: at most ${formatUsdc(removable)} can leave (equity ${formatUsdc(pos.equity)}, initial margin ${formatUsdc(pos.initialRequired)}), ${formatUsdc(amount)} asked`,
@@ -90,6 +90,13 @@ export async function removeMargin(mc: MarketClient, series: Series, amount: big
     );
   }
   return sendTx(mc, { ...marketContract(mc), functionName: "removeMargin", args: [series.params, amount] }, "removeMargin");
+}
+
+/** How much margin may leave a position now: all of it when flat, else what keeps equity at initial margin. */
+export function removableMargin(pos: Pick<PositionView, "size" | "margin" | "equity" | "initialRequired">): bigint {
+  if (pos.size === 0n) return pos.margin;
+  const spare = pos.equity > pos.initialRequired ? pos.equity - pos.initialRequired : 0n;
+  return spare < pos.margin ? spare : pos.margin;
 }
 
 /** Moves `amount` of the sender's free balance into a series' insurance fund. */

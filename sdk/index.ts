@@ -32,7 +32,7 @@ export {
 } from "./client.js";
 export { type Deployment, deploymentToJson, parseDeployment, readDeployment } from "./deployment.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
-export { type DepositResult, addMargin, deposit, fundInsurance, removeMargin, withdraw } from "./funds.js";
+export { type DepositResult, addMargin, deposit, fundInsurance, removableMargin, removeMargin, withdraw } from "./funds.js";
 export { LOCAL_CHAIN_IDS, encryptKey, loadKeystore, plainKeyAccount, readPassword } from "./keys.js";
 export {
   type ObservationData,
