@@ -33,6 +33,7 @@ export {
 export { type Deployment, deploymentToJson, parseDeployment, readDeployment } from "./deployment.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
 export { type DepositResult, addMargin, deposit, fundInsurance, removableMargin, removeMargin, withdraw } from "./funds.js";
+export { type AccountTrading, type Trade, accountTrading, openInterest, readTrades } from "./history.js";
 export { LOCAL_CHAIN_IDS, encryptKey, loadKeystore, plainKeyAccount, readPassword } from "./keys.js";
 export {
   type ObservationData,
@@ -86,6 +87,7 @@ export {
   matchOrders,
   placeOrder,
   publishOrder,
+  readMarketDomain,
   signOrderWith,
 } from "./trade.js";
 export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, formatPrice, formatTime, formatUsdc, parseDecimal, parseWhole } from "./units.js";

@@ -59,14 +59,27 @@ export async function buildOrder(mc: MarketClient, req: OrderRequest): Promise<O
   return order;
 }
 
-/** Signs an order with the connected signer (which must be its maker). */
+/**
+ * The market's EIP-712 domain as the contract reports it (ERC-5267 `eip712Domain()`); BAD_SIGNATURE when it is not
+ * the domain the SDK hashes orders with (another contract, chain or version: a signature would not verify).
+ */
+export async function readMarketDomain(mc: MarketClient): Promise<ReturnType<typeof marketDomain>> {
+  const [, name, version, chainId, verifyingContract] = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "eip712Domain" });
+  const expected = marketDomain(mc.chainId, mc.market);
+  if (name !== expected.name || version !== expected.version || chainId !== expected.chainId || verifyingContract.toLowerCase() !== mc.market.toLowerCase()) {
+    throw new SdkError("BAD_SIGNATURE", `the market reports the EIP-712 domain ${name} v${version} on chain ${chainId} at ${verifyingContract}, not ${expected.name} v${expected.version} on chain ${expected.chainId} at ${mc.market}`);
+  }
+  return expected;
+}
+
+/** Signs an order with the connected signer (which must be its maker), in the domain read from the contract. */
 export async function signOrderWith(mc: MarketClient, order: Order): Promise<SignedOrder> {
   const signer = signerOf(mc);
   if (signer.address.toLowerCase() !== order.maker.toLowerCase()) {
     throw new SdkError("NOT_MAKER", `signer ${signer.address} is not the order's maker ${order.maker}`, { maker: order.maker });
   }
   const signature = await signer.signTypedData({
-    domain: marketDomain(mc.chainId, mc.market),
+    domain: await readMarketDomain(mc),
     types: orderTypes,
     primaryType: "Order",
     message: { ...order },
