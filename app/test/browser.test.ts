@@ -144,6 +144,22 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
     await shot(alice, "6-pnl");
   });
 
+  it("markets show mark, range, open interest and the forward curve; the index page charts fixings with an audit report", async () => {
+    await bob.goto(`${server.url}#/markets`);
+    const row = bob.getByTestId("market-0");
+    await row.getByTestId("open-interest").filter({ hasText: "2" }).waitFor();
+    expect(await row.textContent()).to.contain("3.24 – 3.96").and.contain("2 @ 3.499") // mark 3.6 +- 10 %;
+    await bob.getByTestId("curve-ATPI").locator("canvas").waitFor();
+    await shot(bob, "6b-markets");
+    await bob.goto(`${server.url}#/index`);
+    await bob.getByTestId("fixing-chart").locator("canvas").waitFor();
+    expect(await bob.getByTestId("fixings").locator("tbody tr").count()).to.equal(2);
+    await bob.getByTestId("fixings").getByRole("button", { name: "Audit" }).last().click();
+    expect(await text(bob, "reproduce")).to.match(/^npm run keeper -- fixing --index ATPI --source replay --at \d{4}-\d\d-\d\dT[\d:]+Z$/);
+    await bob.getByTestId("audit-match").waitFor({ timeout: 60_000 });
+    await shot(bob, "6c-index");
+  });
+
   it("cancels an order from my orders and withdraws", async () => {
     await alice.goto(`${server.url}#/trade/0`);
     await alice.getByTestId("side").selectOption("sell");
