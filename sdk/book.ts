@@ -2,9 +2,9 @@
  * The open order book, rebuilt from chain data: OrderPublished logs minus fills, cancels, min-nonce and expiry, and
  * without the orders that fail the pre-checks (`checkNewOrder`: fields, band, the maker's margin backs them).
  */
-import { type Address, type Hex, compactSignatureToSignature, recoverAddress, serializeSignature, zeroAddress } from "viem";
+import { type Address, type Hex, compactSignatureToSignature, serializeSignature, zeroAddress } from "viem";
 import { checkBand, checkTradable, marginTopUp, orderFeeBps, orderFieldProblem, readMarginState } from "./checks.js";
-import { type MarketClient, chainTime, marketContract, scanLogs } from "./client.js";
+import { type MarketClient, type MarketLog, chainTime, marketContract, readMarketLogs, scanLogs } from "./client.js";
 import { SdkError } from "./errors.js";
 import { abs } from "./marginMath.js";
 import { type Order, type SeriesParams, hashOrder } from "./orders.js";
@@ -48,16 +48,12 @@ export interface BookFilter {
 
 /**
  * Reads every market log once and folds it into the open book (expired orders dropped at the latest block time;
- * orders failing a pre-check go to `hidden`).
- * An OrderPublished log only counts when its order hashes to its `orderHash` for this market and chain and the
- * signature recovers the maker (never maker 0): the market rejects such posts, and a log from an older market
- * version or a forged one shows nothing.
+ * orders failing a pre-check go to `hidden`); `logs` from `readMarketLogs` saves the scan when the caller has them.
+ * An OrderPublished log only counts when its order hashes to its `orderHash` for this market and chain (never maker
+ * 0): a log from an older market version shows nothing; the market itself verified the signature (`validlyPosted`).
  */
-export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): Promise<OrderBook> {
-  const [logs, at] = await Promise.all([
-    scanLogs(mc, (fromBlock, toBlock) => mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock, toBlock, strict: true })),
-    chainTime(mc),
-  ]);
+export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}, logs?: readonly MarketLog[]): Promise<OrderBook> {
+  const [all, at] = await Promise.all([logs ?? readMarketLogs(mc), chainTime(mc)]);
   const caches: Caches = { marks: new Map(), margin: new Map() };
   const published = new Map<string, BookEntry>();
   const filled = new Map<string, bigint>();
@@ -65,14 +61,14 @@ export async function readOrderBook(mc: MarketClient, filter: BookFilter = {}): 
   const minNonce = new Map<string, bigint>();
   const seriesById = new Map<string, Series>();
   const add = (hash: Hex, size: bigint) => filled.set(hash.toLowerCase(), (filled.get(hash.toLowerCase()) ?? 0n) + size);
-  for (const log of logs) {
+  for (const log of all) {
     switch (log.eventName) {
       case "OrderPublished": {
         const key = log.args.orderHash.toLowerCase();
         if (!published.has(key)) {
           const order = { ...log.args.order } as Order;
           const signature = serializeSignature(compactSignatureToSignature({ r: log.args.signature.r, yParityAndS: log.args.signature.vs }));
-          if (!(await validlySigned(mc, order, log.args.orderHash, signature))) break;
+          if (!validlyPosted(mc, order, log.args.orderHash)) break;
           published.set(key, { hash: log.args.orderHash, order, signature, filled: 0n, remaining: order.size, publishedAt: log.blockNumber ?? 0n });
         }
         break;
@@ -163,16 +159,14 @@ async function hideReason(mc: MarketClient, seriesById: Map<string, Series>, e: 
   }
 }
 
-/** True when `order` hashes to `hash` on this market and `signature` recovers its (non-zero) maker. */
-async function validlySigned(mc: MarketClient, order: Order, hash: Hex, signature: Hex): Promise<boolean> {
+/**
+ * True when `order` hashes to `hash` on this market and chain and its maker is not 0. The signature itself was
+ * verified by the market when it accepted the post (publishOrder reverts InvalidSignature unless it recovers the
+ * maker), and only this market's logs are read; a fill checks it again locally (checkLiveOrder) before sending.
+ */
+function validlyPosted(mc: MarketClient, order: Order, hash: Hex): boolean {
   if (order.maker.toLowerCase() === zeroAddress) return false;
-  const digest = hashOrder(mc.chainId, marketContract(mc).address, order);
-  if (digest.toLowerCase() !== hash.toLowerCase()) return false;
-  try {
-    return (await recoverAddress({ hash: digest, signature })).toLowerCase() === order.maker.toLowerCase();
-  } catch {
-    return false;
-  }
+  return hashOrder(mc.chainId, marketContract(mc).address, order).toLowerCase() === hash.toLowerCase();
 }
 
 /** One order still open on chain by hash (shown or hidden by the book's pre-checks), or undefined. */

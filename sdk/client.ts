@@ -149,3 +149,9 @@ export async function chainTime(mc: MarketClient): Promise<bigint> {
 
 export const marketContract = (mc: MarketClient) => ({ address: mc.market, abi: futuresMarketAbi }) as const;
 export const oracleContract = (mc: MarketClient) => ({ address: mc.oracle, abi: indexOracleAbi }) as const;
+
+/** Every log of the market from its first block, decoded (one scan that the book and the trade history can share). */
+export async function readMarketLogs(mc: MarketClient) {
+  return scanLogs(mc, (fromBlock, toBlock) => mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock, toBlock, strict: true }));
+}
+export type MarketLog = Awaited<ReturnType<typeof readMarketLogs>>[number];

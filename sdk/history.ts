@@ -1,6 +1,6 @@
 /** Trades read from chain logs (fills and matches), and what they mean for one account: realized PnL and fees paid. */
 import type { Address, Hex } from "viem";
-import { type MarketClient, marketContract, scanLogs } from "./client.js";
+import { type MarketClient, type MarketLog, readMarketLogs } from "./client.js";
 import { abs, applyFill } from "./marginMath.js";
 import type { Series } from "./series.js";
 
@@ -16,11 +16,13 @@ export interface Trade {
   logIndex: number;
 }
 
-/** Every fill and match of the market in chain order (optionally of one series). */
-export async function readTrades(mc: MarketClient, seriesId?: Hex): Promise<Trade[]> {
-  const logs = await scanLogs(mc, (fromBlock, toBlock) =>
-    mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock, toBlock, strict: true }),
-  );
+/** Every fill and match of the market in chain order (optionally of one series); `logs` from `readMarketLogs` saves the scan. */
+export async function readTrades(mc: MarketClient, seriesId?: Hex, logs?: readonly MarketLog[]): Promise<Trade[]> {
+  const all = logs ?? (await readMarketLogs(mc));
+  return tradesFrom(all, seriesId);
+}
+
+function tradesFrom(logs: readonly MarketLog[], seriesId: Hex | undefined): Trade[] {
   const trades: Trade[] = [];
   for (const log of logs) {
     const at = { blockNumber: log.blockNumber ?? 0n, logIndex: log.logIndex ?? 0 };

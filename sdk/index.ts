@@ -20,11 +20,13 @@ export {
 export {
   type ConnectOptions,
   type MarketClient,
+  type MarketLog,
   type Sent,
   chainTime,
   connectMarket,
   marketContract,
   oracleContract,
+  readMarketLogs,
   scanLogs,
   sendTx,
   senderOf,

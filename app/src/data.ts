@@ -1,7 +1,7 @@
 /** Chain reads the pages share, through the SDK (one implementation with the CLI). */
 import { type Address, type Hex, erc20Abi } from "viem";
 import { type BookEntry, type HiddenEntry, type OrderBook, readOrderBook } from "../../sdk/book.js";
-import { type MarketClient, chainTime, oracleContract, scanLogs } from "../../sdk/client.js";
+import { type MarketClient, chainTime, oracleContract, readMarketLogs, scanLogs } from "../../sdk/client.js";
 import { type PositionView, balances, positionOf } from "../../sdk/account.js";
 import { SdkError } from "../../sdk/errors.js";
 import { type Trade, accountTrading, openInterest, readTrades } from "../../sdk/history.js";
@@ -41,7 +41,8 @@ export interface Markets {
 
 /** Every series with its index, mark, band, best bid/ask, last trade and open interest; the whole book once. */
 export async function readMarkets(mc: MarketClient): Promise<Markets> {
-  const [all, book, trades, now] = await Promise.all([listSeries(mc), readOrderBook(mc), readTrades(mc), chainTime(mc)]);
+  const [all, logs, now] = await Promise.all([listSeries(mc), readMarketLogs(mc), chainTime(mc)]);
+  const [book, trades] = await Promise.all([readOrderBook(mc, {}, logs), readTrades(mc, undefined, logs)]);
   const rows = await Promise.all(
     all.map(async (series, number): Promise<MarketRow> => {
       const [status, index, mark] = await Promise.all([
