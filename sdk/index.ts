@@ -22,6 +22,7 @@ export {
   type MarketClient,
   type MarketLog,
   type Sent,
+  type TxEvent,
   chainTime,
   connectMarket,
   marketContract,

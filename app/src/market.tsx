@@ -1,9 +1,9 @@
 /** The app's connection to the market: the read client, the connected wallet as an SDK MarketClient, and transaction state. */
 import { type QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type ReactNode, createContext, useCallback, useContext, useState } from "react";
+import { type ReactNode, createContext, useCallback, useContext, useEffect, useState } from "react";
 import { type EIP1193Provider, createWalletClient, custom } from "viem";
 import { useConnection } from "wagmi";
-import { type MarketClient, connectMarket } from "../../sdk/client.js";
+import { type MarketClient, type TxEvent, connectMarket } from "../../sdk/client.js";
 import { SdkError } from "../../sdk/errors.js";
 import { asSdkError } from "../../sdk/revert.js";
 import type { AppConfig } from "./config.js";
@@ -58,6 +58,7 @@ export function useWallet(): WalletState {
       return connectMarket({
         publicClient: app.publicClient,
         walletClient,
+        onTransaction: (e) => txEvents.dispatchEvent(new CustomEvent<TxEvent>("tx", { detail: e })),
         market: app.deployment.market,
         chainId: app.deployment.chainId,
         fromBlock: app.deployment.deployBlock,
@@ -69,9 +70,12 @@ export function useWallet(): WalletState {
   return { address, chainId, wrongNetwork, writer: wrongNetwork ? undefined : q.data };
 }
 
+/** The SDK's transaction events (from the wallet's MarketClient) to the status line. */
+const txEvents = new EventTarget();
+
 export type TxState =
   | { phase: "idle" }
-  | { phase: "wallet"; label: string }
+  | { phase: "wallet"; label: string; step?: TxEvent | undefined }
   | { phase: "done"; label: string; detail: string }
   | { phase: "failed"; label: string; code: string; message: string };
 
@@ -86,6 +90,14 @@ const TxContext = createContext<TxContextValue | undefined>(undefined);
 export function TxProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<TxState>({ phase: "idle" });
   const queryClient: QueryClient = useQueryClient();
+  useEffect(() => {
+    const on = (e: Event) => {
+      const step = (e as CustomEvent<TxEvent>).detail;
+      setState((s) => (s.phase === "wallet" ? { ...s, step } : s));
+    };
+    txEvents.addEventListener("tx", on);
+    return () => txEvents.removeEventListener("tx", on);
+  }, []);
   const run = useCallback(
     async (label: string, action: () => Promise<string>) => {
       setState({ phase: "wallet", label });
@@ -118,7 +130,13 @@ export function TxStatus() {
   if (state.phase === "idle") return null;
   const text =
     state.phase === "wallet"
-      ? `${state.label}: waiting for the wallet, then the chain…`
+      ? state.step?.phase === "sent"
+        ? `${state.label}: ${state.step.action} sent (${state.step.hash}), waiting for its block…`
+        : state.step?.phase === "mined"
+          ? `${state.label}: ${state.step.action} mined…`
+          : state.step
+            ? `${state.label}: ${state.step.action}: confirm in your wallet…`
+            : `${state.label}: checking, then waiting for the wallet…`
       : state.phase === "done"
         ? `${state.label}: ${state.detail}`
         : `${state.label} refused [${state.code}]: ${state.message}`;
