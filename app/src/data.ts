@@ -119,7 +119,7 @@ export interface Portfolio {
  * The mark where equity meets maintenance (an estimate for display, from the position's margin and cost):
  * margin + size*m*cs - cost = |size|*m*cs*mm, so m = (cost - margin) / (cs * size * (1 -+ mm)).
  */
-export function liquidationPrice(p: PositionView, series: Series): bigint | undefined {
+export function liquidationPrice(p: Pick<PositionView, "size" | "cost" | "margin">, series: Series): bigint | undefined {
   if (p.size === 0n) return undefined;
   const cs = series.params.contractSize;
   const mm = BigInt(series.params.maintenanceMarginBps);

@@ -97,6 +97,9 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
     expect(await alice.getByTestId("publish").isDisabled()).to.equal(true);
     await alice.getByTestId("size").fill("2");
     await alice.locator('[data-testid="checks"] li[data-ok="false"]').waitFor({ state: "detached" });
+    // Long 2 @ 3.499 (cost 6,998 USDC) keeps 698 USDC of margin (initial 700 at the mark 3.5 less the 2 USDC gain):
+    // equity meets 5 % maintenance at (6,998 - 698) / (2 x 1,000 x 0.95) = 3.3157…
+    expect(await text(alice, "liq-after")).to.match(/^3\.3157/);
     await alice.evaluate(() => ((window as unknown as { __testWallet: { refuseNext: boolean } }).__testWallet.refuseNext = true));
     await alice.getByTestId("publish").click();
     expect(await outcome(alice, "failed")).to.contain("[REJECTED]");

@@ -5,11 +5,11 @@ import type { BookEntry, HiddenEntry } from "../../../sdk/book.js";
 import { checkBand, checkTradable, marginTopUp, orderFeeBps, orderFieldProblem, readMarginState } from "../../../sdk/checks.js";
 import { marketContract } from "../../../sdk/client.js";
 import { SdkError } from "../../../sdk/errors.js";
-import { feeUp, notional } from "../../../sdk/marginMath.js";
+import { applyFill, feeUp, marginOf, notional } from "../../../sdk/marginMath.js";
 import type { Order } from "../../../sdk/orders.js";
 import { buildOrder, cancelAll, cancelOrder, fillOrder, publishOrder, signOrderWith } from "../../../sdk/trade.js";
 import { parseDecimal, parseWhole } from "../../../sdk/units.js";
-import type { MarketRow, Markets, Portfolio } from "../data.js";
+import { type MarketRow, type Markets, type Portfolio, liquidationPrice } from "../data.js";
 import { price, short, time, usdc } from "../format.js";
 import { useTx, useWallet } from "../market.js";
 
@@ -83,6 +83,16 @@ export function TradePage({ row, markets, portfolio }: { row: MarketRow; markets
     order && state.data && row.mark !== undefined
       ? marginTopUp(series, state.data.pos, state.data.pool, order.isBuy ? order.size : -order.size, order.limitPrice, orderFeeBps(series, order), row.mark)
       : undefined;
+  // After the trade: the new position, its cost, and its margin (what it had plus the top-up, less the fee).
+  const after =
+    order && state.data && topUp !== undefined
+      ? (() => {
+          const delta = order.isBuy ? order.size : -order.size;
+          const { newCost, realized } = applyFill(state.data.pos.size, state.data.pos.cost, delta, order.limitPrice, p.contractSize);
+          const margin = marginOf(state.data.pos, state.data.pool) + topUp + realized - fee;
+          return liquidationPrice({ size: state.data.pos.size + delta, cost: newCost, margin }, series);
+        })()
+      : undefined;
   const checks: Check[] = [];
   if (parsed.error) checks.push({ name: "input", ok: false, message: parsed.error });
   else if (!address) checks.push({ name: "wallet", ok: false, message: "connect a wallet on the market's network to sign" });
@@ -144,7 +154,7 @@ export function TradePage({ row, markets, portfolio }: { row: MarketRow; markets
         <label>Side <select value={side} onChange={(e) => setSide(e.target.value as "buy" | "sell")} data-testid="side"><option value="buy">buy (long)</option><option value="sell">sell (short)</option></select></label>
         <label>Size (contracts) <input value={sizeText} onChange={(e) => setSize(e.target.value)} data-testid="size" /></label>
         <label>Limit price <input value={priceText} onChange={(e) => setPrice(e.target.value)} data-testid="price" /></label>
-        {!parsed.error ? <p>Snapped to the tick: <b data-testid="snapped">{price(parsed.limit)}</b>; notional {usdc(cost)}; fee at most {usdc(fee)}; margin taken from your free balance {topUp === undefined ? "–" : usdc(topUp)}.</p> : null}
+        {!parsed.error ? <p>Snapped to the tick: <b data-testid="snapped">{price(parsed.limit)}</b>; notional {usdc(cost)}; fee at most {usdc(fee)}; margin taken from your free balance {topUp === undefined ? "–" : usdc(topUp)}; liquidation price after the trade about <span data-testid="liq-after">{after === undefined ? "–" : price(after)}</span>.</p> : null}
         <ul className="checks" data-testid="checks">
           {checks.map((c) => (
             <li key={c.name} className={c.ok ? "ok" : "bad"} data-ok={c.ok}>
