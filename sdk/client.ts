@@ -20,6 +20,15 @@ export interface MarketClient {
   readonly fromBlock: bigint;
   /** Largest block span of one eth_getLogs call (public RPCs cap it); undefined: one call. */
   readonly logBlockRange: bigint | undefined;
+  /** Told about each transaction `sendTx` sends (for a UI's pending state). */
+  readonly onTransaction?: ((event: TxEvent) => void) | undefined;
+}
+
+/** A transaction's progress: simulated and handed to the wallet, sent (hash known), mined. */
+export interface TxEvent {
+  action: string;
+  phase: "wallet" | "sent" | "mined";
+  hash?: Hash | undefined;
 }
 
 export interface ConnectOptions {
@@ -32,6 +41,7 @@ export interface ConnectOptions {
   fromBlock?: bigint | undefined;
   /** Split log scans into calls of at most this many blocks (e.g. 10_000n for public testnet RPCs). */
   logBlockRange?: bigint | undefined;
+  onTransaction?: ((event: TxEvent) => void) | undefined;
 }
 
 /** Connects to a market: checks the chain id of the RPC (and of the wallet), that code exists, reads oracle and collateral. */
@@ -74,6 +84,7 @@ export async function connectMarket(options: ConnectOptions): Promise<MarketClie
     chainId,
     fromBlock: options.fromBlock ?? 0n,
     logBlockRange: options.logBlockRange,
+    onTransaction: options.onTransaction,
   };
 }
 
@@ -97,7 +108,7 @@ export interface Sent {
 
 /**
  * Simulates a call from the wallet's account (a revert becomes a typed SdkError, nothing is sent), then sends it
- * and waits for the receipt (a mined revert is an SdkError too).
+ * and waits for the receipt (a mined revert, a refused wallet request or an RPC failure is an SdkError too).
  */
 export async function sendTx<const abi extends Abi, fn extends ContractFunctionName<abi, "nonpayable" | "payable">>(
   mc: MarketClient,
@@ -117,8 +128,17 @@ export async function sendTx<const abi extends Abi, fn extends ContractFunctionN
   } catch (e) {
     throw asSdkError(e, action);
   }
-  const hash = await wallet.writeContract({ ...(request as object), chain: wallet.chain ?? null } as never);
-  const receipt = await mc.publicClient.waitForTransactionReceipt({ hash });
+  let hash: Hash;
+  let receipt: TransactionReceipt;
+  try {
+    mc.onTransaction?.({ action, phase: "wallet" });
+    hash = await wallet.writeContract({ ...(request as object), chain: wallet.chain ?? null } as never);
+    mc.onTransaction?.({ action, phase: "sent", hash });
+    receipt = await mc.publicClient.waitForTransactionReceipt({ hash });
+    mc.onTransaction?.({ action, phase: "mined", hash });
+  } catch (e) {
+    throw asSdkError(e, action);
+  }
   if (receipt.status !== "success") throw new SdkError("REVERTED", `${action}: transaction ${hash} reverted`, { hash });
   return { txHash: hash, receipt };
 }
@@ -143,3 +163,9 @@ export async function chainTime(mc: MarketClient): Promise<bigint> {
 
 export const marketContract = (mc: MarketClient) => ({ address: mc.market, abi: futuresMarketAbi }) as const;
 export const oracleContract = (mc: MarketClient) => ({ address: mc.oracle, abi: indexOracleAbi }) as const;
+
+/** Every log of the market from its first block, decoded (one scan that the book and the trade history can share). */
+export async function readMarketLogs(mc: MarketClient) {
+  return scanLogs(mc, (fromBlock, toBlock) => mc.publicClient.getContractEvents({ ...marketContract(mc), fromBlock, toBlock, strict: true }));
+}
+export type MarketLog = Awaited<ReturnType<typeof readMarketLogs>>[number];

@@ -13,6 +13,8 @@ export type SdkErrorCode =
   | "OFF_TICK"
   | "OUTSIDE_BAND"
   | "NOT_CROSSING"
+  | "FEE_ABOVE_MAX"
+  | "EXPIRY_AFTER_SERIES"
   | "NO_INDEX"
   | "STALE_INDEX"
   | "INSUFFICIENT_BALANCE"
@@ -20,7 +22,9 @@ export type SdkErrorCode =
   | "NO_POSITION"
   | "NOT_SETTLED"
   | "CLAIMS_NOT_OPEN"
-  | "REVERTED";
+  | "REVERTED"
+  | "REJECTED"
+  | "RPC_ERROR";
 
 /** A failed pre-check or a decoded revert. `details` carries the offending values (bigints as bigints). */
 export class SdkError extends Error {

@@ -1,9 +1,10 @@
 /** Moving collateral: deposit (with approve), withdraw, add and remove margin. Each pre-checks before sending. */
 import { type Address, erc20Abi, getAddress } from "viem";
-import { balances, positionOf } from "./account.js";
+import { type PositionView, balances, positionOf } from "./account.js";
 import { type MarketClient, type Sent, marketContract, senderOf, sendTx } from "./client.js";
 import { SdkError, ensure } from "./errors.js";
 import type { Series } from "./series.js";
+import { formatUsdc } from "./units.js";
 
 export interface DepositResult extends Sent {
   /** The approve transaction, when the allowance was short. */
@@ -12,11 +13,11 @@ export interface DepositResult extends Sent {
 
 /** Approves the market if needed, then deposits `amount` (collateral base units). */
 export async function deposit(mc: MarketClient, amount: bigint): Promise<DepositResult> {
-  ensure(amount > 0n, `deposit: amount must be positive, got ${amount}`);
+  ensure(amount > 0n, `deposit: the amount must be positive, got ${formatUsdc(amount)}`);
   const me = senderOf(mc);
   const { wallet } = await balances(mc, me);
   if (wallet < amount) {
-    throw new SdkError("INSUFFICIENT_BALANCE", `deposit: ${me} holds ${wallet} collateral units, needs ${amount}`, {
+    throw new SdkError("INSUFFICIENT_BALANCE", `deposit: ${me} holds ${formatUsdc(wallet)} in its wallet, ${formatUsdc(amount)} asked`, {
       needed: amount,
       available: wallet,
     });
@@ -37,11 +38,11 @@ export async function deposit(mc: MarketClient, amount: bigint): Promise<Deposit
 
 /** Withdraws `amount` of the free balance to `to` (default: the sender). */
 export async function withdraw(mc: MarketClient, amount: bigint, to?: Address): Promise<Sent> {
-  ensure(amount > 0n, `withdraw: amount must be positive, got ${amount}`);
+  ensure(amount > 0n, `withdraw: the amount must be positive, got ${formatUsdc(amount)}`);
   const me = senderOf(mc);
   const { free } = await balances(mc, me);
   if (free < amount) {
-    throw new SdkError("INSUFFICIENT_BALANCE", `withdraw: free balance of ${me} is ${free}, asked ${amount}`, {
+    throw new SdkError("INSUFFICIENT_BALANCE", `withdraw: the free balance of ${me} is ${formatUsdc(free)}, ${formatUsdc(amount)} asked`, {
       needed: amount,
       available: free,
     });
@@ -51,7 +52,7 @@ export async function withdraw(mc: MarketClient, amount: bigint, to?: Address): 
 
 /** Moves `amount` of the free balance into the margin of an open position. */
 export async function addMargin(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
-  ensure(amount > 0n, `addMargin: amount must be positive, got ${amount}`);
+  ensure(amount > 0n, `addMargin: the amount must be positive, got ${formatUsdc(amount)}`);
   const me = senderOf(mc);
   const [{ free }, pos] = await Promise.all([
     balances(mc, me),
@@ -61,7 +62,7 @@ export async function addMargin(mc: MarketClient, series: Series, amount: bigint
     throw new SdkError("NO_POSITION", `addMargin: ${me} has no position in series ${series.id}`, { seriesId: series.id });
   }
   if (free < amount) {
-    throw new SdkError("INSUFFICIENT_BALANCE", `addMargin: free balance of ${me} is ${free}, asked ${amount}`, {
+    throw new SdkError("INSUFFICIENT_BALANCE", `addMargin: the free balance of ${me} is ${formatUsdc(free)}, ${formatUsdc(amount)} asked`, {
       needed: amount,
       available: free,
     });
@@ -71,33 +72,40 @@ export async function addMargin(mc: MarketClient, series: Series, amount: bigint
 
 /** Moves `amount` of margin back to the free balance; the position must stay at or above initial margin. */
 export async function removeMargin(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
-  ensure(amount > 0n, `removeMargin: amount must be positive, got ${amount}`);
+  ensure(amount > 0n, `removeMargin: the amount must be positive, got ${formatUsdc(amount)}`);
   const me = senderOf(mc);
   const pos = await positionOf(mc, series, me);
   if (pos.margin < amount) {
-    throw new SdkError("INSUFFICIENT_MARGIN", `removeMargin: margin of ${me} is ${pos.margin}, asked ${amount}`, {
+    throw new SdkError("INSUFFICIENT_MARGIN", `removeMargin: the margin of ${me} is ${formatUsdc(pos.margin)}, ${formatUsdc(amount)} asked`, {
       needed: amount,
       available: pos.margin,
     });
   }
-  if (pos.size !== 0n && pos.equity - amount < pos.initialRequired) {
-    const removable = pos.equity > pos.initialRequired ? pos.equity - pos.initialRequired : 0n;
+  const removable = removableMargin(pos);
+  if (amount > removable) {
     throw new SdkError(
       "INSUFFICIENT_MARGIN",
-      `removeMargin: at most ${removable} can leave (equity ${pos.equity}, initial margin ${pos.initialRequired}), asked ${amount}`,
+      `removeMargin: at most ${formatUsdc(removable)} can leave (equity ${formatUsdc(pos.equity)}, initial margin ${formatUsdc(pos.initialRequired)}), ${formatUsdc(amount)} asked`,
       { needed: amount, available: removable },
     );
   }
   return sendTx(mc, { ...marketContract(mc), functionName: "removeMargin", args: [series.params, amount] }, "removeMargin");
 }
 
+/** How much margin may leave a position now: all of it when flat, else what keeps equity at initial margin. */
+export function removableMargin(pos: Pick<PositionView, "size" | "margin" | "equity" | "initialRequired">): bigint {
+  if (pos.size === 0n) return pos.margin;
+  const spare = pos.equity > pos.initialRequired ? pos.equity - pos.initialRequired : 0n;
+  return spare < pos.margin ? spare : pos.margin;
+}
+
 /** Moves `amount` of the sender's free balance into a series' insurance fund. */
 export async function fundInsurance(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
-  ensure(amount > 0n, `fundInsurance: amount must be positive, got ${amount}`);
+  ensure(amount > 0n, `fundInsurance: the amount must be positive, got ${formatUsdc(amount)}`);
   const me = senderOf(mc);
   const { free } = await balances(mc, me);
   if (free < amount) {
-    throw new SdkError("INSUFFICIENT_BALANCE", `fundInsurance: free balance of ${me} is ${free}, asked ${amount}`, { needed: amount, available: free });
+    throw new SdkError("INSUFFICIENT_BALANCE", `fundInsurance: the free balance of ${me} is ${formatUsdc(free)}, ${formatUsdc(amount)} asked`, { needed: amount, available: free });
   }
   return sendTx(mc, { ...marketContract(mc), functionName: "fundInsurance", args: [series.params, amount] }, "fundInsurance");
 }

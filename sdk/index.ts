@@ -3,16 +3,31 @@ export { futuresMarketAbi } from "./abi/FuturesMarket.js";
 export { indexOracleAbi } from "./abi/IndexOracle.js";
 export { mockUSDCAbi } from "./abi/MockUSDC.js";
 export { type Balances, type PositionView, balances, positionOf } from "./account.js";
-export { type BookEntry, type BookFilter, type OrderBook, findOpenOrder, nextNonce, readOrderBook } from "./book.js";
-export { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkTick, checkTradable } from "./checks.js";
+export { type BookEntry, type BookFilter, type HiddenEntry, type OrderBook, findOpenOrder, nextNonce, readOrderBook } from "./book.js";
+export {
+  checkBand,
+  checkFillSize,
+  checkLiveOrder,
+  checkMargin,
+  checkNewOrder,
+  checkTick,
+  checkTradable,
+  marginTopUp,
+  orderFeeBps,
+  orderFieldProblem,
+  readMarginState,
+} from "./checks.js";
 export {
   type ConnectOptions,
   type MarketClient,
+  type MarketLog,
   type Sent,
+  type TxEvent,
   chainTime,
   connectMarket,
   marketContract,
   oracleContract,
+  readMarketLogs,
   scanLogs,
   sendTx,
   senderOf,
@@ -21,7 +36,8 @@ export {
 export { type CurvePoint, type ForwardCurveParameters, forwardCurve } from "./curve.js";
 export { type Deployment, deploymentToJson, parseDeployment, readDeployment } from "./deployment.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
-export { type DepositResult, addMargin, deposit, fundInsurance, removeMargin, withdraw } from "./funds.js";
+export { type DepositResult, addMargin, deposit, fundInsurance, removableMargin, removeMargin, withdraw } from "./funds.js";
+export { type AccountTrading, type Trade, accountTrading, openInterest, readTrades } from "./history.js";
 export { LOCAL_CHAIN_IDS, encryptKey, loadKeystore, plainKeyAccount, readPassword } from "./keys.js";
 export {
   type ObservationData,
@@ -48,7 +64,7 @@ export {
   signOrder,
   toCompactSignature,
 } from "./orders.js";
-export { asSdkError } from "./revert.js";
+export { asSdkError, humanArg, revertSentence } from "./revert.js";
 export {
   type IndexValue,
   type Series,
@@ -75,6 +91,7 @@ export {
   matchOrders,
   placeOrder,
   publishOrder,
+  readMarketDomain,
   signOrderWith,
 } from "./trade.js";
-export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, parseDecimal, parseWhole } from "./units.js";
+export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, formatPrice, formatTime, formatUsdc, parseDecimal, parseWhole } from "./units.js";

@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 import { type MarketClient, chainTime, marketContract, oracleContract, scanLogs } from "./client.js";
 import { SdkError } from "./errors.js";
 import { type SeriesParams, seriesId } from "./orders.js";
+import { formatTime } from "./units.js";
 
 export interface Series {
   id: Hex;
@@ -42,7 +43,7 @@ export async function freshIndex(mc: MarketClient, series: Series, now: bigint):
   const idx = await latestIndex(mc, series.params.indexId);
   const maxAge = BigInt(series.params.maxFixingAge);
   if (idx.timestamp + maxAge < now) {
-    throw new SdkError("STALE_INDEX", `index fixing of ${idx.timestamp} is older than ${maxAge}s at ${now}`, {
+    throw new SdkError("STALE_INDEX", `the latest index fixing (${formatTime(idx.timestamp)}) is older than ${maxAge} s at chain time ${formatTime(now)}: wait for the next fixing`, {
       timestamp: idx.timestamp,
       now,
       maxAge,

@@ -1,12 +1,13 @@
 /** Orders and trades: build, sign, publish, fill, match, cancel, cancel-all. Each pre-checks before sending. */
-import { type Hex, parseEventLogs } from "viem";
+import { type Hex, parseEventLogs, verifyTypedData } from "viem";
 import { futuresMarketAbi } from "./abi/FuturesMarket.js";
 import { nextNonce } from "./book.js";
-import { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkTick, checkTradable } from "./checks.js";
+import { checkBand, checkFillSize, checkLiveOrder, checkMargin, checkNewOrder, checkTick, checkTradable, orderFieldProblem } from "./checks.js";
 import { type MarketClient, type Sent, chainTime, marketContract, senderOf, sendTx, signerOf } from "./client.js";
 import { SdkError, ensure } from "./errors.js";
 import { type Order, hashOrder, marketDomain, orderTypes, toCompactSignature } from "./orders.js";
-import { type Series, freshMark } from "./series.js";
+import { type Series, freshMark, getSeries } from "./series.js";
+import { formatPrice } from "./units.js";
 
 export interface OrderRequest {
   series: Series;
@@ -29,46 +30,56 @@ export interface SignedOrder {
   hash: Hex;
 }
 
-/** Builds an order for the connected signer and checks it against the series and the current index. */
+/**
+ * Builds an order for the connected signer and runs every pre-check of `checkNewOrder` on it (fields, band at the
+ * mark, min nonce, the maker's free balance backs it), so a wallet is never asked to sign an order that cannot fill.
+ */
 export async function buildOrder(mc: MarketClient, req: OrderRequest): Promise<Order> {
   const maker = signerOf(mc).address;
   const { series } = req;
-  ensure(req.size > 0n, `order size must be positive, got ${req.size}`);
-  if (req.size < series.params.minSize) {
-    throw new SdkError("INVALID_INPUT", `order size ${req.size} is below the series' minimum ${series.params.minSize}`, {
-      size: req.size,
-      minSize: series.params.minSize,
-    });
-  }
-  checkTick(series, req.price);
+  ensure(req.size > 0n, `order size must be a positive number of contracts, got ${req.size}`, { size: req.size });
   const now = await chainTime(mc);
   checkTradable(series, now);
   const expiry = req.expiry ?? (now + 86_400n < series.params.expiry ? now + 86_400n : series.params.expiry);
-  if (expiry <= now) throw new SdkError("ORDER_EXPIRED", `order expiry ${expiry} is not after chain time ${now}`, { expiry, now });
-  const index = await freshMark(mc, series, now);
-  checkBand(series, req.price, index.value);
-  const maxFeeBps = req.maxFeeBps ?? Math.max(series.params.makerFeeBps, series.params.takerFeeBps);
-  ensure(Number.isInteger(maxFeeBps) && maxFeeBps >= 0 && maxFeeBps <= 65_535, `maxFeeBps must be 0..65535, got ${maxFeeBps}`);
-  return {
+  const order: Order = {
     maker,
     seriesId: series.id,
     isBuy: req.side === "buy",
     size: req.size,
     limitPrice: req.price,
     expiry,
-    nonce: req.nonce ?? (await nextNonce(mc, maker)),
-    maxFeeBps,
+    nonce: req.nonce ?? 0n,
+    maxFeeBps: req.maxFeeBps ?? Math.max(series.params.makerFeeBps, series.params.takerFeeBps),
   };
+  const problem = orderFieldProblem(series, order, now);
+  if (problem) throw problem;
+  if (req.nonce === undefined) order.nonce = await nextNonce(mc, maker);
+  const mark = await freshMark(mc, series, now);
+  await checkNewOrder(mc, series, order, now, mark.value);
+  return order;
 }
 
-/** Signs an order with the connected signer (which must be its maker). */
+/**
+ * The market's EIP-712 domain as the contract reports it (ERC-5267 `eip712Domain()`); BAD_SIGNATURE when it is not
+ * the domain the SDK hashes orders with (another contract, chain or version: a signature would not verify).
+ */
+export async function readMarketDomain(mc: MarketClient): Promise<ReturnType<typeof marketDomain>> {
+  const [, name, version, chainId, verifyingContract] = await mc.publicClient.readContract({ ...marketContract(mc), functionName: "eip712Domain" });
+  const expected = marketDomain(mc.chainId, mc.market);
+  if (name !== expected.name || version !== expected.version || chainId !== expected.chainId || verifyingContract.toLowerCase() !== mc.market.toLowerCase()) {
+    throw new SdkError("BAD_SIGNATURE", `the market reports the EIP-712 domain ${name} v${version} on chain ${chainId} at ${verifyingContract}, not ${expected.name} v${expected.version} on chain ${expected.chainId} at ${mc.market}`);
+  }
+  return expected;
+}
+
+/** Signs an order with the connected signer (which must be its maker), in the domain read from the contract. */
 export async function signOrderWith(mc: MarketClient, order: Order): Promise<SignedOrder> {
   const signer = signerOf(mc);
   if (signer.address.toLowerCase() !== order.maker.toLowerCase()) {
     throw new SdkError("NOT_MAKER", `signer ${signer.address} is not the order's maker ${order.maker}`, { maker: order.maker });
   }
   const signature = await signer.signTypedData({
-    domain: marketDomain(mc.chainId, mc.market),
+    domain: await readMarketDomain(mc),
     types: orderTypes,
     primaryType: "Order",
     message: { ...order },
@@ -76,16 +87,34 @@ export async function signOrderWith(mc: MarketClient, order: Order): Promise<Sig
   return { order, signature, hash: hashOrder(mc.chainId, mc.market, order) };
 }
 
-/** Puts a signed order on chain (OrderPublished) so that anyone reading the book sees it. */
-export async function publishOrder(mc: MarketClient, signed: SignedOrder): Promise<Sent> {
+/**
+ * Puts a signed order on chain (OrderPublished) so that anyone reading the book sees it, after the pre-checks of
+ * `checkNewOrder` and a check of the signature: nothing is sent that the book would hide.
+ */
+export async function publishOrder(mc: MarketClient, signed: SignedOrder, series?: Series): Promise<Sent> {
   senderOf(mc);
+  const s = series ?? (await getSeries(mc, signed.order.seriesId));
+  const now = await chainTime(mc);
+  const problem = orderFieldProblem(s, signed.order, now);
+  if (problem) throw problem;
+  const valid = await verifyTypedData({
+    address: signed.order.maker,
+    domain: marketDomain(mc.chainId, mc.market),
+    types: orderTypes,
+    primaryType: "Order",
+    message: signed.order,
+    signature: signed.signature,
+  }).catch(() => false);
+  if (!valid) throw new SdkError("BAD_SIGNATURE", `order ${signed.hash} is not signed by its maker ${signed.order.maker}`, { hash: signed.hash });
+  const mark = await freshMark(mc, s, now);
+  await checkNewOrder(mc, s, signed.order, now, mark.value);
   return sendTx(mc, { ...marketContract(mc), functionName: "publishOrder", args: [signed.order, toCompactSignature(signed.signature)] }, "publishOrder");
 }
 
 /** Build, sign and publish in one step. */
 export async function placeOrder(mc: MarketClient, req: OrderRequest): Promise<SignedOrder & Sent> {
   const signed = await signOrderWith(mc, await buildOrder(mc, req));
-  return { ...signed, ...(await publishOrder(mc, signed)) };
+  return { ...signed, ...(await publishOrder(mc, signed, req.series)) };
 }
 
 export interface FillResult extends Sent {
@@ -107,7 +136,10 @@ export async function fillOrder(mc: MarketClient, series: Series, signed: Omit<S
   const amount = size ?? remaining;
   checkFillSize(series, amount, remaining);
   if (series.params.makerFeeBps > order.maxFeeBps) {
-    throw new SdkError("INVALID_INPUT", `fill: maker fee ${series.params.makerFeeBps} bps exceeds the order's max ${order.maxFeeBps}`);
+    throw new SdkError("FEE_ABOVE_MAX", `fill: the maker fee of ${series.params.makerFeeBps} bps exceeds the order's max fee of ${order.maxFeeBps} bps`, {
+      feeBps: series.params.makerFeeBps,
+      maxFeeBps: order.maxFeeBps,
+    });
   }
   checkTick(series, order.limitPrice);
   const index = await freshMark(mc, series, now);
@@ -152,7 +184,7 @@ export async function matchOrders(
   const size = options.size ?? (buyLeft < sellLeft ? buyLeft : sellLeft);
   checkFillSize(series, size, buyLeft < sellLeft ? buyLeft : sellLeft);
   if (buy.order.limitPrice < sell.order.limitPrice) {
-    throw new SdkError("NOT_CROSSING", `buy limit ${buy.order.limitPrice} is below sell limit ${sell.order.limitPrice}`);
+    throw new SdkError("NOT_CROSSING", `buy limit ${formatPrice(buy.order.limitPrice)} is below sell limit ${formatPrice(sell.order.limitPrice)}`);
   }
   const index = await freshMark(mc, series, now);
   const tick = series.params.tickSize;
@@ -164,13 +196,15 @@ export async function matchOrders(
         ? sell.order.limitPrice
         : index.value - (index.value % tick));
   if (price > buy.order.limitPrice || price < sell.order.limitPrice) {
-    throw new SdkError("NOT_CROSSING", `match price ${price} is outside [${sell.order.limitPrice}, ${buy.order.limitPrice}]`);
+    throw new SdkError("NOT_CROSSING", `match price ${formatPrice(price)} is outside the limits ${formatPrice(sell.order.limitPrice)} to ${formatPrice(buy.order.limitPrice)}`);
   }
   checkTick(series, price);
   checkBand(series, price, index.value);
   const fee = series.params.takerFeeBps;
   for (const o of [buy.order, sell.order]) {
-    if (fee > o.maxFeeBps) throw new SdkError("INVALID_INPUT", `match: fee ${fee} bps exceeds ${o.maker}'s max ${o.maxFeeBps}`);
+    if (fee > o.maxFeeBps) {
+      throw new SdkError("FEE_ABOVE_MAX", `match: the fee of ${fee} bps exceeds the max fee of ${o.maxFeeBps} bps that ${o.maker} signed`, { feeBps: fee, maxFeeBps: o.maxFeeBps });
+    }
   }
   await Promise.all([
     checkMargin(mc, series, buy.order.maker, size, price, fee, index.value),

@@ -8,6 +8,7 @@ export const BPS = 10_000n;
 
 /** Parses a non-negative decimal string ("3.5", "100", "0.001") into an integer with `decimals` places. */
 export function parseDecimal(text: string, decimals: number, what = "amount"): bigint {
+  if (/^-\s*[\d.]/.test(text.trim())) throw new SdkError("INVALID_INPUT", `${what} must not be negative, got ${text.trim()}`);
   const m = /^(\d+)(?:\.(\d*))?$/.exec(text.trim());
   if (!m) throw new SdkError("INVALID_INPUT", `${what}: ${JSON.stringify(text)} is not a non-negative decimal number`);
   const whole = m[1] as string;
@@ -28,10 +29,13 @@ export function formatDecimal(value: bigint, decimals: number): string {
   return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""}`;
 }
 
-/** Parses a positive whole number (sizes, nonces). */
-export function parseWhole(text: string, what: string): bigint {
-  if (!/^\d+$/.test(text.trim())) throw new SdkError("INVALID_INPUT", `${what}: ${JSON.stringify(text)} is not a whole number`);
-  return BigInt(text.trim());
+/** Parses a whole number >= `min` (sizes, nonces, seconds); a negative or fractional one is refused by name. */
+export function parseWhole(text: string, what: string, min = 0n): bigint {
+  const t = text.trim();
+  if (!/^-?\d+$/.test(t)) throw new SdkError("INVALID_INPUT", `${what} must be a whole number, got ${JSON.stringify(text)}`);
+  const n = BigInt(t);
+  if (n < min) throw new SdkError("INVALID_INPUT", `${what} must be ${min === 1n ? "a positive whole number" : `at least ${min}`}, got ${t}`);
+  return n;
 }
 
 /** ceil(a / b) for a >= 0, b > 0. */
@@ -39,3 +43,16 @@ export const divUp = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
 /** floor division (toward minus infinity) for signed a, b > 0. */
 export const divFloor = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/** Collateral (USDC, 6 decimals) for people: "1,234.5 USDC", "-30 USDC". */
+export function formatUsdc(amount: bigint): string {
+  const [whole, frac] = formatDecimal(amount, 6).split(".");
+  const grouped = (whole ?? "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${grouped}${frac ? `.${frac}` : ""} USDC`;
+}
+
+/** An 18-decimal price or index value for people ("3.1205"). */
+export const formatPrice = (value: bigint): string => formatDecimal(value, PRICE_DECIMALS);
+
+/** Unix seconds as an ISO time ("2026-12-01T00:00:00Z"). */
+export const formatTime = (seconds: bigint): string => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");

@@ -3,7 +3,8 @@
  * before anything is signed or sent. Exit codes: 0 done, 1 refused or failed (typed SDK error), 2 bad command line.
  */
 import { SdkError } from "../sdk/errors.js";
-import { COMMON_USAGE, UsageError, openContext, parseCommand } from "./context.js";
+import { asSdkError } from "../sdk/revert.js";
+import { COMMON_USAGE, UsageError, openContext, parseCommand, redact, secretsIn } from "./context.js";
 import { toJson } from "./output.js";
 import { bookCommand } from "./commands/book.js";
 import { cancelAllCommand, cancelCommand } from "./commands/cancel.js";
@@ -70,21 +71,24 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => process.exit(code),
-  (e: unknown) => {
-    const json = process.argv.includes("--json");
+  (raw: unknown) => {
+    const json = argv.includes("--json");
+    const e = asSdkError(raw, argv[0] ?? "trader");
+    const message = redact(e instanceof Error ? e.message : String(e), secretsIn(argv));
     if (e instanceof UsageError || (e instanceof SdkError && e.code === "INVALID_INPUT")) {
-      if (json) console.error(toJson({ error: "INVALID_INPUT", message: e.message }));
-      else console.error(`error: ${e.message}\n(npm run trader -- --help for usage)`);
+      if (json) console.error(toJson({ error: "INVALID_INPUT", message }));
+      else console.error(`error: ${message}\n(npm run trader -- --help for usage)`);
       process.exit(2);
     }
     if (e instanceof SdkError) {
-      if (json) console.error(toJson({ error: e.code, message: e.message, details: e.details }));
-      else console.error(`error [${e.code}]: ${e.message}`);
+      if (json) console.error(toJson({ error: e.code, message, details: JSON.parse(redact(toJson(e.details), secretsIn(argv))) }));
+      else console.error(`error [${e.code}]: ${message}`);
       process.exit(1);
     }
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`error: ${message}`);
     process.exit(1);
   },
 );

@@ -31,7 +31,7 @@ export const COMMON_USAGE = `common options:
   --rpc <url>              JSON-RPC URL (default: $RPC_URL)
   --deployment <file>      deployments/<chainId>.json (addresses, series, first block)
   --market <address>       the market address instead of a deployment file
-  --series <id|n>          series id, or its position in the deployment file (default: the only/first one)
+  --series <id|n>          series id, or its number in the market counting from 0 (\`series\` shows #n; default: the deployment's first)
   --keystore <file>        encrypted JSON keystore of the trader, with --password-file <file> or --password-env <VAR>
   --private-key-env <VAR>  local chains only: name of the environment variable holding a plain private key
   --from-block <n>         first block of log scans with --market (default 0; a deployment file knows its block)
@@ -40,14 +40,63 @@ export const COMMON_USAGE = `common options:
 
 export type Values = Record<string, string | boolean | undefined>;
 
+/**
+ * `--opt -3` as `--opt=-3` for string options, so a negative number reaches the option's own check (e.g. "--size
+ * must be a positive whole number") instead of failing as an unknown flag.
+ */
+export function joinNegativeValues(argv: readonly string[], options: ParseArgsConfig["options"] = {}): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    const next = argv[i + 1];
+    const name = token.startsWith("--") ? token.slice(2) : undefined;
+    if (name && options[name]?.type === "string" && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else {
+      out.push(token);
+    }
+  }
+  return out;
+}
+
 /** Parses `argv` against the common options plus `options`; returns the values and positionals. */
 export function parseCommand(argv: readonly string[], options: ParseArgsConfig["options"] = {}): { values: Values; positionals: string[] } {
+  const all = { ...COMMON_OPTIONS, ...options };
+  const plainKey = argv.find((a) => /^--private-key(=|$)/.test(a));
+  if (plainKey) {
+    throw new UsageError("a private key is never taken on the command line: put it in an environment variable and give its name with --private-key-env <VAR>");
+  }
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, all), options: all, strict: true, allowPositionals: true });
     return { values: values as Values, positionals };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+/** Options whose values are order hashes or series ids (32 bytes of hex the CLI may show back). */
+const HASH_OPTIONS = new Set(["--order", "--buy", "--sell", "--series"]);
+
+/**
+ * The 32-byte hex strings of `argv` that may be private keys: all but the values of the hash options. Error
+ * messages never show them (`redact`).
+ */
+export function secretsIn(argv: readonly string[]): string[] {
+  const found: string[] = [];
+  argv.forEach((token, i) => {
+    const [opt, inline] = token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [argv[i - 1], token];
+    if (HASH_OPTIONS.has(opt ?? "") && /^0x[0-9a-fA-F]{64}$/.test(inline ?? "")) return;
+    for (const m of token.matchAll(/[0-9a-fA-F]{64}/g)) found.push(m[0]);
+  });
+  return found;
+}
+
+/** `text` with every secret (case-insensitive) replaced by a placeholder. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.replace(new RegExp(`(0x)?${s}`, "gi"), "<hidden: looks like a private key>");
+  return out;
 }
 
 export const str = (v: Values, k: string): string | undefined => (typeof v[k] === "string" ? (v[k] as string) : undefined);
@@ -63,6 +112,9 @@ async function loadKey(v: Values, chainId: number, env: NodeJS.ProcessEnv): Prom
   const keystore = str(v, "keystore");
   if (keystore) return loadKeystore(keystore, readPassword({ file: str(v, "password-file"), env: str(v, "password-env") }, env));
   const keyEnv = str(v, "private-key-env");
+  if (keyEnv && /^(0x)?[0-9a-fA-F]{64}$/.test(keyEnv)) {
+    throw new UsageError("--private-key-env takes the NAME of the environment variable holding the key (e.g. KEY_A), not the key itself");
+  }
   if (keyEnv) {
     const key = env[keyEnv];
     if (!key) throw new UsageError(`environment variable ${keyEnv} (private key) is not set`);
@@ -115,19 +167,21 @@ export async function openContext(v: Values, withKey: boolean, env: NodeJS.Proce
   return { mc, deployment, json: v.json === true };
 }
 
-/** The series named by --series (id or position in the deployment), else the deployment's first, else the only listed one. */
+/**
+ * The series named by --series: its id, or its number n (from 0) in the market's listing order, as `series` shows
+ * it; without --series the deployment's first series, else the only listed one.
+ */
 export async function pickSeries(ctx: TraderContext, v: Values): Promise<Series> {
   const arg = str(v, "series");
   if (arg && /^0x[0-9a-fA-F]{64}$/.test(arg)) return getSeries(ctx.mc, arg as Hex);
-  if (arg && !/^\d+$/.test(arg)) throw new UsageError(`--series must be a series id (0x + 64 hex) or a position number, got ${JSON.stringify(arg)}`);
-  if (arg && !ctx.deployment) throw new UsageError("--series <n> needs --deployment; give the series id instead");
-  if (ctx.deployment) {
-    const n = arg ? Number(arg) : 0;
-    const s = ctx.deployment.series[n];
-    if (!s) throw new SdkError("UNKNOWN_SERIES", `the deployment file has no series #${n} (it lists ${ctx.deployment.series.length})`);
-    return getSeries(ctx.mc, s.id);
-  }
+  if (arg && !/^\d+$/.test(arg)) throw new UsageError(`--series must be a series id (0x + 64 hex) or a series number from 0 (see \`series\`), got ${JSON.stringify(arg)}`);
+  if (arg === undefined && ctx.deployment?.series[0]) return getSeries(ctx.mc, ctx.deployment.series[0].id);
   const all = await listSeries(ctx.mc);
-  if (all.length !== 1) throw new UsageError(`the market lists ${all.length} series: choose one with --series <id>`);
+  if (arg !== undefined) {
+    const s = all[Number(arg)];
+    if (!s) throw new SdkError("UNKNOWN_SERIES", `the market has no series #${arg}: it lists ${all.length}, numbered from 0 (see \`series\`)`);
+    return s;
+  }
+  if (all.length !== 1) throw new UsageError(`the market lists ${all.length} series: choose one with --series <id|n>`);
   return all[0] as Series;
 }

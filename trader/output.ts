@@ -1,22 +1,20 @@
 /** Printing results: one JSON object (bigints as decimal strings) or readable lines. */
-import { formatDecimal } from "../sdk/units.js";
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
 
-/** USDC-like amount (6 decimals) for people: "1,234.5 USDC". */
-export function usdc(amount: bigint): string {
-  const [whole, frac] = formatDecimal(amount, 6).split(".");
-  const grouped = (whole ?? "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${grouped}${frac ? `.${frac}` : ""} USDC`;
+/** Amounts, prices and times for people (the SDK's formatters). */
+export { formatPrice as price, formatTime as time, formatUsdc as usdc } from "../sdk/units.js";
+
+/** `rows` as columns under `headers`; columns of numbers and USDC amounts right-aligned. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^-?[\d,]+(\.\d+)?( USDC)?$/.test(r[i] ?? "")));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)];
 }
-
-/** 18-decimal price for people. */
-export const price = (value: bigint) => formatDecimal(value, 18);
-
-/** Unix seconds as an ISO time. */
-export const time = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
 
 /** A command's result: what --json prints, and the lines a person reads. */
 export interface Output {

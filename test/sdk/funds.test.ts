@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { balances } from "../../sdk/account.js";
+import { connectMarket } from "../../sdk/client.js";
 import { addMargin, deposit, removeMargin, withdraw } from "../../sdk/funds.js";
 import { USDC, deployFixture } from "./fixture.js";
 import { rejects } from "./rejects.js";
@@ -16,6 +17,20 @@ describe("sdk: funds", () => {
     expect(await balances(mc, me)).to.deep.equal({ wallet: 99_400n * USDC, free: 600n * USDC });
     await withdraw(mc, 100n * USDC, f.bob.account.address);
     expect((await balances(mc, f.bob.account.address)).wallet).to.equal(100_100n * USDC);
+  });
+
+  it("tells onTransaction each step of each transaction (wallet, sent, mined), none for a refused one", async () => {
+    const f = await deployFixture();
+    const events: string[] = [];
+    const mc = await connectMarket({
+      publicClient: f.publicClient,
+      walletClient: f.alice,
+      market: f.deployment.market,
+      onTransaction: (e) => events.push(`${e.action}:${e.phase}${e.hash ? ":hash" : ""}`),
+    });
+    await deposit(mc, 10n * USDC);
+    await rejects(withdraw(mc, 11n * USDC), "INSUFFICIENT_BALANCE");
+    expect(events).to.deep.equal(["approve:wallet", "approve:sent:hash", "approve:mined:hash", "deposit:wallet", "deposit:sent:hash", "deposit:mined:hash"]);
   });
 
   it("refuses before sending: over-deposit, over-withdraw, zero, margin without a position", async () => {

@@ -90,6 +90,7 @@ describe("sdk: orders, book, fills, matches", () => {
 
   it("signs the same bytes with a LocalAccount, a WalletClient and an ethers Wallet", async () => {
     const f = await deployFixture();
+    await deposit(await f.connect(f.alice), 1_000n * USDC);
     const local = mnemonicToAccount(MNEMONIC, { addressIndex: 1 });
     const pk = `0x${Buffer.from(local.getHdKey().privateKey!).toString("hex")}` as Hex;
     const order = await buildOrder(await f.connect(f.alice), { series: f.series, side: "buy", size: 2n, price: INDEX, nonce: 7n });

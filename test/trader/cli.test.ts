@@ -41,19 +41,19 @@ describe("trader CLI (child process, anvil)", function () {
 
   before(async () => {
     anvil = await startAnvil();
-    market = await setupLocalMarket({ url: anvil.url, traders: 3, firstFixing: { value: 35n * 10n ** 17n } });
+    market = await setupLocalMarket({ url: anvil.url, traders: 4, firstFixing: { value: 35n * 10n ** 17n } });
     const dir = mkdtempSync(join(tmpdir(), "trader-cli-"));
     const file = join(dir, "deployment.json");
     writeFileSync(file, deploymentToJson(market.deployment));
     common = ["--rpc", anvil.url, "--deployment", file];
-    const [a, b, c] = market.traders as [LocalMarket["traders"][0], LocalMarket["traders"][0], LocalMarket["traders"][0]];
-    keys = { KEY_A: a.privateKey, KEY_B: b.privateKey, KEY_C: c.privateKey };
+    const [a, b, c, d] = market.traders as [LocalMarket["traders"][0], LocalMarket["traders"][0], LocalMarket["traders"][0], LocalMarket["traders"][0]];
+    keys = { KEY_A: a.privateKey, KEY_B: b.privateKey, KEY_C: c.privateKey, KEY_D: d.privateKey };
   });
   after(async () => {
     await anvil?.stop();
   });
 
-  const as = (who: "A" | "B" | "C") => ["--private-key-env", `KEY_${who}`];
+  const as = (who: "A" | "B" | "C" | "D") => ["--private-key-env", `KEY_${who}`];
 
   it("deposits, publishes an order, reads the book, fills it and shows both positions", async () => {
     const [series, depA, depB] = await Promise.all([
@@ -86,11 +86,14 @@ describe("trader CLI (child process, anvil)", function () {
       cli(["positions", ...common, ...as("A"), "--json"], keys),
       cli(["health", "--account", market.traders[1]!.account.address, ...common]),
     ]);
-    const a = json<{ position: { size: string; healthy: boolean; unrealizedPnl: string } }>(posA);
-    expect(a.position.size).to.equal("3");
-    expect(a.position.healthy).to.equal(true);
-    expect(a.position.unrealizedPnl).to.equal("-30000000"); // 3 x (3.50 - 3.51) x 1,000 USDC
-    expect(posB.stdout).to.match(/position short 3 @ 3\.51/);
+    const a = json<{ positions: { seriesId: string; position: { size: string; healthy: boolean; unrealizedPnl: string } }[] }>(posA);
+    expect(a.positions.map((p) => p.seriesId)).to.deep.equal([market.deployment.series[0]!.id]);
+    const [pa] = a.positions;
+    expect(pa!.position.size).to.equal("3");
+    expect(pa!.position.healthy).to.equal(true);
+    expect(pa!.position.unrealizedPnl).to.equal("-30000000"); // 3 x (3.50 - 3.51) x 1,000 USDC
+    expect(posB.stdout).to.match(/position +entry +mark +unrealized PnL/);
+    expect(posB.stdout).to.match(/short 3 +3\.51 +3\.5 +30 USDC/); // the short gains what the long loses
     expect(posB.stdout).to.contain("healthy");
   });
 
@@ -99,19 +102,20 @@ describe("trader CLI (child process, anvil)", function () {
       cli(["order", "--side", "sell", "--size", "1", "--price", "3.5005", ...common, ...as("A")], keys),
       cli(["book", "--series", `0x${"ab".repeat(32)}`, ...common, "--json"]),
       cli(["deposit", "--amount", "12.3.4", ...common, ...as("A")], keys),
-      cli(["order", "--side", "sell", "--size", "1000", "--price", "3.5", ...common, ...as("C")], keys).then(async (r) => r),
+      cli(["order", "--side", "sell", "--size", "1000", "--price", "3.5", ...common, ...as("C")], keys),
       cli(["deposit", "--amount", "1", ...common]),
       cli(["frobnicate", ...common]),
       cli(["fill", "--order", `0x${"00".repeat(32)}`, ...common, ...as("C")], keys),
     ]);
     expect([offTick.code, offTick.stderr]).to.deep.equal([1, offTick.stderr]);
-    expect(offTick.stderr).to.contain("error [OFF_TICK]");
+    expect(offTick.stderr).to.contain("error [OFF_TICK]: price 3.5005 is not a positive multiple of the tick 0.001");
     expect(unknownSeries.code).to.equal(1);
     expect(JSON.parse(unknownSeries.stderr)).to.include({ error: "UNKNOWN_SERIES" });
     expect(badAmount.code).to.equal(2);
     expect(badAmount.stderr).to.contain("--amount");
-    // Publishing needs no margin: an order of 1,000 contracts is published, but nobody can fill it without margin.
-    expect(noMargin.code).to.equal(0);
+    // C has deposited nothing: an order of 1,000 contracts is refused before it is signed.
+    expect(noMargin.code).to.equal(1);
+    expect(noMargin.stderr).to.match(/error \[INSUFFICIENT_MARGIN\]: .* needs [\d,.]+ USDC of free balance .* has 0 USDC/);
     expect(noKey.code).to.equal(2);
     expect(noKey.stderr).to.contain("--keystore");
     expect(badCommand.code).to.equal(2);
@@ -119,19 +123,74 @@ describe("trader CLI (child process, anvil)", function () {
     expect(unknownOrder.stderr).to.contain("ORDER_DEAD");
   });
 
+  it("every pre-check and bad input of a trader: negative numbers, keys never echoed, --amount all, dead nonce, fee, expiry; book columns", async () => {
+    const key = keys.KEY_D!;
+    const bare = key.slice(2);
+    const [negSize, negAmount, keyAsEnv, keyFlag, keyPositional, keyAsOrder, badSeries] = await Promise.all([
+      cli(["order", "--side", "buy", "--size", "-3", "--price", "3.5", ...common, ...as("D")], keys),
+      cli(["deposit", "--amount", "-5", ...common, ...as("D")], keys),
+      cli(["positions", "--private-key-env", key, ...common]),
+      cli(["positions", `--private-key=${key}`, ...common]),
+      cli(["positions", key, ...common, ...as("D")], keys),
+      cli(["cancel", "--order", bare, ...common, ...as("D")], keys),
+      cli(["book", "--series", "5", ...common]),
+    ]);
+    expect([negSize.code, negSize.stderr]).to.deep.equal([2, negSize.stderr]);
+    expect(negSize.stderr).to.contain("--size must be a positive whole number of contracts, got -3");
+    expect(negAmount.code).to.equal(2);
+    expect(negAmount.stderr).to.contain("--amount must not be negative, got -5");
+    for (const r of [keyAsEnv, keyFlag, keyPositional, keyAsOrder]) {
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr.toLowerCase() + r.stdout.toLowerCase(), "the key is never shown").to.not.contain(bare.toLowerCase());
+    }
+    expect(keyAsEnv.stderr).to.contain("NAME of the environment variable");
+    expect(keyFlag.stderr).to.contain("--private-key-env");
+    expect(badSeries.code).to.equal(1);
+    expect(badSeries.stderr).to.contain("numbered from 0");
+
+    const dep = json<{ amount: string; free: string; wallet: string }>(await cli(["deposit", "--amount", "all", ...common, ...as("D"), "--json"], keys));
+    expect([dep.amount, dep.free, dep.wallet]).to.deep.equal(["100000000000", "100000000000", "0"]);
+    const order = (...extra: string[]) => cli(["order", "--side", "buy", "--size", "1", "--price", "3.5", ...extra, ...common, ...as("D")], keys);
+    const expiry = market.deployment.series[0]!.params.expiry;
+    const [lowFee, late] = await Promise.all([order("--max-fee-bps", "1"), order("--expiry", String(expiry + 1n))]);
+    expect(lowFee.code).to.equal(1);
+    expect(lowFee.stderr).to.contain("error [FEE_ABOVE_MAX]: max fee 1 bps is below the series' maker fee of 2 bps");
+    expect(late.code).to.equal(1);
+    expect(late.stderr).to.match(/error \[EXPIRY_AFTER_SERIES\]: order expiry \d{4}-\d\d-\d\dT[\d:]+Z is after the series' last trade time/);
+    const placed = json<{ order: { nonce: string } }>(await order("--json"));
+    expect(placed.order.nonce).to.equal("0");
+    json(await cli(["cancel-all", ...common, ...as("D"), "--json"], keys));
+    const dead = await order("--nonce", "0");
+    expect(dead.code).to.equal(1);
+    expect(dead.stderr).to.contain("error [ORDER_DEAD]: nonce 0 is below the maker's minimum nonce 1");
+
+    const [bid, ask] = await Promise.all([order("--price", "3.49"), cli(["order", "--side", "sell", "--size", "2", "--price", "3.53", ...common, ...as("C")], keys)]);
+    expect(bid.code, bid.stderr).to.equal(0);
+    expect(ask.code, "C has no margin: refused").to.equal(1);
+    const book = await cli(["book", ...common]);
+    expect(book.stdout).to.match(/index 3\.5 at \d{4}-/);
+    expect(book.stdout).to.match(/best bid 3\.51, best ask -, spread -, mid -\n/); // A's 1 left of 4 @ 3.51 is the best
+    expect(book.stdout).to.match(/side +price +left +size +expires +maker +order/);
+    expect(book.stdout).to.match(/bid +3\.49 +1 +1 /);
+    json(await cli(["cancel-all", ...common, ...as("D"), "--json"], keys));
+    const wd = json<{ amount: string; free: string }>(await cli(["withdraw", "--amount", "all", ...common, ...as("D"), "--json"], keys));
+    expect([wd.amount, wd.free]).to.deep.equal(["100000000000", "0"]);
+    const none = await cli(["withdraw", "--amount", "all", ...common, ...as("D")], keys);
+    expect(none.code).to.equal(1);
+    expect(none.stderr).to.contain("nothing to move");
+  });
+
   it("fill without margin is refused (INSUFFICIENT_MARGIN); cancel-all empties the book", async () => {
-    const book = json<{ asks: { hash: string; order: { maker: string } }[] }>(await cli(["book", ...common, "--json"]));
-    const big = book.asks.find((e) => e.order.maker === market.traders[2]!.account.address);
-    expect(big, "the 1,000-contract sell of the previous test").to.not.equal(undefined);
-    const refused = await cli(["fill", "--order", big!.hash, "--size", "1000", ...common, ...as("A")], keys);
+    const sell = json<{ orderHash: string }>(await cli(["order", "--side", "sell", "--size", "1", "--price", "3.5", ...common, ...as("B"), "--json"], keys));
+    const refused = await cli(["fill", "--order", sell.orderHash, ...common, ...as("C")], keys);
     expect(refused.code).to.equal(1);
     expect(refused.stderr).to.contain("INSUFFICIENT_MARGIN");
-    const [cancelA, cancelC] = await Promise.all([
+    const [cancelA, cancelB] = await Promise.all([
       cli(["cancel-all", ...common, ...as("A"), "--json"], keys),
-      cli(["cancel-all", ...common, ...as("C"), "--json"], keys),
+      cli(["cancel-all", ...common, ...as("B"), "--json"], keys),
     ]);
     expect(json<{ minNonce: string }>(cancelA).minNonce).to.equal("1");
-    expect(json<{ minNonce: string }>(cancelC).minNonce).to.equal("1");
+    expect(json<{ minNonce: string }>(cancelB).minNonce).to.equal("1");
     const after = json<{ bids: unknown[]; asks: unknown[] }>(await cli(["book", ...common, "--json"]));
     expect(after.bids.length + after.asks.length).to.equal(0);
   });

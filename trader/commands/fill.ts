@@ -2,7 +2,7 @@ import { getSeries } from "../../sdk/series.js";
 import { fillOrder } from "../../sdk/trade.js";
 import { str } from "../context.js";
 import { price, usdc } from "../output.js";
-import { type Command, openOrderArg, wholeArg } from "./types.js";
+import { type Command, openOrderArg, sizeArg } from "./types.js";
 
 export const fillCommand: Command = {
   name: "fill",
@@ -12,7 +12,7 @@ export const fillCommand: Command = {
   needsKey: true,
   async run(ctx, v) {
     const entry = await openOrderArg(ctx, v, "order");
-    const size = str(v, "size") ? wholeArg(str(v, "size") as string, "size") : undefined;
+    const size = str(v, "size") ? sizeArg(str(v, "size") as string) : undefined;
     const series = await getSeries(ctx.mc, entry.order.seriesId);
     const r = await fillOrder(ctx.mc, series, entry, size);
     const side = entry.order.isBuy ? "sold" : "bought";

@@ -2,7 +2,7 @@ import { getSeries } from "../../sdk/series.js";
 import { matchOrders } from "../../sdk/trade.js";
 import { str } from "../context.js";
 import { price } from "../output.js";
-import { type Command, openOrderArg, priceArg, wholeArg } from "./types.js";
+import { type Command, openOrderArg, priceArg, sizeArg } from "./types.js";
 
 export const matchCommand: Command = {
   name: "match",
@@ -13,7 +13,7 @@ export const matchCommand: Command = {
   async run(ctx, v) {
     const buy = await openOrderArg(ctx, v, "buy");
     const sell = await openOrderArg(ctx, v, "sell");
-    const size = str(v, "size") ? wholeArg(str(v, "size") as string, "size") : undefined;
+    const size = str(v, "size") ? sizeArg(str(v, "size") as string) : undefined;
     const at = str(v, "price") ? priceArg(str(v, "price") as string, "price") : undefined;
     const series = await getSeries(ctx.mc, buy.order.seriesId);
     const r = await matchOrders(ctx.mc, series, buy, sell, { size, price: at });

@@ -2,7 +2,7 @@ import { chainTime } from "../../sdk/client.js";
 import { placeOrder } from "../../sdk/trade.js";
 import { UsageError, pickSeries, str } from "../context.js";
 import { price, time } from "../output.js";
-import { type Command, priceArg, requiredArg, wholeArg } from "./types.js";
+import { type Command, priceArg, requiredArg, sizeArg, wholeArg } from "./types.js";
 
 export const orderCommand: Command = {
   name: "order",
@@ -21,7 +21,7 @@ export const orderCommand: Command = {
   async run(ctx, v) {
     const side = requiredArg(v, "side");
     if (side !== "buy" && side !== "sell") throw new UsageError(`--side must be buy or sell, got ${JSON.stringify(side)}`);
-    const size = wholeArg(requiredArg(v, "size"), "size");
+    const size = sizeArg(requiredArg(v, "size"));
     const limit = priceArg(requiredArg(v, "price"), "price");
     const expiresIn = str(v, "expires-in");
     const expiryArg = str(v, "expiry");

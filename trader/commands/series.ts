@@ -6,7 +6,7 @@ import type { Command } from "./types.js";
 
 export const seriesCommand: Command = {
   name: "series",
-  summary: "list the market's series with their status and index",
+  summary: "list the market's series with their status and index (#n: the number --series takes, from 0)",
   usage: "",
   options: {},
   needsKey: false,
@@ -22,10 +22,10 @@ export const seriesCommand: Command = {
       rows.push({ id: s.id, params: s.params, status, index });
     }
     const text = rows.length === 0 ? ["no series listed"] : [];
-    for (const r of rows) {
+    for (const [n, r] of rows.entries()) {
       const p = r.params;
       text.push(
-        `${r.id}`,
+        `#${n} ${r.id}`,
         `  phase ${r.status.phase}${r.status.paused ? " (paused)" : ""}, expiry ${time(p.expiry)}`,
         `  index ${r.index ? `${price(r.index.value)} at ${time(r.index.timestamp)}` : "no fixing yet"}${r.status.finalPrice ? `, final price ${price(r.status.finalPrice)}` : ""}`,
         `  contract ${usdc(p.contractSize)} per 1.0 of index, tick ${price(p.tickSize)}, min size ${p.minSize}`,

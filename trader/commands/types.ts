@@ -23,17 +23,28 @@ export function requiredArg(v: Values, name: string): string {
   return s;
 }
 
-/** A collateral amount in USDC ("100", "12.5") -> base units. */
-export const amountArg = (v: Values, name = "amount") => parseDecimal(requiredArg(v, name), 6, `--${name}`);
+/** A positive collateral amount in USDC ("100", "12.5") -> base units, or "all" (the command decides what all is). */
+export function amountArg(v: Values, name = "amount"): bigint | "all" {
+  const text = requiredArg(v, name);
+  if (text.trim().toLowerCase() === "all") return "all";
+  const amount = parseDecimal(text, 6, `--${name}`);
+  if (amount === 0n) throw new UsageError(`--${name} must be positive (or "all")`);
+  return amount;
+}
 /** A price in index units ("3.125") -> 18 decimals. */
 export const priceArg = (text: string, name: string) => parseDecimal(text, 18, `--${name}`);
 export const wholeArg = (text: string, name: string) => parseWhole(text, `--${name}`);
+/** A number of contracts: a positive whole number (a short is `--side sell`, never a negative size). */
+export const sizeArg = (text: string, name = "size") => {
+  if (/^\s*-/.test(text)) throw new UsageError(`--${name} must be a positive whole number of contracts, got ${text.trim()} (to sell, use --side sell)`);
+  return parseWhole(text, `--${name}`, 1n);
+};
 
 /** An open order of the book by its hash (ORDER_DEAD when it is not open). */
 export async function openOrderArg(ctx: TraderContext, v: Values, name: string): Promise<BookEntry> {
   const hash = requiredArg(v, name);
   if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new UsageError(`--${name} must be an order hash (0x + 64 hex), got ${JSON.stringify(hash)}`);
   const entry = await findOpenOrder(ctx.mc, hash as Hex);
-  if (!entry) throw new SdkError("ORDER_DEAD", `order ${hash} is not in the open book (filled, cancelled, expired or never published)`);
+  if (!entry) throw new SdkError("ORDER_DEAD", `the order given with --${name} is not open (filled, cancelled, expired or never published)`);
   return entry;
 }

@@ -1,0 +1,109 @@
+/** Balances with deposit (approve step) and withdraw; every series' position, PnL, fees, margin, health, liquidation price, margin moves, settlement and claim. */
+import { useState } from "react";
+import { SdkError } from "../../../sdk/errors.js";
+import { addMargin, deposit, removableMargin, removeMargin, withdraw } from "../../../sdk/funds.js";
+import { claim } from "../../../sdk/settlement.js";
+import { parseDecimal } from "../../../sdk/units.js";
+import type { Holding, Markets, Portfolio } from "../data.js";
+import { countdown, price, signedUsdc, time, usdc } from "../format.js";
+import { useTx, useWallet } from "../market.js";
+
+const amountOf = (text: string) => {
+  const a = parseDecimal(text, 6, "amount");
+  if (a === 0n) throw new SdkError("INVALID_INPUT", "amount: must be positive");
+  return a;
+};
+
+export function PortfolioPage({ markets, portfolio }: { markets: Markets; portfolio: Portfolio | undefined }) {
+  const { writer } = useWallet();
+  const { run } = useTx();
+  const [amount, setAmount] = useState("1000");
+  if (!portfolio) return <section><h2>Portfolio</h2><p>Connect a wallet on the market's network.</p></section>;
+  const needsApproval = (() => {
+    try {
+      return portfolio.allowance < amountOf(amount);
+    } catch {
+      return false;
+    }
+  })();
+  const shown = portfolio.holdings.filter((h) => h.position.size !== 0n || h.position.margin !== 0n || h.owed !== 0n);
+  return (
+    <section>
+      <h2>Portfolio</h2>
+      <p data-testid="balances">
+        Wallet <b data-testid="wallet-balance">{usdc(portfolio.wallet)}</b>, free balance in the market <b data-testid="free-balance">{usdc(portfolio.free)}</b>
+      </p>
+      <div className="funds">
+        <label>Amount (USDC) <input value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="amount" /></label>
+        <button disabled={!writer} data-testid="deposit" onClick={() => void run("Deposit", async () => {
+          const r = await deposit(writer!, amountOf(amount));
+          return `deposited ${usdc(amountOf(amount))}${r.approve ? " (approved first)" : ""}`;
+        })}>
+          {needsApproval ? "Approve, then deposit" : "Deposit"}
+        </button>
+        {needsApproval ? <span> the wallet asks twice: approve {amount} USDC (allowance {usdc(portfolio.allowance)}), then deposit</span> : null}
+        <button disabled={!writer} data-testid="withdraw" onClick={() => void run("Withdraw", async () => (await withdraw(writer!, amountOf(amount)), `withdrew ${usdc(amountOf(amount))}`))}>Withdraw</button>
+        <button disabled={!writer || portfolio.free === 0n} data-testid="withdraw-all" onClick={() => void run("Withdraw", async () => (await withdraw(writer!, portfolio.free), `withdrew ${usdc(portfolio.free)}`))}>Withdraw all</button>
+      </div>
+      <table data-testid="positions">
+        <thead>
+          <tr>
+            <th>series</th><th>phase</th><th>position</th><th>entry</th><th>mark</th><th>unrealized PnL</th><th>realized PnL</th><th>fees paid</th>
+            <th>margin</th><th>equity</th><th>health</th><th>liq. price</th><th>settlement</th><th />
+          </tr>
+        </thead>
+        <tbody>
+          {shown.length === 0 ? <tr><td colSpan={14}>no positions</td></tr> : shown.map((h) => <HoldingRow key={h.row.series.id} h={h} now={markets.now} amount={amount} />)}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function HoldingRow({ h, now, amount }: { h: Holding; now: bigint; amount: string }) {
+  const { writer } = useWallet();
+  const { run } = useTx();
+  const p = h.position;
+  const s = h.row.series;
+  const phase = h.row.status.phase;
+  const health = p.size === 0n ? "–" : p.equity >= p.initialRequired ? "healthy" : p.healthy ? "below initial margin" : "LIQUIDATABLE";
+  const settlement =
+    phase === "trading"
+      ? `expiry in ${countdown(s.params.expiry, now)}`
+      : h.row.status.finalPrice !== 0n
+        ? `final price ${price(h.row.status.finalPrice)} (${phase})`
+        : `${phase}: settles within ${countdown(s.params.expiry + BigInt(s.params.settlementGrace), now)}`;
+  return (
+    <tr data-testid={`holding-${h.row.number}`}>
+      <td>{h.row.indexName} #{h.row.number} ({time(s.params.expiry)})</td>
+      <td>{phase}</td>
+      <td data-testid="size">{p.size > 0n ? `long ${p.size}` : p.size < 0n ? `short ${-p.size}` : "flat"}</td>
+      <td>{p.size === 0n ? "–" : price(p.entryPrice)}</td>
+      <td>{price(p.mark)}{p.settled ? " (final)" : ""}</td>
+      <td data-testid="upnl">{signedUsdc(p.unrealizedPnl)}</td>
+      <td>{signedUsdc(h.realizedPnl)}</td>
+      <td>{usdc(h.fees)}</td>
+      <td>{usdc(p.margin)}</td>
+      <td>{signedUsdc(p.equity)}</td>
+      <td>{health}</td>
+      <td>{h.liquidationPrice === undefined ? "–" : price(h.liquidationPrice)}</td>
+      <td data-testid="settlement">{settlement}</td>
+      <td>
+        {phase === "trading" && p.size !== 0n ? (
+          <>
+            <button disabled={!writer} onClick={() => void run("Add margin", async () => (await addMargin(writer!, s, amountOf(amount)), `added ${amount} USDC of margin`))}>Add margin</button>
+            <button disabled={!writer} onClick={() => void run("Remove margin", async () => {
+              const all = removableMargin(p);
+              const a = amountOf(amount) < all ? amountOf(amount) : all;
+              await removeMargin(writer!, s, a);
+              return `removed ${usdc(a)} of margin`;
+            })}>Remove margin</button>
+          </>
+        ) : null}
+        {phase === "claimable" || phase === "closing-out" ? (
+          <button disabled={!writer} data-testid="claim" onClick={() => void run("Claim", async () => `claimed ${usdc((await claim(writer!, s)).payout)}`)}>Claim</button>
+        ) : null}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,216 @@
+/// <reference lib="dom" />
+/**
+ * The trader app in a real Chromium (Debian's /usr/bin/chromium through playwright-core), two test wallets
+ * injected as EIP-6963 providers signing with dev chain keys, against anvil: connect, wrong network and switch,
+ * deposit, sign and publish, a refused signature, fill from the second wallet, PnL after a fixing, cancel,
+ * withdraw, settlement and claim; no console errors. Screenshots go to out/app/.
+ *   npm run test:app
+ */
+import { expect } from "chai";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
+import { connectMarket } from "../../sdk/client.js";
+import { indexIdFromName } from "../../sdk/oracle.js";
+import { getSeries, seriesStatus } from "../../sdk/series.js";
+import { closeOut, settle } from "../../sdk/settlement.js";
+import { type Anvil, startAnvil } from "../../scripts/lib/anvil.js";
+import { postFixing } from "../../scripts/lib/fixing.js";
+import { type LocalMarket, OPERATOR_ACCOUNTS_ARGS, localClients, setupLocalMarket } from "../../scripts/lib/localMarket.js";
+import { type AppServer, serveApp } from "../server.js";
+import { installTestWallet } from "./testWallet.js";
+
+const OUT = resolve(import.meta.dirname, "..", "..", "out", "app");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+describe("trader app in Chromium (playwright-core, test wallets, anvil)", function () {
+  this.timeout(300_000);
+  let anvil: Anvil;
+  let market: LocalMarket;
+  let server: AppServer;
+  let browser: Browser;
+  const errors: string[] = [];
+  const pages: Page[] = [];
+
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    anvil = await startAnvil({ args: [...OPERATOR_ACCOUNTS_ARGS] });
+    market = await setupLocalMarket({ url: anvil.url, traders: 2, expiresIn: 2n * 86_400n, firstFixing: { value: 35n * 10n ** 17n } });
+    server = await serveApp({ rpcUrl: anvil.url, deployment: market.deployment, port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    for (const [i, page] of pages.entries()) await page.screenshot({ path: join(OUT, `failed-${i}.png`), fullPage: true }).catch(() => undefined);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await anvil?.stop();
+  });
+
+  async function open(trader: number, startChainId?: number): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await installTestWallet(context, { privateKey: market.traders[trader]!.privateKey, rpcUrl: anvil.url, chainId: anvil.chainId, startChainId });
+    const page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`[trader ${trader}] ${m.text()}`);
+    });
+    page.on("pageerror", (e) => errors.push(`[trader ${trader}] ${e.message}`));
+    await page.goto(`${server.url}#/portfolio`);
+    await page.getByTestId("connect-Test Wallet").click();
+    await page.getByTestId("address").waitFor();
+    pages.push(page);
+    return { context, page };
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  /** Waits for the action's final state and returns its text. */
+  async function outcome(page: Page, phase: "done" | "failed"): Promise<string> {
+    const status = page.locator(`[data-testid="tx-status"][data-phase="${phase}"]`);
+    await status.waitFor({ timeout: 60_000 });
+    return (await status.textContent()) ?? "";
+  }
+  const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? "").trim();
+
+  let alice: Page;
+  let bob: Page;
+
+  it("connects a discovered wallet and deposits (approve, then deposit)", async () => {
+    ({ page: alice } = await open(0));
+    await alice.getByTestId("amount").fill("5000");
+    await expect(await text(alice, "deposit")).to.equal("Approve, then deposit");
+    await alice.getByTestId("deposit").click();
+    expect(await outcome(alice, "done")).to.contain("deposited 5,000 USDC (approved first)");
+    await alice.getByTestId("free-balance").filter({ hasText: "5,000 USDC" }).waitFor();
+    await shot(alice, "1-deposit");
+  });
+
+  it("signs and publishes an order after every pre-check; a refused signature is reported and nothing is sent", async () => {
+    await alice.goto(`${server.url}#/trade/0`);
+    await alice.getByTestId("size").fill("2");
+    await alice.getByTestId("price").fill("3.4999");
+    await expect(await text(alice, "snapped")).to.equal("3.499");
+    // Too big for 5,000 USDC: the ticket refuses before the wallet is asked.
+    await alice.getByTestId("size").fill("200");
+    await alice.locator('[data-testid="checks"] li[data-ok="false"]').filter({ hasText: "you need" }).waitFor();
+    expect(await alice.getByTestId("publish").isDisabled()).to.equal(true);
+    await alice.getByTestId("size").fill("2");
+    await alice.locator('[data-testid="checks"] li[data-ok="false"]').waitFor({ state: "detached" });
+    // Long 2 @ 3.499 (cost 6,998 USDC) keeps 698 USDC of margin (initial 700 at the mark 3.5 less the 2 USDC gain):
+    // equity meets 5 % maintenance at (6,998 - 698) / (2 x 1,000 x 0.95) = 3.3157…
+    expect(await text(alice, "liq-after")).to.match(/^3\.3157/);
+    await alice.evaluate(() => ((window as unknown as { __testWallet: { refuseNext: boolean } }).__testWallet.refuseNext = true));
+    await alice.getByTestId("publish").click();
+    expect(await outcome(alice, "failed")).to.contain("[REJECTED]");
+    await shot(alice, "2-refused");
+    await alice.getByTestId("publish").click();
+    expect(await outcome(alice, "done")).to.contain("published buy 2 @ 3.499");
+    await alice.getByTestId("ladder").getByTestId("bid").first().waitFor();
+    await shot(alice, "3-published");
+  });
+
+  it("a second wallet on the wrong network is told so, switches, deposits and fills from the ladder", async () => {
+    ({ page: bob } = await open(1, 1));
+    await bob.getByTestId("wrong-network").waitFor();
+    await shot(bob, "4-wrong-network");
+    await bob.getByTestId("switch-network").click();
+    await bob.getByTestId("wrong-network").waitFor({ state: "detached" });
+    await bob.getByTestId("amount").fill("5000");
+    await bob.getByTestId("deposit").click();
+    expect(await outcome(bob, "done")).to.contain("deposited 5,000 USDC");
+    await bob.goto(`${server.url}#/trade/0`);
+    await bob.getByTestId("fill").first().click();
+    expect(await outcome(bob, "done")).to.contain("sold 2 @ 3.499");
+    await shot(bob, "5-filled");
+  });
+
+  it("positions and PnL change after a fixing", async () => {
+    await alice.goto(`${server.url}#/portfolio`);
+    const row = alice.getByTestId("holding-0");
+    await row.getByTestId("size").filter({ hasText: "long 2" }).waitFor();
+    const before = await text(alice, "upnl");
+    const { publicClient, wallet } = await localClients(anvil.url, market.deployer.account);
+    const now = (await publicClient.getBlock()).timestamp;
+    await postFixing({
+      publicClient,
+      wallet,
+      oracle: market.deployment.oracle,
+      indexId: indexIdFromName("ATPI"),
+      timestamp: now + 1n,
+      value: 36n * 10n ** 17n,
+      signers: market.operators.map((o) => o.account),
+    });
+    // The mark moves toward 3.6 (at most 4 % of 3.5 per fixing): 2 x (3.6 - 3.499) x 1,000 USDC.
+    await row.getByTestId("upnl").filter({ hasText: "202 USDC" }).waitFor({ timeout: 30_000 });
+    expect(before).to.not.equal(await text(alice, "upnl"));
+    await shot(alice, "6-pnl");
+  });
+
+  it("markets show mark, range, open interest and the forward curve; the index page charts fixings with an audit report", async () => {
+    await bob.goto(`${server.url}#/markets`);
+    const row = bob.getByTestId("market-0");
+    await row.getByTestId("open-interest").filter({ hasText: "2" }).waitFor();
+    expect(await row.textContent()).to.contain("3.24 – 3.96").and.contain("2 @ 3.499") // mark 3.6 +- 10 %;
+    await bob.getByTestId("curve-ATPI").locator("canvas").waitFor();
+    await shot(bob, "6b-markets");
+    await bob.goto(`${server.url}#/index`);
+    await bob.getByTestId("fixing-chart").locator("canvas").waitFor();
+    expect(await bob.getByTestId("fixings").locator("tbody tr").count()).to.equal(2);
+    await bob.getByTestId("fixings").getByRole("button", { name: "Audit" }).last().click();
+    expect(await text(bob, "reproduce")).to.match(/^npm run keeper -- fixing --index ATPI --source replay --at \d{4}-\d\d-\d\dT[\d:]+Z$/);
+    await bob.getByTestId("audit-match").waitFor({ timeout: 60_000 });
+    await shot(bob, "6c-index");
+  });
+
+  it("cancels an order from my orders and withdraws", async () => {
+    await alice.goto(`${server.url}#/trade/0`);
+    await alice.getByTestId("side").selectOption("sell");
+    await alice.getByTestId("size").fill("1");
+    await alice.getByTestId("price").fill("3.7");
+    await alice.locator('[data-testid="checks"] li[data-ok="true"]').filter({ hasText: "margin" }).waitFor();
+    await alice.getByTestId("publish").click();
+    expect(await outcome(alice, "done")).to.contain("published sell 1 @ 3.7");
+    const mine = alice.getByTestId("my-orders");
+    await mine.getByRole("button", { name: "Cancel", exact: true }).click();
+    expect(await outcome(alice, "done")).to.contain("cancelled");
+    await mine.getByText("none open").waitFor();
+    await alice.goto(`${server.url}#/portfolio`);
+    const free = await text(alice, "free-balance");
+    await alice.getByTestId("amount").fill("100");
+    await alice.getByTestId("withdraw").click();
+    expect(await outcome(alice, "done")).to.contain("withdrew 100 USDC");
+    await alice.waitForFunction((f) => document.querySelector('[data-testid="free-balance"]')?.textContent !== f, free);
+    await shot(alice, "7-withdrawn");
+  });
+
+  it("reaches settlement and claims", async () => {
+    const { publicClient, wallet } = await localClients(anvil.url, market.deployer.account);
+    const mc = await connectMarket({ publicClient, walletClient: wallet, market: market.deployment.market });
+    const series = await getSeries(mc, market.deployment.series[0]!.id);
+    const jump = async (seconds: bigint) => {
+      await anvil.rpc("evm_increaseTime", [Number(seconds)]);
+      await anvil.rpc("evm_mine", []);
+    };
+    await jump(series.params.expiry - (await publicClient.getBlock()).timestamp + BigInt(series.params.settlementGrace) + 10n);
+    for (let i = 0; i < 10 && (await seriesStatus(mc, series)).settledAt === 0n; i++) {
+      await settle(mc, series);
+      if ((await seriesStatus(mc, series)).settledAt === 0n) await jump(BigInt(series.params.maxFixingAge) + 1n);
+    }
+    // Settling resolves no account by itself: close out whoever still holds a position (the keepers do this on a live chain).
+    for (const t of market.traders) {
+      const pos = await publicClient.readContract({ address: mc.market, abi: futuresMarketAbi, functionName: "position", args: [series.id, t.account.address] });
+      if (pos.size !== 0n) await closeOut(mc, series, t.account.address);
+    }
+    expect((await seriesStatus(mc, series)).phase).to.equal("claimable");
+    await alice.reload();
+    await alice.getByTestId("holding-0").getByTestId("settlement").filter({ hasText: "final price" }).waitFor({ timeout: 30_000 });
+    await alice.getByTestId("claim").click();
+    expect(await outcome(alice, "done")).to.match(/claimed [\d,.]+ USDC/);
+    await shot(alice, "8-claimed");
+  });
+
+  it("logged no console errors", () => {
+    expect(errors).to.deep.equal([]);
+  });
+});
