@@ -2,8 +2,11 @@
  * Transaction sending with a journal (see journal.ts), in the manner of Chainlink's txmgr:
  *
  * - one nonce per logical action: `key` is the idempotency key; a key already in the journal is never sent again;
- * - every action is simulated (eth_call, then gas estimation) before a nonce is assigned; a failing simulation
- *   skips the action and costs nothing;
+ * - every action is simulated (eth_call, then gas estimation, both at the LATEST block: the pending state holds
+ *   our own unmined transactions, which would make a still-needed action look done) before a nonce is assigned; a
+ *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also tried on the
+ *   pending state and deferred while that reverts (another poster's transaction is in the pool: racing posters
+ *   do not both send);
  * - fees: maxPriorityFeePerGas from config, maxFeePerGas = min(cap, 2 x base fee + priority); no fee above the cap
  *   is ever signed; while base fee + priority exceeds the cap new actions are deferred;
  * - the nonce and then the signed transaction are committed to the journal before the broadcast, so a crash at
@@ -61,6 +64,11 @@ export interface SendRequest {
   priority?: "high" | "normal";
   /** ABI of the target, to name a revert's custom error in logs and results. */
   abi?: Abi;
+  /**
+   * Defer (do not send) while the action passes at the latest block but reverts on the pending state: someone
+   * else's transaction doing the same is waiting in the node's pool. The action stays due and is tried again.
+   */
+  deferIfPending?: boolean;
 }
 
 export type SendResult =
@@ -147,6 +155,13 @@ export class TxSender {
         log.warn("simulation could not run: action deferred", { reason: sim.reason });
         return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}` } as const;
       }
+      if (req.deferIfPending) {
+        const pending = await this.simulate(req, "pending");
+        if (!pending.ok && pending.reverted) {
+          log.info("action already done by a pending transaction of another sender: deferred", { reason: pending.reason });
+          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${pending.reason}` } as const;
+        }
+      }
       const gas = sim.gas;
       const baseFee = await this.baseFee();
       const { priorityFee, maxFeePerGas: cap } = this.o.fees;
@@ -211,11 +226,12 @@ export class TxSender {
   }
 
   /**
-   * eth_call then gas estimation: the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the
-   * action is not needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
+   * eth_call then gas estimation at `blockTag` (latest unless told: never the pending state, which holds our own
+   * unmined attempts): the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the action is not
+   * needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
    */
-  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<Simulation> {
-    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n } as const;
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }, blockTag: "latest" | "pending" = "latest"): Promise<Simulation> {
+    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, blockTag } as const;
     try {
       await this.o.client.call(args);
       const gas = await this.o.client.estimateGas(args);

@@ -73,18 +73,26 @@ export async function readOracleIndex(client: PublicClient, oracle: Address, ind
   };
 }
 
-/** Idempotency key of the post of one round of one index. */
-export function postFixingKey(indexName: string, timestamp: bigint): string {
-  return `post:${indexName}:${timestamp}`;
+/**
+ * Idempotency key of the post of one round of one index: `post:<index>:<round>`, and `...#<n>` for the n-th
+ * re-send of a round whose earlier post ended without posting it (cancelled, lost, reverted) while the round
+ * could still be posted.
+ */
+export function postFixingKey(indexName: string, timestamp: bigint, attempt = 1): string {
+  return `post:${indexName}:${timestamp}${attempt > 1 ? `#${attempt}` : ""}`;
 }
 
-/** The postFixing transaction for a quorum decision's arguments: high priority, keyed by the round. */
-export function postFixingRequest(oracle: Address, indexName: string, args: ReturnType<typeof buildPostFixingArgs>): SendRequest {
+/**
+ * The postFixing transaction for a quorum decision's arguments: high priority, keyed by the round (and the
+ * re-send number), deferred while another operator's post of it waits in the node's pool.
+ */
+export function postFixingRequest(oracle: Address, indexName: string, args: ReturnType<typeof buildPostFixingArgs>, attempt = 1): SendRequest {
   const [indexId, timestamp, methodologyVersion, operators, observations] = args;
   return {
-    key: postFixingKey(indexName, timestamp),
+    key: postFixingKey(indexName, timestamp, attempt),
     kind: "post",
     priority: "high",
+    deferIfPending: true,
     to: oracle,
     abi: oracleAbi,
     data: encodeFunctionData({

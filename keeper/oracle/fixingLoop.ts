@@ -13,7 +13,7 @@
  */
 import type { Hex, LocalAccount, PublicClient } from "viem";
 import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
-import type { Journal } from "../chain/journal.js";
+import type { Journal, TxState } from "../chain/journal.js";
 import type { SendResult, TxSender } from "../chain/sender.js";
 import type { KeeperConfig } from "../config/schema.js";
 import { ConfigError } from "../config/validate.js";
@@ -26,12 +26,18 @@ import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { createSource } from "../sources/index.js";
 import type { PriceSource } from "../sources/types.js";
-import { type OracleIndexView, postFixingRequest, readOracleIndex } from "./contract.js";
+import { type OracleIndexView, postFixingKey, postFixingRequest, readOracleIndex } from "./contract.js";
 import { checkBeforeSigning } from "./integrity.js";
 import { type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
 import { SettlementTracker } from "./settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "./window.js";
+
+/** Ends of a post that leave its round unposted by it: the round is re-sent (new key) while it is due. */
+const FAILED: readonly TxState[] = ["cancelled", "lost", "reverted"];
+const OPEN: readonly TxState[] = ["queued", "broadcast", "mined"];
+/** A round whose posts ended without posting it this many times is given up (its simulation kept passing). */
+const MAX_POST_ATTEMPTS = 5;
 
 /** One configured index with its definition and price source. */
 export interface IndexFeed {
@@ -103,8 +109,8 @@ export class FixingLoop {
   private readonly waitingSince = new Map<string, number>();
   /** Local time a round was first seen with a quorum (the post stagger counts from there). */
   private readonly quorumSince = new Map<string, number>();
-  /** Post keys sent and not yet seen confirmed (for the posted metric). */
-  private readonly sentPosts = new Map<string, string>();
+  /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
+  private readonly sentPosts = new Map<string, { index: string; round: bigint; signers: readonly Hex[]; held: boolean }>();
   private readonly settlement: SettlementTracker;
   private readonly notOperatorLogged = new Set<string>();
   /** Values computed per round and not signed yet (waiting for a reference, or refused). */
@@ -255,16 +261,18 @@ export class FixingLoop {
         blocked = true;
         continue;
       }
-      const request = postFixingRequest(config.contracts.oracle, feed.name, decision.args);
+      const attempt = this.postAttempt(feed.name, t);
+      if (attempt > MAX_POST_ATTEMPTS) {
+        log.error("round not posted after repeated attempts: giving up on it", { index: feed.name, round: t, attempts: MAX_POST_ATTEMPTS });
+        continue;
+      }
+      const request = postFixingRequest(config.contracts.oracle, feed.name, decision.args, attempt);
       const result = await this.o.sender.send(request);
       outcome.post = result;
       if (result.status === "sent") {
-        this.sentPosts.set(request.key, feed.name);
-        log.info("fixing posted", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash });
-        if (view.held) {
-          this.o.metrics.breakerConfirmations.inc({ index: feed.name });
-          log.info("breaker confirmation round posted", { index: feed.name, round: t, held: view.held.timestamp, heldValue: view.held.value, hash: result.hash });
-        }
+        this.sentPosts.set(request.key, { index: feed.name, round: t, signers: decision.signers, held: view.held !== undefined });
+        log.info("fixing post sent", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash, attempt });
+        // Later rounds may follow in this pass: our own posts are mined in nonce order.
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {
@@ -450,11 +458,33 @@ export class FixingLoop {
     }
   }
 
+  /**
+   * The number of the post to send for a round: 1, or one more than the last journaled post of it if that one
+   * ended without posting (cancelled, lost, reverted) — the round is still due, so it is still postable.
+   */
+  private postAttempt(index: string, round: bigint): number {
+    for (let n = 1; ; n++) {
+      const state = this.o.journal.getTx(postFixingKey(index, round, n))?.state;
+      if (state === undefined || !FAILED.includes(state)) return n;
+    }
+  }
+
+  /** Logs and counts "fixing posted" when a post is confirmed; a post that ended otherwise is logged as such. */
   private countConfirmedPosts(): void {
-    for (const [key, index] of this.sentPosts) {
-      const state = this.o.journal.getTx(key)?.state;
-      if (state === "confirmed") this.o.metrics.fixingsPosted.inc({ index });
-      if (state !== undefined && state !== "queued" && state !== "broadcast" && state !== "mined") this.sentPosts.delete(key);
+    for (const [key, p] of this.sentPosts) {
+      const tx = this.o.journal.getTx(key);
+      if (!tx || OPEN.includes(tx.state)) continue;
+      this.sentPosts.delete(key);
+      if (tx.state === "confirmed") {
+        this.o.metrics.fixingsPosted.inc({ index: p.index });
+        this.o.log.info("fixing posted", { index: p.index, round: p.round, signers: p.signers, hash: tx.minedHash, block: tx.minedBlock });
+        if (p.held) {
+          this.o.metrics.breakerConfirmations.inc({ index: p.index });
+          this.o.log.info("breaker confirmation round posted", { index: p.index, round: p.round, hash: tx.minedHash });
+        }
+      } else {
+        this.o.log.warn("fixing post ended without posting: re-sent while the round is due", { index: p.index, round: p.round, state: tx.state, note: tx.note });
+      }
     }
   }
 }
