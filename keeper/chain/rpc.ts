@@ -58,6 +58,8 @@ export interface RpcPoolOptions {
   log?: Logger;
   metrics?: KeeperMetrics;
   now?: () => number;
+  /** Called after every probe of all endpoints with their status (health: blind while none is usable). */
+  onProbe?: (status: EndpointStatus[]) => void;
 }
 
 interface Endpoint {
@@ -86,7 +88,9 @@ type RequestArgs = { method: string; params?: unknown };
 
 export class RpcPool {
   private readonly endpoints: Endpoint[];
-  private readonly opts: Required<Omit<RpcPoolOptions, "metrics" | "urls">> & { metrics?: KeeperMetrics };
+  private readonly opts: Required<Omit<RpcPoolOptions, "metrics" | "urls" | "onProbe">> & Pick<RpcPoolOptions, "metrics" | "onProbe">;
+  /** Whether some endpoint was usable at the last probe (for logging the transitions once). */
+  private anyUsable = true;
   private nextId = 1;
   /** The first probe of all endpoints; requests wait for it once (later probes run in the background). */
   private firstProbe: Promise<void> | undefined;
@@ -110,6 +114,7 @@ export class RpcPool {
       log: options.log ?? silentLogger,
       now: options.now ?? Date.now,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.onProbe ? { onProbe: options.onProbe } : {}),
     };
   }
 
@@ -211,6 +216,11 @@ export class RpcPool {
       this.setChainId(ep, chainId);
       if (typeof head !== "string") throw new RpcTransportError(ep.label, "invalid", "eth_blockNumber is not a hex string");
       this.recordHead(ep, BigInt(head));
+      if (ep.cooldownUntilMs > this.opts.now()) {
+        // A benched endpoint returns as soon as its probe succeeds: the cooldown is only the longest it stays out.
+        ep.cooldownUntilMs = 0;
+        this.opts.log.info("rpc endpoint recovered: back in use", { endpoint: ep.label });
+      }
     } catch (e) {
       if (e instanceof RpcTransportError || e instanceof JsonRpcAnswerError) {
         this.opts.log.debug("rpc probe failed", { endpoint: ep.label, error: e });
@@ -247,9 +257,17 @@ export class RpcPool {
   }
 
   private publish(): void {
+    const status = this.status();
+    const anyUsable = status.some((s) => s.usable);
+    if (anyUsable !== this.anyUsable) {
+      if (anyUsable) this.opts.log.info("rpc: an endpoint is usable again", { endpoints: status.filter((s) => s.usable).map((s) => s.label) });
+      else this.opts.log.error("rpc: no usable endpoint (blind)", { reasons: status.map((s) => `${s.label}: ${s.reason}`) });
+      this.anyUsable = anyUsable;
+    }
+    this.opts.onProbe?.(status);
     const m = this.opts.metrics;
     if (!m) return;
-    for (const ep of this.endpoints) m.rpcHealthy.set({ url: ep.label }, this.unusableReason(ep) === undefined ? 1 : 0);
+    for (const s of status) m.rpcHealthy.set({ url: s.label }, s.usable ? 1 : 0);
     const best = this.bestHead();
     if (best !== undefined) m.chainHead.set({}, best);
   }
@@ -257,7 +275,10 @@ export class RpcPool {
   private fail(ep: Endpoint, kind: RpcFailureKind): void {
     ep.errors++;
     ep.consecutiveFailures++;
-    if (ep.consecutiveFailures >= this.opts.failuresBeforeCooldown) ep.cooldownUntilMs = this.opts.now() + this.opts.cooldownMs;
+    if (ep.consecutiveFailures >= this.opts.failuresBeforeCooldown) {
+      if (ep.cooldownUntilMs <= this.opts.now()) this.opts.log.warn("rpc endpoint benched", { endpoint: ep.label, kind, failures: ep.consecutiveFailures, cooldownMs: this.opts.cooldownMs });
+      ep.cooldownUntilMs = this.opts.now() + this.opts.cooldownMs;
+    }
     this.opts.metrics?.rpcErrors.inc({ url: ep.label, kind });
   }
 

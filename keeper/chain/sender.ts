@@ -48,6 +48,8 @@ export interface SenderOptions {
   log?: Logger;
   metrics?: KeeperMetrics;
   now?: () => number;
+  /** Where fee-cap deferrals of needed actions are reported (/health): set while deferred, removed once sent or final. */
+  feeCapped?: Map<string, { reason: string; atMs: number }>;
   /** Test hooks called at the steps of a send; a throw simulates a crash at that point. */
   hooks?: { afterPersistNonce?: (key: string) => void; afterPersistSigned?: (key: string) => void; afterBroadcast?: (key: string) => void };
 }
@@ -98,7 +100,7 @@ const FINAL: readonly TxState[] = ["confirmed", "reverted", "cancelled", "lost"]
 
 export class TxSender {
   readonly address: Address;
-  private readonly o: Required<Omit<SenderOptions, "metrics" | "hooks">> & Pick<SenderOptions, "metrics" | "hooks">;
+  private readonly o: Required<Omit<SenderOptions, "metrics" | "hooks" | "feeCapped">> & Pick<SenderOptions, "metrics" | "hooks"> & { feeCapped: Map<string, { reason: string; atMs: number }> };
   private nextNonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** Local time since which an open transaction's nonce is used on chain without a receipt of ours. */
@@ -107,7 +109,7 @@ export class TxSender {
   constructor(options: SenderOptions) {
     if (options.fees.bumpPercent < 10) throw new Error(`bumpPercent must be >= 10 (node minimum), got ${options.fees.bumpPercent}`);
     this.address = options.account.address;
-    this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options };
+    this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options, feeCapped: options.feeCapped ?? new Map() };
   }
 
   /** The RPC client the sender reads and sends through (for callers that hold only the sender). */
@@ -148,6 +150,7 @@ export class TxSender {
 
       const sim = await this.simulate(req);
       if (!sim.ok && sim.reverted) {
+        this.o.feeCapped.delete(req.key);
         log.info("simulation reverts: action skipped", { reason: sim.reason });
         return { status: "skipped", key: req.key, reason: sim.reason } as const;
       }
@@ -167,9 +170,12 @@ export class TxSender {
       const { priorityFee, maxFeePerGas: cap } = this.o.fees;
       if (baseFee + priorityFee > cap) {
         this.o.metrics?.feeCapHits.inc({ kind: req.kind });
+        const reason = `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}`;
+        this.o.feeCapped.set(req.key, { reason, atMs: this.o.now() });
         log.warn("base fee above the fee cap: action deferred", { baseFee, cap });
-        return { status: "deferred", key: req.key, reason: `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}` } as const;
+        return { status: "deferred", key: req.key, reason } as const;
       }
+      this.o.feeCapped.delete(req.key);
       const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
       if (this.o.dryRun) {
         log.info("dry run: not sent", { gas, maxFeePerGas });
@@ -350,6 +356,7 @@ export class TxSender {
     if (maxFee < minMax || cappedPriority < minPriority) {
       // The cap leaves no room for a valid replacement: keep the current attempt alive and raise an alert.
       this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
+      this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
       log.warn("stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
       await this.broadcast(tx, last, log);
       return 1;
@@ -382,6 +389,7 @@ export class TxSender {
         return;
       }
       const state: TxState = a.isCancel ? "cancelled" : receipt.status === "success" ? "confirmed" : "reverted";
+      this.o.feeCapped.delete(tx.key);
       j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
       this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: state });
       log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });

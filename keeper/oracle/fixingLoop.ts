@@ -112,7 +112,10 @@ export class FixingLoop {
   /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
   private readonly sentPosts = new Map<string, { index: string; round: bigint; signers: readonly Hex[]; held: boolean }>();
   private readonly settlement: SettlementTracker;
-  private readonly notOperatorLogged = new Set<string>();
+  /** Index names whose operators do not include the signer (logged once per change). */
+  private readonly notOperator = new Set<string>();
+  /** Consecutive source failures per index (for /health and a rate-limited warning). */
+  private readonly sourceFailures = new Map<string, number>();
   /** Values computed per round and not signed yet (waiting for a reference, or refused). */
   private readonly computed = new Map<string, Computed>();
   /** `index:heldTimestamp` holds of the circuit breaker already logged and counted. */
@@ -198,13 +201,14 @@ export class FixingLoop {
   private async tickIndex(feed: IndexFeed, now: bigint): Promise<RoundOutcome[]> {
     const { config, client, log } = this.o;
     if (feed.sampler) {
-      await feed.sampler.sample(now).catch((e: unknown) => {
-        this.o.metrics.fixingFailures.inc({ index: feed.name, reason: "source" });
-        log.warn("source poll failed", { index: feed.name, error: e });
-      });
+      await feed.sampler.sample(now).then(
+        () => this.sourceOk(feed.name),
+        (e: unknown) => this.sourceFailed(feed.name, e, "source poll failed"),
+      );
     }
     const view = await readOracleIndex(client, config.contracts.oracle, feed.indexId);
     this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
+    this.checkRegistered(feed.name, view.operators);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
     for (const t of this.dueRounds(feed.name, now, view)) {
@@ -246,10 +250,12 @@ export class FixingLoop {
         const since = this.waitingSince.get(key) ?? Date.now();
         this.waitingSince.set(key, since);
         if (Date.now() - since < (this.o.quorumWaitMs ?? 3 * config.peers.timeoutMs)) blocked = true;
+        else this.noQuorum(feed.name).add(t);
         log.debug("round without quorum", { index: feed.name, round: t, have: decision.have, need: decision.need });
         continue;
       }
       this.waitingSince.delete(key);
+      this.noQuorum(feed.name).delete(t);
       const since = this.quorumSince.get(key) ?? Date.now();
       this.quorumSince.set(key, since); // also while held back: the gathering of every due round runs at once
       if (blocked) continue;
@@ -307,11 +313,7 @@ export class FixingLoop {
     const me = signer.address.toLowerCase();
     const journaled = journal.observations(feed.indexId, round).find((o) => o.signer.toLowerCase() === me);
     if (journaled) return { signed: journaled };
-    if (!view.operators.some((a) => a.toLowerCase() === me)) {
-      if (!this.notOperatorLogged.has(feed.name)) log.warn("signer is not a registered operator of the index: not observing", { index: feed.name, signer: signer.address });
-      this.notOperatorLogged.add(feed.name);
-      return { none: "not an operator" };
-    }
+    if (!view.operators.some((a) => a.toLowerCase() === me)) return { none: "not an operator" };
     const key = `${feed.name}:${round}`;
     const known = this.noFixing.get(key);
     if (known !== undefined) return { none: known };
@@ -323,10 +325,14 @@ export class FixingLoop {
       const { intervalSeconds, windowPolls } = config.schedule;
       polls = feed.sampler ? feed.sampler.window(round) : await readWindow(feed.source, windowPollTimes(round, intervalSeconds, windowPolls));
     } catch (e) {
-      metrics.fixingFailures.inc({ index: feed.name, reason: "source" });
-      log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
+      if (!feed.sampler) this.sourceFailed(feed.name, e, "source read failed: no observation this pass", round);
+      else {
+        metrics.fixingFailures.inc({ index: feed.name, reason: "source" });
+        log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
+      }
       return { none: `source: ${(e as Error).message}` };
     }
+    if (!feed.sampler) this.sourceOk(feed.name);
     const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
@@ -444,8 +450,51 @@ export class FixingLoop {
     return state;
   }
 
+  /** Tracks whether the signer is a registered operator of the index: logged on every change, shown in /health. */
+  private checkRegistered(index: string, operators: readonly string[]): void {
+    const me = this.o.signer.address.toLowerCase();
+    const registered = operators.some((a) => a.toLowerCase() === me);
+    if (!registered && !this.notOperator.has(index)) {
+      this.notOperator.add(index);
+      this.o.health?.notOperator.add(index);
+      this.o.log.warn("signer is not a registered operator of the index: not observing (ask the oracle's owner to add it)", { index, signer: this.o.signer.address });
+    } else if (registered && this.notOperator.has(index)) {
+      this.notOperator.delete(index);
+      this.o.health?.notOperator.delete(index);
+      this.o.log.info("signer is a registered operator of the index again: observing", { index, signer: this.o.signer.address });
+    }
+  }
+
+  /** A failed source poll: counted, warned (first failure, then every 10th), reported in /health with the count. */
+  private sourceFailed(index: string, e: unknown, msg: string, round?: bigint): void {
+    const count = (this.sourceFailures.get(index) ?? 0) + 1;
+    this.sourceFailures.set(index, count);
+    this.o.metrics.fixingFailures.inc({ index, reason: "source" });
+    const error = e instanceof Error ? e.message : String(e);
+    this.o.health?.sourceFailures.set(index, { count, error });
+    if (count === 1 || count % 10 === 0) this.o.log.warn(msg, { index, ...(round !== undefined ? { round } : {}), failuresInARow: count, error: e });
+  }
+
+  private sourceOk(index: string): void {
+    const count = this.sourceFailures.get(index);
+    if (count === undefined) return;
+    this.sourceFailures.delete(index);
+    this.o.health?.sourceFailures.delete(index);
+    this.o.log.info("source recovered", { index, failedPolls: count });
+  }
+
+  private noQuorum(index: string): Set<bigint> {
+    const map = this.o.health?.noQuorum;
+    if (!map) return new Set();
+    let set = map.get(index);
+    if (!set) map.set(index, (set = new Set()));
+    return set;
+  }
+
   /** Drops per-round memory of rounds the oracle is past (the process runs for months). */
   private forgetRoundsUpTo(index: string, latest: bigint): void {
+    const waiting = this.o.health?.noQuorum.get(index);
+    for (const t of waiting ?? []) if (t <= latest) waiting?.delete(t);
     for (const key of this.refusedLogged) {
       const [name, ts] = key.split(":");
       if (name === index && BigInt(ts as string) <= latest) this.refusedLogged.delete(key);

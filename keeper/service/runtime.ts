@@ -71,6 +71,8 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const metrics = createKeeperMetrics();
   const shutdown = createShutdown(log, options.signals ? { signals: options.signals } : {});
   const keys = await loadOperatorKeys(config.keys, config.chainId, env);
+  const health = newHealthState();
+  for (const name of config.indexes) health.fixings.set(name, 0n);
   const pool = new RpcPool({
     urls: config.rpc.urls,
     chainId: config.chainId,
@@ -81,6 +83,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     cooldownMs: config.rpc.cooldownMs,
     log: log.child({ component: "rpc" }),
     metrics,
+    onProbe: (status) => {
+      if (status.some((s) => s.usable)) delete health.blind;
+      else health.blind = status.map((s) => `${s.label}: ${s.reason}`);
+    },
   });
   const client = createFailoverClient(pool, config.chainId);
   const journal = new Journal(join(config.dataDir, "journal.sqlite"));
@@ -100,13 +106,14 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     dryRun: config.dryRun,
     log: log.child({ component: "sender" }),
     metrics,
+    feeCapped: health.feeCapped,
   });
-  const health = newHealthState();
-  for (const name of config.indexes) health.fixings.set(name, 0n);
   const limits = {
     headStaleSeconds: config.health.headStaleSeconds,
     fixingStaleSeconds: config.health.fixingStaleSeconds,
     minGasBalance: config.health.minGasBalanceEth,
+    sourceFailedPolls: config.health.sourceFailedPolls,
+    noQuorumRounds: config.health.noQuorumRounds,
   };
   const healthReport = () => evaluateHealth(health, limits, Date.now());
 

@@ -72,6 +72,8 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     return { loop, oracle: address, journal, metrics, health, op, dbPath, sender };
   }
 
+  const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n, sourceFailedPolls: 3, noQuorumRounds: 1 };
+
   async function posted(oracle: Address) {
     const { publicClient } = clients(anvil, owner);
     const logs = await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n });
@@ -121,12 +123,15 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
         return replay.read(at);
       },
     };
-    const { loop, oracle, journal, metrics } = await setup(flaky);
+    const { loop, oracle, journal, metrics, health } = await setup(flaky);
+    const sourceReasons = () => evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("source "));
     const first = await loop.tick();
     expect(first.map((o) => o.own)).to.deep.equal(first.map(() => ({ none: "source: source flaky: connection refused" })));
     expect(metrics.fixingFailures.get({ index: "ATPI", reason: "source" })).to.equal(3);
+    expect(sourceReasons()).to.deep.equal(["source ATPI: 3 polls failed in a row (limit 3): source flaky: connection refused"]);
     mode = "garbage";
     const second = await loop.tick();
+    expect(sourceReasons()).to.deep.equal([]); // the source answers again (its data is refused by the methodology)
     expect(second.every((o) => "none" in o.own && o.own.none === "INSUFFICIENT_PRICED_WEIGHT")).to.equal(true);
     expect(metrics.fixingFailures.get({ index: "ATPI", reason: "no_fixing" })).to.equal(3);
     for (const o of second) expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.deep.equal([]);
@@ -150,8 +155,6 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     };
     return { state, source };
   }
-  const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n };
-
   // Two layers refuse a whole source x1000 / x0.001: methodology v2 (ATPI's) refuses the data itself
   // (SOURCE_SCALE_SUSPECT against the previous fixing's state); under a definition whose methodology passes it
   // (v1) the keeper's deviation check against the last on-chain fixing refuses the value. Both alert alike.
@@ -327,10 +330,14 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
   it("does not observe when its signer is not a registered operator", async () => {
     const stranger = privateKeyToAccount(generatePrivateKey());
     const { oracle } = await setup();
-    const { loop } = await setup(replay, journalPath(), stranger, oracle);
+    const { loop, health } = await setup(replay, journalPath(), stranger, oracle);
     const outcomes = await loop.tick();
     expect(outcomes.length).to.be.greaterThan(0);
     expect(outcomes.every((o) => "none" in o.own && o.own.none === "not an operator")).to.equal(true);
+    const reasons = evaluateHealth(health, limits, Date.now()).reasons;
+    expect(reasons).to.include("signer ATPI: not a registered operator of the index (register it with the oracle's owner)");
+    // Alone it has no quorum: each due round that stayed without one past the wait (0 here) is a reason too.
+    expect(reasons.filter((r) => r.startsWith("quorum ATPI: 3 round(s) without quorum"))).to.have.length(1);
   });
 
   it("C11: the poster gathers every operator's observation before posting: at once when all are in, else after peers.gatherMs; all of them posted", async () => {

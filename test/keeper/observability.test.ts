@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createLogger, REDACTED } from "../../keeper/observability/log.js";
 import { Registry, createKeeperMetrics } from "../../keeper/observability/metrics.js";
-import { evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
+import { FEE_CAP_WINDOW_MS, evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
 import { json, startServer } from "../../keeper/observability/server.js";
 import { createShutdown, sleep } from "../../keeper/observability/shutdown.js";
 
@@ -44,7 +44,7 @@ describe("keeper observability", () => {
   });
 
   it("health fails with reasons on a stale head, a stale fixing or a low gas balance", () => {
-    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 10n ** 17n };
+    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 10n ** 17n, sourceFailedPolls: 3, noQuorumRounds: 1 };
     const s = newHealthState();
     s.fixings.set("ATPI", 0n);
     expect(evaluateHealth(s, limits, 0).reasons).to.deep.equal([
@@ -64,6 +64,37 @@ describe("keeper observability", () => {
       "fixing ATPI: latest is 4000s old (limit 3600s)",
       `gas balance: 1 wei below minimum ${10n ** 17n} wei`,
     ]);
+  });
+
+  it("health fails with a reason while blind, unregistered, a source failing N polls, K rounds without quorum, the fee cap deferring; healthy again on recovery", () => {
+    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 1n, sourceFailedPolls: 3, noQuorumRounds: 2 };
+    const s = newHealthState();
+    recordHead(s, 100n, 10_000n, 1_000);
+    s.fixings.set("ATPI", 9_000n);
+    s.gasBalance = 10n;
+    expect(evaluateHealth(s, limits, 2_000)).to.deep.equal({ ok: true, reasons: [] });
+    s.blind = ["127.0.0.1:1: cooling down after 3 failures"];
+    s.notOperator.add("ATPI");
+    s.sourceFailures.set("ATPI", { count: 2, error: "connection refused" }); // below N: not yet
+    s.noQuorum.set("ATPI", new Set([86_400n])); // below K: not yet
+    s.feeCapped.set("post:ATPI:86400", { reason: "base fee 90 + priority 1 > cap 50", atMs: 2_000 });
+    expect(evaluateHealth(s, limits, 2_000).reasons).to.deep.equal([
+      "rpc: no usable endpoint (127.0.0.1:1: cooling down after 3 failures)",
+      "signer ATPI: not a registered operator of the index (register it with the oracle's owner)",
+      "fee cap: post:ATPI:86400 deferred: base fee 90 + priority 1 > cap 50",
+    ]);
+    s.sourceFailures.set("ATPI", { count: 3, error: "connection refused" });
+    s.noQuorum.get("ATPI")?.add(172_800n);
+    expect(evaluateHealth(s, limits, 2_000).reasons.slice(2, 4)).to.deep.equal([
+      "source ATPI: 3 polls failed in a row (limit 3): connection refused",
+      "quorum ATPI: 2 round(s) without quorum (86400, 172800; limit 2)",
+    ]);
+    // Recovery: each report clears its reason; a fee-cap deferral not seen again for 30 s no longer counts.
+    delete s.blind;
+    s.notOperator.delete("ATPI");
+    s.sourceFailures.delete("ATPI");
+    s.noQuorum.get("ATPI")?.clear();
+    expect(evaluateHealth(s, limits, 2_000 + FEE_CAP_WINDOW_MS + 1)).to.deep.equal({ ok: true, reasons: [] });
   });
 
   it("serves routes over HTTP: 200, 404, 405, 500 without crashing", async () => {
