@@ -6,6 +6,7 @@ import { robustnessCommand } from "./commands/robustness.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import type { Command } from "./commands/types.js";
+import { createLogger } from "./observability/log.js";
 
 /**
  * The keeper's one command line: `npm run keeper -- <subcommand> [options]`.
@@ -37,6 +38,15 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   return command.run(rest);
+}
+
+// Even a crash is one JSON log line (stderr: stdout may carry a subcommand's result), with its cause chain.
+const crashLog = createLogger({ write: (l) => process.stderr.write(`${l}\n`) });
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (e: unknown) => {
+    crashLog.error(`${event === "uncaughtException" ? "uncaught exception" : "unhandled rejection"}: exiting`, { error: e, stack: e instanceof Error ? e.stack : undefined });
+    process.exit(1);
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2));

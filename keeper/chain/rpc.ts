@@ -9,7 +9,7 @@
  * caller unchanged. Before `eth_sendRawTransaction` the endpoint's chain id is checked again, on the spot.
  */
 import { type Chain, type PublicClient, createPublicClient, custom, defineChain } from "viem";
-import { type Logger, silentLogger, urlLabel } from "../observability/log.js";
+import { type Logger, RateLimiter, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 
 export type RpcFailureKind = "timeout" | "network" | "http" | "invalid" | "chain_id" | "lag" | "frozen";
@@ -91,19 +91,16 @@ export class RpcPool {
   private readonly opts: Required<Omit<RpcPoolOptions, "metrics" | "urls" | "onProbe">> & Pick<RpcPoolOptions, "metrics" | "onProbe">;
   /** Whether some endpoint was usable at the last probe (for logging the transitions once). */
   private anyUsable = true;
+  private readonly limiter: RateLimiter;
   private nextId = 1;
   /** The first probe of all endpoints; requests wait for it once (later probes run in the background). */
   private firstProbe: Promise<void> | undefined;
 
   constructor(options: RpcPoolOptions) {
     if (options.urls.length === 0) throw new Error("RpcPool needs at least one URL");
-    const labels = new Set<string>();
-    this.endpoints = options.urls.map((url, i) => {
-      let label = urlLabel(url);
-      if (labels.has(label)) label = `${label}#${i}`;
-      labels.add(label);
-      return { url, label, consecutiveFailures: 0, cooldownUntilMs: 0, errors: 0, requests: 0 };
-    });
+    this.limiter = new RateLimiter(30_000, options.now ?? Date.now);
+    const labels = rpcLabels(options.urls);
+    this.endpoints = options.urls.map((url, i) => ({ url, label: labels[i] as string, consecutiveFailures: 0, cooldownUntilMs: 0, errors: 0, requests: 0 }));
     this.opts = {
       chainId: options.chainId,
       timeoutMs: options.timeoutMs ?? 5_000,
@@ -137,7 +134,7 @@ export class RpcPool {
       } catch (e) {
         if (!(e instanceof RpcTransportError)) throw e;
         last = e;
-        this.opts.log.warn("rpc failover", { endpoint: ep.label, method, kind: e.kind });
+        this.limiter.warn(this.opts.log, ep.label, "rpc failover", { endpoint: ep.label, method, kind: e.kind, error: e.message });
       }
     }
     throw last;
@@ -285,6 +282,15 @@ export class RpcPool {
   /** One JSON-RPC call to one endpoint, with the per-request timeout. */
   private async call(ep: Endpoint, method: string, params: unknown): Promise<unknown> {
     ep.requests++;
+    const stop = this.opts.metrics?.rpcDuration.startTimer({ url: ep.label });
+    try {
+      return await this.callOnce(ep, method, params);
+    } finally {
+      stop?.();
+    }
+  }
+
+  private async callOnce(ep: Endpoint, method: string, params: unknown): Promise<unknown> {
     const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params: params ?? [] });
     let response: Response;
     try {
@@ -325,6 +331,17 @@ export class RpcPool {
     }
     return msg.result;
   }
+}
+
+/** Log-safe labels of endpoints (scheme://host:port; `#i` added to a repeated one), as in logs and metrics. */
+export function rpcLabels(urls: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return urls.map((url, i) => {
+    let label = urlLabel(url);
+    if (seen.has(label)) label = `${label}#${i}`;
+    seen.add(label);
+    return label;
+  });
 }
 
 /** A minimal viem chain definition for a chain id (the keeper does not rely on viem's chain registry). */

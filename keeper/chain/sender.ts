@@ -19,7 +19,7 @@
  *   receipts, and re-broadcasts what is still pending, before anything new is sent.
  */
 import { type Abi, type Address, type Hex, type LocalAccount, type PublicClient, keccak256 } from "viem";
-import { type Logger, silentLogger } from "../observability/log.js";
+import { type Logger, RateLimiter, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { AttemptRecord, Journal, TxRecord, TxState } from "./journal.js";
 import { type BroadcastOutcome, classifySendError, errorText, isRevert, revertReason } from "./nodeErrors.js";
@@ -103,12 +103,15 @@ export class TxSender {
   private readonly o: Required<Omit<SenderOptions, "metrics" | "hooks" | "feeCapped">> & Pick<SenderOptions, "metrics" | "hooks"> & { feeCapped: Map<string, { reason: string; atMs: number }> };
   private nextNonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Repeated warnings per action (fee cap, failed broadcasts) at most once a minute, with counts. */
+  private readonly limiter: RateLimiter;
   /** Local time since which an open transaction's nonce is used on chain without a receipt of ours. */
   private readonly nonceUsedSince = new Map<string, number>();
 
   constructor(options: SenderOptions) {
     if (options.fees.bumpPercent < 10) throw new Error(`bumpPercent must be >= 10 (node minimum), got ${options.fees.bumpPercent}`);
     this.address = options.account.address;
+    this.limiter = new RateLimiter(60_000, options.now ?? Date.now);
     this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options, feeCapped: options.feeCapped ?? new Map() };
   }
 
@@ -172,10 +175,11 @@ export class TxSender {
         this.o.metrics?.feeCapHits.inc({ kind: req.kind });
         const reason = `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}`;
         this.o.feeCapped.set(req.key, { reason, atMs: this.o.now() });
-        log.warn("base fee above the fee cap: action deferred", { baseFee, cap });
+        this.limiter.warn(log, `cap:${req.key}`, "base fee above the fee cap: action deferred", { baseFee, cap });
         return { status: "deferred", key: req.key, reason } as const;
       }
       this.o.feeCapped.delete(req.key);
+      this.limiter.recovered(log, `cap:${req.key}`, "base fee below the fee cap again: action goes ahead", { baseFee, cap });
       const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
       if (this.o.dryRun) {
         log.info("dry run: not sent", { gas, maxFeePerGas });
@@ -291,7 +295,8 @@ export class TxSender {
     } else {
       // fee-too-low: the base fee is above what we may pay (the cap), the attempt waits for the base fee to fall.
       if (outcome === "fee-too-low") this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
-      log[outcome === "fatal" || outcome === "funds" ? "error" : "warn"]("broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
+      if (outcome === "fatal" || outcome === "funds") log.error("broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
+      else this.limiter.warn(log, `broadcast:${tx.key}`, "broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
     }
     return outcome;
   }
@@ -357,7 +362,7 @@ export class TxSender {
       // The cap leaves no room for a valid replacement: keep the current attempt alive and raise an alert.
       this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
       this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
-      log.warn("stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+      this.limiter.warn(log, `stuck:${tx.key}`, "stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
       await this.broadcast(tx, last, log);
       return 1;
     }
@@ -392,6 +397,8 @@ export class TxSender {
       this.o.feeCapped.delete(tx.key);
       j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
       this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: state });
+      this.o.metrics?.gasSpent.inc({ kind: tx.kind }, Number(receipt.gasUsed * receipt.effectiveGasPrice));
+      if (state === "confirmed") this.o.metrics?.txConfirmSeconds.observe({ kind: tx.kind }, Math.max(0, (now - tx.createdMs) / 1000));
       log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
       return;
     }

@@ -60,6 +60,10 @@ export async function startService(name: string, argv: readonly string[]): Promi
       health: runtime.health,
       feeds,
     });
+    const fixingLoop = loop;
+    runtime.onMetrics(() => {
+      for (const [index, ms] of fixingLoop.lastOwnPostMs) runtime.metrics.lastOwnPostAge.set({ index }, Math.floor((Date.now() - ms) / 1000));
+    });
   } catch (e) {
     unlock?.();
     console.error(`${name}: ${(e as Error).message}`);

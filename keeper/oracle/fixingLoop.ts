@@ -21,7 +21,7 @@ import { loadIndexDefinition } from "../indexConfig.js";
 import { chainStateFromJson, chainStateToJson } from "../methodology/chainState.js";
 import type { ChainState, IndexDefinition } from "../methodology/types.js";
 import type { HealthState } from "../observability/health.js";
-import type { Logger } from "../observability/log.js";
+import { type Logger, RateLimiter } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { createSource } from "../sources/index.js";
@@ -114,6 +114,10 @@ export class FixingLoop {
   private readonly settlement: SettlementTracker;
   /** Index names whose operators do not include the signer (logged once per change). */
   private readonly notOperator = new Set<string>();
+  /** Repeated warnings (a down peer, a deferred post) at most once a minute per key, with counts. */
+  private readonly limiter = new RateLimiter(60_000);
+  /** Local time of this keeper's last confirmed post per index (keeper_last_own_post_age_seconds). */
+  readonly lastOwnPostMs = new Map<string, number>();
   /** Consecutive source failures per index (for /health and a rate-limited warning). */
   private readonly sourceFailures = new Map<string, number>();
   /** Values computed per round and not signed yet (waiting for a reference, or refused). */
@@ -135,7 +139,6 @@ export class FixingLoop {
 
   /** One pass over every index; never throws (an index that fails is logged and counted). */
   async tick(): Promise<RoundOutcome[]> {
-    this.countConfirmedPosts();
     const outcomes: RoundOutcome[] = [];
     let now: bigint;
     try {
@@ -144,6 +147,7 @@ export class FixingLoop {
       this.o.log.warn("fixing loop: cannot read chain time", { error: e });
       return outcomes;
     }
+    this.countConfirmedPosts(now);
     for (const feed of this.o.feeds) {
       try {
         outcomes.push(...(await this.tickIndex(feed, now)));
@@ -230,6 +234,7 @@ export class FixingLoop {
         operators: view.operators,
         log,
         metrics: this.o.metrics,
+        limiter: this.limiter,
       });
       const own = "value" in computed
         ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
@@ -243,6 +248,8 @@ export class FixingLoop {
         quorum: { have: decision.have, need: decision.need },
       };
       outcomes.push(outcome);
+      this.o.metrics.quorumHave.set({ index: feed.name }, decision.have);
+      this.o.metrics.quorumNeed.set({ index: feed.name }, decision.need);
       const key = `${feed.name}:${t}`;
       if (!decision.reached) {
         // An earlier round still gathering signatures holds back later ones (a later post would make it
@@ -275,6 +282,7 @@ export class FixingLoop {
       const request = postFixingRequest(config.contracts.oracle, feed.name, decision.args, attempt);
       const result = await this.o.sender.send(request);
       outcome.post = result;
+      if (result.status !== "deferred") this.limiter.recovered(log, `deferred:${feed.name}`, "posts no longer deferred", { index: feed.name, round: t });
       if (result.status === "sent") {
         this.sentPosts.set(request.key, { index: feed.name, round: t, signers: decision.signers, held: view.held !== undefined });
         log.info("fixing post sent", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash, attempt });
@@ -282,7 +290,7 @@ export class FixingLoop {
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {
-        log.warn("post deferred", { index: feed.name, round: t, reason: result.reason });
+        this.limiter.warn(log, `deferred:${feed.name}`, "post deferred", { index: feed.name, round: t, reason: result.reason });
         blocked = true; // keep round order: a later round must not be posted before this one
       }
     }
@@ -454,6 +462,7 @@ export class FixingLoop {
   private checkRegistered(index: string, operators: readonly string[]): void {
     const me = this.o.signer.address.toLowerCase();
     const registered = operators.some((a) => a.toLowerCase() === me);
+    this.o.metrics.signerRegistered.set({ index }, registered ? 1 : 0);
     if (!registered && !this.notOperator.has(index)) {
       this.notOperator.add(index);
       this.o.health?.notOperator.add(index);
@@ -470,6 +479,8 @@ export class FixingLoop {
     const count = (this.sourceFailures.get(index) ?? 0) + 1;
     this.sourceFailures.set(index, count);
     this.o.metrics.fixingFailures.inc({ index, reason: "source" });
+    const feed = this.o.feeds.find((f) => f.name === index);
+    this.o.metrics.sourceFailures.inc({ index, source: feed?.source.kind ?? "unknown" });
     const error = e instanceof Error ? e.message : String(e);
     this.o.health?.sourceFailures.set(index, { count, error });
     if (count === 1 || count % 10 === 0) this.o.log.warn(msg, { index, ...(round !== undefined ? { round } : {}), failuresInARow: count, error: e });
@@ -519,13 +530,15 @@ export class FixingLoop {
   }
 
   /** Logs and counts "fixing posted" when a post is confirmed; a post that ended otherwise is logged as such. */
-  private countConfirmedPosts(): void {
+  private countConfirmedPosts(now: bigint): void {
     for (const [key, p] of this.sentPosts) {
       const tx = this.o.journal.getTx(key);
       if (!tx || OPEN.includes(tx.state)) continue;
       this.sentPosts.delete(key);
       if (tx.state === "confirmed") {
         this.o.metrics.fixingsPosted.inc({ index: p.index });
+        this.o.metrics.roundLatency.observe({ index: p.index }, Number(now - p.round));
+        this.lastOwnPostMs.set(p.index, Date.now());
         this.o.log.info("fixing posted", { index: p.index, round: p.round, signers: p.signers, hash: tx.minedHash, block: tx.minedBlock });
         if (p.held) {
           this.o.metrics.breakerConfirmations.inc({ index: p.index });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
-import { createLogger, REDACTED } from "../../keeper/observability/log.js";
-import { Registry, createKeeperMetrics } from "../../keeper/observability/metrics.js";
+import { RateLimiter, createLogger, REDACTED, rootCause } from "../../keeper/observability/log.js";
+import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
+import { KEEPER_VERSION } from "../../keeper/version.js";
 import { FEE_CAP_WINDOW_MS, evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
 import { json, startServer } from "../../keeper/observability/server.js";
 import { createShutdown, sleep } from "../../keeper/observability/shutdown.js";
@@ -26,21 +27,66 @@ describe("keeper observability", () => {
     expect(lines[0]).to.not.include("hunter2");
   });
 
-  it("renders Prometheus text exposition with labels, escaping and on-collect gauges", () => {
-    const registry = new Registry();
-    const m = createKeeperMetrics(registry);
+  it("pino logs keep the cause chain to the root cause; a repeated warning is folded per interval with counts and its recovery logged", () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l), now: () => 0 });
+    const root = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    log.error("post failed", { error: new Error("An unknown RPC error occurred.", { cause: new Error("fetch failed", { cause: root }) }) });
+    expect(JSON.parse(lines[0] ?? "{}").error).to.deep.equal({
+      name: "Error",
+      message: "An unknown RPC error occurred.",
+      cause: { name: "Error", message: "fetch failed", cause: { name: "Error", message: "connect ECONNREFUSED 127.0.0.1:1", code: "ECONNREFUSED" } },
+    });
+    expect(rootCause(new Error("a", { cause: new Error("b", { cause: root }) }))).to.equal("connect ECONNREFUSED 127.0.0.1:1");
+
+    lines.length = 0;
+    let t = 0;
+    const limiter = new RateLimiter(1_000, () => t);
+    for (; t < 2_500; t += 100) limiter.warn(log, "peer:a", "peer down", { peer: "a" }); // 25 warnings over 2.5 s
+    limiter.recovered(log, "peer:a", "peer answers again", { peer: "a" });
+    limiter.recovered(log, "peer:a", "peer answers again", { peer: "a" }); // once only
+    const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(recs.map((r) => [r.level, r.msg, r.repeated, r.total, r.failures])).to.deep.equal([
+      ["warn", "peer down", undefined, undefined, undefined],
+      ["warn", "peer down", 10, 11, undefined],
+      ["warn", "peer down", 10, 21, undefined],
+      ["info", "peer answers again", undefined, undefined, 25],
+    ]);
+  });
+
+  it("metrics (prom-client): Node/process defaults, build_info, histograms, every counter present at 0 from the start", async () => {
+    const m = createKeeperMetrics({ indexes: ["ATPI"], rpcUrls: ["http://a:1"], peers: ["http://p:2"], sources: [{ index: "ATPI", kind: "csv" }] });
+    const text = await m.registry.metrics();
+    for (const line of [
+      'keeper_fixings_posted_total{index="ATPI"} 0',
+      'keeper_fixings_signed_total{index="ATPI"} 0',
+      'keeper_fixing_failures_total{index="ATPI",reason="source"} 0',
+      'keeper_source_failures_total{index="ATPI",source="csv"} 0',
+      'keeper_signatures_refused_total{index="ATPI",reason="peers"} 0',
+      'keeper_rpc_errors_total{url="http://a:1",kind="timeout"} 0',
+      'keeper_peer_errors_total{peer="http://p:2"} 0',
+      'keeper_tx_confirmed_total{kind="post",status="reverted"} 0',
+      'keeper_gas_spent_wei_total{kind="post"} 0',
+      'keeper_liquidations_total{result="failed"} 0',
+      `keeper_build_info{version="${KEEPER_VERSION}",node="${process.version}"} 1`,
+    ]) expect(text, line).to.include(line);
+    expect(KEEPER_VERSION).to.match(/^\d+\.\d+\.\d+/);
+    for (const name of ["process_cpu_user_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes"]) {
+      expect(text).to.include(`# TYPE ${name}`);
+    }
+    for (const name of ["keeper_rpc_request_duration_seconds", "keeper_tx_confirm_seconds", "keeper_round_latency_seconds"]) {
+      expect(text).to.include(`# TYPE ${name} histogram`);
+    }
     m.fixingsSigned.inc({ index: "ATPI" });
     m.fixingsSigned.inc({ index: "ATPI" });
-    m.rpcErrors.inc({ url: 'http://a"b', kind: "timeout" });
-    m.gasBalance.set({ account: "0x01" }, 123456789012345678901234n);
-    registry.onCollect(() => m.lastFixingAge.set({ index: "ATPI" }, 42));
-    const text = registry.render();
-    expect(text).to.include("# TYPE keeper_fixings_signed_total counter\nkeeper_fixings_signed_total{index=\"ATPI\"} 2");
-    expect(text).to.include('keeper_rpc_errors_total{kind="timeout",url="http://a\\"b"} 1');
-    expect(text).to.include('keeper_gas_balance_wei{account="0x01"} 123456789012345678901234');
-    expect(text).to.include('keeper_last_fixing_age_seconds{index="ATPI"} 42');
+    m.gasBalance.set({ account: "0x01" }, 123456789n);
+    m.roundLatency.observe({ index: "ATPI" }, 42);
+    const after = await m.registry.metrics();
+    expect(after).to.include('keeper_fixings_signed_total{index="ATPI"} 2');
+    expect(after).to.include('keeper_gas_balance_wei{account="0x01"} 123456789');
+    expect(after).to.include('keeper_round_latency_seconds_bucket{le="60",index="ATPI"} 1');
+    expect(await m.fixingsSigned.get({ index: "ATPI" })).to.equal(2);
     expect(() => m.fixingsSigned.inc({}, -1)).to.throw(/only increase/);
-    expect(() => registry.counter("keeper_fixings_signed_total", "dup")).to.throw(/registered twice/);
   });
 
   it("health fails with reasons on a stale head, a stale fixing or a low gas balance", () => {

@@ -45,8 +45,8 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
       const head = await client.getBlockNumber();
       expect(head).to.equal(BigInt(await anvil.rpc<string>("eth_blockNumber")));
       expect(Date.now() - started).to.be.lessThan(1_900); // the delayed endpoint answers after 2 s: we did not wait
-      expect(metrics.rpcErrors.get({ url: labelOf(a), kind })).to.be.greaterThan(0);
-      expect(metrics.rpcErrors.get({ url: labelOf(b), kind })).to.equal(0);
+      expect(await metrics.rpcErrors.get({ url: labelOf(a), kind })).to.be.greaterThan(0);
+      expect(await metrics.rpcErrors.get({ url: labelOf(b), kind })).to.equal(0);
     });
   }
 
@@ -93,7 +93,7 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
     expect((await client.waitForTransactionReceipt({ hash, pollingInterval: 50 })).status).to.equal("success");
     expect(a.received).to.not.include("eth_sendRawTransaction");
     expect(p.status()[0]?.reason).to.equal(`wrong chain id 1 (expected ${anvil.chainId})`);
-    expect(metrics.rpcErrors.get({ url: labelOf(a), kind: "chain_id" })).to.be.greaterThan(0);
+    expect(await metrics.rpcErrors.get({ url: labelOf(a), kind: "chain_id" })).to.be.greaterThan(0);
   });
 
   it("K01 wrong chain id after a healthy probe: the on-the-spot check before a send catches it", async () => {

@@ -21,7 +21,7 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect(tx.minedHash).to.equal(sent.status === "sent" ? sent.hash : "");
     expect(journal.attempts("post:1")).to.have.length(1);
     expect(await chain.read("posts")).to.equal(1n);
-    expect(metrics.txConfirmed.get({ kind: "post", status: "confirmed" })).to.equal(1);
+    expect(await metrics.txConfirmed.get({ kind: "post", status: "confirmed" })).to.equal(1);
   });
 
   it("the same idempotency key is never sent twice", async () => {
@@ -133,7 +133,7 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect(r.status).to.equal("deferred");
     expect(r.status === "deferred" ? r.reason : "").to.match(/base fee 20000000000 \+ priority 1000000000 > cap 5000000000/);
     expect(journal.allTxs(account.address)).to.deep.equal([]);
-    expect(metrics.feeCapHits.get({ kind: "post" })).to.equal(1);
+    expect(await metrics.feeCapHits.get({ kind: "post" })).to.equal(1);
     expect([...feeCapped.keys()]).to.deep.equal(["post:1"]);
 
     // Once the base fee is back, the action goes through, with a fee within the cap.
