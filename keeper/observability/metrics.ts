@@ -5,7 +5,7 @@
  * at 0, so `increase()` and alerts work from the first scrape.
  */
 import { Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram, Registry, collectDefaultMetrics } from "prom-client";
-import { KEEPER_VERSION } from "../version.js";
+import { KEEPER_VERSION } from "../projectRoot.js";
 
 export type Labels = Record<string, string>;
 

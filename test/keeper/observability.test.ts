@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { RateLimiter, createLogger, REDACTED, rootCause } from "../../keeper/observability/log.js";
 import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
-import { KEEPER_VERSION } from "../../keeper/version.js";
+import { KEEPER_VERSION } from "../../keeper/projectRoot.js";
 import { FEE_CAP_WINDOW_MS, evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
 import { json, startServer } from "../../keeper/observability/server.js";
 import { createShutdown, sleep } from "../../keeper/observability/shutdown.js";
