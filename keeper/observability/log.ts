@@ -74,7 +74,8 @@ export function sanitize(value: unknown, depth = 0): unknown {
 export function rootCause(e: unknown): string {
   let cur: unknown = e;
   for (let i = 0; i < 10 && cur instanceof Error && cur.cause instanceof Error; i++) cur = cur.cause;
-  return cur instanceof Error ? cur.message : String(cur);
+  const text = cur instanceof Error ? ((cur as { shortMessage?: unknown }).shortMessage ?? cur.message) : cur;
+  return String(text).split("\n")[0] ?? "";
 }
 
 function wrap(p: pino.Logger): Logger {
