@@ -335,7 +335,22 @@ export class TxSender {
       }
       const unsent = attempts.filter((a) => a.broadcastMs === undefined);
       if (unsent.length > 0) {
-        // Crashed between persisting and sending (or the send failed): send the same bytes again.
+        // Crashed between persisting and sending (or the send failed): send the same bytes again, unless the action
+        // is no longer needed (another sender did it meanwhile): then the nonce is filled with a self-transfer, so
+        // the stale bytes never revert on chain (the stale attempt counts as superseded: it is never sent; if it was
+        // sent just before a crash, the node keeps it and refuses the cancel as underpriced).
+        if (!last.isCancel && attempts.every((a) => a.broadcastMs === undefined)) {
+          const sim = await this.simulate(tx);
+          if (!sim.ok && sim.reverted) {
+            const fees = { maxFeePerGas: last.maxFeePerGas, maxPriorityFeePerGas: last.maxPriorityFeePerGas };
+            for (const u of unsent) this.o.journal.markBroadcast(u.hash, this.o.now());
+            const a = await this.signAttempt(tx, fees, true);
+            log.info("action no longer needed before its first broadcast: filling nonce with a self-transfer", { reason: sim.reason, hash: a.hash });
+            await this.broadcast(tx, a, log);
+            sent++;
+            continue;
+          }
+        }
         for (const a of unsent) await this.broadcast(tx, a, log);
         sent += unsent.length;
         continue;

@@ -107,8 +107,10 @@ export class FixingLoop {
   private readonly noFixing = new Map<string, string>();
   /** Local time a round was first seen without quorum. */
   private readonly waitingSince = new Map<string, number>();
-  /** Local time a round was first seen with a quorum (the post stagger counts from there). */
+  /** Local time a round was first seen with a quorum (the gathering, peers.gatherMs, counts from there). */
   private readonly quorumSince = new Map<string, number>();
+  /** Local time a round with quorum was first not held back by an earlier round (the post stagger counts from there). */
+  private readonly postableSince = new Map<string, number>();
   /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
   private readonly sentPosts = new Map<string, { index: string; round: bigint; signers: readonly Hex[]; held: boolean }>();
   private readonly settlement: SettlementTracker;
@@ -269,8 +271,14 @@ export class FixingLoop {
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
       // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
       // the others only if it did not (rank x postStaggerMs later).
-      const wait = (decision.complete ? 0 : config.peers.gatherMs) + this.postRank(view.operators, t) * config.schedule.postStaggerMs;
-      if (Date.now() - since < wait) {
+      // The stagger counts from when the round is first postable (no earlier round holding it back): rounds of a
+      // catch-up gathered in parallel would otherwise all be past every operator's stagger when the round before
+      // them lands, and the leader and the next operator would post at the same moment.
+      const postable = this.postableSince.get(key) ?? Date.now();
+      this.postableSince.set(key, postable);
+      const gather = decision.complete ? 0 : config.peers.gatherMs;
+      const stagger = this.postRank(view.operators, t) * config.schedule.postStaggerMs;
+      if (Date.now() - since < gather || Date.now() - postable < stagger) {
         blocked = true;
         continue;
       }
@@ -510,7 +518,7 @@ export class FixingLoop {
       const [name, ts] = key.split(":");
       if (name === index && BigInt(ts as string) <= latest) this.refusedLogged.delete(key);
     }
-    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince]) {
+    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince, this.postableSince]) {
       for (const key of map.keys()) {
         const cut = key.lastIndexOf(":");
         if (key.slice(0, cut) === index && BigInt(key.slice(cut + 1)) <= latest) map.delete(key);

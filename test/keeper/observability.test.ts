@@ -188,3 +188,20 @@ describe("keeper observability", () => {
     expect(order).to.deep.equal(["flush journal", "close server"]);
   });
 });
+
+describe("the Grafana dashboard (deploy/grafana/keeper-dashboard.json)", () => {
+  it("queries only metrics the keeper exports", async () => {
+    const { readFileSync } = await import("node:fs");
+    const dashboard = JSON.parse(readFileSync(new URL("../../deploy/grafana/keeper-dashboard.json", import.meta.url), "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const exported = await createKeeperMetrics({ indexes: ["ATPI"] }).registry.metrics();
+    const names = new Set([...exported.matchAll(/^# TYPE (\S+) (\S+)/gm)].flatMap((m) => (m[2] === "histogram" ? [`${m[1]}_bucket`] : [m[1] as string])));
+    expect(dashboard.panels.length).to.be.greaterThan(10);
+    for (const p of dashboard.panels) {
+      for (const t of p.targets) {
+        for (const [name] of t.expr.matchAll(/\b(keeper|process|nodejs)_[a-z0-9_]+/g)) expect(names.has(name), `${p.title}: ${name}`).to.equal(true);
+      }
+    }
+  });
+});
