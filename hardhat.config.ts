@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import "dotenv/config";
+import { config as loadDotenv } from "dotenv";
 import { configVariable, defineConfig } from "hardhat/config";
 import hardhatIgnitionViem from "@nomicfoundation/hardhat-ignition-viem";
 import hardhatVerify from "@nomicfoundation/hardhat-verify";
@@ -10,6 +10,8 @@ import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
 
 // Offline compiler: the wasm build from the npm `solc` package (see docs/toolchain.md).
 const require = createRequire(import.meta.url);
+// .env (if any) for the deployment settings below (RPC_URL, DEPLOYER_PRIVATE_KEY, ETHERSCAN_API_KEY); the environment wins.
+loadDotenv({ quiet: true });
 
 const compilers = [
       {
