@@ -1,5 +1,8 @@
 import { createRequire } from "node:module";
-import { defineConfig } from "hardhat/config";
+import { config as loadDotenv } from "dotenv";
+import { configVariable, defineConfig } from "hardhat/config";
+import hardhatIgnitionViem from "@nomicfoundation/hardhat-ignition-viem";
+import hardhatVerify from "@nomicfoundation/hardhat-verify";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
@@ -7,11 +10,10 @@ import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
 
 // Offline compiler: the wasm build from the npm `solc` package (see docs/toolchain.md).
 const require = createRequire(import.meta.url);
+// .env (if any) for the deployment settings below (RPC_URL, DEPLOYER_PRIVATE_KEY, ETHERSCAN_API_KEY); the environment wins.
+loadDotenv({ quiet: true });
 
-export default defineConfig({
-  plugins: [hardhatMocha, hardhatViem, hardhatViemAssertions, hardhatNetworkHelpers],
-  solidity: {
-    compilers: [
+const compilers = [
       {
         version: require("solc/package.json").version,
         path: require.resolve("solc/soljson.js"),
@@ -25,7 +27,35 @@ export default defineConfig({
           evmVersion: "cancun",
         },
       },
-    ],
+    ];
+
+export default defineConfig({
+  plugins: [hardhatMocha, hardhatViem, hardhatViemAssertions, hardhatNetworkHelpers, hardhatIgnitionViem, hardhatVerify],
+  // Deployment (docs/developers.md): `npx hardhat ignition deploy ignition/modules/Series.ts --network testnet
+  // --parameters ignition/parameters/testnet.json --verify`. Values come from .env (or the environment); they are
+  // read only when a command uses the network or the explorer.
+  networks: {
+    testnet: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+    localhost: {
+      type: "http",
+      url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545",
+    },
+  },
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+  },
+  // The same compiler settings for the default build and the production one (`hardhat ignition deploy` builds
+  // with the production profile, which would otherwise drop viaIR and fail with "stack too deep").
+  solidity: {
+    profiles: {
+      default: { compilers },
+      production: { compilers },
+    },
   },
   paths: {
     tests: { mocha: "test", solidity: "test/solidity" },

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parseIndexDefinition } from "./methodology/definition.js";
 import type { IndexDefinition } from "./methodology/types.js";
+import { PROJECT_ROOT } from "./projectRoot.js";
 
 /** Directory of the shipped index definitions (config/indices/<name>.json). */
-export const INDEX_CONFIG_DIR = fileURLToPath(new URL("../config/indices/", import.meta.url));
+export const INDEX_CONFIG_DIR = join(PROJECT_ROOT, "config", "indices");
 
 /**
  * Loads and validates an index definition: a name ("ATPI" -> config/indices/atpi.json) or a path to a

@@ -71,9 +71,6 @@ CREATE TABLE IF NOT EXISTS observations (
   PRIMARY KEY (index_id, timestamp, signer)
 );
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS logs_seen (
-  tx_hash TEXT NOT NULL, log_index INTEGER NOT NULL, block INTEGER NOT NULL, PRIMARY KEY (tx_hash, log_index)
-);
 `;
 
 type Row = Record<string, SQLOutputValue>;
@@ -243,16 +240,6 @@ export class Journal {
         r: s(r.r) as Hex,
         vs: s(r.vs) as Hex,
       }));
-  }
-
-  /* processed event logs */
-
-  /** Records a log as processed; false if it was already (replays and overlapping backfills are no-ops). */
-  markLogSeen(txHash: Hex, logIndex: number, block: bigint): boolean {
-    const r = this.db
-      .prepare("INSERT OR IGNORE INTO logs_seen (tx_hash, log_index, block) VALUES (?, ?, ?)")
-      .run(txHash.toLowerCase(), logIndex, Number(block));
-    return Number(r.changes) === 1;
   }
 
   /* key-value (cursors, last rounds) */

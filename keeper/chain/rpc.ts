@@ -9,7 +9,7 @@
  * caller unchanged. Before `eth_sendRawTransaction` the endpoint's chain id is checked again, on the spot.
  */
 import { type Chain, type PublicClient, createPublicClient, custom, defineChain } from "viem";
-import { type Logger, silentLogger, urlLabel } from "../observability/log.js";
+import { type Logger, RateLimiter, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 
 export type RpcFailureKind = "timeout" | "network" | "http" | "invalid" | "chain_id" | "lag" | "frozen";
@@ -58,6 +58,8 @@ export interface RpcPoolOptions {
   log?: Logger;
   metrics?: KeeperMetrics;
   now?: () => number;
+  /** Called after every probe of all endpoints with their status (health: blind while none is usable). */
+  onProbe?: (status: EndpointStatus[]) => void;
 }
 
 interface Endpoint {
@@ -86,20 +88,19 @@ type RequestArgs = { method: string; params?: unknown };
 
 export class RpcPool {
   private readonly endpoints: Endpoint[];
-  private readonly opts: Required<Omit<RpcPoolOptions, "metrics" | "urls">> & { metrics?: KeeperMetrics };
+  private readonly opts: Required<Omit<RpcPoolOptions, "metrics" | "urls" | "onProbe">> & Pick<RpcPoolOptions, "metrics" | "onProbe">;
+  /** Whether some endpoint was usable at the last probe (for logging the transitions once). */
+  private anyUsable = true;
+  private readonly limiter: RateLimiter;
   private nextId = 1;
   /** The first probe of all endpoints; requests wait for it once (later probes run in the background). */
   private firstProbe: Promise<void> | undefined;
 
   constructor(options: RpcPoolOptions) {
     if (options.urls.length === 0) throw new Error("RpcPool needs at least one URL");
-    const labels = new Set<string>();
-    this.endpoints = options.urls.map((url, i) => {
-      let label = urlLabel(url);
-      if (labels.has(label)) label = `${label}#${i}`;
-      labels.add(label);
-      return { url, label, consecutiveFailures: 0, cooldownUntilMs: 0, errors: 0, requests: 0 };
-    });
+    this.limiter = new RateLimiter(30_000, options.now ?? Date.now);
+    const labels = rpcLabels(options.urls);
+    this.endpoints = options.urls.map((url, i) => ({ url, label: labels[i] as string, consecutiveFailures: 0, cooldownUntilMs: 0, errors: 0, requests: 0 }));
     this.opts = {
       chainId: options.chainId,
       timeoutMs: options.timeoutMs ?? 5_000,
@@ -110,6 +111,7 @@ export class RpcPool {
       log: options.log ?? silentLogger,
       now: options.now ?? Date.now,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.onProbe ? { onProbe: options.onProbe } : {}),
     };
   }
 
@@ -132,7 +134,7 @@ export class RpcPool {
       } catch (e) {
         if (!(e instanceof RpcTransportError)) throw e;
         last = e;
-        this.opts.log.warn("rpc failover", { endpoint: ep.label, method, kind: e.kind });
+        this.limiter.warn(this.opts.log, ep.label, "rpc failover", { endpoint: ep.label, method, kind: e.kind, error: e.message });
       }
     }
     throw last;
@@ -211,6 +213,11 @@ export class RpcPool {
       this.setChainId(ep, chainId);
       if (typeof head !== "string") throw new RpcTransportError(ep.label, "invalid", "eth_blockNumber is not a hex string");
       this.recordHead(ep, BigInt(head));
+      if (ep.cooldownUntilMs > this.opts.now()) {
+        // A benched endpoint returns as soon as its probe succeeds: the cooldown is only the longest it stays out.
+        ep.cooldownUntilMs = 0;
+        this.opts.log.info("rpc endpoint recovered: back in use", { endpoint: ep.label });
+      }
     } catch (e) {
       if (e instanceof RpcTransportError || e instanceof JsonRpcAnswerError) {
         this.opts.log.debug("rpc probe failed", { endpoint: ep.label, error: e });
@@ -247,9 +254,17 @@ export class RpcPool {
   }
 
   private publish(): void {
+    const status = this.status();
+    const anyUsable = status.some((s) => s.usable);
+    if (anyUsable !== this.anyUsable) {
+      if (anyUsable) this.opts.log.info("rpc: an endpoint is usable again", { endpoints: status.filter((s) => s.usable).map((s) => s.label) });
+      else this.opts.log.error("rpc: no usable endpoint (blind)", { reasons: status.map((s) => `${s.label}: ${s.reason}`) });
+      this.anyUsable = anyUsable;
+    }
+    this.opts.onProbe?.(status);
     const m = this.opts.metrics;
     if (!m) return;
-    for (const ep of this.endpoints) m.rpcHealthy.set({ url: ep.label }, this.unusableReason(ep) === undefined ? 1 : 0);
+    for (const s of status) m.rpcHealthy.set({ url: s.label }, s.usable ? 1 : 0);
     const best = this.bestHead();
     if (best !== undefined) m.chainHead.set({}, best);
   }
@@ -257,13 +272,25 @@ export class RpcPool {
   private fail(ep: Endpoint, kind: RpcFailureKind): void {
     ep.errors++;
     ep.consecutiveFailures++;
-    if (ep.consecutiveFailures >= this.opts.failuresBeforeCooldown) ep.cooldownUntilMs = this.opts.now() + this.opts.cooldownMs;
+    if (ep.consecutiveFailures >= this.opts.failuresBeforeCooldown) {
+      if (ep.cooldownUntilMs <= this.opts.now()) this.opts.log.warn("rpc endpoint benched", { endpoint: ep.label, kind, failures: ep.consecutiveFailures, cooldownMs: this.opts.cooldownMs });
+      ep.cooldownUntilMs = this.opts.now() + this.opts.cooldownMs;
+    }
     this.opts.metrics?.rpcErrors.inc({ url: ep.label, kind });
   }
 
   /** One JSON-RPC call to one endpoint, with the per-request timeout. */
   private async call(ep: Endpoint, method: string, params: unknown): Promise<unknown> {
     ep.requests++;
+    const stop = this.opts.metrics?.rpcDuration.startTimer({ url: ep.label });
+    try {
+      return await this.callOnce(ep, method, params);
+    } finally {
+      stop?.();
+    }
+  }
+
+  private async callOnce(ep: Endpoint, method: string, params: unknown): Promise<unknown> {
     const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params: params ?? [] });
     let response: Response;
     try {
@@ -304,6 +331,17 @@ export class RpcPool {
     }
     return msg.result;
   }
+}
+
+/** Log-safe labels of endpoints (scheme://host:port; `#i` added to a repeated one), as in logs and metrics. */
+export function rpcLabels(urls: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return urls.map((url, i) => {
+    let label = urlLabel(url);
+    if (seen.has(label)) label = `${label}#${i}`;
+    seen.add(label);
+    return label;
+  });
 }
 
 /** A minimal viem chain definition for a chain id (the keeper does not rely on viem's chain registry). */

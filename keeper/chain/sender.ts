@@ -2,8 +2,11 @@
  * Transaction sending with a journal (see journal.ts), in the manner of Chainlink's txmgr:
  *
  * - one nonce per logical action: `key` is the idempotency key; a key already in the journal is never sent again;
- * - every action is simulated (eth_call, then gas estimation) before a nonce is assigned; a failing simulation
- *   skips the action and costs nothing;
+ * - every action is simulated (eth_call, then gas estimation, both at the LATEST block: the pending state holds
+ *   our own unmined transactions, which would make a still-needed action look done) before a nonce is assigned; a
+ *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also tried on the
+ *   pending state and deferred while that reverts (another poster's transaction is in the pool: racing posters
+ *   do not both send);
  * - fees: maxPriorityFeePerGas from config, maxFeePerGas = min(cap, 2 x base fee + priority); no fee above the cap
  *   is ever signed; while base fee + priority exceeds the cap new actions are deferred;
  * - the nonce and then the signed transaction are committed to the journal before the broadcast, so a crash at
@@ -16,7 +19,7 @@
  *   receipts, and re-broadcasts what is still pending, before anything new is sent.
  */
 import { type Abi, type Address, type Hex, type LocalAccount, type PublicClient, keccak256 } from "viem";
-import { type Logger, silentLogger } from "../observability/log.js";
+import { type Logger, RateLimiter, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import type { AttemptRecord, Journal, TxRecord, TxState } from "./journal.js";
 import { type BroadcastOutcome, classifySendError, errorText, isRevert, revertReason } from "./nodeErrors.js";
@@ -45,6 +48,8 @@ export interface SenderOptions {
   log?: Logger;
   metrics?: KeeperMetrics;
   now?: () => number;
+  /** Where fee-cap deferrals of needed actions are reported (/health): set while deferred, removed once sent or final. */
+  feeCapped?: Map<string, { reason: string; atMs: number }>;
   /** Test hooks called at the steps of a send; a throw simulates a crash at that point. */
   hooks?: { afterPersistNonce?: (key: string) => void; afterPersistSigned?: (key: string) => void; afterBroadcast?: (key: string) => void };
 }
@@ -61,6 +66,11 @@ export interface SendRequest {
   priority?: "high" | "normal";
   /** ABI of the target, to name a revert's custom error in logs and results. */
   abi?: Abi;
+  /**
+   * Defer (do not send) while the action passes at the latest block but reverts on the pending state: someone
+   * else's transaction doing the same is waiting in the node's pool. The action stays due and is tried again.
+   */
+  deferIfPending?: boolean;
 }
 
 export type SendResult =
@@ -90,16 +100,19 @@ const FINAL: readonly TxState[] = ["confirmed", "reverted", "cancelled", "lost"]
 
 export class TxSender {
   readonly address: Address;
-  private readonly o: Required<Omit<SenderOptions, "metrics" | "hooks">> & Pick<SenderOptions, "metrics" | "hooks">;
+  private readonly o: Required<Omit<SenderOptions, "metrics" | "hooks" | "feeCapped">> & Pick<SenderOptions, "metrics" | "hooks"> & { feeCapped: Map<string, { reason: string; atMs: number }> };
   private nextNonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Repeated warnings per action (fee cap, failed broadcasts) at most once a minute, with counts. */
+  private readonly limiter: RateLimiter;
   /** Local time since which an open transaction's nonce is used on chain without a receipt of ours. */
   private readonly nonceUsedSince = new Map<string, number>();
 
   constructor(options: SenderOptions) {
     if (options.fees.bumpPercent < 10) throw new Error(`bumpPercent must be >= 10 (node minimum), got ${options.fees.bumpPercent}`);
     this.address = options.account.address;
-    this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options };
+    this.limiter = new RateLimiter(60_000, options.now ?? Date.now);
+    this.o = { confirmations: 1, dryRun: false, log: silentLogger, now: Date.now, ...options, feeCapped: options.feeCapped ?? new Map() };
   }
 
   /** The RPC client the sender reads and sends through (for callers that hold only the sender). */
@@ -140,6 +153,7 @@ export class TxSender {
 
       const sim = await this.simulate(req);
       if (!sim.ok && sim.reverted) {
+        this.o.feeCapped.delete(req.key);
         log.info("simulation reverts: action skipped", { reason: sim.reason });
         return { status: "skipped", key: req.key, reason: sim.reason } as const;
       }
@@ -147,14 +161,25 @@ export class TxSender {
         log.warn("simulation could not run: action deferred", { reason: sim.reason });
         return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}` } as const;
       }
+      if (req.deferIfPending) {
+        const pending = await this.simulate(req, "pending");
+        if (!pending.ok && pending.reverted) {
+          log.info("action already done by a pending transaction of another sender: deferred", { reason: pending.reason });
+          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${pending.reason}` } as const;
+        }
+      }
       const gas = sim.gas;
       const baseFee = await this.baseFee();
       const { priorityFee, maxFeePerGas: cap } = this.o.fees;
       if (baseFee + priorityFee > cap) {
         this.o.metrics?.feeCapHits.inc({ kind: req.kind });
-        log.warn("base fee above the fee cap: action deferred", { baseFee, cap });
-        return { status: "deferred", key: req.key, reason: `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}` } as const;
+        const reason = `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}`;
+        this.o.feeCapped.set(req.key, { reason, atMs: this.o.now() });
+        this.limiter.warn(log, `cap:${req.key}`, "base fee above the fee cap: action deferred", { baseFee, cap });
+        return { status: "deferred", key: req.key, reason } as const;
       }
+      this.o.feeCapped.delete(req.key);
+      this.limiter.recovered(log, `cap:${req.key}`, "base fee below the fee cap again: action goes ahead", { baseFee, cap });
       const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
       if (this.o.dryRun) {
         log.info("dry run: not sent", { gas, maxFeePerGas });
@@ -211,11 +236,12 @@ export class TxSender {
   }
 
   /**
-   * eth_call then gas estimation: the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the
-   * action is not needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
+   * eth_call then gas estimation at `blockTag` (latest unless told: never the pending state, which holds our own
+   * unmined attempts): the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the action is not
+   * needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
    */
-  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<Simulation> {
-    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n } as const;
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }, blockTag: "latest" | "pending" = "latest"): Promise<Simulation> {
+    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, blockTag } as const;
     try {
       await this.o.client.call(args);
       const gas = await this.o.client.estimateGas(args);
@@ -269,7 +295,8 @@ export class TxSender {
     } else {
       // fee-too-low: the base fee is above what we may pay (the cap), the attempt waits for the base fee to fall.
       if (outcome === "fee-too-low") this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
-      log[outcome === "fatal" || outcome === "funds" ? "error" : "warn"]("broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
+      if (outcome === "fatal" || outcome === "funds") log.error("broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
+      else this.limiter.warn(log, `broadcast:${tx.key}`, "broadcast failed; will retry", { outcome, nonce: a.nonce, error: message });
     }
     return outcome;
   }
@@ -308,7 +335,22 @@ export class TxSender {
       }
       const unsent = attempts.filter((a) => a.broadcastMs === undefined);
       if (unsent.length > 0) {
-        // Crashed between persisting and sending (or the send failed): send the same bytes again.
+        // Crashed between persisting and sending (or the send failed): send the same bytes again, unless the action
+        // is no longer needed (another sender did it meanwhile): then the nonce is filled with a self-transfer, so
+        // the stale bytes never revert on chain (the stale attempt counts as superseded: it is never sent; if it was
+        // sent just before a crash, the node keeps it and refuses the cancel as underpriced).
+        if (!last.isCancel && attempts.every((a) => a.broadcastMs === undefined)) {
+          const sim = await this.simulate(tx);
+          if (!sim.ok && sim.reverted) {
+            const fees = { maxFeePerGas: last.maxFeePerGas, maxPriorityFeePerGas: last.maxPriorityFeePerGas };
+            for (const u of unsent) this.o.journal.markBroadcast(u.hash, this.o.now());
+            const a = await this.signAttempt(tx, fees, true);
+            log.info("action no longer needed before its first broadcast: filling nonce with a self-transfer", { reason: sim.reason, hash: a.hash });
+            await this.broadcast(tx, a, log);
+            sent++;
+            continue;
+          }
+        }
         for (const a of unsent) await this.broadcast(tx, a, log);
         sent += unsent.length;
         continue;
@@ -334,7 +376,8 @@ export class TxSender {
     if (maxFee < minMax || cappedPriority < minPriority) {
       // The cap leaves no room for a valid replacement: keep the current attempt alive and raise an alert.
       this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
-      log.warn("stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+      this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
+      this.limiter.warn(log, `stuck:${tx.key}`, "stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
       await this.broadcast(tx, last, log);
       return 1;
     }
@@ -366,8 +409,11 @@ export class TxSender {
         return;
       }
       const state: TxState = a.isCancel ? "cancelled" : receipt.status === "success" ? "confirmed" : "reverted";
+      this.o.feeCapped.delete(tx.key);
       j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
       this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: state });
+      this.o.metrics?.gasSpent.inc({ kind: tx.kind }, Number(receipt.gasUsed * receipt.effectiveGasPrice));
+      if (state === "confirmed") this.o.metrics?.txConfirmSeconds.observe({ kind: tx.kind }, Math.max(0, (now - tx.createdMs) / 1000));
       log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
       return;
     }

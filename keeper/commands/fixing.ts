@@ -172,5 +172,6 @@ async function run(argv: readonly string[]): Promise<number> {
 export const fixingCommand: Command = {
   name: "fixing",
   summary: "compute one index fixing from a price source and print it with its audit report (dry run)",
+  usage: USAGE,
   run,
 };

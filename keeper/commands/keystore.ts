@@ -11,6 +11,7 @@ import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { encryptKey } from "../../sdk/keys.js";
 import { KeyError, operatorPassword } from "../chain/keys.js";
+import type { Command } from "./types.js";
 
 export interface CommandIo {
   out: (line: string) => void;
@@ -96,8 +97,9 @@ export async function run(
 }
 
 /** The subcommand as the CLI dispatcher lists it (`{ name, summary, run }`). */
-export const keystoreCommand = {
+export const keystoreCommand: Command = {
   name: "keystore",
+  usage: USAGE,
   summary: "create an encrypted JSON keystore (from a key or a new random key), or show a keystore's address",
   run: (argv: readonly string[]) => run(argv),
-} as const;
+};

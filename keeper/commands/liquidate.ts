@@ -91,6 +91,7 @@ export async function run(argv: readonly string[], io: LiquidateIo = { out: (t) 
 
 export const liquidateCommand: Command = {
   name: "liquidate",
+  usage: USAGE,
   summary: "one liquidation scan of the configured series (accounts from events, health computed locally), then exit",
   run: (argv) => run(argv),
 };

@@ -7,7 +7,7 @@
  */
 import { sleep } from "../observability/shutdown.js";
 import type { FixingLoop, RoundOutcome } from "../oracle/fixingLoop.js";
-import { startService } from "./serviceArgs.js";
+import { serviceUsage, startService } from "./serviceArgs.js";
 import type { Command } from "./types.js";
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -53,6 +53,7 @@ function summary(o: RoundOutcome, sender: { inFlight(): number }) {
 
 export const postCommand: Command = {
   name: "post",
+  usage: serviceUsage("post"),
   summary: "one fixing round now (observe, sign, collect peers, post if a quorum is held), then exit",
   run,
 };

@@ -137,6 +137,7 @@ async function run(argv: readonly string[]): Promise<number> {
 
 export const robustnessCommand: Command = {
   name: "robustness",
+  usage: USAGE,
   summary: "worst single-quote, single-provider and single-company moves of a fixing (corruption search, dry run)",
   run,
 };

@@ -5,14 +5,27 @@
  * chain watcher, transaction maintenance) until SIGINT/SIGTERM.
  */
 import { runLiquidators } from "../liquidator/service.js";
-import { startService } from "./serviceArgs.js";
+import { serviceUsage, startService } from "./serviceArgs.js";
 import type { Command } from "./types.js";
 
 async function run(argv: readonly string[]): Promise<number> {
   const started = await startService("run", argv);
   if (typeof started === "number") return started;
   const { runtime, loop } = started;
-  await runtime.startServer();
+  try {
+    await runtime.startServer();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const { host, port } = runtime.config.server;
+    runtime.log.error(
+      code === "EADDRINUSE" ? `http server: ${host}:${port} is already in use (another keeper?): set server.port or stop the other process`
+        : code === "EADDRNOTAVAIL" ? `http server: ${host} is not an address of this machine (server.host)`
+        : "http server cannot start",
+      { host, port, error: e },
+    );
+    await runtime.shutdown.shutdown("http server cannot start");
+    return 1;
+  }
   runtime.log.info("keeper running", {
     signer: runtime.keys.signer.address,
     gasPayer: runtime.keys.gasPayer.address,
@@ -30,6 +43,7 @@ async function run(argv: readonly string[]): Promise<number> {
 
 export const runCommand: Command = {
   name: "run",
+  usage: serviceUsage("run"),
   summary: "run the keeper service (fixing loop, peers route, metrics, health) from a config file and .env",
   run,
 };

@@ -12,9 +12,13 @@ export interface Started {
   loop: FixingLoop;
 }
 
+export function serviceUsage(name: string): string {
+  return `usage: tokenfutures-keeper ${name} --config FILE [--env-file FILE] [--dry-run]`;
+}
+
 /** Parses `--config FILE [--env-file FILE] [--dry-run]`, then builds and reconciles; an exit code on failure. */
 export async function startService(name: string, argv: readonly string[]): Promise<Started | number> {
-  const usage = `usage: npm run keeper -- ${name} --config FILE [--env-file FILE] [--dry-run]`;
+  const usage = serviceUsage(name);
   let values: { config?: string | undefined; "env-file"?: string | undefined; "dry-run"?: boolean | undefined; help?: boolean | undefined };
   try {
     ({ values } = parseArgs({
@@ -59,6 +63,10 @@ export async function startService(name: string, argv: readonly string[]): Promi
       metrics: runtime.metrics,
       health: runtime.health,
       feeds,
+    });
+    const fixingLoop = loop;
+    runtime.onMetrics(() => {
+      for (const [index, ms] of fixingLoop.lastOwnPostMs) runtime.metrics.lastOwnPostAge.set({ index }, Math.floor((Date.now() - ms) / 1000));
     });
   } catch (e) {
     unlock?.();

@@ -2,6 +2,8 @@
 export interface Command {
   readonly name: string;
   readonly summary: string;
+  /** Printed by `--help` / `-h` (exit 0), whatever the other arguments. */
+  readonly usage: string;
   run(argv: readonly string[]): Promise<number>;
 }
 

@@ -1,164 +1,127 @@
-/** The keeper's configuration: every key, its type, default and limits (documented in docs/operator.md). */
+/** The keeper's configuration: every key, its type, default and limits (documented in docs/operator.md), on zod. */
+import type { z } from "zod";
 import { LOCAL_CHAIN_IDS } from "../../sdk/keys.js";
 import { indexNameFromId } from "../../sdk/oracle.js";
-import { isLogLevel, type LogLevel } from "../observability/log.js";
-import {
-  type Check,
-  ConfigError,
-  type ObjectOf,
-  address,
-  array,
-  bool,
-  decimalUnits,
-  int,
-  object,
-  optional,
-  str,
-  url,
-} from "./validate.js";
-import { sourceEntry } from "./fixingSchema.js";
-import { listedSeries } from "./seriesSchema.js";
+import { LOG_LEVELS, type LogLevel } from "../observability/log.js";
+import { indexName, sourceEntry } from "./fixingSchema.js";
 import { liquidatorConfig } from "./liquidatorSchema.js";
-
+import { listedSeries } from "./seriesSchema.js";
+import { address, afterFields, array, bool, decimalUnits, int, object, oneOf, parseConfigPart, section, str, url } from "./validate.js";
 
 const envName = str({ pattern: /^[A-Z_][A-Z0-9_]*$/, patternHint: "an environment variable name like KEEPER_PASSWORD" });
-
-const logLevel: Check<LogLevel> = (v, key) => {
-  if (!isLogLevel(v)) throw new ConfigError([{ key, problem: `must be one of debug, info, warn, error, got ${JSON.stringify(v)}` }]);
-  return v;
-};
 
 /** Where an account's key comes from: an encrypted keystore file, or (local chains only) a private key in an env var. */
 export type KeySource = { keystore: string } | { privateKeyEnv: string };
 
-const keySource: Check<KeySource> = (v, key) => {
-  const o = object({ keystore: optional(str()), privateKeyEnv: optional(envName) })(v, key);
-  if ((o.keystore === undefined) === (o.privateKeyEnv === undefined)) {
-    throw new ConfigError([{ key, problem: 'needs exactly one of "keystore" (file path) or "privateKeyEnv" (env var name)' }]);
-  }
-  return o.keystore !== undefined ? { keystore: o.keystore } : { privateKeyEnv: o.privateKeyEnv as string };
-};
+const keySource = object({ keystore: str().optional(), privateKeyEnv: envName.optional() })
+  .refine((o) => (o.keystore === undefined) !== (o.privateKeyEnv === undefined), {
+    error: 'needs exactly one of "keystore" (file path) or "privateKeyEnv" (env var name)',
+    ...afterFields,
+  })
+  .transform((o): KeySource => (o.keystore !== undefined ? { keystore: o.keystore } : { privateKeyEnv: o.privateKeyEnv as string }));
 
-const indexName = str({ pattern: /^[\x20-\x7e]{1,31}$/, patternHint: "1-31 printable ASCII characters" });
+const rpc = object({
+  urls: array(url(), { min: 1, unique: true }),
+  timeoutMs: int({ min: 100, max: 120_000 }).default(5_000),
+  maxHeadLagBlocks: int({ min: 0, max: 10_000 }).default(3),
+  frozenHeadSeconds: int({ min: 0 }).default(0),
+  probeIntervalMs: int({ min: 100 }).default(5_000),
+  failuresBeforeCooldown: int({ min: 1, max: 100 }).default(3),
+  cooldownMs: int({ min: 0 }).default(30_000),
+});
 
-export const configShape = {
+const schedule = object({
+  intervalSeconds: int({ min: 1 }).default(3_600),
+  windowPolls: int({ min: 1, max: 1_000 }).default(12),
+  maxFutureSkewSeconds: int({ min: 0, max: 3_600 }).default(60),
+  pollMs: int({ min: 100 }).default(5_000),
+  catchUpRounds: int({ min: 1, max: 100 }).default(3),
+  postStaggerMs: int({ min: 0, max: 600_000 }).default(2_000),
+});
+
+const peers = object({
+  urls: array(url(), { unique: true }).default([]),
+  timeoutMs: int({ min: 100, max: 60_000 }).default(3_000),
+  gatherMs: int({ min: 0, max: 600_000 }).default(3_000),
+});
+
+const integrity = object({
+  maxMoveVsLastBps: int({ min: 1, max: 1_000_000 }).default(5_000),
+  maxPeerDeviationBps: int({ min: 1, max: 1_000_000 }).default(50),
+});
+
+const server = object({ host: str().default("127.0.0.1"), port: int({ min: 0, max: 65_535 }).default(9_464) });
+
+const keys = object({
+  signer: keySource,
+  gasPayer: keySource.optional(),
+  passwordFile: str().optional(),
+  passwordEnv: envName.default("KEEPER_KEYSTORE_PASSWORD"),
+});
+
+const gas = object({
+  maxFeePerGasGwei: decimalUnits(9, { unit: "gwei", min: 1n }),
+  priorityFeeGwei: decimalUnits(9, { unit: "gwei" }).default(1_000_000_000n),
+  bumpPercent: int({ min: 10, max: 1_000 }).default(20),
+  stuckAfterSeconds: int({ min: 1 }).default(60),
+  maxInFlight: int({ min: 1, max: 64 }).default(4),
+  confirmations: int({ min: 1, max: 1_000 }).default(1),
+});
+
+const health = object({
+  headStaleSeconds: int({ min: 1 }).default(120),
+  fixingStaleSeconds: int({ min: 1 }).default(7_200),
+  minGasBalanceEth: decimalUnits(18, { unit: "ether" }).default(50_000_000_000_000_000n),
+  sourceFailedPolls: int({ min: 1, max: 1_000 }).default(3),
+  noQuorumRounds: int({ min: 1, max: 100 }).default(1),
+});
+
+/** The whole config: each part's schema, then the rules across parts. */
+export const configSchema = object({
   chainId: int({ min: 1 }),
-  rpc: object({
-    urls: array(url(), { min: 1, unique: true }),
-    timeoutMs: optional(int({ min: 100, max: 120_000 }), 5_000),
-    maxHeadLagBlocks: optional(int({ min: 0, max: 10_000 }), 3),
-    frozenHeadSeconds: optional(int({ min: 0 }), 0),
-    probeIntervalMs: optional(int({ min: 100 }), 5_000),
-    failuresBeforeCooldown: optional(int({ min: 1, max: 100 }), 3),
-    cooldownMs: optional(int({ min: 0 }), 30_000),
-  }),
-  contracts: object({ oracle: address, market: optional(address) }),
+  rpc,
+  contracts: object({ oracle: address, market: address.optional() }),
   indexes: array(indexName, { min: 1, unique: true }),
-  schedule: optional(
-    object({
-      intervalSeconds: optional(int({ min: 1 }), 3_600),
-      windowPolls: optional(int({ min: 1, max: 1_000 }), 12),
-      maxFutureSkewSeconds: optional(int({ min: 0, max: 3_600 }), 60),
-      pollMs: optional(int({ min: 100 }), 5_000),
-      catchUpRounds: optional(int({ min: 1, max: 100 }), 3),
-      postStaggerMs: optional(int({ min: 0, max: 600_000 }), 2_000),
-    }),
-    { intervalSeconds: 3_600, windowPolls: 12, maxFutureSkewSeconds: 60, pollMs: 5_000, catchUpRounds: 3, postStaggerMs: 2_000 },
-  ),
-  sources: optional(array(sourceEntry), []),
-  settlement: optional(array(listedSeries), []),
-  peers: optional(
-    object({
-      urls: optional(array(url(), { unique: true }), []),
-      timeoutMs: optional(int({ min: 100, max: 60_000 }), 3_000),
-      gatherMs: optional(int({ min: 0, max: 600_000 }), 3_000),
-    }),
-    { urls: [], timeoutMs: 3_000, gatherMs: 3_000 },
-  ),
-  integrity: optional(
-    object({
-      maxMoveVsLastBps: optional(int({ min: 1, max: 1_000_000 }), 5_000),
-      maxPeerDeviationBps: optional(int({ min: 1, max: 1_000_000 }), 50),
-    }),
-    { maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 50 },
-  ),
-  server: optional(
-    object({ host: optional(str(), "127.0.0.1"), port: optional(int({ min: 0, max: 65_535 }), 9_464) }),
-    { host: "127.0.0.1", port: 9_464 },
-  ),
-  keys: object({
-    signer: keySource,
-    gasPayer: optional(keySource),
-    passwordFile: optional(str()),
-    passwordEnv: optional(envName, "KEEPER_KEYSTORE_PASSWORD"),
-  }),
-  gas: object({
-    maxFeePerGasGwei: decimalUnits(9, { unit: "gwei", min: 1n }),
-    priorityFeeGwei: optional(decimalUnits(9, { unit: "gwei" }), 1_000_000_000n),
-    bumpPercent: optional(int({ min: 10, max: 1_000 }), 20),
-    stuckAfterSeconds: optional(int({ min: 1 }), 60),
-    maxInFlight: optional(int({ min: 1, max: 64 }), 4),
-    confirmations: optional(int({ min: 1, max: 1_000 }), 1),
-  }),
-  health: optional(
-    object({
-      headStaleSeconds: optional(int({ min: 1 }), 120),
-      fixingStaleSeconds: optional(int({ min: 1 }), 7_200),
-      minGasBalanceEth: optional(decimalUnits(18, { unit: "ether" }), 50_000_000_000_000_000n),
-    }),
-    { headStaleSeconds: 120, fixingStaleSeconds: 7_200, minGasBalanceEth: 50_000_000_000_000_000n },
-  ),
-  liquidator: optional(liquidatorConfig),
-  dataDir: optional(str(), "./keeper-data"),
-  dryRun: optional(bool, false),
-  logLevel: optional(logLevel, "info"),
-};
-
-export type KeeperConfig = ObjectOf<typeof configShape>;
-
-/** Validates a parsed config object (after env substitution): field checks, then rules across fields. */
-export function validateConfig(raw: unknown, source = "config"): KeeperConfig {
-  let cfg: KeeperConfig;
-  try {
-    cfg = object(configShape)(raw, "");
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(e.issues, source);
-    throw e;
-  }
-  const issues: { key: string; problem: string }[] = [];
+  schedule: section(schedule),
+  sources: array(sourceEntry).default([]),
+  settlement: array(listedSeries).default([]),
+  peers: section(peers),
+  integrity: section(integrity),
+  server: section(server),
+  keys,
+  gas,
+  health: section(health),
+  liquidator: liquidatorConfig.optional(),
+  dataDir: str().default("./keeper-data"),
+  dryRun: bool.default(false),
+  logLevel: oneOf(LOG_LEVELS as readonly [LogLevel, ...LogLevel[]]).default("info"),
+}).superRefine((cfg, ctx) => {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
   const local = LOCAL_CHAIN_IDS.includes(cfg.chainId);
   for (const [name, src] of [["signer", cfg.keys.signer], ["gasPayer", cfg.keys.gasPayer]] as const) {
     if (src && "privateKeyEnv" in src && !local) {
-      issues.push({
-        key: `keys.${name}.privateKeyEnv`,
-        problem: `a plain private key is accepted only on local chains (${LOCAL_CHAIN_IDS.join(", ")}), chainId is ${cfg.chainId}; use an encrypted keystore`,
-      });
+      issue(["keys", name, "privateKeyEnv"], `a plain private key is accepted only on local chains (${LOCAL_CHAIN_IDS.join(", ")}), chainId is ${cfg.chainId}; use an encrypted keystore`);
     }
   }
-  if (cfg.gas.priorityFeeGwei > cfg.gas.maxFeePerGasGwei) {
-    issues.push({ key: "gas.priorityFeeGwei", problem: "must not exceed gas.maxFeePerGasGwei" });
-  }
-  if (cfg.schedule.maxFutureSkewSeconds >= cfg.schedule.intervalSeconds) {
-    issues.push({ key: "schedule.maxFutureSkewSeconds", problem: "must be smaller than schedule.intervalSeconds" });
-  }
-  if (cfg.schedule.windowPolls > cfg.schedule.intervalSeconds) {
-    issues.push({ key: "schedule.windowPolls", problem: "must not exceed schedule.intervalSeconds (one poll per second at most)" });
-  }
+  if (cfg.gas.priorityFeeGwei > cfg.gas.maxFeePerGasGwei) issue(["gas", "priorityFeeGwei"], "must not exceed gas.maxFeePerGasGwei");
+  if (cfg.schedule.maxFutureSkewSeconds >= cfg.schedule.intervalSeconds) issue(["schedule", "maxFutureSkewSeconds"], "must be smaller than schedule.intervalSeconds");
+  if (cfg.schedule.windowPolls > cfg.schedule.intervalSeconds) issue(["schedule", "windowPolls"], "must not exceed schedule.intervalSeconds (one poll per second at most)");
   cfg.sources.forEach((src, i) => {
-    if (!cfg.indexes.includes(src.index)) issues.push({ key: `sources[${i}].index`, problem: `${JSON.stringify(src.index)} is not in indexes` });
-    if (src.kind !== "replay" && src.input === undefined) issues.push({ key: `sources[${i}].input`, problem: `is required for source kind ${src.kind}` });
-    if (cfg.sources.findIndex((o) => o.index === src.index) !== i) issues.push({ key: `sources[${i}].index`, problem: `${src.index} has more than one source` });
+    if (!cfg.indexes.includes(src.index)) issue(["sources", i, "index"], `${JSON.stringify(src.index)} is not in indexes`);
+    if (src.kind !== "replay" && src.input === undefined) issue(["sources", i, "input"], `is required for source kind ${src.kind}`);
+    if (cfg.sources.findIndex((o) => o.index === src.index) !== i) issue(["sources", i, "index"], `${src.index} has more than one source`);
   });
   cfg.settlement.forEach((series, i) => {
     const index = indexNameFromId(series.indexId);
-    if (!cfg.indexes.includes(index)) issues.push({ key: `settlement[${i}].index`, problem: `${JSON.stringify(index)} is not in indexes` });
+    if (!cfg.indexes.includes(index)) issue(["settlement", i, "index"], `${JSON.stringify(index)} is not in indexes`);
   });
-  if (cfg.settlement.length > 0 && cfg.contracts.market === undefined) {
-    issues.push({ key: "contracts.market", problem: "is required when settlement lists series" });
-  }
-  if (cfg.liquidator && !cfg.contracts.market) {
-    issues.push({ key: "contracts.market", problem: "is required when the liquidator section is set" });
-  }
-  if (issues.length) throw new ConfigError(issues, source);
-  return cfg;
+  if (cfg.settlement.length > 0 && cfg.contracts.market === undefined) issue(["contracts", "market"], "is required when settlement lists series");
+  if (cfg.liquidator && !cfg.contracts.market) issue(["contracts", "market"], "is required when the liquidator section is set");
+}, afterFields);
+
+export type KeeperConfig = z.output<typeof configSchema>;
+
+/** Validates a parsed config object (after env substitution); `source` (the file) is named in the error. */
+export function validateConfig(raw: unknown, source = "config"): KeeperConfig {
+  return parseConfigPart(configSchema, raw, source);
 }

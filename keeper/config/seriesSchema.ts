@@ -6,7 +6,7 @@
  */
 import { indexIdFromName } from "../../sdk/oracle.js";
 import type { SeriesParams } from "../../sdk/orders.js";
-import { type Check, ConfigError, decimalUnits, int, object, str } from "./validate.js";
+import { afterFields, decimalUnits, int, object, str } from "./validate.js";
 
 const bps = int({ min: 0, max: 10_000 });
 
@@ -32,15 +32,16 @@ const seriesShape = {
 };
 
 /** One listed series, checked and turned into the SeriesParams passed to the market (its hash is the series id). */
-export const listedSeries: Check<SeriesParams> = (v, key) => {
-  const s = object(seriesShape)(v, key);
-  if (!(s.liquidationPenaltyBps < s.maintenanceMarginBps && s.maintenanceMarginBps < s.initialMarginBps)) {
-    throw new ConfigError([{ key, problem: "needs liquidationPenaltyBps < maintenanceMarginBps < initialMarginBps (as the market requires)" }]);
-  }
-  if (!(s.priceLimitBps > 0 && s.priceLimitBps < s.maintenanceMarginBps)) {
-    throw new ConfigError([{ key, problem: "needs 0 < priceLimitBps < maintenanceMarginBps (as the market requires)" }]);
-  }
-  return {
+export const listedSeries = object(seriesShape)
+  .superRefine((s, ctx) => {
+    if (!(s.liquidationPenaltyBps < s.maintenanceMarginBps && s.maintenanceMarginBps < s.initialMarginBps)) {
+      ctx.addIssue({ code: "custom", message: "needs liquidationPenaltyBps < maintenanceMarginBps < initialMarginBps (as the market requires)" });
+    }
+    if (!(s.priceLimitBps > 0 && s.priceLimitBps < s.maintenanceMarginBps)) {
+      ctx.addIssue({ code: "custom", message: "needs 0 < priceLimitBps < maintenanceMarginBps (as the market requires)" });
+    }
+  }, afterFields)
+  .transform((s): SeriesParams => ({
     indexId: indexIdFromName(s.index),
     expiry: BigInt(s.expiry),
     contractSize: s.contractSize,
@@ -56,5 +57,4 @@ export const listedSeries: Check<SeriesParams> = (v, key) => {
     maxFixingAge: s.maxFixingAge,
     settlementWindow: s.settlementWindow,
     settlementGrace: s.settlementGrace,
-  };
-};
+  }));

@@ -1,12 +1,17 @@
-/** A small typed validator: each check turns `unknown` into a typed value or throws naming the key and the problem. */
+/**
+ * Config validation on zod: the field types the keeper's config parts share (each builds messages that name the
+ * problem and the offending value), and the conversion of zod's issues into `key: problem` lines with dotted keys
+ * (`rpc.urls[1]`), every problem at once, unknown keys included.
+ */
 import { type Address, getAddress, isAddress, parseUnits } from "viem";
+import { z } from "zod";
 
 export interface ConfigIssue {
   key: string;
   problem: string;
 }
 
-/** Every problem found in a config, each with the dotted key it concerns. */
+/** Every problem found in a config, each with the dotted key it concerns; `source` names the file. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   constructor(
@@ -17,158 +22,160 @@ export class ConfigError extends Error {
   }
 }
 
-export type Check<T> = (value: unknown, key: string) => T;
-
-function fail(key: string, problem: string): never {
-  throw new ConfigError([{ key, problem }]);
-}
-
 function show(v: unknown): string {
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-export const str =
-  (opts: { nonEmpty?: boolean; pattern?: RegExp; patternHint?: string } = {}): Check<string> =>
-  (v, key) => {
-    if (typeof v !== "string") fail(key, `must be a string, got ${show(v)}`);
-    if ((opts.nonEmpty ?? true) && v.length === 0) fail(key, "must not be empty");
-    if (opts.pattern && !opts.pattern.test(v)) fail(key, `must be ${opts.patternHint ?? opts.pattern.source}, got ${show(v)}`);
-    return v;
-  };
+/** "rpc.urls[1]" from a zod path. */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((k, p) => (typeof p === "number" ? `${k}[${p}]` : k ? `${k}.${String(p)}` : String(p)), "");
+}
 
-export const int =
-  (opts: { min?: number; max?: number } = {}): Check<number> =>
-  (v, key) => {
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) fail(key, `must be an integer, got ${show(v)}`);
-    if (opts.min !== undefined && v < opts.min) fail(key, `must be >= ${opts.min}, got ${v}`);
-    if (opts.max !== undefined && v > opts.max) fail(key, `must be <= ${opts.max}, got ${v}`);
-    return v;
-  };
-
-export const bool: Check<boolean> = (v, key) => {
-  if (typeof v !== "boolean") fail(key, `must be true or false, got ${show(v)}`);
-  return v;
-};
-
-export const oneOf =
-  <T extends string>(values: readonly T[]): Check<T> =>
-  (v, key) => {
-    if (typeof v !== "string" || !(values as readonly string[]).includes(v)) {
-      fail(key, `must be one of ${values.join(", ")}, got ${show(v)}`);
+/** zod's issues as config issues: one per unknown key, "is required" for a missing one, else the message. */
+export function configIssues(error: z.ZodError, shapeKeys: (path: readonly PropertyKey[]) => string[] = () => []): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      const expected = shapeKeys(issue.path);
+      for (const k of issue.keys) {
+        out.push({ key: keyOf([...issue.path, k]), problem: `unknown key${expected.length ? ` (expected one of: ${expected.join(", ")})` : ""}` });
+      }
+    } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      out.push({ key: keyOf(issue.path), problem: issue.message });
+    } else {
+      out.push({ key: keyOf(issue.path), problem: issue.message });
     }
-    return v as T;
-  };
+  }
+  return out;
+}
 
-export const url =
-  (protocols: readonly string[] = ["http:", "https:"]): Check<string> =>
-  (v, key) => {
-    const s = str()(v, key);
+/** Parses with `schema`; throws ConfigError (naming `source`) with every issue. */
+export function parseConfigPart<S extends z.ZodType>(schema: S, raw: unknown, source = "config"): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new ConfigError(configIssues(r.error, (path) => keysAt(schema, path)), source);
+}
+
+/** The keys an object schema expects at `path` (for the "unknown key" message). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let cur: unknown = schema;
+  for (const p of [...path, undefined]) {
+    // unwrap defaults, pipes and arrays down to the object at this level
+    for (let i = 0; i < 10; i++) {
+      const def = (cur as { def?: { type?: string; innerType?: unknown; in?: unknown; element?: unknown } }).def;
+      if (!def) return [];
+      if (def.type === "default" || def.type === "prefault" || def.type === "optional") cur = def.innerType;
+      else if (def.type === "pipe") cur = def.in;
+      else if (def.type === "array" && typeof p === "number") break;
+      else break;
+    }
+    if (p === undefined) break;
+    const def = (cur as { def: { type: string; shape?: Record<string, unknown>; element?: unknown } }).def;
+    if (def.type === "object" && typeof p === "string") cur = def.shape?.[p];
+    else if (def.type === "array" && typeof p === "number") cur = def.element;
+    else return [];
+  }
+  const shape = (cur as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
+  return shape?.type === "object" && shape.shape ? Object.keys(shape.shape) : [];
+}
+
+/** Rules across fields run only once every field parsed (they read the parsed values). */
+export const afterFields = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 } as const;
+
+const required = (iss: { input?: unknown }) => (iss.input === undefined ? "is required" : undefined);
+
+/** A string; non-empty unless told; optionally matching `pattern` (described by `hint`). */
+export function str(opts: { nonEmpty?: boolean; pattern?: RegExp; patternHint?: string } = {}) {
+  let s = z.string({ error: (iss) => required(iss) ?? `must be a string, got ${show(iss.input)}` });
+  if (opts.nonEmpty ?? true) s = s.min(1, { error: "must not be empty" });
+  if (opts.pattern) {
+    const { pattern, patternHint } = opts;
+    s = s.refine((v) => pattern.test(v), { error: (iss) => `must be ${patternHint ?? pattern.source}, got ${show(iss.input)}` });
+  }
+  return s;
+}
+
+/** A safe integer within [min, max]. */
+export function int(opts: { min?: number; max?: number } = {}) {
+  const base = z.unknown().superRefine((v, ctx) => {
+    if (v === undefined) return void ctx.addIssue({ code: "custom", message: "is required" });
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) return void ctx.addIssue({ code: "custom", message: `must be an integer, got ${show(v)}` });
+    if (opts.min !== undefined && v < opts.min) ctx.addIssue({ code: "custom", message: `must be >= ${opts.min}, got ${v}` });
+    if (opts.max !== undefined && v > opts.max) ctx.addIssue({ code: "custom", message: `must be <= ${opts.max}, got ${v}` });
+  });
+  return base.transform((v) => v as number);
+}
+
+export const bool = z.boolean({ error: (iss) => required(iss) ?? `must be true or false, got ${show(iss.input)}` });
+
+export function oneOf<T extends string>(values: readonly [T, ...T[]]) {
+  return z.enum(values, { error: (iss) => required(iss) ?? `must be one of ${values.join(", ")}, got ${show(iss.input)}` });
+}
+
+/** An http(s) (or other given protocols) URL. */
+export function url(protocols: readonly string[] = ["http:", "https:"]) {
+  return str().superRefine((s, ctx) => {
     let u: URL;
     try {
       u = new URL(s);
     } catch {
-      fail(key, `must be a URL, got ${show(s)}`);
+      return void ctx.addIssue({ code: "custom", message: `must be a URL, got ${show(s)}` });
     }
-    if (!protocols.includes(u.protocol)) fail(key, `must use ${protocols.join(" or ")}, got ${u.protocol}`);
-    return s;
-  };
+    if (!protocols.includes(u.protocol)) ctx.addIssue({ code: "custom", message: `must use ${protocols.join(" or ")}, got ${u.protocol}` });
+  });
+}
 
-export const address: Check<Address> = (v, key) => {
-  const s = str()(v, key);
-  if (!isAddress(s, { strict: false })) fail(key, `must be a 20-byte hex address, got ${show(s)}`);
-  if (/[A-F]/.test(s.slice(2)) && /[a-f]/.test(s.slice(2)) && !isAddress(s, { strict: true })) {
-    fail(key, `has a bad EIP-55 checksum: ${s}`);
-  }
-  return getAddress(s);
-};
+/** A 20-byte address (EIP-55 checked when mixed case), normalised to its checksum form. */
+export const address = str()
+  .superRefine((s, ctx) => {
+    if (!isAddress(s, { strict: false })) return void ctx.addIssue({ code: "custom", message: `must be a 20-byte hex address, got ${show(s)}` });
+    if (/[A-F]/.test(s.slice(2)) && /[a-f]/.test(s.slice(2)) && !isAddress(s, { strict: true })) {
+      ctx.addIssue({ code: "custom", message: `has a bad EIP-55 checksum: ${s}` });
+    }
+  })
+  .transform((s): Address => getAddress(s));
 
 /** An exact decimal string (e.g. "1.5") scaled to an integer with `decimals` decimals: gwei -> 9, ether -> 18. */
-export const decimalUnits =
-  (decimals: number, opts: { unit: string; min?: bigint }): Check<bigint> =>
-  (v, key) => {
-    if (typeof v !== "string" || !/^\d+(\.\d+)?$/.test(v)) {
-      fail(key, `must be a decimal string in ${opts.unit} such as "1.5", got ${show(v)}`);
-    }
-    const [, frac = ""] = v.split(".");
-    if (frac.length > decimals) fail(key, `has more than ${decimals} decimals (${opts.unit}): ${v}`);
-    const scaled = parseUnits(v, decimals);
-    if (opts.min !== undefined && scaled < opts.min) fail(key, `must be at least ${opts.min} (smallest unit), got ${v} ${opts.unit}`);
-    return scaled;
-  };
-
-export const array =
-  <T>(item: Check<T>, opts: { min?: number; max?: number; unique?: boolean } = {}): Check<T[]> =>
-  (v, key) => {
-    if (!Array.isArray(v)) fail(key, `must be an array, got ${show(v)}`);
-    if (opts.min !== undefined && v.length < opts.min) fail(key, `must have at least ${opts.min} item(s), got ${v.length}`);
-    if (opts.max !== undefined && v.length > opts.max) fail(key, `must have at most ${opts.max} item(s), got ${v.length}`);
-    const issues: ConfigIssue[] = [];
-    const out: T[] = [];
-    v.forEach((x, i) => {
-      try {
-        out.push(item(x, `${key}[${i}]`));
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        issues.push(...e.issues);
+export function decimalUnits(decimals: number, opts: { unit: string; min?: bigint }) {
+  return z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return void ctx.addIssue({ code: "custom", message: "is required" });
+      if (typeof v !== "string" || !/^\d+(\.\d+)?$/.test(v)) {
+        return void ctx.addIssue({ code: "custom", message: `must be a decimal string in ${opts.unit} such as "1.5", got ${show(v)}` });
       }
+      const [, frac = ""] = v.split(".");
+      if (frac.length > decimals) return void ctx.addIssue({ code: "custom", message: `has more than ${decimals} decimals (${opts.unit}): ${v}` });
+      if (opts.min !== undefined && parseUnits(v, decimals) < opts.min) {
+        ctx.addIssue({ code: "custom", message: `must be at least ${opts.min} (smallest unit), got ${v} ${opts.unit}` });
+      }
+    })
+    .transform((v) => parseUnits(v as string, decimals));
+}
+
+/** An array with a length range; `unique` flags repeated items (case-insensitively). */
+export function array<T extends z.ZodType>(item: T, opts: { min?: number; max?: number; unique?: boolean } = {}) {
+  let a = z.array(item, { error: (iss) => required(iss) ?? `must be an array, got ${show(iss.input)}` });
+  if (opts.min !== undefined) a = a.min(opts.min, { error: (iss) => `must have at least ${opts.min} item(s), got ${(iss.input as unknown[]).length}` });
+  if (opts.max !== undefined) a = a.max(opts.max, { error: (iss) => `must have at most ${opts.max} item(s), got ${(iss.input as unknown[]).length}` });
+  if (!opts.unique) return a;
+  return a.superRefine((xs, ctx) => {
+    const seen = new Set<string>();
+    xs.forEach((x, i) => {
+      const k = String(x).toLowerCase();
+      if (seen.has(k)) ctx.addIssue({ code: "custom", path: [i], message: `duplicate value ${show(x)}` });
+      seen.add(k);
     });
-    if (issues.length) throw new ConfigError(issues);
-    if (opts.unique) {
-      const seen = new Set<string>();
-      out.forEach((x, i) => {
-        const k = String(x).toLowerCase();
-        if (seen.has(k)) issues.push({ key: `${key}[${i}]`, problem: `duplicate value ${show(x)}` });
-        seen.add(k);
-      });
-      if (issues.length) throw new ConfigError(issues);
-    }
-    return out;
-  };
-
-/** Marks a field optional: `undefined` gives `fallback` (or undefined when no fallback). */
-export interface Optional<T> {
-  optional: true;
-  check: Check<T>;
-  fallback?: T;
-}
-export function optional<T>(check: Check<T>): Optional<T | undefined>;
-export function optional<T>(check: Check<T>, fallback: T): Optional<T>;
-export function optional<T>(check: Check<T>, ...fallback: [T?]): Optional<T | undefined> {
-  return fallback.length ? { optional: true, check, fallback: fallback[0] } : { optional: true, check };
+  });
 }
 
-type Field = Check<unknown> | Optional<unknown>;
-type FieldValue<F> = F extends Optional<infer T> ? T : F extends Check<infer T> ? T : never;
-export type Shape = Record<string, Field>;
-export type ObjectOf<S extends Shape> = { [K in keyof S]: FieldValue<S[K]> };
+/** An object with exactly these keys: missing required keys and unknown keys are errors (typos stop the start). */
+export function object<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject(shape, { error: (iss) => (iss.code === "invalid_type" ? (required(iss) ?? `must be an object, got ${show(iss.input)}`) : undefined) });
+}
 
-/** An object with exactly these fields: missing required fields and unknown keys are errors (typos stop the start). */
-export const object =
-  <S extends Shape>(shape: S): Check<ObjectOf<S>> =>
-  (v, key) => {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) fail(key, `must be an object, got ${show(v)}`);
-    const input = v as Record<string, unknown>;
-    const issues: ConfigIssue[] = [];
-    const out: Record<string, unknown> = {};
-    const at = (k: string) => (key ? `${key}.${k}` : k);
-    for (const k of Object.keys(input)) {
-      if (!(k in shape)) issues.push({ key: at(k), problem: `unknown key (expected one of: ${Object.keys(shape).join(", ")})` });
-    }
-    for (const [k, field] of Object.entries(shape)) {
-      const raw = input[k];
-      try {
-        if (typeof field === "function") {
-          if (raw === undefined) issues.push({ key: at(k), problem: "is required" });
-          else out[k] = field(raw, at(k));
-        } else {
-          out[k] = raw === undefined ? field.fallback : field.check(raw, at(k));
-        }
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        issues.push(...e.issues);
-      }
-    }
-    if (issues.length) throw new ConfigError(issues);
-    return out as ObjectOf<S>;
-  };
+/** An optional section whose absence means all its defaults. */
+export function section<T extends z.ZodType>(schema: T) {
+  return schema.prefault({} as never);
+}

@@ -73,7 +73,7 @@ export interface LiquidatorOptions {
   maxSize: bigint;
   /** Liquidations whose expected reward is below this (collateral units) are not sent. */
   minReward: bigint;
-  /** Seconds liquidations wait after an unpause (the contract's LIQUIDATION_GRACE). */
+  /** Seconds liquidations wait after an unpause: the market's LIQUIDATION_GRACE (read from the contract when omitted). */
   liquidationGraceSeconds?: bigint;
   log?: Logger;
   metrics?: KeeperMetrics;
@@ -97,6 +97,19 @@ export interface IdentifyResult {
   settled: boolean;
 }
 
+const graces = new Map<string, Promise<bigint>>();
+/** The market's LIQUIDATION_GRACE (a constant of the contract: read once per market and process). */
+function liquidationGrace(client: LiquidatorOptions["client"], market: Address): Promise<bigint> {
+  const key = market.toLowerCase();
+  let g = graces.get(key);
+  if (!g) {
+    g = client.readContract({ address: market, abi: futuresMarketAbi, functionName: "LIQUIDATION_GRACE" });
+    g.catch(() => graces.delete(key));
+    graces.set(key, g);
+  }
+  return g;
+}
+
 /** Syncs the book and finds the unhealthy accounts: a constant number of RPC requests, whatever the account count. */
 export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const block = await o.client.getBlock({ blockTag: "latest" });
@@ -112,7 +125,7 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const poolMismatch = state.settledAt === 0n && (pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares);
   if (poolMismatch) o.log?.error("replayed margin pool differs from the chain's; using the chain's", { chain: pool, replay: view.pool });
   const base = { head, chainTime: block.timestamp, mark, fixingTime, markStored: state.finalPrice !== 0n || BigInt(state.markTime) >= fixingTime, tracked: view.positions.size, poolMismatch, settled: state.settledAt !== 0n };
-  const grace = o.liquidationGraceSeconds ?? 3_600n;
+  const grace = o.liquidationGraceSeconds ?? (await liquidationGrace(o.client, o.market));
   let blocked: string | undefined;
   if (state.settledAt !== 0n) blocked = "series settled";
   else if (state.paused) blocked = "series paused";

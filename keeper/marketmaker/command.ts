@@ -81,6 +81,7 @@ async function run(argv: readonly string[]): Promise<number> {
 export const marketMakerCommand: Command = {
   name: "market-maker",
   summary: "the reference market maker: quotes both sides of every expiry around index + term model (keeper config keys)",
+  usage: USAGE,
   run: async (argv) => {
     try {
       return await run(argv);

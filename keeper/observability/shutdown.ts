@@ -1,4 +1,4 @@
-/** Graceful shutdown: one AbortController for every loop; SIGINT/SIGTERM abort it and run cleanup hooks once. */
+/** Graceful shutdown: one AbortController for every loop; SIGINT/SIGTERM/SIGHUP abort it and run cleanup hooks once. */
 import type { Logger } from "./log.js";
 
 export interface Shutdown {
@@ -18,7 +18,7 @@ export function createShutdown(log: Logger, options: { signals?: NodeJS.Signals[
   let running: Promise<void> | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  const signals = options.signals ?? ["SIGINT", "SIGTERM"];
+  const signals = options.signals ?? ["SIGINT", "SIGTERM", "SIGHUP"];
 
   const onSignal = (sig: NodeJS.Signals) => void shutdown(`signal ${sig}`);
   for (const s of signals) process.on(s, onSignal);

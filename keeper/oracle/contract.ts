@@ -3,37 +3,13 @@
  * postFixing transaction as a SendRequest whose idempotency key is the round, so a fixing is never posted twice
  * by this keeper and a post that lost the race to another operator is skipped at simulation.
  */
-import { type Address, type Hex, type PublicClient, encodeFunctionData, parseAbi } from "viem";
+import { type Address, type Hex, type PublicClient, encodeFunctionData } from "viem";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import type { buildPostFixingArgs } from "../../sdk/oracle.js";
 import type { SendRequest } from "../chain/sender.js";
 
-/**
- * The IIndexOracle functions and errors the keeper uses (human-readable, same signatures as the interface; the
- * selectors were checked against the oracle branch's generated ABI, where InvalidSignature carries a position).
- */
-export const oracleAbi = parseAbi([
-  "struct Observation { uint256 value; bytes32 inputsHash; bytes32 r; bytes32 vs; }",
-  "struct Fixing { uint128 value; uint64 timestamp; uint32 methodologyVersion; }",
-  "function postFixing(bytes32 indexId, uint64 timestamp, uint32 methodologyVersion, address[] operators, Observation[] observations) returns (uint256 value)",
-  "function operators(bytes32 indexId) view returns (address[])",
-  "function quorum(bytes32 indexId) view returns (uint256)",
-  "function indexConfig(bytes32 indexId) view returns (uint96 minValue, uint96 maxValue, uint32 maxFutureSkew, uint16 operatorCount, bytes32 operatorsHash)",
-  "function latestFixing(bytes32 indexId) view returns (Fixing)",
-  "function heldFixing(bytes32 indexId) view returns (uint256 value, uint64 timestamp, uint64 confirmableFrom)",
-  "function tolerances(bytes32 indexId) view returns (uint8 faultTolerance, uint16 maxSpreadBps, uint16 breakerBps, uint32 breakerDelay)",
-  "event FixingHeld(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint256 previousValue, uint64 confirmableFrom, address poster)",
-  "error ObservationsDisagree(bytes32 indexId, uint256 minValue, uint256 maxValue, uint256 maxSpreadBps)",
-  "error UnknownIndex(bytes32 indexId)",
-  "error OperatorSetMismatch(bytes32 indexId, bytes32 expectedHash, bytes32 givenHash)",
-  "error TooFewSignatures(bytes32 indexId, uint256 given, uint256 quorum)",
-  "error UnknownSigner(bytes32 indexId, address signer)",
-  "error DuplicateSigner(bytes32 indexId, address signer)",
-  "error ObservationsNotSorted(uint256 position, uint256 previous, uint256 value)",
-  "error ValueOutOfBounds(bytes32 indexId, uint256 value, uint256 minValue, uint256 maxValue)",
-  "error TimestampNotNewer(bytes32 indexId, uint64 timestamp, uint64 lastTimestamp)",
-  "error TimestampInFuture(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxFutureSkew)",
-  "error InvalidSignature(uint256 position)",
-]);
+/** The oracle's ABI: the one generated from the compiled contract (sdk/abi, `npm run abis`). */
+export const oracleAbi = indexOracleAbi;
 
 /** What a round needs to know from the oracle about one index. */
 export interface OracleIndexView {
@@ -73,18 +49,26 @@ export async function readOracleIndex(client: PublicClient, oracle: Address, ind
   };
 }
 
-/** Idempotency key of the post of one round of one index. */
-export function postFixingKey(indexName: string, timestamp: bigint): string {
-  return `post:${indexName}:${timestamp}`;
+/**
+ * Idempotency key of the post of one round of one index: `post:<index>:<round>`, and `...#<n>` for the n-th
+ * re-send of a round whose earlier post ended without posting it (cancelled, lost, reverted) while the round
+ * could still be posted.
+ */
+export function postFixingKey(indexName: string, timestamp: bigint, attempt = 1): string {
+  return `post:${indexName}:${timestamp}${attempt > 1 ? `#${attempt}` : ""}`;
 }
 
-/** The postFixing transaction for a quorum decision's arguments: high priority, keyed by the round. */
-export function postFixingRequest(oracle: Address, indexName: string, args: ReturnType<typeof buildPostFixingArgs>): SendRequest {
+/**
+ * The postFixing transaction for a quorum decision's arguments: high priority, keyed by the round (and the
+ * re-send number), deferred while another operator's post of it waits in the node's pool.
+ */
+export function postFixingRequest(oracle: Address, indexName: string, args: ReturnType<typeof buildPostFixingArgs>, attempt = 1): SendRequest {
   const [indexId, timestamp, methodologyVersion, operators, observations] = args;
   return {
-    key: postFixingKey(indexName, timestamp),
+    key: postFixingKey(indexName, timestamp, attempt),
     kind: "post",
     priority: "high",
+    deferIfPending: true,
     to: oracle,
     abi: oracleAbi,
     data: encodeFunctionData({

@@ -13,7 +13,7 @@
  */
 import type { Hex, LocalAccount, PublicClient } from "viem";
 import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
-import type { Journal } from "../chain/journal.js";
+import type { Journal, TxState } from "../chain/journal.js";
 import type { SendResult, TxSender } from "../chain/sender.js";
 import type { KeeperConfig } from "../config/schema.js";
 import { ConfigError } from "../config/validate.js";
@@ -21,17 +21,23 @@ import { loadIndexDefinition } from "../indexConfig.js";
 import { chainStateFromJson, chainStateToJson } from "../methodology/chainState.js";
 import type { ChainState, IndexDefinition } from "../methodology/types.js";
 import type { HealthState } from "../observability/health.js";
-import type { Logger } from "../observability/log.js";
+import { type Logger, RateLimiter } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { createSource } from "../sources/index.js";
 import type { PriceSource } from "../sources/types.js";
-import { type OracleIndexView, postFixingRequest, readOracleIndex } from "./contract.js";
+import { type OracleIndexView, postFixingKey, postFixingRequest, readOracleIndex } from "./contract.js";
 import { checkBeforeSigning } from "./integrity.js";
 import { type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
 import { SettlementTracker } from "./settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "./window.js";
+
+/** Ends of a post that leave its round unposted by it: the round is re-sent (new key) while it is due. */
+const FAILED: readonly TxState[] = ["cancelled", "lost", "reverted"];
+const OPEN: readonly TxState[] = ["queued", "broadcast", "mined"];
+/** A round whose posts ended without posting it this many times is given up (its simulation kept passing). */
+const MAX_POST_ATTEMPTS = 5;
 
 /** One configured index with its definition and price source. */
 export interface IndexFeed {
@@ -101,12 +107,21 @@ export class FixingLoop {
   private readonly noFixing = new Map<string, string>();
   /** Local time a round was first seen without quorum. */
   private readonly waitingSince = new Map<string, number>();
-  /** Local time a round was first seen with a quorum (the post stagger counts from there). */
+  /** Local time a round was first seen with a quorum (the gathering, peers.gatherMs, counts from there). */
   private readonly quorumSince = new Map<string, number>();
-  /** Post keys sent and not yet seen confirmed (for the posted metric). */
-  private readonly sentPosts = new Map<string, string>();
+  /** Local time a round with quorum was first not held back by an earlier round (the post stagger counts from there). */
+  private readonly postableSince = new Map<string, number>();
+  /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
+  private readonly sentPosts = new Map<string, { index: string; round: bigint; signers: readonly Hex[]; held: boolean }>();
   private readonly settlement: SettlementTracker;
-  private readonly notOperatorLogged = new Set<string>();
+  /** Index names whose operators do not include the signer (logged once per change). */
+  private readonly notOperator = new Set<string>();
+  /** Repeated warnings (a down peer, a deferred post) at most once a minute per key, with counts. */
+  private readonly limiter = new RateLimiter(60_000);
+  /** Local time of this keeper's last confirmed post per index (keeper_last_own_post_age_seconds). */
+  readonly lastOwnPostMs = new Map<string, number>();
+  /** Consecutive source failures per index (for /health and a rate-limited warning). */
+  private readonly sourceFailures = new Map<string, number>();
   /** Values computed per round and not signed yet (waiting for a reference, or refused). */
   private readonly computed = new Map<string, Computed>();
   /** `index:heldTimestamp` holds of the circuit breaker already logged and counted. */
@@ -126,7 +141,6 @@ export class FixingLoop {
 
   /** One pass over every index; never throws (an index that fails is logged and counted). */
   async tick(): Promise<RoundOutcome[]> {
-    this.countConfirmedPosts();
     const outcomes: RoundOutcome[] = [];
     let now: bigint;
     try {
@@ -135,6 +149,7 @@ export class FixingLoop {
       this.o.log.warn("fixing loop: cannot read chain time", { error: e });
       return outcomes;
     }
+    this.countConfirmedPosts(now);
     for (const feed of this.o.feeds) {
       try {
         outcomes.push(...(await this.tickIndex(feed, now)));
@@ -192,13 +207,14 @@ export class FixingLoop {
   private async tickIndex(feed: IndexFeed, now: bigint): Promise<RoundOutcome[]> {
     const { config, client, log } = this.o;
     if (feed.sampler) {
-      await feed.sampler.sample(now).catch((e: unknown) => {
-        this.o.metrics.fixingFailures.inc({ index: feed.name, reason: "source" });
-        log.warn("source poll failed", { index: feed.name, error: e });
-      });
+      await feed.sampler.sample(now).then(
+        () => this.sourceOk(feed.name),
+        (e: unknown) => this.sourceFailed(feed.name, e, "source poll failed"),
+      );
     }
     const view = await readOracleIndex(client, config.contracts.oracle, feed.indexId);
     this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
+    this.checkRegistered(feed.name, view.operators);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
     for (const t of this.dueRounds(feed.name, now, view)) {
@@ -220,6 +236,7 @@ export class FixingLoop {
         operators: view.operators,
         log,
         metrics: this.o.metrics,
+        limiter: this.limiter,
       });
       const own = "value" in computed
         ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
@@ -233,6 +250,8 @@ export class FixingLoop {
         quorum: { have: decision.have, need: decision.need },
       };
       outcomes.push(outcome);
+      this.o.metrics.quorumHave.set({ index: feed.name }, decision.have);
+      this.o.metrics.quorumNeed.set({ index: feed.name }, decision.need);
       const key = `${feed.name}:${t}`;
       if (!decision.reached) {
         // An earlier round still gathering signatures holds back later ones (a later post would make it
@@ -240,35 +259,46 @@ export class FixingLoop {
         const since = this.waitingSince.get(key) ?? Date.now();
         this.waitingSince.set(key, since);
         if (Date.now() - since < (this.o.quorumWaitMs ?? 3 * config.peers.timeoutMs)) blocked = true;
+        else this.noQuorum(feed.name).add(t);
         log.debug("round without quorum", { index: feed.name, round: t, have: decision.have, need: decision.need });
         continue;
       }
       this.waitingSince.delete(key);
+      this.noQuorum(feed.name).delete(t);
       const since = this.quorumSince.get(key) ?? Date.now();
       this.quorumSince.set(key, since); // also while held back: the gathering of every due round runs at once
       if (blocked) continue;
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
       // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
       // the others only if it did not (rank x postStaggerMs later).
-      const wait = (decision.complete ? 0 : config.peers.gatherMs) + this.postRank(view.operators, t) * config.schedule.postStaggerMs;
-      if (Date.now() - since < wait) {
+      // The stagger counts from when the round is first postable (no earlier round holding it back): rounds of a
+      // catch-up gathered in parallel would otherwise all be past every operator's stagger when the round before
+      // them lands, and the leader and the next operator would post at the same moment.
+      const postable = this.postableSince.get(key) ?? Date.now();
+      this.postableSince.set(key, postable);
+      const gather = decision.complete ? 0 : config.peers.gatherMs;
+      const stagger = this.postRank(view.operators, t) * config.schedule.postStaggerMs;
+      if (Date.now() - since < gather || Date.now() - postable < stagger) {
         blocked = true;
         continue;
       }
-      const request = postFixingRequest(config.contracts.oracle, feed.name, decision.args);
+      const attempt = this.postAttempt(feed.name, t);
+      if (attempt > MAX_POST_ATTEMPTS) {
+        log.error("round not posted after repeated attempts: giving up on it", { index: feed.name, round: t, attempts: MAX_POST_ATTEMPTS });
+        continue;
+      }
+      const request = postFixingRequest(config.contracts.oracle, feed.name, decision.args, attempt);
       const result = await this.o.sender.send(request);
       outcome.post = result;
+      if (result.status !== "deferred") this.limiter.recovered(log, `deferred:${feed.name}`, "posts no longer deferred", { index: feed.name, round: t });
       if (result.status === "sent") {
-        this.sentPosts.set(request.key, feed.name);
-        log.info("fixing posted", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash });
-        if (view.held) {
-          this.o.metrics.breakerConfirmations.inc({ index: feed.name });
-          log.info("breaker confirmation round posted", { index: feed.name, round: t, held: view.held.timestamp, heldValue: view.held.value, hash: result.hash });
-        }
+        this.sentPosts.set(request.key, { index: feed.name, round: t, signers: decision.signers, held: view.held !== undefined });
+        log.info("fixing post sent", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash, attempt });
+        // Later rounds may follow in this pass: our own posts are mined in nonce order.
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {
-        log.warn("post deferred", { index: feed.name, round: t, reason: result.reason });
+        this.limiter.warn(log, `deferred:${feed.name}`, "post deferred", { index: feed.name, round: t, reason: result.reason });
         blocked = true; // keep round order: a later round must not be posted before this one
       }
     }
@@ -299,11 +329,7 @@ export class FixingLoop {
     const me = signer.address.toLowerCase();
     const journaled = journal.observations(feed.indexId, round).find((o) => o.signer.toLowerCase() === me);
     if (journaled) return { signed: journaled };
-    if (!view.operators.some((a) => a.toLowerCase() === me)) {
-      if (!this.notOperatorLogged.has(feed.name)) log.warn("signer is not a registered operator of the index: not observing", { index: feed.name, signer: signer.address });
-      this.notOperatorLogged.add(feed.name);
-      return { none: "not an operator" };
-    }
+    if (!view.operators.some((a) => a.toLowerCase() === me)) return { none: "not an operator" };
     const key = `${feed.name}:${round}`;
     const known = this.noFixing.get(key);
     if (known !== undefined) return { none: known };
@@ -315,10 +341,14 @@ export class FixingLoop {
       const { intervalSeconds, windowPolls } = config.schedule;
       polls = feed.sampler ? feed.sampler.window(round) : await readWindow(feed.source, windowPollTimes(round, intervalSeconds, windowPolls));
     } catch (e) {
-      metrics.fixingFailures.inc({ index: feed.name, reason: "source" });
-      log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
+      if (!feed.sampler) this.sourceFailed(feed.name, e, "source read failed: no observation this pass", round);
+      else {
+        metrics.fixingFailures.inc({ index: feed.name, reason: "source" });
+        log.warn("source read failed: no observation this pass", { index: feed.name, round, error: e });
+      }
       return { none: `source: ${(e as Error).message}` };
     }
+    if (!feed.sampler) this.sourceOk(feed.name);
     const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
@@ -436,13 +466,59 @@ export class FixingLoop {
     return state;
   }
 
+  /** Tracks whether the signer is a registered operator of the index: logged on every change, shown in /health. */
+  private checkRegistered(index: string, operators: readonly string[]): void {
+    const me = this.o.signer.address.toLowerCase();
+    const registered = operators.some((a) => a.toLowerCase() === me);
+    this.o.metrics.signerRegistered.set({ index }, registered ? 1 : 0);
+    if (!registered && !this.notOperator.has(index)) {
+      this.notOperator.add(index);
+      this.o.health?.notOperator.add(index);
+      this.o.log.warn("signer is not a registered operator of the index: not observing (ask the oracle's owner to add it)", { index, signer: this.o.signer.address });
+    } else if (registered && this.notOperator.has(index)) {
+      this.notOperator.delete(index);
+      this.o.health?.notOperator.delete(index);
+      this.o.log.info("signer is a registered operator of the index again: observing", { index, signer: this.o.signer.address });
+    }
+  }
+
+  /** A failed source poll: counted, warned (first failure, then every 10th), reported in /health with the count. */
+  private sourceFailed(index: string, e: unknown, msg: string, round?: bigint): void {
+    const count = (this.sourceFailures.get(index) ?? 0) + 1;
+    this.sourceFailures.set(index, count);
+    this.o.metrics.fixingFailures.inc({ index, reason: "source" });
+    const feed = this.o.feeds.find((f) => f.name === index);
+    this.o.metrics.sourceFailures.inc({ index, source: feed?.source.kind ?? "unknown" });
+    const error = e instanceof Error ? e.message : String(e);
+    this.o.health?.sourceFailures.set(index, { count, error });
+    if (count === 1 || count % 10 === 0) this.o.log.warn(msg, { index, ...(round !== undefined ? { round } : {}), failuresInARow: count, error: e });
+  }
+
+  private sourceOk(index: string): void {
+    const count = this.sourceFailures.get(index);
+    if (count === undefined) return;
+    this.sourceFailures.delete(index);
+    this.o.health?.sourceFailures.delete(index);
+    this.o.log.info("source recovered", { index, failedPolls: count });
+  }
+
+  private noQuorum(index: string): Set<bigint> {
+    const map = this.o.health?.noQuorum;
+    if (!map) return new Set();
+    let set = map.get(index);
+    if (!set) map.set(index, (set = new Set()));
+    return set;
+  }
+
   /** Drops per-round memory of rounds the oracle is past (the process runs for months). */
   private forgetRoundsUpTo(index: string, latest: bigint): void {
+    const waiting = this.o.health?.noQuorum.get(index);
+    for (const t of waiting ?? []) if (t <= latest) waiting?.delete(t);
     for (const key of this.refusedLogged) {
       const [name, ts] = key.split(":");
       if (name === index && BigInt(ts as string) <= latest) this.refusedLogged.delete(key);
     }
-    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince]) {
+    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince, this.postableSince]) {
       for (const key of map.keys()) {
         const cut = key.lastIndexOf(":");
         if (key.slice(0, cut) === index && BigInt(key.slice(cut + 1)) <= latest) map.delete(key);
@@ -450,11 +526,35 @@ export class FixingLoop {
     }
   }
 
-  private countConfirmedPosts(): void {
-    for (const [key, index] of this.sentPosts) {
-      const state = this.o.journal.getTx(key)?.state;
-      if (state === "confirmed") this.o.metrics.fixingsPosted.inc({ index });
-      if (state !== undefined && state !== "queued" && state !== "broadcast" && state !== "mined") this.sentPosts.delete(key);
+  /**
+   * The number of the post to send for a round: 1, or one more than the last journaled post of it if that one
+   * ended without posting (cancelled, lost, reverted) — the round is still due, so it is still postable.
+   */
+  private postAttempt(index: string, round: bigint): number {
+    for (let n = 1; ; n++) {
+      const state = this.o.journal.getTx(postFixingKey(index, round, n))?.state;
+      if (state === undefined || !FAILED.includes(state)) return n;
+    }
+  }
+
+  /** Logs and counts "fixing posted" when a post is confirmed; a post that ended otherwise is logged as such. */
+  private countConfirmedPosts(now: bigint): void {
+    for (const [key, p] of this.sentPosts) {
+      const tx = this.o.journal.getTx(key);
+      if (!tx || OPEN.includes(tx.state)) continue;
+      this.sentPosts.delete(key);
+      if (tx.state === "confirmed") {
+        this.o.metrics.fixingsPosted.inc({ index: p.index });
+        this.o.metrics.roundLatency.observe({ index: p.index }, Number(now - p.round));
+        this.lastOwnPostMs.set(p.index, Date.now());
+        this.o.log.info("fixing posted", { index: p.index, round: p.round, signers: p.signers, hash: tx.minedHash, block: tx.minedBlock });
+        if (p.held) {
+          this.o.metrics.breakerConfirmations.inc({ index: p.index });
+          this.o.log.info("breaker confirmation round posted", { index: p.index, round: p.round, hash: tx.minedHash });
+        }
+      } else {
+        this.o.log.warn("fixing post ended without posting: re-sent while the round is due", { index: p.index, round: p.round, state: tx.state, note: tx.note });
+      }
     }
   }
 }

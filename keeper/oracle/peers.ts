@@ -9,7 +9,7 @@
 import { type Address, type Hex, compactSignatureToSignature, getAddress, isAddress, recoverTypedDataAddress } from "viem";
 import { type SignedObservation, buildPostFixingArgs, indexIdFromName, observationTypes, oracleDomain } from "../../sdk/oracle.js";
 import type { Journal } from "../chain/journal.js";
-import { type Logger, silentLogger, urlLabel } from "../observability/log.js";
+import { type Logger, type RateLimiter, rootCause, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { type Handler, json } from "../observability/server.js";
 import { consistentSubset } from "./integrity.js";
@@ -170,7 +170,7 @@ export async function fetchPeerObservations(
     return { peer, observations, ...(proposal !== undefined ? { proposal } : {}), ...(errors.length ? { error: errors.join("; ") } : {}) };
   } catch (e) {
     const err = e as Error;
-    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : err.message };
+    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : `${err.message}: ${rootCause(err)}` };
   }
 }
 
@@ -226,6 +226,8 @@ export interface CollectParams {
   signal?: AbortSignal;
   log?: Logger;
   metrics?: KeeperMetrics;
+  /** Folds a peer's repeated failure into one warning per interval (a down peer would otherwise log every pass). */
+  limiter?: RateLimiter;
 }
 
 /** What one collection pass over the peers gave for a round. */
@@ -246,10 +248,12 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
   const peerValues: bigint[] = [];
   for (const r of results) {
     const before = valid.length;
+    p.metrics?.peerUp.set({ peer: r.peer }, r.error ? 0 : 1);
     if (r.error) {
       p.metrics?.peerErrors.inc({ peer: r.peer });
-      log.warn("peer answer rejected in part or whole", { peer: r.peer, error: r.error });
-    }
+      if (p.limiter) p.limiter.warn(log, `peer:${r.peer}`, "peer answer rejected in part or whole", { peer: r.peer, error: r.error });
+      else log.warn("peer answer rejected in part or whole", { peer: r.peer, error: r.error });
+    } else p.limiter?.recovered(log, `peer:${r.peer}`, "peer answers again", { peer: r.peer });
     for (const o of r.observations) {
       if (!sameRound(o, p.round)) continue;
       const v = await verifyObservation(o, p);

@@ -8,7 +8,8 @@
  * sender with an idempotency key (one record per round, one settle per step), so it is journaled and never sent
  * twice by this keeper; what another keeper did first makes the simulation revert and the action is skipped.
  */
-import { type Address, type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, parseAbiItem } from "viem";
+import { type Address, type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, getAbiItem } from "viem";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexNameFromId } from "../../sdk/oracle.js";
 import { type SeriesParams, seriesId } from "../../sdk/orders.js";
@@ -52,9 +53,7 @@ const RETRY_SKIPPED_MS = 30_000;
 /** How far back the first log scan of an index looks (blocks); later scans continue from the last one. */
 export const ROUND_LOOKBACK_BLOCKS = 10_000n;
 const LOG_RANGE = 2_000n;
-const FIXING_POSTED = parseAbiItem(
-  "event FixingPosted(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint32 methodologyVersion, bytes32 inputsHash, uint256 signers, address poster)",
-);
+const FIXING_POSTED = getAbiItem({ abi: indexOracleAbi, name: "FixingPosted" });
 
 type RoundArgs = readonly [Hex, bigint, number, readonly Address[], readonly { value: bigint; inputsHash: Hex; r: Hex; vs: Hex }[]];
 

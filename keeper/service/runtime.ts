@@ -11,10 +11,10 @@ import type { LoadedConfig } from "../config/load.js";
 import type { KeeperConfig } from "../config/schema.js";
 import { Journal } from "../chain/journal.js";
 import { type OperatorKeys, loadOperatorKeys } from "../chain/keys.js";
-import { type EndpointStatus, RpcPool, createFailoverClient } from "../chain/rpc.js";
+import { type EndpointStatus, RpcPool, createFailoverClient, rpcLabels } from "../chain/rpc.js";
 import { type ReconcileReport, TxSender } from "../chain/sender.js";
 import { type HealthReport, type HealthState, evaluateHealth, newHealthState, recordHead } from "../observability/health.js";
-import { type Logger, createLogger } from "../observability/log.js";
+import { type Logger, RateLimiter, createLogger, urlLabel } from "../observability/log.js";
 import { METRICS_CONTENT_TYPE, type KeeperMetrics, createKeeperMetrics } from "../observability/metrics.js";
 import { type Handler, type KeeperServer, json, startServer } from "../observability/server.js";
 import { type Shutdown, createShutdown, sleep } from "../observability/shutdown.js";
@@ -34,6 +34,8 @@ export interface KeeperRuntime {
   shutdown: Shutdown;
   /** Set once `startServer` ran. */
   server?: KeeperServer;
+  /** Adds a function run before each /metrics scrape (gauges computed on demand, e.g. ages). */
+  onMetrics(fn: () => void): void;
   /** Reconciles the journal with the chain; call before any loop sends. */
   reconcile(): Promise<ReconcileReport>;
   /** Starts the HTTP server (extra routes may be added, e.g. by the fixing loop). */
@@ -68,9 +70,16 @@ export interface RuntimeOptions {
 export async function createRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<KeeperRuntime> {
   const { config, env } = loaded;
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const metrics = createKeeperMetrics();
+  const metrics = createKeeperMetrics({
+    indexes: config.indexes,
+    rpcUrls: rpcLabels(config.rpc.urls),
+    peers: config.peers.urls.map(urlLabel),
+    sources: config.sources.map((s) => ({ index: s.index, kind: s.kind })),
+  });
   const shutdown = createShutdown(log, options.signals ? { signals: options.signals } : {});
   const keys = await loadOperatorKeys(config.keys, config.chainId, env);
+  const health = newHealthState();
+  for (const name of config.indexes) health.fixings.set(name, 0n);
   const pool = new RpcPool({
     urls: config.rpc.urls,
     chainId: config.chainId,
@@ -81,6 +90,10 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     cooldownMs: config.rpc.cooldownMs,
     log: log.child({ component: "rpc" }),
     metrics,
+    onProbe: (status) => {
+      if (status.some((s) => s.usable)) delete health.blind;
+      else health.blind = status.map((s) => `${s.label}: ${s.reason}`);
+    },
   });
   const client = createFailoverClient(pool, config.chainId);
   const journal = new Journal(join(config.dataDir, "journal.sqlite"));
@@ -100,31 +113,40 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     dryRun: config.dryRun,
     log: log.child({ component: "sender" }),
     metrics,
+    feeCapped: health.feeCapped,
   });
-  const health = newHealthState();
-  for (const name of config.indexes) health.fixings.set(name, 0n);
   const limits = {
     headStaleSeconds: config.health.headStaleSeconds,
     fixingStaleSeconds: config.health.fixingStaleSeconds,
     minGasBalance: config.health.minGasBalanceEth,
+    sourceFailedPolls: config.health.sourceFailedPolls,
+    noQuorumRounds: config.health.noQuorumRounds,
   };
   const healthReport = () => evaluateHealth(health, limits, Date.now());
 
-  metrics.registry.onCollect(() => {
-    if (health.chainTime === undefined) return;
-    for (const [name, ts] of health.fixings) if (ts > 0n) metrics.lastFixingAge.set({ index: name }, Number(health.chainTime - ts));
+  // Ages are computed at scrape time, so they keep growing while the keeper is blind (chain time then runs on from
+  // the last head seen, by local time).
+  const collectors: Array<() => void> = [() => {
     if (health.head) metrics.chainHeadAge.set({}, Math.floor((Date.now() - health.head.advancedAtMs) / 1000));
-  });
+    if (health.chainTime === undefined || !health.head) return;
+    const estimated = health.chainTime + BigInt(Math.floor((Date.now() - health.head.advancedAtMs) / 1000));
+    for (const [name, ts] of health.fixings) if (ts > 0n) metrics.lastFixingAge.set({ index: name }, Number(estimated - ts));
+  }];
 
   shutdown.onShutdown(() => journal.close()); // runs last: loops and server stop first
 
+  const watcherLimiter = new RateLimiter(60_000);
   const runtime: KeeperRuntime = {
     config, log, metrics, health, pool, client, keys, journal, sender, shutdown,
     reconcile: () => sender.reconcile(),
+    onMetrics: (fn) => void collectors.push(fn),
     async startServer(extraRoutes = {}) {
       const server = await startServer(config.server.host, config.server.port, {
         "/observations": observationsRoute(journal, keys.signer.address),
-        "/metrics": () => ({ status: 200, body: metrics.registry.render(), contentType: METRICS_CONTENT_TYPE }),
+        "/metrics": async () => {
+          for (const fn of collectors) fn();
+          return { status: 200, body: await metrics.registry.metrics(), contentType: METRICS_CONTENT_TYPE };
+        },
         "/health": () => {
           const r = healthReport();
           return json(r.ok ? 200 : 503, r);
@@ -148,8 +170,9 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
           });
           health.fixings.set(name, fixing.timestamp);
         }
+        watcherLimiter.recovered(log, "watcher", "chain watcher reads again");
       } catch (e) {
-        log.warn("chain watcher pass failed", { error: e });
+        watcherLimiter.warn(log, "watcher", "chain watcher pass failed", { error: e });
       }
     },
     async runBackground() {

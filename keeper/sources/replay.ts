@@ -1,12 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Quote } from "../methodology/types.js";
+import { PROJECT_ROOT } from "../projectRoot.js";
 import { parseCsv } from "./csvParse.js";
 import { readTextInput } from "./readInput.js";
 import { type PriceSource, SourceError, type SourceSnapshot } from "./types.js";
 
 /** The bundled history directory (data/llm-prices, see its README for provenance). */
-export const BUNDLED_HISTORY_DIR = fileURLToPath(new URL("../../data/llm-prices/", import.meta.url));
+export const BUNDLED_HISTORY_DIR = join(PROJECT_ROOT, "data", "llm-prices");
 
 export interface HistorySnapshot {
   readonly date: string;

@@ -27,7 +27,7 @@ export interface PriceSource {
 
 export type SourceKind = "litellm-json" | "openrouter-json" | "csv" | "replay";
 
-export const SOURCE_KINDS: readonly SourceKind[] = ["litellm-json", "openrouter-json", "csv", "replay"];
+export const SOURCE_KINDS = ["litellm-json", "openrouter-json", "csv", "replay"] as const satisfies readonly SourceKind[];
 
 /** The source as a whole failed (unreadable, not JSON, wrong top-level shape). */
 export class SourceError extends Error {

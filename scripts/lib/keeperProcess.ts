@@ -1,14 +1,27 @@
 /**
- * A keeper as a real child process (`keeper/cli.ts run --config ...` under tsx): writes its config file and
- * .env, parses its JSON log lines, stops it gracefully or with SIGKILL. Used by the demo and the e2e tests.
+ * A keeper as a real child process, the compiled service (`node dist/keeper/cli.js run --config ...`, built once
+ * per process with `tsc -p tsconfig.keeper.json`, incremental): writes its config file and .env, parses its JSON
+ * log lines, stops it gracefully or with SIGKILL. Used by the demo and the e2e tests.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Address, Hex } from "viem";
 
-const CLI = fileURLToPath(new URL("../../keeper/cli.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The compiled keeper entry point (the package's `bin`). */
+export const KEEPER_CLI = join(ROOT, "dist", "keeper", "cli.js");
+
+let built = false;
+/** Compiles the keeper to dist/ once per process (a no-op build takes ~3 s), so children run the current source. */
+export function ensureKeeperBuilt(): void {
+  if (built) return;
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.keeper.json")], { stdio: ["ignore", "inherit", "inherit"] });
+  built = true;
+}
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
@@ -61,7 +74,8 @@ export class KeeperProcess {
   /** Starts the process and resolves once it logged "keeper running". */
   async start(timeoutMs = 20_000): Promise<void> {
     const from = this.logs.length;
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "run", "--config", this.configPath], {
+    ensureKeeperBuilt();
+    const child = spawn(process.execPath, [KEEPER_CLI, "run", "--config", this.configPath], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, KEEPER_SIGNER_KEY: undefined },
     });
@@ -87,7 +101,8 @@ export class KeeperProcess {
   /** Runs another subcommand (e.g. `post`, `status`) once with this keeper's config; resolves with its output. */
   runOnce(subcommand: string, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", CLI, subcommand, "--config", this.configPath, ...extra], {
+      ensureKeeperBuilt();
+      const child = spawn(process.execPath, [KEEPER_CLI, subcommand, "--config", this.configPath, ...extra], {
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, KEEPER_SIGNER_KEY: undefined },
       });

@@ -80,7 +80,10 @@ describe("keeper e2e: a x1000 source and the March 2025 repricing (4 operators, 
     const reasons = ((await health.json()) as { reasons: string[] }).reasons;
     expect(reasons.some((r) => /^signing ATPI: refused round \d+: IMPLAUSIBLE_VALUE: value \d+(\.\d+)? is outside the plausible range \[0\.03, 300\]$/.test(r)), reasons.join("\n")).to.equal(true);
     for (const k of net.keepers.slice(0, 3)) {
-      expect(await metric(k, "keeper_signatures_refused_total", "ATPI"), k.spec.name).to.equal(undefined); // honest ones never refuse
+      for (const reason of ["last_fixing", "peers", "SOURCE_SCALE_SUSPECT", "IMPLAUSIBLE_VALUE"]) {
+        // honest ones never refuse (every counter is exported from the start, at 0)
+        expect(await metric(k, "keeper_signatures_refused_total", `reason="${reason}"`), `${k.spec.name} ${reason}`).to.equal(0);
+      }
       expect(k.errors(), k.spec.name).to.deep.equal([]);
     }
   });

@@ -72,6 +72,8 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     return { loop, oracle: address, journal, metrics, health, op, dbPath, sender };
   }
 
+  const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n, sourceFailedPolls: 3, noQuorumRounds: 1 };
+
   async function posted(oracle: Address) {
     const { publicClient } = clients(anvil, owner);
     const logs = await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n });
@@ -121,14 +123,17 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
         return replay.read(at);
       },
     };
-    const { loop, oracle, journal, metrics } = await setup(flaky);
+    const { loop, oracle, journal, metrics, health } = await setup(flaky);
+    const sourceReasons = () => evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("source "));
     const first = await loop.tick();
     expect(first.map((o) => o.own)).to.deep.equal(first.map(() => ({ none: "source: source flaky: connection refused" })));
-    expect(metrics.fixingFailures.get({ index: "ATPI", reason: "source" })).to.equal(3);
+    expect(await metrics.fixingFailures.get({ index: "ATPI", reason: "source" })).to.equal(3);
+    expect(sourceReasons()).to.deep.equal(["source ATPI: 3 polls failed in a row (limit 3): source flaky: connection refused"]);
     mode = "garbage";
     const second = await loop.tick();
+    expect(sourceReasons()).to.deep.equal([]); // the source answers again (its data is refused by the methodology)
     expect(second.every((o) => "none" in o.own && o.own.none === "INSUFFICIENT_PRICED_WEIGHT")).to.equal(true);
-    expect(metrics.fixingFailures.get({ index: "ATPI", reason: "no_fixing" })).to.equal(3);
+    expect(await metrics.fixingFailures.get({ index: "ATPI", reason: "no_fixing" })).to.equal(3);
     for (const o of second) expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.deep.equal([]);
     expect(await posted(oracle)).to.deep.equal([]);
     mode = "ok";
@@ -150,8 +155,6 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     };
     return { state, source };
   }
-  const limits = { headStaleSeconds: 60, fixingStaleSeconds: 10 * DAY, minGasBalance: 0n };
-
   // Two layers refuse a whole source x1000 / x0.001: methodology v2 (ATPI's) refuses the data itself
   // (SOURCE_SCALE_SUSPECT against the previous fixing's state); under a definition whose methodology passes it
   // (v1) the keeper's deviation check against the last on-chain fixing refuses the value. Both alert alike.
@@ -176,10 +179,10 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
         expect(journal.observations(indexIdFromName("ATPI"), out!.round)).to.deep.equal([]); // never a signature
         expect(reasonsOf()).to.have.length(1);
         expect(reasonsOf()[0]).to.match(healthReason);
-        if (version === 1) expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.greaterThan(9_000_000);
+        if (version === 1) expect(Number(await metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.greaterThan(9_000_000);
         await loop.tick(); // the same round again: counted once
       }
-      expect(metrics.signaturesRefused.get({ index: "ATPI", reason: refusal })).to.equal(2);
+      expect(await metrics.signaturesRefused.get({ index: "ATPI", reason: refusal })).to.equal(2);
       expect(await posted(oracle)).to.deep.equal(honest); // the index did not move
 
       scaled.state.exponent = 0;
@@ -187,7 +190,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
       const outs = await loop.tick();
       expect(outs.at(-1)?.post?.status).to.equal("sent");
       expect(reasonsOf()).to.deep.equal([]); // healthy again
-      expect(Number(metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.lessThan(5_000);
+      expect(Number(await metrics.lastDeviation.get({ index: "ATPI", reference: "last_fixing" }))).to.be.lessThan(5_000);
     });
   }
 
@@ -198,7 +201,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const outs = await loop.tick();
     expect(outs.map((o) => o.own)).to.deep.equal(outs.map(() => ({ none: "IMPLAUSIBLE_VALUE" })));
     for (const o of outs) expect(journal.observations(indexIdFromName("ATPI"), o.round)).to.deep.equal([]);
-    expect(metrics.signaturesRefused.get({ index: "ATPI", reason: "IMPLAUSIBLE_VALUE" })).to.equal(outs.length);
+    expect(await metrics.signaturesRefused.get({ index: "ATPI", reason: "IMPLAUSIBLE_VALUE" })).to.equal(outs.length);
     const reasons = evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
     expect(reasons).to.have.length(1);
     expect(reasons[0]).to.match(/^signing ATPI: refused round \d+: IMPLAUSIBLE_VALUE: value \d+(\.\d+)? is outside the plausible range \[0\.03, 300\]$/);
@@ -296,7 +299,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const outcomes = await loop.tick();
     expect(outcomes[0]?.own).to.have.property("none").that.matches(/^error: /);
     expect(outcomes.slice(1).map((o) => o.post?.status)).to.deep.equal(["sent", "sent"]);
-    expect(metrics.fixingFailures.get({ index: "ATPI", reason: "error" })).to.equal(1);
+    expect(await metrics.fixingFailures.get({ index: "ATPI", reason: "error" })).to.equal(1);
   });
 
   it("K06: a host clock off by +-5 min (or a year) changes nothing: rounds and signatures follow chain time", async () => {
@@ -327,10 +330,14 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
   it("does not observe when its signer is not a registered operator", async () => {
     const stranger = privateKeyToAccount(generatePrivateKey());
     const { oracle } = await setup();
-    const { loop } = await setup(replay, journalPath(), stranger, oracle);
+    const { loop, health } = await setup(replay, journalPath(), stranger, oracle);
     const outcomes = await loop.tick();
     expect(outcomes.length).to.be.greaterThan(0);
     expect(outcomes.every((o) => "none" in o.own && o.own.none === "not an operator")).to.equal(true);
+    const reasons = evaluateHealth(health, limits, Date.now()).reasons;
+    expect(reasons).to.include("signer ATPI: not a registered operator of the index (register it with the oracle's owner)");
+    // Alone it has no quorum: each due round that stayed without one past the wait (0 here) is a reason too.
+    expect(reasons.filter((r) => r.startsWith("quorum ATPI: 3 round(s) without quorum"))).to.have.length(1);
   });
 
   it("C11: the poster gathers every operator's observation before posting: at once when all are in, else after peers.gatherMs; all of them posted", async () => {
@@ -392,7 +399,7 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     expect(loop.dueRounds("ATPI", H + 3_600n, held(H, H + 3_600n))).to.deep.equal([H + 3_600n]); // the confirmation round
     expect(loop.dueRounds("ATPI", H + BigInt(DAY) + 5n, held(H, H + 3_600n))).to.deep.equal([H + BigInt(DAY)]); // or the next scheduled one
     expect(loop.dueRounds("ATPI", H + 3_700n, held(H + 3_650n, H + 3_600n))).to.deep.equal([]); // held again after it: wait for the next
-    expect(metrics.fixingsHeld.get({ index: "ATPI" })).to.equal(2); // two held rounds, each counted once
+    expect(await metrics.fixingsHeld.get({ index: "ATPI" })).to.equal(2); // two held rounds, each counted once
   });
 
   it("operators take turns as the round's first poster (post stagger rank)", async () => {
@@ -456,7 +463,7 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       await loop.tick();
       await drain();
       await loop.tick();
-      expect(metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
+      expect(await metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
       await step(); // fixing at expiry: recorded
       await step(); // fixing at expiry + window, posted after the window closed: too late (C32: no last look)
       await step(); // window closed: settled
@@ -469,8 +476,8 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       expect(settled).to.have.length(1);
       const tick = 10n ** 15n;
       expect(settled[0]?.args).to.deep.include({ finalPrice: (recorded[0]!.args.value / tick) * tick, fixingCount: 1, fallbackUsed: false });
-      expect(metrics.settlementActions.get({ action: "record" })).to.equal(1);
-      expect(metrics.settlementActions.get({ action: "settle" })).to.equal(1); // the mark reached the final price in one step
+      expect(await metrics.settlementActions.get({ action: "record" })).to.equal(1);
+      expect(await metrics.settlementActions.get({ action: "settle" })).to.equal(1); // the mark reached the final price in one step
     } finally {
       await anvil.stop();
     }

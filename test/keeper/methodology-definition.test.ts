@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { INDEX_CONFIG_DIR, loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { IndexDefinitionError, parseIndexDefinition } from "../../keeper/methodology/definition.js";
 import { loadHistory } from "../../keeper/sources/replay.js";
 
 async function atpiJson(): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(`${INDEX_CONFIG_DIR}atpi.json`, "utf8")) as Record<string, unknown>;
+  return JSON.parse(await readFile(join(INDEX_CONFIG_DIR, "atpi.json"), "utf8")) as Record<string, unknown>;
 }
 
 describe("methodology/definition: index definitions are validated data", () => {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { createLogger, REDACTED } from "../../keeper/observability/log.js";
-import { Registry, createKeeperMetrics } from "../../keeper/observability/metrics.js";
-import { evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
+import { RateLimiter, createLogger, REDACTED, rootCause } from "../../keeper/observability/log.js";
+import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
+import { KEEPER_VERSION } from "../../keeper/projectRoot.js";
+import { FEE_CAP_WINDOW_MS, evaluateHealth, newHealthState, recordHead } from "../../keeper/observability/health.js";
 import { json, startServer } from "../../keeper/observability/server.js";
 import { createShutdown, sleep } from "../../keeper/observability/shutdown.js";
 
@@ -26,25 +27,70 @@ describe("keeper observability", () => {
     expect(lines[0]).to.not.include("hunter2");
   });
 
-  it("renders Prometheus text exposition with labels, escaping and on-collect gauges", () => {
-    const registry = new Registry();
-    const m = createKeeperMetrics(registry);
+  it("pino logs keep the cause chain to the root cause; a repeated warning is folded per interval with counts and its recovery logged", () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l), now: () => 0 });
+    const root = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    log.error("post failed", { error: new Error("An unknown RPC error occurred.", { cause: new Error("fetch failed", { cause: root }) }) });
+    expect(JSON.parse(lines[0] ?? "{}").error).to.deep.equal({
+      name: "Error",
+      message: "An unknown RPC error occurred.",
+      cause: { name: "Error", message: "fetch failed", cause: { name: "Error", message: "connect ECONNREFUSED 127.0.0.1:1", code: "ECONNREFUSED" } },
+    });
+    expect(rootCause(new Error("a", { cause: new Error("b", { cause: root }) }))).to.equal("connect ECONNREFUSED 127.0.0.1:1");
+
+    lines.length = 0;
+    let t = 0;
+    const limiter = new RateLimiter(1_000, () => t);
+    for (; t < 2_500; t += 100) limiter.warn(log, "peer:a", "peer down", { peer: "a" }); // 25 warnings over 2.5 s
+    limiter.recovered(log, "peer:a", "peer answers again", { peer: "a" });
+    limiter.recovered(log, "peer:a", "peer answers again", { peer: "a" }); // once only
+    const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(recs.map((r) => [r.level, r.msg, r.repeated, r.total, r.failures])).to.deep.equal([
+      ["warn", "peer down", undefined, undefined, undefined],
+      ["warn", "peer down", 10, 11, undefined],
+      ["warn", "peer down", 10, 21, undefined],
+      ["info", "peer answers again", undefined, undefined, 25],
+    ]);
+  });
+
+  it("metrics (prom-client): Node/process defaults, build_info, histograms, every counter present at 0 from the start", async () => {
+    const m = createKeeperMetrics({ indexes: ["ATPI"], rpcUrls: ["http://a:1"], peers: ["http://p:2"], sources: [{ index: "ATPI", kind: "csv" }] });
+    const text = await m.registry.metrics();
+    for (const line of [
+      'keeper_fixings_posted_total{index="ATPI"} 0',
+      'keeper_fixings_signed_total{index="ATPI"} 0',
+      'keeper_fixing_failures_total{index="ATPI",reason="source"} 0',
+      'keeper_source_failures_total{index="ATPI",source="csv"} 0',
+      'keeper_signatures_refused_total{index="ATPI",reason="peers"} 0',
+      'keeper_rpc_errors_total{url="http://a:1",kind="timeout"} 0',
+      'keeper_peer_errors_total{peer="http://p:2"} 0',
+      'keeper_tx_confirmed_total{kind="post",status="reverted"} 0',
+      'keeper_gas_spent_wei_total{kind="post"} 0',
+      'keeper_liquidations_total{result="failed"} 0',
+      `keeper_build_info{version="${KEEPER_VERSION}",node="${process.version}"} 1`,
+    ]) expect(text, line).to.include(line);
+    expect(KEEPER_VERSION).to.match(/^\d+\.\d+\.\d+/);
+    for (const name of ["process_cpu_user_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes"]) {
+      expect(text).to.include(`# TYPE ${name}`);
+    }
+    for (const name of ["keeper_rpc_request_duration_seconds", "keeper_tx_confirm_seconds", "keeper_round_latency_seconds"]) {
+      expect(text).to.include(`# TYPE ${name} histogram`);
+    }
     m.fixingsSigned.inc({ index: "ATPI" });
     m.fixingsSigned.inc({ index: "ATPI" });
-    m.rpcErrors.inc({ url: 'http://a"b', kind: "timeout" });
-    m.gasBalance.set({ account: "0x01" }, 123456789012345678901234n);
-    registry.onCollect(() => m.lastFixingAge.set({ index: "ATPI" }, 42));
-    const text = registry.render();
-    expect(text).to.include("# TYPE keeper_fixings_signed_total counter\nkeeper_fixings_signed_total{index=\"ATPI\"} 2");
-    expect(text).to.include('keeper_rpc_errors_total{kind="timeout",url="http://a\\"b"} 1');
-    expect(text).to.include('keeper_gas_balance_wei{account="0x01"} 123456789012345678901234');
-    expect(text).to.include('keeper_last_fixing_age_seconds{index="ATPI"} 42');
+    m.gasBalance.set({ account: "0x01" }, 123456789n);
+    m.roundLatency.observe({ index: "ATPI" }, 42);
+    const after = await m.registry.metrics();
+    expect(after).to.include('keeper_fixings_signed_total{index="ATPI"} 2');
+    expect(after).to.include('keeper_gas_balance_wei{account="0x01"} 123456789');
+    expect(after).to.include('keeper_round_latency_seconds_bucket{le="60",index="ATPI"} 1');
+    expect(await m.fixingsSigned.get({ index: "ATPI" })).to.equal(2);
     expect(() => m.fixingsSigned.inc({}, -1)).to.throw(/only increase/);
-    expect(() => registry.counter("keeper_fixings_signed_total", "dup")).to.throw(/registered twice/);
   });
 
   it("health fails with reasons on a stale head, a stale fixing or a low gas balance", () => {
-    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 10n ** 17n };
+    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 10n ** 17n, sourceFailedPolls: 3, noQuorumRounds: 1 };
     const s = newHealthState();
     s.fixings.set("ATPI", 0n);
     expect(evaluateHealth(s, limits, 0).reasons).to.deep.equal([
@@ -64,6 +110,37 @@ describe("keeper observability", () => {
       "fixing ATPI: latest is 4000s old (limit 3600s)",
       `gas balance: 1 wei below minimum ${10n ** 17n} wei`,
     ]);
+  });
+
+  it("health fails with a reason while blind, unregistered, a source failing N polls, K rounds without quorum, the fee cap deferring; healthy again on recovery", () => {
+    const limits = { headStaleSeconds: 60, fixingStaleSeconds: 3600, minGasBalance: 1n, sourceFailedPolls: 3, noQuorumRounds: 2 };
+    const s = newHealthState();
+    recordHead(s, 100n, 10_000n, 1_000);
+    s.fixings.set("ATPI", 9_000n);
+    s.gasBalance = 10n;
+    expect(evaluateHealth(s, limits, 2_000)).to.deep.equal({ ok: true, reasons: [] });
+    s.blind = ["127.0.0.1:1: cooling down after 3 failures"];
+    s.notOperator.add("ATPI");
+    s.sourceFailures.set("ATPI", { count: 2, error: "connection refused" }); // below N: not yet
+    s.noQuorum.set("ATPI", new Set([86_400n])); // below K: not yet
+    s.feeCapped.set("post:ATPI:86400", { reason: "base fee 90 + priority 1 > cap 50", atMs: 2_000 });
+    expect(evaluateHealth(s, limits, 2_000).reasons).to.deep.equal([
+      "rpc: no usable endpoint (127.0.0.1:1: cooling down after 3 failures)",
+      "signer ATPI: not a registered operator of the index (register it with the oracle's owner)",
+      "fee cap: post:ATPI:86400 deferred: base fee 90 + priority 1 > cap 50",
+    ]);
+    s.sourceFailures.set("ATPI", { count: 3, error: "connection refused" });
+    s.noQuorum.get("ATPI")?.add(172_800n);
+    expect(evaluateHealth(s, limits, 2_000).reasons.slice(2, 4)).to.deep.equal([
+      "source ATPI: 3 polls failed in a row (limit 3): connection refused",
+      "quorum ATPI: 2 round(s) without quorum (86400, 172800; limit 2)",
+    ]);
+    // Recovery: each report clears its reason; a fee-cap deferral not seen again for 30 s no longer counts.
+    delete s.blind;
+    s.notOperator.delete("ATPI");
+    s.sourceFailures.delete("ATPI");
+    s.noQuorum.get("ATPI")?.clear();
+    expect(evaluateHealth(s, limits, 2_000 + FEE_CAP_WINDOW_MS + 1)).to.deep.equal({ ok: true, reasons: [] });
   });
 
   it("serves routes over HTTP: 200, 404, 405, 500 without crashing", async () => {
@@ -109,5 +186,22 @@ describe("keeper observability", () => {
     await sd.shutdown("again");
     expect(iterations).to.equal(1);
     expect(order).to.deep.equal(["flush journal", "close server"]);
+  });
+});
+
+describe("the Grafana dashboard (deploy/grafana/keeper-dashboard.json)", () => {
+  it("queries only metrics the keeper exports", async () => {
+    const { readFileSync } = await import("node:fs");
+    const dashboard = JSON.parse(readFileSync(new URL("../../deploy/grafana/keeper-dashboard.json", import.meta.url), "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const exported = await createKeeperMetrics({ indexes: ["ATPI"] }).registry.metrics();
+    const names = new Set([...exported.matchAll(/^# TYPE (\S+) (\S+)/gm)].flatMap((m) => (m[2] === "histogram" ? [`${m[1]}_bucket`] : [m[1] as string])));
+    expect(dashboard.panels.length).to.be.greaterThan(10);
+    for (const p of dashboard.panels) {
+      for (const t of p.targets) {
+        for (const [name] of t.expr.matchAll(/\b(keeper|process|nodejs)_[a-z0-9_]+/g)) expect(names.has(name), `${p.title}: ${name}`).to.equal(true);
+      }
+    }
   });
 });

@@ -119,7 +119,7 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
     });
     expect(got.observations.map((o) => o.signer)).to.deep.equal([operators[0], operators[2]]);
     expect(got.peerValues).to.deep.equal([2_502_000_000_000_000_000n]); // garbage peers give no value
-    for (const u of urls) expect(metrics.peerErrors.get({ peer: u }), u).to.be.greaterThan(0);
+    for (const u of urls) expect(await metrics.peerErrors.get({ peer: u }), u).to.be.greaterThan(0);
     const d = decideQuorum(ROUND, got.observations, operators, 2, SPREAD);
     expect(d.reached).to.equal(true);
   });

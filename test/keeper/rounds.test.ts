@@ -67,12 +67,12 @@ describe("K06 clock skew: rounds from chain time, never signing ahead of it", fu
     expect(ahead).to.be.instanceOf(FutureTimestampError);
     expect((ahead as Error).message).to.equal(`refusing to sign timestamp ${now + 61n}: chain time is ${now}, allowed skew 60s`);
     expect(journal.observations(ATPI, now + 61n)).to.deep.equal([]);
-    expect(metrics.fixingsSigned.get({ index: "ATPI" })).to.equal(0);
+    expect(await metrics.fixingsSigned.get({ index: "ATPI" })).to.equal(0);
 
     const atLimit = await signGuarded({ ...base, observation: observation(now + BigInt(SKEW)) });
     expect(atLimit.signer).to.equal(account.address);
     expect(await verifyObservation(atLimit, { chainId: anvil.chainId, oracle: ORACLE, operators: [account.address] })).to.deep.equal({ ok: true });
-    expect(metrics.fixingsSigned.get({ index: "ATPI" })).to.equal(1);
+    expect(await metrics.fixingsSigned.get({ index: "ATPI" })).to.equal(1);
   });
 
   it("K06 a host clock 5 min fast would date the round ahead of the chain: such a timestamp is refused", async () => {

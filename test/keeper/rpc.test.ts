@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parseEther } from "viem";
 import { NoHealthyRpcError, RpcPool, createFailoverClient } from "../../keeper/chain/rpc.js";
+import { createLogger } from "../../keeper/observability/log.js";
 import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { fundedAccount } from "./helpers/chain.js";
@@ -44,8 +45,8 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
       const head = await client.getBlockNumber();
       expect(head).to.equal(BigInt(await anvil.rpc<string>("eth_blockNumber")));
       expect(Date.now() - started).to.be.lessThan(1_900); // the delayed endpoint answers after 2 s: we did not wait
-      expect(metrics.rpcErrors.get({ url: labelOf(a), kind })).to.be.greaterThan(0);
-      expect(metrics.rpcErrors.get({ url: labelOf(b), kind })).to.equal(0);
+      expect(await metrics.rpcErrors.get({ url: labelOf(a), kind })).to.be.greaterThan(0);
+      expect(await metrics.rpcErrors.get({ url: labelOf(b), kind })).to.equal(0);
     });
   }
 
@@ -92,7 +93,7 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
     expect((await client.waitForTransactionReceipt({ hash, pollingInterval: 50 })).status).to.equal("success");
     expect(a.received).to.not.include("eth_sendRawTransaction");
     expect(p.status()[0]?.reason).to.equal(`wrong chain id 1 (expected ${anvil.chainId})`);
-    expect(metrics.rpcErrors.get({ url: labelOf(a), kind: "chain_id" })).to.be.greaterThan(0);
+    expect(await metrics.rpcErrors.get({ url: labelOf(a), kind: "chain_id" })).to.be.greaterThan(0);
   });
 
   it("K01 wrong chain id after a healthy probe: the on-the-spot check before a send catches it", async () => {
@@ -120,6 +121,27 @@ describe("K01 RPC failover (fault proxy in front of a real anvil)", function () 
     b.setMode("pass");
     await new Promise((r) => setTimeout(r, 150));
     expect(await client.getBlockNumber()).to.equal(BigInt(await anvil.rpc<string>("eth_blockNumber")));
+  });
+
+  it("a benched endpoint returns as soon as its probe succeeds (not after the cooldown); blind and recovery are reported and logged", async () => {
+    const lines: string[] = [];
+    const blind: boolean[] = [];
+    const log = createLogger({ write: (l) => lines.push(l) });
+    const { pool: p, client } = pool({ failuresBeforeCooldown: 1, cooldownMs: 3_600_000, log, onProbe: (s) => blind.push(!s.some((x) => x.usable)) });
+    await p.probeAll();
+    a.setMode("drop");
+    b.setMode("drop");
+    await client.getBlockNumber().catch(() => undefined);
+    await p.probeAll();
+    expect(blind.at(-1)).to.equal(true);
+    expect(p.status().map((s) => s.usable)).to.deep.equal([false, false]);
+    a.setMode("pass");
+    await p.probeAll(); // an hour of cooldown left, but the probe answered
+    expect(blind.at(-1)).to.equal(false);
+    expect(p.status().map((s) => s.usable)).to.deep.equal([true, false]);
+    expect(await client.getBlockNumber()).to.equal(BigInt(await anvil.rpc<string>("eth_blockNumber")));
+    const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).to.include.members(["rpc endpoint benched", "rpc: no usable endpoint (blind)", "rpc endpoint recovered: back in use", "rpc: an endpoint is usable again"]);
   });
 
   // 200 by default to keep the suite fast; KEEPER_K01_OUTAGES=1000 runs the THREATS.md figure (seen passing).

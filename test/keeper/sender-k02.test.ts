@@ -41,7 +41,7 @@ describe("K02 stuck nonce and replacement (anvil --no-mining)", function () {
     expect(a1?.nonce).to.equal(a0?.nonce);
     expect(a1!.maxFeePerGas >= bump(a0!.maxFeePerGas, 20)).to.equal(true);
     expect(a1!.maxPriorityFeePerGas >= bump(a0!.maxPriorityFeePerGas, 20)).to.equal(true);
-    expect(metrics.txReplaced.get({ kind: "post" })).to.equal(1);
+    expect(await metrics.txReplaced.get({ kind: "post" })).to.equal(1);
 
     await mine();
     const tx = await sender.waitFinal("post:101", { pollMs: 20 });
@@ -133,7 +133,7 @@ describe("K02 stuck nonce and replacement (anvil --no-mining)", function () {
     expect(fees.length).to.be.greaterThan(1);
     for (const f of fees) expect(f.maxFeePerGas <= cap, `signed ${f.maxFeePerGas} > cap`).to.equal(true);
     expect(fees.at(-1)?.maxFeePerGas).to.equal(cap);
-    expect(metrics.feeCapHits.get({ kind: "post" })).to.be.greaterThan(0);
+    expect(await metrics.feeCapHits.get({ kind: "post" })).to.be.greaterThan(0);
     expect(new Set(fees.map((f) => f.nonce)).size).to.equal(1);
 
     // The spike ends: the capped transaction is mined, nothing else is needed.
@@ -156,7 +156,7 @@ describe("K02 stuck nonce and replacement (anvil --no-mining)", function () {
     clock.now += 31_000;
     await sender.tick();
     expect(journal.attempts("post:600")).to.have.length(1);
-    expect(metrics.feeCapHits.get({ kind: "post" })).to.equal(1);
+    expect(await metrics.feeCapHits.get({ kind: "post" })).to.equal(1);
     await mine();
     expect((await sender.waitFinal("post:600", { pollMs: 20, timeoutMs: 5_000 })).state).to.equal("confirmed");
   });

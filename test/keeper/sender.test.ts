@@ -21,7 +21,7 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect(tx.minedHash).to.equal(sent.status === "sent" ? sent.hash : "");
     expect(journal.attempts("post:1")).to.have.length(1);
     expect(await chain.read("posts")).to.equal(1n);
-    expect(metrics.txConfirmed.get({ kind: "post", status: "confirmed" })).to.equal(1);
+    expect(await metrics.txConfirmed.get({ kind: "post", status: "confirmed" })).to.equal(1);
   });
 
   it("the same idempotency key is never sent twice", async () => {
@@ -120,10 +120,11 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect((e as Error).message).to.equal("TxSender.send before reconcile()");
   });
 
-  it("K03 base fee x20 above the cap: no fee above the cap is signed, new actions are deferred with an alert", async () => {
+  it("K03 base fee x20 above the cap: no fee above the cap is signed, new actions are deferred with an alert and a /health reason until sent", async () => {
     const account = await fundedAccount(chain.anvil);
     const cap = parseGwei("5");
-    const { sender, journal, metrics } = makeSender(chain.anvil, account, journalPath(), { fees: { maxFeePerGas: cap } });
+    const feeCapped = new Map<string, { reason: string; atMs: number }>();
+    const { sender, journal, metrics } = makeSender(chain.anvil, account, journalPath(), { fees: { maxFeePerGas: cap }, feeCapped });
     await sender.reconcile();
     const base = (await clients(chain.anvil, account).publicClient.getBlock()).baseFeePerGas ?? 0n;
     await chain.anvil.rpc("anvil_setNextBlockBaseFeePerGas", [toHex(parseGwei("20"))]);
@@ -132,13 +133,15 @@ describe("keeper transaction sender (auto-mining anvil)", function () {
     expect(r.status).to.equal("deferred");
     expect(r.status === "deferred" ? r.reason : "").to.match(/base fee 20000000000 \+ priority 1000000000 > cap 5000000000/);
     expect(journal.allTxs(account.address)).to.deep.equal([]);
-    expect(metrics.feeCapHits.get({ kind: "post" })).to.equal(1);
+    expect(await metrics.feeCapHits.get({ kind: "post" })).to.equal(1);
+    expect([...feeCapped.keys()]).to.deep.equal(["post:1"]);
 
     // Once the base fee is back, the action goes through, with a fee within the cap.
     await chain.anvil.rpc("anvil_setNextBlockBaseFeePerGas", [toHex(base > 0n ? base : 1n)]);
     await chain.anvil.rpc("evm_mine");
     const ok = await sender.send(postRound(chain.sink, 1));
     expect(ok.status).to.equal("sent");
+    expect(feeCapped.size).to.equal(0);
     await sender.waitFinal("post:1", { pollMs: 20 });
     for (const a of journal.attempts("post:1")) expect(signedFees(a.raw).maxFeePerGas <= cap).to.equal(true);
   });

@@ -22,7 +22,7 @@ export function makeSender(
   anvil: Anvil,
   account: LocalAccount,
   dbPath: string,
-  opts: { clock?: Clock; fees?: Partial<FeePolicy>; maxInFlight?: number; confirmations?: number; dryRun?: boolean; hooks?: SenderOptions["hooks"] } = {},
+  opts: { clock?: Clock; fees?: Partial<FeePolicy>; maxInFlight?: number; confirmations?: number; dryRun?: boolean; hooks?: SenderOptions["hooks"]; feeCapped?: SenderOptions["feeCapped"] } = {},
 ) {
   const metrics = createKeeperMetrics();
   const pool = new RpcPool({ urls: [anvil.url], chainId: anvil.chainId, timeoutMs: 2_000 });
@@ -41,6 +41,7 @@ export function makeSender(
     metrics,
     now: () => clock.now,
     ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    ...(opts.feeCapped ? { feeCapped: opts.feeCapped } : {}),
   });
   return { sender, journal, client, metrics, clock };
 }
