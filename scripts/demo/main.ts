@@ -320,6 +320,8 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   let state = await until("setting the final price", (s) => s.finalPrice !== 0n);
   while (state.settledAt === 0n) {
     say(`final step: the mark is ${formatUnits(state.mark, 18)}, stepping toward ${formatUnits(state.finalPrice, 18)} (liquidations stay open)`);
+    // Determinism, as on trading days: the next step waits until keeper-1 liquidated whoever this one made due.
+    await allHealthy(series, clock);
     const markTime = state.markTime;
     clock = BigInt(markTime) + BigInt(params.maxFixingAge) + 60n;
     await setTime(clock);

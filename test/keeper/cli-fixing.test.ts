@@ -197,7 +197,7 @@ describe("keeper CLI: fixing", function () {
       const r = get(k);
       expect(r.code, k).to.equal(2);
       expect(r.stderr, k).to.match(message);
-      expect(r.stderr, k).to.match(/usage: npm run keeper --/);
+      expect(r.stderr, k).to.match(/usage: (npm run keeper --|tokenfutures-keeper <subcommand>)/);
     }
     expect(get("noCommand").code).to.equal(2);
     expect(get("noCommand").stdout).to.match(/subcommands:\n(\s+\S+\s+.*\n)*\s+fixing\s+compute one index fixing/);
