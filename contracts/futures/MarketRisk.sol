@@ -285,7 +285,8 @@ abstract contract MarketRisk is MarketCore {
         }
         // The pool holds payableTotal for the claims since `_finalise` (rounding down keeps the sum within it).
         uint256 word = _loadPool(s);
-        _storePool(s, MarginPool.withPool(word, MarginPool.assets(word) - payout, 0));
+        word = MarginPool.withAssetsPaid(word, payout);
+        _storePool(s, word);
         _storeMarkWord(s, SeriesMark.withCollateralDelta(markWord, id, -int256(payout), MarginPool.fees(word)));
         _addFree(msg.sender, payout);
         emit Claimed(id, msg.sender, payout);

@@ -58,6 +58,15 @@ library MarginPool {
         return withPool(word, assets(word) - amount, shares(word));
     }
 
+    /// @notice The word with `amount` paid out of the pool's assets (a claim), shares, fees and flags kept; reverts
+    /// if the pool holds less. Assets are the low 96 bits, so the subtraction touches no other field.
+    function withAssetsPaid(uint256 word, uint256 amount) internal pure returns (uint256) {
+        if (amount > assets(word)) revert MarginPoolOverflow(amount);
+        unchecked {
+            return word - amount;
+        }
+    }
+
     /// @notice The word with the pool set to (`assets_`, `shares_`), fees and flags kept.
     function withPool(uint256 word, uint256 assets_, uint256 shares_) internal pure returns (uint256) {
         if (assets_ > MASK96) revert MarginPoolOverflow(assets_);
