@@ -9,7 +9,7 @@ export const INDEX_CONFIG_DIR = join(PROJECT_ROOT, "config", "indices");
 
 /**
  * Loads and validates an index definition: a name ("ATPI" -> config/indices/atpi.json) or a path to a
- * .json file. Throws with the file and the offending JSON path.
+ * .json file. Throws with the file and the offending JSON path of every problem.
  */
 export async function loadIndexDefinition(nameOrPath: string): Promise<IndexDefinition> {
   const file = nameOrPath.endsWith(".json") ? nameOrPath : join(INDEX_CONFIG_DIR, `${nameOrPath.toLowerCase()}.json`);
@@ -28,6 +28,7 @@ export async function loadIndexDefinition(nameOrPath: string): Promise<IndexDefi
   try {
     return parseIndexDefinition(json);
   } catch (e) {
-    throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    // every problem on its own line, each naming the file and the JSON path
+    throw new Error((e instanceof Error ? e.message : String(e)).split("\n").map((line) => `${file}: ${line}`).join("\n"));
   }
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INDEX_CONFIG_DIR, loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { IndexDefinitionError, parseIndexDefinition } from "../../keeper/methodology/definition.js";
@@ -79,6 +80,31 @@ describe("methodology/definition: index definitions are validated data", () => {
     expect(atpi.methodologyVersion).to.equal(2);
     expect(Object.keys(atpi.companies ?? {})).to.include.members(["openai", "azure", "azure_ai", "gemini", "vertex_ai-language-models"]);
     expect([atpi.companies?.["gemini"], atpi.companies?.["vertex_ai-language-models"], atpi.companies?.["azure_ai"]]).to.deep.equal(["Google", "Google", "Microsoft"]);
+  });
+
+  it("reports every problem at once, each line naming the file and the JSON path", async () => {
+    const good = await atpiJson();
+    const bad = { ...good, unit: "", outlierFactor: "0.5", minPricedWeightShare: "2" };
+    expect(() => parseIndexDefinition(bad)).to.throw(
+      IndexDefinitionError,
+      /^index definition unit: must be a non-empty string\nindex definition outlierFactor: must be >= 1, got 0.5\nindex definition minPricedWeightShare: must be <= 1, got 2$/,
+    );
+    expect(() => parseIndexDefinition([])).to.throw(IndexDefinitionError, /^index definition \$: must be a JSON object$/);
+    const dir = await mkdtemp(join(tmpdir(), "tf-index-"));
+    try {
+      const file = join(dir, "bad.json");
+      await writeFile(file, JSON.stringify(bad));
+      await loadIndexDefinition(file).then(
+        () => expect.fail("should throw"),
+        (e: unknown) => {
+          const lines = (e as Error).message.split("\n");
+          expect(lines).to.have.length(3);
+          for (const line of lines) expect(line.startsWith(`${file}: index definition `), line).to.equal(true);
+        },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("ATPI: every (provider, model) pair exists in the bundled history, and every succession step is quoted when it takes effect", async () => {
