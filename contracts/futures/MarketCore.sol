@@ -480,20 +480,25 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
 
     /* LOSSES */
 
+    /// @dev Takes up to `deficit` from the series' insurance fund and moves it into the series' collateral (it now
+    /// backs the winners' margins or claims); returns the amount. The one way insurance pays (trading and settlement).
+    function _spendInsurance(SeriesState storage s, bytes32 id, uint256 deficit) internal returns (uint256 amount) {
+        amount = Math.min(deficit, s.insurance);
+        s.insurance -= uint128(amount);
+        _storeMarkWord(s, SeriesMark.withCollateralDelta(_loadMarkWord(s), id, int256(amount), 0));
+    }
+
     /// @dev Loss waterfall for a deficit realised in a series: the series' insurance fund (moved into the series'
     /// collateral), then a pro-rata cut of every margin in the series (lowering `marginAssets`), the rest recorded as
     /// unbacked.
     function _absorbDeficit(bytes32 id, address account, uint256 deficit) internal {
         if (deficit == 0) return;
         SeriesState storage s = _series[id];
-        uint256 fromInsurance = Math.min(deficit, s.insurance);
+        uint256 fromInsurance = _spendInsurance(s, id, deficit);
         uint256 rest = deficit - fromInsurance;
         uint256 pool = _loadPool(s);
         uint256 socialised = Math.min(rest, MarginPool.assets(pool));
         uint256 unbacked = rest - socialised;
-        s.insurance -= uint128(fromInsurance);
-        // What insurance pays now backs the winners' margins: it joins the series' collateral.
-        _storeMarkWord(s, SeriesMark.withCollateralDelta(_loadMarkWord(s), id, int256(fromInsurance), 0));
         _storePool(s, MarginPool.withHaircut(pool, socialised));
         s.totalDeficit += deficit.toUint128();
         s.insuranceUsed += uint128(fromInsurance);

@@ -299,12 +299,10 @@ abstract contract MarketRisk is MarketCore {
     function _finalise(bytes32 id, SeriesState storage s) internal {
         uint256 owedTotal = s.owedTotal;
         uint256 deficit = s.settlementDeficit;
-        uint256 fromInsurance = Math.min(deficit, s.insurance);
+        uint256 fromInsurance = _spendInsurance(s, id, deficit);
         uint256 socialised = Math.min(deficit - fromInsurance, owedTotal);
         uint256 unbacked = deficit - fromInsurance - socialised;
         uint256 payable_ = owedTotal - socialised;
-        s.insurance -= uint128(fromInsurance);
-        _moveCollateral(s, id, int256(fromInsurance), 0); // what insurance pays joins the claims' backing
         // A loss left unbacked in trading (a liquidation beyond pool and insurance) is borne here as well: claims
         // share what the series holds beyond its fees, so none reverts and none depends on call order (C31, C32).
         // The cut moves that loss from unbacked to socialised.
