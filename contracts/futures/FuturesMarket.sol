@@ -80,17 +80,13 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (s.paused) revert SeriesPaused(id);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
-        (uint256 mark, uint64 markTime, uint256 target) = _mark(p, id, s);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s);
         _requireFresh(p, markTime);
         _moveCollateral(s, id, -int256(amount), 0);
         uint256 sharesBefore = pos.shares;
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
         int256 equity = _equity(p, s, pos, mark);
         uint256 required = MarginMath.requirementUp(pos.size, mark, p.contractSize, p.initialMarginBps);
-        if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
-        // Also at the price the mark is heading to (C30): no margin leaves against a mark the limit holds back.
-        equity = _equity(p, s, pos, target);
-        required = MarginMath.requirementUp(pos.size, target, p.contractSize, p.initialMarginBps);
         if (equity < int256(required)) revert BelowInitialMargin(msg.sender, equity, required);
         _storePosition(_positions[id][msg.sender], pos.size, pos.cost, pos.shares);
         _addFree(msg.sender, amount);
@@ -166,15 +162,14 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (block.timestamp >= params.expiry) revert SeriesExpired(id, params.expiry, block.timestamp);
         uint256 word;
         uint64 markTime;
-        uint256 target;
         // The mark a trade moves is reported in its own event (OrderFilled / OrdersMatched), not in MarkUpdated.
-        (word, mark, markTime, target) = _markAt(params, s, _loadMarkWord(s));
+        (word, mark, markTime) = _markAt(params, id, _loadMarkWord(s));
         _checkPrice(params, buyLeg.price, mark);
         uint256 amount = MarginMath.notionalDown(MarginMath.abs(buyLeg.delta), buyLeg.price, params.contractSize);
         buyLeg.fee = MarginMath.feeUp(amount, buyLeg.fee);
         sellLeg.fee = MarginMath.feeUp(amount, sellLeg.fee);
-        pool = _applyLeg(params, id, pool, buyLeg, mark, markTime, target);
-        pool = _applyLeg(params, id, pool, sellLeg, mark, markTime, target);
+        pool = _applyLeg(params, id, pool, buyLeg, mark, markTime);
+        pool = _applyLeg(params, id, pool, sellLeg, mark, markTime);
         unchecked {
             pool = MarginPool.addFees(pool, buyLeg.fee + sellLeg.fee); // each fee < 2^230
             _storePool(s, pool);
@@ -188,7 +183,22 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     function updateMark(SeriesParams calldata params) external whenNotEntered returns (uint256 mark) {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
-        (mark,,) = _mark(p, id, _series[id]);
+        SeriesState storage s = _series[id];
+        uint256 word = _loadMarkWord(s);
+        if (SeriesMark.settled(word)) revert AlreadySettled(id);
+        (uint256 index, uint64 ts) = _index(p);
+        mark = SeriesMark.mark(word);
+        if (ts <= SeriesMark.markTime(word) && mark != 0) return mark;
+        uint256 next = SeriesMark.nextMark(mark, index, p.priceLimitBps);
+        if (next != index) {
+            // A fixing beyond the limit (C30): the series settles at the limit price; after expiry `settle` decides.
+            if (block.timestamp >= p.expiry) revert LimitMove(id, mark, index);
+            _settleAt(id, s, word, next, index, SettlementKind.LimitMove);
+            return next;
+        }
+        _storeMarkWord(s, SeriesMark.withMark(word, index, ts));
+        emit MarkUpdated(id, index, ts);
+        return index;
     }
 
     /// @inheritdoc IFuturesMarket
@@ -324,8 +334,12 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp) {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
-        SeriesState storage s = _series[id];
-        (, mark, timestamp,) = _markAt(p, s, _loadMarkWord(s));
+        uint256 word = _loadMarkWord(_series[id]);
+        mark = SeriesMark.mark(word);
+        timestamp = SeriesMark.markTime(word);
+        if (SeriesMark.settled(word)) return (mark, timestamp); // the final price
+        (uint256 index, uint64 ts) = _index(p);
+        if (ts > timestamp || mark == 0) (mark, timestamp) = (SeriesMark.nextMark(mark, index, p.priceLimitBps), ts);
     }
 
     /// @inheritdoc IFuturesMarket

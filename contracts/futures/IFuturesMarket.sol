@@ -86,10 +86,20 @@ struct MarginChange {
 ///   `shares * (marginAssets + 1) / (marginShares + 1)` rounded down. A deficit that the insurance fund cannot
 ///   cover lowers `marginAssets`, which shrinks every position's margin in the series pro rata, in O(1).
 /// - Equity = margin + floor(size * mark * contractSize / 1e18) - cost. Requirements
-///   ceil(|size| * mark * contractSize * bps / 1e22). The mark is the series' stored mark: the index clamped to the
-///   previous mark +- priceLimitBps per new fixing (SeriesState.mark).
+///   ceil(|size| * mark * contractSize * bps / 1e22). The mark is the index of the latest fixing; a fixing beyond
+///   the price limit (the previous mark +- priceLimitBps) settles the series at the limit price (SeriesState.mark).
 /// - Collateral (per series): every payout out of a series is bounded by what it holds (SeriesState.collateral).
 interface IFuturesMarket {
+    /// @notice How a series settled (`SeriesSettled`): after its window from the recorded rounds, by the fallback
+    /// (no round recorded, the oracle's latest value after the grace), early at the limit price of a fixing beyond
+    /// the price limit, or early at the mark when a liquidation left a loss no margin or insurance covers.
+    enum SettlementKind {
+        Window,
+        Fallback,
+        LimitMove,
+        UnbackedLoss
+    }
+
     /// @notice An account's position in a series, packed in one storage slot.
     struct Position {
         int64 size;
@@ -108,8 +118,9 @@ interface IFuturesMarket {
         bool listed;
         /// @notice New risk (risk-increasing trades, margin removal) and liquidations are blocked.
         bool paused;
-        /// @notice The series' mark (18 decimals): the index clamped to the previous mark +- priceLimitBps per new
-        /// fixing; the first mark is the index. 0 before the first trade, liquidation or margin removal.
+        /// @notice The series' mark (18 decimals): the index of the fixing of `markTime`, as long as each new fixing
+        /// lies within priceLimitBps of the previous mark; after settlement, the final price. 0 before the first
+        /// trade, liquidation, margin removal or `updateMark`.
         uint96 mark;
         /// @notice Oracle timestamp of the fixing the mark was last taken from.
         uint40 markTime;
@@ -123,6 +134,8 @@ interface IFuturesMarket {
         uint32 openPositions;
         /// @notice Set at listing (keeps the mark word non-zero: a trade never pays for a write from zero).
         bool initialised;
+        /// @notice Set with `settledAt`: the mark is the final price and no call reads the oracle for it again.
+        bool closed;
         /// @notice The series' insurance fund (held apart from `collateral`) and what it has paid toward deficits.
         uint128 insurance;
         uint128 insuranceUsed;
@@ -131,8 +144,9 @@ interface IFuturesMarket {
         uint32 fixingCount;
         /// @notice Last unpause; liquidations wait LIQUIDATION_GRACE after it.
         uint64 unpausedAt;
-        /// @notice The final settlement price F (window average, or the fallback), set by the first `settle` after
-        /// the window; 0 before. From then on the stored mark steps toward it.
+        /// @notice The final settlement price: the window average (or the fallback) clamped to the last mark +-
+        /// priceLimitBps; or, if the series settled early, the limit price of a fixing beyond the limit or the mark at
+        /// which a loss went unbacked (see `SeriesSettled`). 0 before.
         uint128 finalPrice;
         /// @notice Listing time.
         uint64 listedAt;
@@ -142,8 +156,7 @@ interface IFuturesMarket {
         /// the part of `settlementDeficit` insurance does not cover, at most the series' collateral (< 2^64); each
         /// claim pays owed x payableTotal / owedTotal. In one slot with `owedTotal`: a claim reads both at once.
         uint64 payableTotal;
-        /// @notice When the stepped mark reached `finalPrice`: the series is settled and accounts are resolved at F.
-        /// Set before any resolution, it keeps the slot non-zero, so the first winner's resolution does not pay for a
+        /// @notice When the series settled: accounts are resolved at `finalPrice`. Set before any resolution, it keeps the slot non-zero, so the first winner's resolution does not pay for a
         /// write from zero.
         uint64 settledAt;
         uint128 totalDeficit;
@@ -231,13 +244,14 @@ interface IFuturesMarket {
     event PausedSet(bytes32 indexed seriesId, bool paused);
     /// @notice A signed settlement round was verified and added to the window average.
     event SettlementFixingRecorded(bytes32 indexed seriesId, uint256 value, uint64 timestamp, uint32 count);
-    /// @notice The window closed and the final price F was set (the mark now steps toward it).
-    /// @param fallbackUsed True when no settlement round was recorded and the oracle's latest value was used.
-    event FinalPriceSet(bytes32 indexed seriesId, uint256 finalPrice, uint32 fixingCount, bool fallbackUsed);
-    /// @notice The stored mark stepped toward the final price by at most the price limit; liquidations stay open.
-    event FinalMarkStepped(bytes32 indexed seriesId, uint256 mark, uint256 finalPrice);
-    /// @notice The mark reached the final price: the series is settled and its accounts can be resolved.
-    event SeriesSettled(bytes32 indexed seriesId, uint256 finalPrice, uint32 fixingCount, bool fallbackUsed);
+    /// @notice The series settled at `finalPrice`: trading, margin moves and liquidations end, and its accounts can
+    /// be resolved (`closeOut`), then claim.
+    /// @param referencePrice The price the settlement started from: the window average on the tick (`Window`), the
+    /// oracle's latest value on the tick (`Fallback`), the index beyond the limit (`LimitMove`) or the mark
+    /// (`UnbackedLoss`). `finalPrice` is it clamped to the last mark +- priceLimitBps.
+    event SeriesSettled(
+        bytes32 indexed seriesId, uint256 finalPrice, uint256 referencePrice, uint32 fixingCount, SettlementKind kind
+    );
     /// @notice An account was resolved at the final price: its position closed, a positive equity owed to it, a
     /// negative one added to `settlementDeficit`.
     /// @param remaining Accounts of the series still to resolve.
@@ -333,8 +347,9 @@ interface IFuturesMarket {
     error SettlementWindowOpen(uint256 closesAfter);
     /// @notice No round was recorded and the fallback grace has not passed (it passes after `fallbackAfter`).
     error NoSettlementFixing(uint256 fallbackAfter);
-    /// @notice The next step of the mark toward the final price is possible from `nextStepAt`.
-    error FinalStepNotDue(uint256 nextStepAt);
+    /// @notice A fixing beyond the price limit (`index` outside `mark` +- priceLimitBps): the series settles at the
+    /// limit price through `updateMark` (before expiry; after it, `settle` clamps the final price the same way).
+    error LimitMove(bytes32 seriesId, uint256 mark, uint256 index);
     /// @notice Claims and insurance withdrawal wait until every account of the series is resolved.
     error AccountsUnresolved(bytes32 seriesId, uint256 remaining);
     /// @notice The account has no position to resolve and nothing owed in the series.
@@ -384,10 +399,12 @@ interface IFuturesMarket {
         uint128 price
     ) external;
 
-    /// @notice Steps the series' mark toward the oracle's latest fixing (at most priceLimitBps of the mark per
-    /// fixing) if that fixing is newer than the mark's; anyone may call it after each fixing, so that the mark
-    /// follows the index one limit step per fixing even without trades. Trades, margin removal and liquidations
-    /// do the same step themselves.
+    /// @notice Takes the oracle's latest fixing as the series' mark if it is newer than the mark's (trades, margin
+    /// removal and liquidations do the same). If it lies beyond the price limit (the mark +- priceLimitBps) and
+    /// the series has not expired, the series settles at the limit price instead (`SeriesSettled` with `LimitMove`):
+    /// every account that met maintenance at the mark is solvent there, and no one collects a gap beyond it.
+    /// Anyone may call it; keepers call it after every fixing. After expiry a fixing beyond the limit reverts
+    /// (`LimitMove`): `settle` clamps the final price.
     function updateMark(SeriesParams calldata params) external returns (uint256 mark);
 
     /// @notice Cancels one order of the caller: its unfilled remainder can never fill.
@@ -403,7 +420,9 @@ interface IFuturesMarket {
 
     /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at the
     /// series' mark (fresh fixing): the caller takes them over at the mark and receives the bounded penalty in its
-    /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated.
+    /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated. If the deficit leaves a
+    /// loss unbacked (beyond insurance and every margin of the series), the series then settles at the mark
+    /// (`SeriesSettled` with `UnbackedLoss`): no one trades or withdraws against margins that no longer back it.
     /// @return size The contracts actually liquidated (never reverts because the position shrank).
     function liquidate(SeriesParams calldata params, address account, uint64 maxSize) external returns (uint64 size);
 
@@ -424,11 +443,10 @@ interface IFuturesMarket {
         IIndexOracle.Observation[] calldata observations
     ) external;
 
-    /// @notice After the window: the first call sets the final price F (average of the recorded rounds rounded
-    /// down to the tick; with none, after expiry + settlementGrace, the oracle's latest value rounded down) and
-    /// steps the stored mark toward F by at most the price limit; later calls take one more step each, at most one
-    /// per `maxFixingAge` seconds (liquidations stay open at each stepped mark). When the mark reaches F the series
-    /// is settled (`SeriesSettled`).
+    /// @notice After the window, settles the series: the final price is the average of the recorded rounds rounded
+    /// down to the tick (with none, after expiry + settlementGrace, the oracle's latest value rounded down), clamped
+    /// to the series' last mark +- priceLimitBps, so that every account that met maintenance at the last mark is
+    /// solvent at it (C30). Emits `SeriesSettled`.
     function settle(SeriesParams calldata params) external;
 
     /// @notice Resolves any account of a settled series at the final price (anyone may call, for any account):
@@ -464,7 +482,8 @@ interface IFuturesMarket {
     function DOMAIN_SEPARATOR() external view returns (bytes32);
     function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32);
     /// @notice The mark a trade, margin removal or liquidation would use now, and the oracle time it stands for:
-    /// the stored mark stepped toward a newer index by at most priceLimitBps (see SeriesState.mark).
+    /// the latest index, or, if it lies beyond the price limit, the limit price the series settles at; after
+    /// settlement, the final price.
     function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp);
     function hashOrder(Order calldata order) external view returns (bytes32);
     function freeBalance(address account) external view returns (uint256);

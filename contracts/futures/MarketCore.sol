@@ -118,40 +118,34 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     }
 
     /// @dev The series' mark and the oracle time it stands for, given the series' mark word `word`, and the word
-    /// with that mark in it (the caller stores it). Before the final price is known: a fixing newer than the one
-    /// the stored mark was taken from moves the mark to the index clamped to the stored mark +- priceLimitBps
-    /// (`SeriesMark.nextMark`; the first mark is the index); otherwise the stored mark stands, with the latest
-    /// fixing's time (freshness is the oracle's). Once `finalPrice != 0` the oracle is not read: the stored mark
-    /// (stepped toward the final price by settlement) is returned as fresh (`ts = block.timestamp`), so
-    /// liquidations stay possible between the settlement steps until `settledAt != 0`. `target` is the price the
-    /// mark is heading to (the index, or the final price once set): new risk must meet initial margin there too (C30).
-    function _markAt(SeriesParams memory p, SeriesState storage s, uint256 word)
+    /// with that mark in it (the caller stores it): a fixing newer than the one the stored mark was taken from
+    /// becomes the mark (the first mark is the index), otherwise the stored mark stands with the latest fixing's
+    /// time (freshness is the oracle's). Reverts with `AlreadySettled` once the series settled and with `LimitMove`
+    /// when the new fixing lies beyond the price limit: then `updateMark` settles the series at the limit price
+    /// (C30), so no trade, margin removal or liquidation ever runs at a price the index has left behind.
+    function _markAt(SeriesParams memory p, bytes32 id, uint256 word)
         internal
         view
-        returns (uint256, uint256 mark, uint64 ts, uint256 target)
+        returns (uint256, uint256 mark, uint64 ts)
     {
-        // Trades stop at expiry and the final price is set after it: before expiry the slot is not read.
-        if (block.timestamp >= p.expiry && s.finalPrice != 0) {
-            return (word, SeriesMark.mark(word), uint64(block.timestamp), s.finalPrice);
-        }
-        (target, ts) = _index(p);
+        if (SeriesMark.settled(word)) revert AlreadySettled(id);
+        uint256 index;
+        (index, ts) = _index(p);
         mark = SeriesMark.mark(word);
         if (ts > SeriesMark.markTime(word) || mark == 0) {
-            mark = SeriesMark.nextMark(mark, target, p.priceLimitBps);
+            if (SeriesMark.nextMark(mark, index, p.priceLimitBps) != index) revert LimitMove(id, mark, index);
+            mark = index;
             word = SeriesMark.withMark(word, mark, ts);
         }
-        return (word, mark, ts, target);
+        return (word, mark, ts);
     }
 
     /// @dev `_markAt` on the stored mark word, storing the new mark: the mark of every call that needs one outside
-    /// a trade (margin removal, liquidation, settlement steps).
-    function _mark(SeriesParams memory p, bytes32 id, SeriesState storage s)
-        internal
-        returns (uint256 mark, uint64 ts, uint256 target)
-    {
+    /// a trade (margin removal, liquidation).
+    function _mark(SeriesParams memory p, bytes32 id, SeriesState storage s) internal returns (uint256 mark, uint64 ts) {
         uint256 before = _loadMarkWord(s);
         uint256 word;
-        (word, mark, ts, target) = _markAt(p, s, before);
+        (word, mark, ts) = _markAt(p, id, before);
         _storeMarkWord(s, word);
         _emitMarkIfMoved(id, before, word);
     }
@@ -339,11 +333,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         bytes32 id,
         Leg memory leg,
         uint256 mark,
-        uint64 markTime,
-        uint256 target
+        uint64 markTime
     ) internal {
         SeriesState storage s = _series[id];
-        _storePool(s, _applyLeg(p, id, _loadPool(s), leg, mark, markTime, target));
+        _storePool(s, _applyLeg(p, id, _loadPool(s), leg, mark, markTime));
     }
 
     /// @dev Applies one side of a trade to the series' pool word `pool` (see MarginPool) and returns the updated
@@ -363,8 +356,7 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         uint256 pool,
         Leg memory leg,
         uint256 mark,
-        uint64 markTime,
-        uint256 target
+        uint64 markTime
     ) internal returns (uint256) {
         Position storage ref = _positions[id][leg.account];
         (int256 size, int256 cost, uint256 shares) = _loadPosition(ref);
@@ -431,14 +423,6 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
             uint256 required = MarginMath.requirementUp(size, mark, contractSize, p.initialMarginBps);
             unchecked {
                 if (equity < int256(required)) topUp = uint256(int256(required) - equity) + 1;
-            }
-            // ... and at the price the mark is heading to (C30: no new risk at a mark the limit holds back).
-            if (target != mark) {
-                required = MarginMath.requirementUp(size, target, contractSize, p.initialMarginBps);
-                unchecked {
-                    int256 short_ = int256(required) - (margin + MarginMath.valueDown(size, target, contractSize) - cost);
-                    if (short_ >= int256(topUp)) topUp = uint256(short_) + 1;
-                }
             }
         }
         int256 net;

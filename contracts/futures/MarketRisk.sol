@@ -34,7 +34,7 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime, uint256 target) = _mark(p, id, s);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s);
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
@@ -47,7 +47,10 @@ abstract contract MarketRisk is MarketCore {
         size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime, target);
+        uint256 deficit = _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime);
+        // A loss beyond insurance and every margin (C31, C32): the series settles at the mark, so no one trades or
+        // withdraws against margins that no longer back it, and the claims share what is left, in any order.
+        if (deficit != 0 && s.unbackedLoss != 0) _settleAt(id, s, _loadMarkWord(s), mark, mark, SettlementKind.UnbackedLoss);
     }
 
     /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
@@ -58,12 +61,12 @@ abstract contract MarketRisk is MarketCore {
         bytes32 id,
         Position memory pos,
         Leg memory closed,
-        uint64 markTime,
-        uint256 target
-    ) internal {
-        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, pos, closed);
+        uint64 markTime
+    ) internal returns (uint256 deficit) {
+        uint256 reward;
+        (reward, deficit) = _closeLiquidated(p, id, pos, closed);
         Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0, 0);
-        _applyLegStored(p, id, leg, closed.price, markTime, target);
+        _applyLegStored(p, id, leg, closed.price, markTime);
         _moveCollateral(_series[id], id, leg.moved + closed.moved, leg.positionsDelta + closed.positionsDelta);
         emit Liquidated(
             id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
@@ -178,10 +181,11 @@ abstract contract MarketRisk is MarketCore {
         if (timestamp < p.expiry) revert FixingOutsideWindow(timestamp, p.expiry, windowEnd);
         if (timestamp > block.timestamp) revert FixingNotYetDue(timestamp, block.timestamp);
         if (_settlementRounds[id][timestamp]) revert FixingAlreadyRecorded(id, timestamp);
+        SeriesState storage s = _series[id];
+        if (s.settledAt != 0) revert AlreadySettled(id); // settled early (limit move, unbacked loss)
         uint256 value = _oracle.verifyFixing(p.indexId, timestamp, methodologyVersion, operatorList, observations);
         if (value > type(uint96).max) revert IndexOutOfRange(p.indexId, value);
         _settlementRounds[id][timestamp] = true;
-        SeriesState storage s = _series[id];
         s.fixingSum += value.toUint128();
         uint32 count = s.fixingCount + 1;
         s.fixingCount = count;
@@ -194,37 +198,19 @@ abstract contract MarketRisk is MarketCore {
         _requireListed(id);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id);
-        uint256 target = s.finalPrice;
+        uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
+        if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
+        uint32 count = s.fixingCount;
+        uint256 price = _finalPrice(p, s, count);
         uint256 word = _loadMarkWord(s);
-        uint256 mark = SeriesMark.mark(word);
-        if (target == 0) {
-            uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
-            if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
-            target = _finalPrice(p, s);
-            s.finalPrice = uint128(target); // <= a value below 2^96
-            emit FinalPriceSet(id, target, s.fixingCount, s.fixingCount == 0);
-            if (mark == 0) (mark,) = _index(p); // no stored mark yet: start from the latest index
-        } else {
-            // During the final step the mark word's time is the last step's block time.
-            uint256 nextStepAt = uint256(SeriesMark.markTime(word)) + p.maxFixingAge;
-            if (block.timestamp < nextStepAt) revert FinalStepNotDue(nextStepAt);
-        }
-        mark = _finalStep(p, mark, target);
-        // Between the previous mark and the target, both < 2^96; block time < 2^40.
-        _storeMarkWord(s, SeriesMark.withMark(word, mark, uint64(block.timestamp)));
-        if (mark != target) {
-            emit FinalMarkStepped(id, mark, target);
-            return;
-        }
-        s.settledAt = uint64(block.timestamp);
-        emit SeriesSettled(id, target, s.fixingCount, s.fixingCount == 0);
-        if (SeriesMark.openPositions(_loadMarkWord(s)) == 0) _finalise(id, s);
+        // Within one price limit of the last mark (C30): an account that met maintenance there is solvent at it.
+        uint256 finalPrice = SeriesMark.nextMark(SeriesMark.mark(word), price, p.priceLimitBps);
+        _settleAt(id, s, word, finalPrice, price, count == 0 ? SettlementKind.Fallback : SettlementKind.Window);
     }
 
-    /// @dev The final price F: the window average of the recorded rounds, or, with none after the grace, the
+    /// @dev The window price: the average of the `count` recorded rounds, or, with none after the grace, the
     /// oracle's latest value (C24: funds can always leave); rounded down to the tick, at least one tick.
-    function _finalPrice(SeriesParams memory p, SeriesState storage s) internal view returns (uint256 price) {
-        uint32 count = s.fixingCount;
+    function _finalPrice(SeriesParams memory p, SeriesState storage s, uint32 count) internal view returns (uint256 price) {
         if (count != 0) {
             price = s.fixingSum / count;
         } else {
@@ -236,12 +222,18 @@ abstract contract MarketRisk is MarketCore {
         if (price == 0) price = p.tickSize;
     }
 
-    /// @dev One step of the stored mark toward the final price: at most `priceLimitBps` of the mark (rounded
-    /// down, at least one tick), so an account that meets maintenance at one step is solvent at the next (C30).
-    function _finalStep(SeriesParams memory p, uint256 mark, uint256 target) internal pure returns (uint256) {
-        uint256 limit = Math.max(MarginMath.mulDivDown(mark, p.priceLimitBps, MarginMath.BPS), p.tickSize);
-        if (target > mark) return target - mark <= limit ? target : mark + limit;
-        return mark - target <= limit ? target : mark - limit;
+    /// @dev Settles the series at `price` (< 2^96): the final price, the mark word's mark and `closed` flag (so no
+    /// call reads the oracle for the series again), `settledAt`; finalised at once when no account holds a position.
+    /// `word` is the series' current mark word.
+    function _settleAt(bytes32 id, SeriesState storage s, uint256 word, uint256 price, uint256 referencePrice, SettlementKind kind)
+        internal
+    {
+        s.finalPrice = uint128(price);
+        s.settledAt = uint64(block.timestamp);
+        word = SeriesMark.withSettlement(word, price);
+        _storeMarkWord(s, word);
+        emit SeriesSettled(id, price, referencePrice, s.fixingCount, kind);
+        if (SeriesMark.openPositions(word) == 0) _finalise(id, s);
     }
 
     /// @inheritdoc IFuturesMarket

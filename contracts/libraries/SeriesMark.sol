@@ -6,8 +6,8 @@ import {IFuturesMarket} from "../futures/IFuturesMarket.sol";
 /// @title SeriesMark
 /// @notice A series' second storage slot as one word, the only way the market reads or writes it: the mark
 /// (bits 0..95), the oracle timestamp the mark was taken from (96..135), the series' collateral (136..199), the
-/// number of open positions (200..231) and `initialised` (232..239; 240..255 unused), the layout of `IFuturesMarket.SeriesState`'s
-/// `mark`, `markTime`, `collateral`, `openPositions` and `initialised`. A trade loads the word once (mark,
+/// number of open positions (200..231), `initialised` (232..239) and `settled` (240..247; 248..255 unused), the layout
+/// of `IFuturesMarket.SeriesState`'s `mark`, `markTime`, `collateral`, `openPositions`, `initialised` and `closed`. A trade loads the word once (mark,
 /// collateral, positions opened or closed), updates it on the stack and stores it once.
 /// @dev Listing sets `initialised`, so the word is never zero when the first trade writes it (no 20,000-gas
 /// SSTORE from zero inside a trade).
@@ -21,6 +21,7 @@ library SeriesMark {
     uint256 internal constant COLLATERAL_SHIFT = 136;
     uint256 internal constant POSITIONS_SHIFT = 200;
     uint256 internal constant INITIALISED_SHIFT = 232;
+    uint256 internal constant SETTLED_SHIFT = 240;
 
     /// @notice The series' collateral would not fit its 64-bit field (2^64 units: 1.8e13 USDC).
     error SeriesCollateralOverflow(uint256 value);
@@ -49,6 +50,17 @@ library SeriesMark {
             // Adds delta mod 2^256 to the field: the count stays in range, so no bit leaves the field.
             return word + (uint256(delta) << POSITIONS_SHIFT);
         }
+    }
+
+    /// @notice Whether the series is settled (its final price is the stored mark): no trade, margin move or
+    /// liquidation reads the oracle again.
+    function settled(uint256 word) internal pure returns (bool) {
+        return (word >> SETTLED_SHIFT) & 0xff != 0;
+    }
+
+    /// @notice The word of a settled series: the mark set to the final price `price` (< 2^96), the settled flag set.
+    function withSettlement(uint256 word, uint256 price) internal pure returns (uint256) {
+        return (word >> TIME_SHIFT << TIME_SHIFT) | price | (uint256(1) << SETTLED_SHIFT);
     }
 
     /// @notice The word of a newly listed series: no mark, no collateral, `initialised` set.
@@ -84,8 +96,9 @@ library SeriesMark {
         return (word & ~(MASK64 << COLLATERAL_SHIFT)) | (next << COLLATERAL_SHIFT);
     }
 
-    /// @notice The price limit: the next mark is `index` clamped to `previous +- previous * limitBps / 10,000`
-    /// (the step rounded down, so the limit never widens); the first mark (`previous == 0`) is the index.
+    /// @notice The price limit: `index` clamped to `previous +- previous * limitBps / 10,000` (the step rounded
+    /// down, so the limit never widens); with no previous mark (`previous == 0`) the index. A fixing beyond the
+    /// limit settles the series at the clamped price (the limit price), and the final price is clamped the same way.
     /// @dev limitBps < 10,000 (listing rule 11), so a previous mark >= 1 never steps down to 0.
     function nextMark(uint256 previous, uint256 index, uint256 limitBps) internal pure returns (uint256) {
         if (previous == 0) return index;

@@ -151,17 +151,6 @@ export const futuresMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "nextStepAt",
-        "type": "uint256"
-      }
-    ],
-    "name": "FinalStepNotDue",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "bytes32",
         "name": "seriesId",
         "type": "bytes32"
@@ -332,6 +321,27 @@ export const futuresMarketAbi = [
       }
     ],
     "name": "InvalidSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "seriesId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "mark",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "LimitMove",
     "type": "error"
   },
   {
@@ -1065,62 +1075,6 @@ export const futuresMarketAbi = [
         "type": "bytes32"
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "mark",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "finalPrice",
-        "type": "uint256"
-      }
-    ],
-    "name": "FinalMarkStepped",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "seriesId",
-        "type": "bytes32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "finalPrice",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "fixingCount",
-        "type": "uint32"
-      },
-      {
-        "indexed": false,
-        "internalType": "bool",
-        "name": "fallbackUsed",
-        "type": "bool"
-      }
-    ],
-    "name": "FinalPriceSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "seriesId",
-        "type": "bytes32"
-      },
-      {
         "indexed": true,
         "internalType": "address",
         "name": "from",
@@ -1837,15 +1791,21 @@ export const futuresMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "uint256",
+        "name": "referencePrice",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
         "internalType": "uint32",
         "name": "fixingCount",
         "type": "uint32"
       },
       {
         "indexed": false,
-        "internalType": "bool",
-        "name": "fallbackUsed",
-        "type": "bool"
+        "internalType": "enum IFuturesMarket.SettlementKind",
+        "name": "kind",
+        "type": "uint8"
       }
     ],
     "name": "SeriesSettled",
@@ -4110,6 +4070,11 @@ export const futuresMarketAbi = [
           {
             "internalType": "bool",
             "name": "initialised",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "closed",
             "type": "bool"
           },
           {
