@@ -47,7 +47,8 @@ contract MarketHandler is TestBase, MarketSetup {
     /// while it only trades with itself; once a liquidation hands one side to a third party, the other side is a
     /// real exposure whose gains and losses are the market's, not extraction.
     int256 public ghostAttackerMarketPnl;
-    /// @dev Index moves without the gap rule's premise (no keeper pass after them, or beyond the price limit).
+    /// @dev Index moves without the gap rule's premise: an attacker account left below maintenance after them
+    /// (no keeper pass, or liquidations blocked by a pause or its grace).
     uint256 public unkeptMoves;
     uint256 public selfTrades;
     uint256 public calls;
@@ -112,6 +113,9 @@ contract MarketHandler is TestBase, MarketSetup {
         (uint256 m0,) = market.currentMark(params);
         int256 net = _size(actors[ATTACKER_A]) + _size(actors[ATTACKER_B]);
         _;
+        // I11: the first final price (a settlement, a fixing beyond the limit, an unbacked loss) is the only one.
+        uint128 finalPrice = market.seriesState(id).finalPrice;
+        if (ghostFinalPrice == 0) ghostFinalPrice = finalPrice;
         (uint256 m1,) = market.currentMark(params);
         if (net != 0 && m1 != m0) {
             ghostAttackerMarketPnl += net * (int256(m1) - int256(m0)) * int256(uint256(params.contractSize)) / 1e18;
@@ -123,7 +127,8 @@ contract MarketHandler is TestBase, MarketSetup {
         a = actors[i];
     }
 
-    /// @dev The mark the market would use now (the index clamped by the price limit) and whether its fixing is fresh.
+    /// @dev The mark the market would use now (the index; beyond the limit, the limit price the series settles at;
+    /// after settlement, the final price) and whether its fixing is fresh.
     function _index() internal view returns (uint256 value, bool fresh) {
         uint64 ts;
         (value, ts) = market.currentMark(params);
@@ -276,8 +281,9 @@ contract MarketHandler is TestBase, MarketSetup {
     }
 
     /// Moves the index by up to 45 % from the mark (within and far beyond the 4 % price limit and the 10 % initial
-    /// margin), steps the mark (updateMark) and, when `keeper`, liquidates every account below maintenance as the
-    /// keeper does after each fixing. Without the keeper, clamped steps accumulate into bankruptcies and deficits.
+    /// margin: beyond it, updateMark settles the series at the limit price) and, when `keeper`, liquidates every
+    /// account below maintenance as the keeper does after each fixing. Without the keeper, moves within the limit
+    /// accumulate into bankruptcies and deficits.
     function moveIndex(uint256 bps, bool up, bool keeper) external tracked {
         ++calls;
         (uint256 mark,) = _index();
@@ -288,17 +294,21 @@ contract MarketHandler is TestBase, MarketSetup {
         VM.warp(block.timestamp + 1); // a newer fixing: the mark takes one step
         _setIndex(next);
         try market.updateMark(params) {} catch {}
-        bool exposed = _size(actors[ATTACKER_A]) != 0 || _size(actors[ATTACKER_B]) != 0;
-        // Beyond the limit the mark is held back and a liquidation executes at the index: no gap protection.
-        (uint256 markNow,) = market.currentMark(params);
-        if (exposed && (!keeper || markNow != next)) ++unkeptMoves;
-        if (!keeper) return;
-        for (uint256 i; i < ACTORS; ++i) {
-            address a = actors[i];
-            if (_size(a) == 0) continue;
-            (uint256 m,) = _index();
-            (int256 eq,, uint256 mm) = market.accountHealth(params, a, m);
-            if (eq < int256(mm)) _liquidate(a, actors[(i + 1) % TRADERS], 1_000);
+        if (keeper) {
+            for (uint256 i; i < ACTORS; ++i) {
+                address a = actors[i];
+                if (_size(a) == 0) continue;
+                (uint256 m,) = _index();
+                (int256 eq,, uint256 mm) = market.accountHealth(params, a, m);
+                if (eq < int256(mm)) _liquidate(a, actors[(i + 1) % TRADERS], 1_000);
+            }
+        }
+        if (market.seriesState(id).settledAt != 0) return; // resolved at the final price from now on
+        (uint256 markNow,) = _index();
+        for (uint256 i = ATTACKER_A; i <= ATTACKER_B; ++i) {
+            if (_size(actors[i]) == 0) continue;
+            (int256 eq,, uint256 mm) = market.accountHealth(params, actors[i], markNow);
+            if (eq < int256(mm)) ++unkeptMoves; // left below maintenance: the next move may bankrupt it
         }
     }
 
@@ -388,11 +398,6 @@ contract MarketHandler is TestBase, MarketSetup {
 
     function _liquidate(address a, address liq, uint256 maxSize) internal {
         (uint256 mark, bool fresh) = _index();
-        // A rational liquidator never takes a position over at a mark the price limit holds away from the index in
-        // the account's losing direction (it would buy above the market): the known gap beyond the limit mechanism
-        // (docs/contracts.md, known issues), where the account's loss stays with it until the mark gets there.
-        (uint256 index,) = oracle.latest(INDEX_ID);
-        if (_size(a) > 0 ? index < mark : index > mark) return;
         (int256 equity,, uint256 mm) = market.accountHealth(params, a, mark);
         int256 before = _size(a);
         int256 liqBefore = _size(liq);
@@ -454,7 +459,7 @@ contract MarketHandler is TestBase, MarketSetup {
         uint256 t = block.timestamp < params.expiry ? params.expiry : block.timestamp + 1;
         if (t > params.expiry + params.settlementWindow) return;
         VM.warp(t);
-        if (_size(actors[ATTACKER_A]) != 0) ++unkeptMoves; // no keeper pass after this fixing
+        if (_size(actors[ATTACKER_A]) != 0 || _size(actors[ATTACKER_B]) != 0) ++unkeptMoves; // no keeper pass after it
         (uint256 mark,) = _index();
         uint256 move = mark * bound(bps, 0, 2_000) / 10_000;
         _setIndex(up ? mark + move : (mark - move < 1e18 ? 1e18 : mark - move));
@@ -468,19 +473,20 @@ contract MarketHandler is TestBase, MarketSetup {
         _trySettle();
     }
 
-    /// Settles: sets the final price, then steps the mark to it (one step per maxFixingAge).
+    /// Settles in one call: the window average (or the fallback) clamped to one price limit of the last mark.
     function _trySettle() internal returns (bool) {
         bool wasSettled = market.seriesState(id).settledAt != 0;
+        uint256 lastMark = market.seriesState(id).mark;
         try market.settle(params) {
             ++settles;
             if (wasSettled) ++settlementViolations;
-            uint128 target = market.seriesState(id).finalPrice;
-            if (ghostFinalPrice != 0 && ghostFinalPrice != target) ++settlementViolations;
-            ghostFinalPrice = target;
-            for (uint256 i; i < 64 && market.seriesState(id).settledAt == 0; ++i) {
-                VM.warp(block.timestamp + params.maxFixingAge);
-                market.settle(params);
-            }
+            IFuturesMarket.SeriesState memory s = market.seriesState(id);
+            if (ghostFinalPrice != 0 && ghostFinalPrice != s.finalPrice) ++settlementViolations;
+            ghostFinalPrice = s.finalPrice;
+            // C30: within one limit of the last mark, and settled at once.
+            uint256 limit = lastMark * params.priceLimitBps / 10_000;
+            if (lastMark != 0 && (s.finalPrice > lastMark + limit || s.finalPrice + limit < lastMark)) ++settlementViolations;
+            if (s.settledAt == 0 || !s.closed) ++settlementViolations;
             return true;
         } catch {
             return false;
@@ -732,9 +738,10 @@ contract MarketInvariantsTest is TestBase {
         // Its net position's market PnL (zero while it only trades with itself) and one unit of rounding per call.
         int256 market_ = handler.ghostAttackerMarketPnl() + int256(handler.calls());
         assertLe(value, int256(handler.ghostAttackerIn()) + deficits + walkedAway + market_, "I17: the attacker never gains");
-        // The gap rule (C30): with moves within the price limit and a keeper pass after each, no account of the
-        // attacker is ever bankrupt (maintenance > limit). Before settlement: the final price is a window average.
-        if (handler.unkeptMoves() == 0 && market.seriesState(id).settledAt == 0) {
+        // The gap rule (C30): with a keeper pass after each move, no account of the attacker is ever bankrupt, for
+        // any move (maintenance > limit: a move within the limit keeps it solvent, one beyond settles at the limit
+        // price), and neither at the final price (clamped to one limit of the last mark).
+        if (handler.unkeptMoves() == 0) {
             assertEq(deficits + walkedAway, 0, "I17: with a keeper at every fixing the attacker never goes bankrupt");
         }
     }

@@ -54,20 +54,33 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         (mark,) = market.currentMark(params);
     }
 
-    /// @dev Settles the series on the oracle's fallback price and closes out every account.
+    /// @dev Settles the series (unless it settled early) on the oracle's fallback price and closes out every account.
     function _settleAndCloseOut(address[3] memory accounts) internal {
-        _warp(uint256(params.expiry) + params.settlementGrace + 1);
-        oracle.set(INDEX_ID, _mark(), uint64(clock));
-        for (uint256 k; k < 40 && market.seriesState(id).settledAt == 0; ++k) {
+        if (market.seriesState(id).settledAt == 0) {
+            _warp(uint256(params.expiry) + params.settlementGrace + 1);
+            oracle.set(INDEX_ID, _mark(), uint64(clock));
             market.settle(params);
-            _warp(clock + params.maxFixingAge);
         }
         for (uint256 i; i < 3; ++i) if (market.position(id, accounts[i]).size != 0) market.closeOut(params, accounts[i]);
         assertEq(market.seriesState(id).openPositions, 0, "every account resolved");
     }
 
+    /// @dev Fixings walking the index to `target` in steps within the price limit (3.5 % of the mark), the mark
+    /// following each (nobody liquidates on the way).
+    function _walk(uint256 target) internal {
+        for (uint256 k; k < 40 && _mark() != target; ++k) {
+            uint256 m = _mark();
+            uint256 step = m * 350 / 10_000;
+            uint256 next = target < m ? (m - target > step ? m - step : target) : (target - m > step ? m + step : target);
+            _warp(clock + 1);
+            oracle.set(INDEX_ID, next, uint64(clock));
+            market.updateMark(params);
+        }
+    }
+
     /// @dev A series with an unbacked loss from trading: alice (long 10) is liquidated far beyond bankruptcy after
-    /// a 43 % fall nobody liquidated on the way; bob and carol (short 5 each) keep unbacked gains.
+    /// a 43 % fall in steps within the limit that nobody liquidated on the way; bob and carol (short 5 each) keep
+    /// unbacked gains. The liquidation settles the series at the mark.
     function _unbackedSeries() internal {
         _fund(alice, 20_000 * USDC);
         _fund(bob, 20_000 * USDC);
@@ -75,15 +88,40 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         _fund(liquidator, 100_000 * USDC);
         _trade(alice, bob, true, 5, INDEX);
         _trade(alice, carol, true, 5, INDEX);
-        uint256 target = INDEX * 57 / 100;
-        for (uint256 k; k < 20 && _mark() != target; ++k) {
-            _warp(clock + 1);
-            oracle.set(INDEX_ID, target, uint64(clock));
-            market.updateMark(params);
-        }
+        _walk(INDEX * 57 / 100);
+        uint256 mark = _mark();
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IFuturesMarket.SeriesSettled(id, mark, mark, 0, IFuturesMarket.SettlementKind.UnbackedLoss);
         vm.prank(liquidator);
         market.liquidate(params, alice, 10);
-        assertTrue(market.seriesState(id).unbackedLoss > 0, "a loss beyond pool and insurance was recorded");
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertTrue(s.unbackedLoss > 0, "a loss beyond pool and insurance was recorded");
+        assertEq(s.finalPrice, mark, "C32: the unbacked loss settles the series at the mark");
+        assertTrue(s.settledAt != 0 && s.closed, "settled");
+    }
+
+    /// C31/C32 (known issue 14 of the review): after an unbacked loss nobody trades, adds or removes margin or is
+    /// paid a gain before the claims share what the series holds: every entry point that moves money against the
+    /// series' margins reverts with AlreadySettled, so a fresh trader cannot fund the first winner's exit.
+    function test_C32_unbackedLossSettlesTheSeriesSoNoLaterMarginPaysAWinner() public {
+        _unbackedSeries();
+        _fund(address(0xF2E5), 10_000 * USDC);
+        Order memory o = Order(bob, id, true, 5, uint128(_mark() / 1e15 * 1e15), params.expiry, ++nonce, 10);
+        Signature memory sig = _sign(B_KEY, o);
+        vm.prank(address(0xF2E5));
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AlreadySettled.selector, id));
+        market.fillSignedOrder(params, o, sig, 5);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AlreadySettled.selector, id));
+        market.removeMargin(params, 1);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AlreadySettled.selector, id));
+        market.addMargin(params, 1);
+        vm.prank(liquidator);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AlreadySettled.selector, id));
+        market.liquidate(params, bob, 1);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AlreadySettled.selector, id));
+        market.updateMark(params);
     }
 
     /// C32/C31 (finding 1): an unbacked loss recorded during trading (liquidation beyond pool and insurance) was not
@@ -112,35 +150,86 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         return market.seriesState(id).fees;
     }
 
-    /// C30 (finding 2): the price limit lets the mark lag a published index. After the index fell 18 % (the bundled
-    /// March 2025 repricing) the mark is 4 % down; the attacker then trades with itself at the lagging mark: its long
-    /// posted initial margin at the mark (10 %) but is 14.6 % under water at the index it is heading to, so it
-    /// defaults while its short collects, paid by insurance (measured: +2,775 USDC per 35k notional with nobody
-    /// liquidating; a liquidator stepping in takes over the known loss instead). Now a leg that adds risk (and a
-    /// margin removal) must meet initial margin at the index as well as at the mark: the long stays solvent all the
-    /// way down and the insurance is untouched.
-    function test_C30_selfTradeAtTheLaggingMarkAfterAGapNeverDefaults() public {
+    /// C30 (finding 2, and the review's held-mark PoCs): the bundled history's largest one-fixing move (-18 %, the
+    /// March 2025 repricing) beyond the 4 % price limit used to hold the mark back while the index was public: the
+    /// self-trader's long defaulted on the way down while its short collected (+2,775 USDC per 35k notional, paid by
+    /// insurance or by whoever liquidated at the held mark). Now that fixing settles the series at the limit price:
+    /// before anyone calls updateMark, trades, margin removal and liquidations revert with LimitMove; updateMark
+    /// settles at 3.36; both accounts are solvent there, the insurance is untouched and the actor nets minus its fees.
+    function test_C30_gapBeyondTheLimitSettlesAtTheLimitPriceAndTheSelfTraderNeverGains() public {
         _fund(alice, 20_000 * USDC);
         _fund(bob, 20_000 * USDC);
         _fund(carol, 5_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
         vm.prank(carol);
         market.fundInsurance(params, 5_000 * USDC);
-        _trade(alice, bob, true, 1, INDEX); // a first trade sets the mark at the index
-        uint256 target = INDEX * 82 / 100;
+        uint256 paidIn = market.freeBalance(alice) + market.freeBalance(bob);
+        _trade(alice, bob, true, 10, INDEX); // the actor: alice long 10, bob short 10, at initial margin
         _warp(clock + 1);
-        oracle.set(INDEX_ID, target, uint64(clock));
-        uint256 mark = market.updateMark(params);
-        assertEq(mark, INDEX * 96 / 100, "the mark lags: one limit step");
-        _trade(alice, bob, true, 10, mark); // alice long at the lagging mark
-        for (uint256 k; k < 20 && _mark() != target; ++k) {
-            _warp(clock + 1);
-            oracle.set(INDEX_ID, target, uint64(clock));
-            market.updateMark(params);
-        }
-        (int256 equity,,) = market.accountHealth(params, alice, target);
-        assertTrue(equity >= 0, "C30: the long opened at the lagging mark is solvent at the index");
+        oracle.set(INDEX_ID, INDEX * 82 / 100, uint64(clock));
+        uint256 limitPrice = INDEX - INDEX * params.priceLimitBps / 10_000;
+        (uint256 shown,) = market.currentMark(params);
+        assertEq(shown, limitPrice, "currentMark shows the limit price the series settles at");
+        bytes memory limitMove = abi.encodeWithSelector(IFuturesMarket.LimitMove.selector, id, INDEX, INDEX * 82 / 100);
+        Order memory o = Order(alice, id, true, 1, uint128(limitPrice / 1e15 * 1e15), params.expiry, ++nonce, 10);
+        Signature memory sig = _sign(A_KEY, o);
+        vm.prank(bob);
+        vm.expectRevert(limitMove);
+        market.fillSignedOrder(params, o, sig, 1);
+        vm.prank(bob);
+        vm.expectRevert(limitMove);
+        market.removeMargin(params, 1);
+        vm.prank(liquidator);
+        vm.expectRevert(limitMove);
+        market.liquidate(params, alice, 10);
+
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IFuturesMarket.SeriesSettled(id, limitPrice, INDEX * 82 / 100, 0, IFuturesMarket.SettlementKind.LimitMove);
+        assertEq(market.updateMark(params), limitPrice, "updateMark settles at the limit price");
+        (int256 ea,,) = market.accountHealth(params, alice, limitPrice);
+        assertTrue(ea >= 0, "C30: the long is solvent at the limit price");
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AlreadySettled.selector, id));
+        market.fillSignedOrder(params, o, sig, 1);
+
         _settleAndCloseOut([alice, bob, bob]);
-        assertEq(market.seriesState(id).insuranceUsed, 0, "C30: insurance untouched");
-        assertEq(market.seriesState(id).insurance, 5_000 * USDC, "C30: insurance whole");
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertEq(s.totalDeficit, 0, "C30: no deficit");
+        assertEq(s.insurance, 5_000 * USDC, "C30: insurance whole");
+        vm.prank(alice);
+        market.claim(params);
+        vm.prank(bob);
+        market.claim(params);
+        uint256 out = market.freeBalance(alice) + market.freeBalance(bob);
+        assertEq(out + s.fees, paidIn, "C30: the actor gets back what it paid in minus its fees, nothing more");
+    }
+
+    /// C30, the last mark -> final price step: a window average 18 % below the last mark settles at the last mark
+    /// minus one limit, so an account at maintenance there is solvent and the self-trader's short collects no gap.
+    function test_C30_finalPriceClampedToOneLimitOfTheLastMark() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        uint256 paidIn = market.freeBalance(alice) + market.freeBalance(bob);
+        _trade(alice, bob, true, 10, INDEX);
+        _warp(params.expiry);
+        oracle.set(INDEX_ID, INDEX * 82 / 100, uint64(clock));
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.LimitMove.selector, id, INDEX, INDEX * 82 / 100));
+        market.updateMark(params); // after expiry the settlement decides
+        _warp(uint256(params.expiry) + params.settlementGrace + 1);
+        oracle.set(INDEX_ID, INDEX * 82 / 100, uint64(clock)); // no round recorded: the fallback reads the index
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IFuturesMarket.SeriesSettled(
+            id, INDEX - INDEX * params.priceLimitBps / 10_000, INDEX * 82 / 100, 0, IFuturesMarket.SettlementKind.Fallback
+        );
+        market.settle(params);
+        _settleAndCloseOut([alice, bob, bob]);
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertEq(s.finalPrice, INDEX - INDEX * params.priceLimitBps / 10_000, "F clamped to the last mark - 4 %");
+        assertEq(s.totalDeficit + s.settlementDeficit, 0, "C30: no deficit at the final price");
+        vm.prank(alice);
+        market.claim(params);
+        vm.prank(bob);
+        market.claim(params);
+        assertEq(market.freeBalance(alice) + market.freeBalance(bob) + s.fees, paidIn, "C30: the actor never gains");
     }
 }

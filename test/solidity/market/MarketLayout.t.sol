@@ -49,12 +49,25 @@ contract MarketLayoutTest is TestBase, MarketSetup {
         assertTrue(s.collateral > 0, "collateral booked");
         assertEq((markWord >> 200) & type(uint32).max, s.openPositions, "mark word: openPositions bits 200..231");
         assertEq(s.openPositions, 2, "maker and taker hold positions");
-        assertEq(markWord >> 232, 1, "mark word: initialised bits 232..239, nothing above");
+        assertEq(markWord >> 232, 1, "mark word: initialised bits 232..239, closed 240..247 not set, nothing above");
+        assertTrue(!s.closed, "not settled");
         // Settlement fields: finalPrice and listedAt share slot 4; owedTotal, payableTotal and settledAt slot 5 (a
         // claim reads the first two with one SLOAD; settledAt keeps the slot non-zero before the first resolution).
         uint256 slot4 = uint256(vm.load(address(market), bytes32(uint256(base) + 4)));
         assertEq((slot4 >> 128) & type(uint64).max, s.listedAt, "slot 4: listedAt bits 128..191");
         assertTrue(s.listedAt != 0, "listedAt set");
+
+        // Settling (here: a fixing beyond the price limit) sets `closed` at bits 240..247 and the mark to the price.
+        market.setPaused(p, false);
+        uint64 later = uint64(block.timestamp) + 1; // block.timestamp is read once per test frame under IR
+        vm.warp(later);
+        oracle.set(INDEX_ID, INDEX / 2, later);
+        market.updateMark(p);
+        s = market.seriesState(id);
+        markWord = uint256(vm.load(address(market), bytes32(uint256(base) + 1)));
+        assertTrue(s.closed, "settled");
+        assertEq(markWord >> 232, 0x101, "mark word: closed bits 240..247 set, initialised kept");
+        assertEq(markWord & type(uint96).max, s.finalPrice, "mark word: the mark is the final price");
 
         IFuturesMarket.Position memory pos = market.position(id, maker);
         uint256 posWord = uint256(vm.load(address(market), keccak256(abi.encode(maker, keccak256(abi.encode(id, POSITIONS_SLOT))))));
