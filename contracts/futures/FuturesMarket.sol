@@ -76,11 +76,10 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
         SeriesState storage s = _series[id];
-        if (s.settledAt != 0) revert AlreadySettled(id);
         if (s.paused) revert SeriesPaused(id);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
-        (uint256 mark, uint64 markTime) = _mark(p, id, s);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
         _requireFresh(p, markTime);
         _moveCollateral(s, id, -int256(amount), 0);
         uint256 sharesBefore = pos.shares;
@@ -188,11 +187,11 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (SeriesMark.settled(word)) revert AlreadySettled(id);
         (uint256 index, uint64 ts) = _index(p);
         mark = SeriesMark.mark(word);
-        if (ts <= SeriesMark.markTime(word) && mark != 0) return mark;
+        // Fixings stamped at or after expiry are the settlement's (the window's rounds): the mark stays the last one before.
+        if ((ts <= SeriesMark.markTime(word) || ts >= p.expiry) && mark != 0) return mark;
         uint256 next = SeriesMark.nextMark(mark, index, p.priceLimitBps);
         if (next != index) {
-            // A fixing beyond the limit (C30): the series settles at the limit price; after expiry `settle` decides.
-            if (block.timestamp >= p.expiry) revert LimitMove(id, mark, index);
+            // A fixing beyond the limit (C30): the series settles at the limit price.
             _settleAt(id, s, word, next, index, SettlementKind.LimitMove);
             return next;
         }
@@ -321,16 +320,6 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @inheritdoc IFuturesMarket
-    function DOMAIN_SEPARATOR() external view returns (bytes32) {
-        return _domainSeparator();
-    }
-
-    /// @inheritdoc IFuturesMarket
-    function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32) {
-        return SeriesLib.id(params);
-    }
-
-    /// @inheritdoc IFuturesMarket
     function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp) {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
@@ -339,7 +328,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         timestamp = SeriesMark.markTime(word);
         if (SeriesMark.settled(word)) return (mark, timestamp); // the final price
         (uint256 index, uint64 ts) = _index(p);
-        if (ts > timestamp || mark == 0) (mark, timestamp) = (SeriesMark.nextMark(mark, index, p.priceLimitBps), ts);
+        if ((ts > timestamp && ts < p.expiry) || mark == 0) (mark, timestamp) = (SeriesMark.nextMark(mark, index, p.priceLimitBps), ts);
     }
 
     /// @inheritdoc IFuturesMarket

@@ -336,7 +336,7 @@ interface IFuturesMarket {
     /// @notice The series has no final price yet.
     error NotSettled(bytes32 seriesId);
     /// @notice A settlement round stamped before expiry (`windowStart`) or after the window's end.
-    error FixingOutsideWindow(uint64 timestamp, uint64 windowStart, uint64 windowEnd);
+    error FixingOutsideWindow(uint64 timestamp, uint64 windowStart, uint256 windowEnd);
     /// @notice A settlement round stamped after the current block (it could be posted before trading stopped).
     error FixingNotYetDue(uint64 timestamp, uint256 blockTimestamp);
     /// @notice A settlement round with this timestamp was already recorded (each round counts once).
@@ -479,8 +479,6 @@ interface IFuturesMarket {
 
     function collateral() external view returns (address);
     function oracle() external view returns (address);
-    function DOMAIN_SEPARATOR() external view returns (bytes32);
-    function seriesIdOf(SeriesParams calldata params) external pure returns (bytes32);
     /// @notice The mark a trade, margin removal or liquidation would use now, and the oracle time it stands for:
     /// the latest index, or, if it lies beyond the price limit, the limit price the series settles at; after
     /// settlement, the final price.

@@ -118,23 +118,24 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     }
 
     /// @dev The series' mark and the oracle time it stands for, given the series' mark word `word`, and the word
-    /// with that mark in it (the caller stores it): a fixing newer than the one the stored mark was taken from
-    /// becomes the mark (the first mark is the index), otherwise the stored mark stands with the latest fixing's
-    /// time (freshness is the oracle's). Reverts with `AlreadySettled` once the series settled and with `LimitMove`
-    /// when the new fixing lies beyond the price limit: then `updateMark` settles the series at the limit price
-    /// (C30), so no trade, margin removal or liquidation ever runs at a price the index has left behind.
+    /// with that mark in it (the caller stores it): a fixing newer than the one the stored mark was taken from and
+    /// stamped before expiry becomes the mark (the first mark is the index); otherwise the stored mark stands, with
+    /// its own time (fixings stamped at or after expiry are the settlement's: the last mark before expiry anchors
+    /// the final price, whoever calls first). Reverts with `AlreadySettled` once the series settled and with
+    /// `LimitMove` when the new fixing lies beyond the price limit: then `updateMark` settles the series at the limit
+    /// price (C30), so no trade, margin removal or liquidation ever runs at a price the index has left behind.
     function _markAt(SeriesParams memory p, bytes32 id, uint256 word)
         internal
         view
         returns (uint256, uint256 mark, uint64 ts)
     {
         if (SeriesMark.settled(word)) revert AlreadySettled(id);
-        uint256 index;
-        (index, ts) = _index(p);
+        (uint256 index, uint64 time) = _index(p);
         mark = SeriesMark.mark(word);
-        if (ts > SeriesMark.markTime(word) || mark == 0) {
+        ts = SeriesMark.markTime(word);
+        if ((time > ts && time < p.expiry) || mark == 0) {
             if (SeriesMark.nextMark(mark, index, p.priceLimitBps) != index) revert LimitMove(id, mark, index);
-            mark = index;
+            (mark, ts) = (index, time);
             word = SeriesMark.withMark(word, mark, ts);
         }
         return (word, mark, ts);

@@ -28,13 +28,12 @@ abstract contract MarketRisk is MarketCore {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
         SeriesState storage s = _series[id];
-        if (s.settledAt != 0) revert AlreadySettled(id);
         if (s.paused) revert SeriesPaused(id);
         if (block.timestamp < uint256(s.unpausedAt) + LIQUIDATION_GRACE) {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime) = _mark(p, id, s);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
@@ -44,13 +43,20 @@ abstract contract MarketRisk is MarketCore {
             MarginMath.requirementUp(pos.size, mark, p.contractSize, p.maintenanceMarginBps);
         if (equity >= int256(maintenance)) revert AccountHealthy(account, equity, maintenance);
 
-        size = _liquidationSize(p, MarginMath.abs(pos.size), equity, maintenance, mark, maxSize);
+        uint256 absSize = MarginMath.abs(pos.size);
+        size = _liquidationSize(p, absSize, equity, maintenance, mark, maxSize);
         if (size == 0) revert NothingToLiquidate(account);
         int256 delta = pos.size > 0 ? -int256(uint256(size)) : int256(uint256(size));
-        uint256 deficit = _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime);
-        // A loss beyond insurance and every margin (C31, C32): the series settles at the mark, so no one trades or
-        // withdraws against margins that no longer back it, and the claims share what is left, in any order.
-        if (deficit != 0 && s.unbackedLoss != 0) _settleAt(id, s, _loadMarkWord(s), mark, mark, SettlementKind.UnbackedLoss);
+        // The reward is at most the closed part's share of the equity (C14): liquidating in small parts can never
+        // pay out more than one liquidation of the whole, nor push the rest into a deficit.
+        uint256 rewardCap = equity > 0 ? uint256(equity) * size / absSize : 0;
+        if (!_transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime, rewardCap)) {
+            // A bankrupt account whose deficit exceeds insurance and every other margin (C31, C32): nobody takes it
+            // over; the series settles at the mark (the account is resolved there like any other), so no one trades or
+            // withdraws against margins that no longer back the positions, and the claims share what the series holds.
+            _settleAt(id, s, _loadMarkWord(s), mark, mark, SettlementKind.UnbackedLoss);
+            return 0;
+        }
     }
 
     /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
@@ -61,10 +67,11 @@ abstract contract MarketRisk is MarketCore {
         bytes32 id,
         Position memory pos,
         Leg memory closed,
-        uint64 markTime
-    ) internal returns (uint256 deficit) {
-        uint256 reward;
-        (reward, deficit) = _closeLiquidated(p, id, pos, closed);
+        uint64 markTime,
+        uint256 rewardCap
+    ) internal returns (bool done) {
+        (uint256 reward, uint256 deficit, bool backed) = _closeLiquidated(p, id, pos, closed, rewardCap);
+        if (!backed) return false;
         Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0, 0);
         _applyLegStored(p, id, leg, closed.price, markTime);
         _moveCollateral(_series[id], id, leg.moved + closed.moved, leg.positionsDelta + closed.positionsDelta);
@@ -72,10 +79,12 @@ abstract contract MarketRisk is MarketCore {
             id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
             _marginChange(closed), _marginChange(leg)
         );
+        return true;
     }
 
-    /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
-    /// `maxSize`, never leaving a remainder below `minSize` (then all, or all but `minSize` if `maxSize` binds).
+    /// @dev Contracts to liquidate: the fewest that restore maintenance margin, at most `maxSize`, never leaving a
+    /// remainder below `minSize` (then all, or all but `minSize` if `maxSize` binds); a bankrupt account (equity
+    /// <= 0) goes whole whatever `maxSize`: its deficit is absorbed once, so no winner exits between two parts of it.
     function _liquidationSize(
         SeriesParams memory p,
         uint256 absSize,
@@ -84,12 +93,13 @@ abstract contract MarketRisk is MarketCore {
         uint256 mark,
         uint64 maxSize
     ) internal pure returns (uint64) {
-        uint256 size = absSize;
+        if (equity <= 0) return uint64(absSize); // |size| < 2^63
+        uint256 size;
         // Each liquidated contract lowers the requirement by its maintenance margin and equity by the penalty.
         uint256 relief = Math.mulDiv(
             mark, uint256(p.contractSize) * (p.maintenanceMarginBps - p.liquidationPenaltyBps), MarginMath.WAD * MarginMath.BPS
         );
-        if (equity > 0 && relief != 0) size = Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
+        size = relief == 0 ? absSize : Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
         size = Math.min(size, maxSize);
         uint256 rest = absSize - size;
         if (rest != 0 && rest < p.minSize) {
@@ -101,31 +111,35 @@ abstract contract MarketRisk is MarketCore {
         return uint64(size); // Safe: size <= maxSize.
     }
 
-    /// @dev The liquidated side: realises PnL at the mark, pays the reward (bounded by what is left of its
-    /// margin), and sends any deficit through the waterfall. Never transfers tokens; a close to zero releases the
-    /// rest of the margin to the free balance (`leg.moved`, booked against the collateral by the caller). `leg`
-    /// holds the account, delta and mark on entry and the share and asset deltas of its margin on return.
-    function _closeLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory leg)
+    /// @dev The liquidated side: realises PnL at the mark, pays the reward (the penalty, at most `rewardCap` and
+    /// what is left of its margin), and sends any deficit through the waterfall. Never transfers tokens; a close to
+    /// zero releases the rest of the margin to the free balance (`leg.moved`, booked against the collateral by the
+    /// caller). `leg` holds the account, delta and mark on entry and the share and asset deltas of its margin on
+    /// return. Changes nothing and returns `backed = false` when the deficit exceeds the insurance and every other
+    /// margin of the series (it would be unbacked).
+    function _closeLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory leg, uint256 rewardCap)
         internal
-        returns (uint256 reward, uint256 deficit)
+        returns (uint256 reward, uint256 deficit, bool backed)
     {
         SeriesState storage s = _series[id];
         (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, leg.delta, leg.price, p.contractSize);
-        int256 margin = int256(_assetsOf(s, pos.shares)) + pnl;
+        uint256 accountAssets = _assetsOf(s, pos.shares);
+        int256 margin = int256(accountAssets) + pnl;
         int256 sharesBefore = int256(uint256(pos.shares));
         int256 assetsBefore = int256(MarginPool.assets(_loadPool(s)));
         pos.size += leg.delta.toInt64();
         pos.cost = newCost.toInt96();
         if (margin <= 0) {
-            // Bankrupt on the closed part: all margin is gone, the shortfall is a recorded deficit.
+            // Bankrupt (all of it: see _liquidationSize): all margin is gone, the shortfall is a recorded deficit.
+            deficit = uint256(-margin);
+            if (deficit > s.insurance + uint256(assetsBefore) - accountAssets) return (0, deficit, false);
             _removeAllShares(s, pos.shares);
             pos.shares = 0;
-            deficit = uint256(-margin);
             // Measured before the waterfall: the haircut is reported by DeficitRecorded.
             leg.assetsDelta = int256(MarginPool.assets(_loadPool(s))) - assetsBefore;
             _absorbDeficit(id, leg.account, deficit);
         } else {
-            reward = Math.min(_penalty(p, leg.delta, leg.price), uint256(margin));
+            reward = Math.min(Math.min(_penalty(p, leg.delta, leg.price), rewardCap), uint256(margin));
             // margin - reward >= 0, so the net change never exceeds the position's margin.
             pnl -= int256(reward);
             if (pos.size == 0) {
@@ -145,6 +159,7 @@ abstract contract MarketRisk is MarketCore {
         leg.sharesDelta = int256(uint256(pos.shares)) - sharesBefore;
         _storePosition(_positions[id][leg.account], pos.size, pos.cost, pos.shares);
         if (pos.size == 0) leg.positionsDelta = -1;
+        backed = true;
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.
@@ -176,7 +191,7 @@ abstract contract MarketRisk is MarketCore {
     ) external whenNotEntered {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         _requireListed(id);
-        uint64 windowEnd = p.expiry + p.settlementWindow;
+        uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
         if (block.timestamp > windowEnd) revert SettlementWindowClosed(windowEnd);
         if (timestamp < p.expiry) revert FixingOutsideWindow(timestamp, p.expiry, windowEnd);
         if (timestamp > block.timestamp) revert FixingNotYetDue(timestamp, block.timestamp);

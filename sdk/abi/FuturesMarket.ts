@@ -193,9 +193,9 @@ export const futuresMarketAbi = [
         "type": "uint64"
       },
       {
-        "internalType": "uint64",
+        "internalType": "uint256",
         "name": "windowEnd",
-        "type": "uint64"
+        "type": "uint256"
       }
     ],
     "name": "FixingOutsideWindow",
@@ -1909,19 +1909,6 @@ export const futuresMarketAbi = [
     ],
     "name": "Withdrawn",
     "type": "event"
-  },
-  {
-    "inputs": [],
-    "name": "DOMAIN_SEPARATOR",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
   },
   {
     "inputs": [],
@@ -3912,102 +3899,6 @@ export const futuresMarketAbi = [
     "name": "renounceOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "components": [
-          {
-            "internalType": "bytes32",
-            "name": "indexId",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "expiry",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint128",
-            "name": "contractSize",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "tickSize",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint64",
-            "name": "minSize",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint16",
-            "name": "initialMarginBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "maintenanceMarginBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "makerFeeBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "takerFeeBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "priceBandBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "priceLimitBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint16",
-            "name": "liquidationPenaltyBps",
-            "type": "uint16"
-          },
-          {
-            "internalType": "uint32",
-            "name": "maxFixingAge",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "settlementWindow",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "settlementGrace",
-            "type": "uint32"
-          }
-        ],
-        "internalType": "struct SeriesParams",
-        "name": "params",
-        "type": "tuple"
-      }
-    ],
-    "name": "seriesIdOf",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "pure",
     "type": "function"
   },
   {

@@ -63,15 +63,13 @@ describe("FuturesMarket orders", () => {
     expect((await f.market.read.position([f.id, b])).size).to.equal(-1n);
   });
 
-  it("C01 domain: DOMAIN_SEPARATOR binds chain id and contract, and a signature for another chain id is rejected", async () => {
+  it("C01 domain: the ERC-5267 domain binds chain id and contract, and a signature for another chain id is rejected", async () => {
     const f = await setup();
-    expect(await f.market.read.DOMAIN_SEPARATOR()).to.equal(hashDomain({
-      domain: marketDomain(f.chainId, f.market.address),
-      types: { EIP712Domain: [
-        { name: "name", type: "string" }, { name: "version", type: "string" },
-        { name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" },
-      ] },
-    }));
+    const [, name, version, chainId, verifyingContract] = await f.market.read.eip712Domain();
+    const expected = marketDomain(f.chainId, f.market.address);
+    expect({ name, version, chainId, verifyingContract: verifyingContract.toLowerCase() }).to.deep.equal({
+      name: expected.name, version: expected.version, chainId: BigInt(expected.chainId), verifyingContract: expected.verifyingContract.toLowerCase(),
+    });
     const o = f.order(f.alice.account.address);
     const foreign = await signOrder(signer(1), f.chainId + 1, f.market.address, o);
     await f.viem.assertions.revertWithCustomErrorWithArgs(
@@ -160,10 +158,10 @@ describe("FuturesMarket orders", () => {
     expect(await f.market.read.filled([f.hash(o)])).to.equal(1n);
   });
 
-  it("SDK: seriesId equals the contract's seriesIdOf; signOrder refuses a key that is not the maker's", async () => {
+  it("SDK: seriesId names the listed series (one field changed names none); signOrder refuses a key that is not the maker's", async () => {
     const f = await setup();
-    expect(await f.market.read.seriesIdOf([f.params])).to.equal(seriesId(f.params));
-    expect(await f.market.read.seriesIdOf([{ ...f.params, minSize: 2n }])).to.equal(seriesId({ ...f.params, minSize: 2n }));
+    expect((await f.market.read.seriesState([seriesId(f.params)])).listed).to.equal(true);
+    expect((await f.market.read.seriesState([seriesId({ ...f.params, minSize: 2n })])).listed).to.equal(false);
     const o = f.order(f.alice.account.address);
     let message = "";
     await signOrder(signer(2), f.chainId, f.market.address, o).catch((e: Error) => (message = e.message));
