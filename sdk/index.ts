@@ -83,6 +83,7 @@ export {
   type SettlementKind,
   claim,
   closeOut,
+  describeSettlement,
   liquidate,
   readSettlement,
   recordSettlementFixing,

@@ -4,6 +4,7 @@ import { futuresMarketAbi } from "./abi/FuturesMarket.js";
 import { type MarketClient, type MarketLog, type Sent, marketContract, scanLogs, senderOf, sendTx } from "./client.js";
 import { SdkError } from "./errors.js";
 import { type Series, seriesStatus } from "./series.js";
+import { formatPrice } from "./units.js";
 
 /**
  * How a series settled (`SettlementKind` of the market's `SeriesSettled`): after its window from the recorded
@@ -37,6 +38,26 @@ function settlementOf(log: SettledLog): SeriesSettlement {
   const kind = SETTLEMENT_KINDS[a.kind ?? -1];
   if (kind === undefined) throw new SdkError("RPC_ERROR", `SeriesSettled of series ${a.seriesId}: unknown settlement kind ${a.kind}`, { kind: a.kind });
   return { kind, finalPrice: a.finalPrice!, referencePrice: a.referencePrice!, fixingCount: a.fixingCount!, blockNumber: log.blockNumber ?? 0n, txHash: log.transactionHash ?? "0x" };
+}
+
+/**
+ * A settlement in words, decimal prices: the final price, how the series settled and the reference price it came
+ * from, e.g. "final price 3.36 (window average 3 of 2 rounds, clamped to the price limit of the last mark)".
+ */
+export function describeSettlement(s: SeriesSettlement): string {
+  const final = `final price ${formatPrice(s.finalPrice)}`;
+  const ref = formatPrice(s.referencePrice);
+  const clamped = s.finalPrice !== s.referencePrice ? ", clamped to the price limit of the last mark" : "";
+  switch (s.kind) {
+    case "window":
+      return `${final} (window average ${ref} of ${s.fixingCount} round${s.fixingCount === 1 ? "" : "s"}${clamped})`;
+    case "fallback":
+      return `${final} (fallback: no settlement round, the oracle's latest value ${ref}${clamped})`;
+    case "limit-move":
+      return `${final} (settled early: the index ${ref} moved beyond the price limit, settled at the limit price)`;
+    case "unbacked-loss":
+      return `${final} (settled early at the mark: a liquidation left a loss that no margin or insurance covers)`;
+  }
 }
 
 /** The settlement in a transaction's logs (settle, updateMark on a limit move, a liquidation leaving an unbacked loss), if any. */

@@ -142,27 +142,25 @@ export async function measureMarketGas(
   // partially liquidated by carol (long, taking over more); at 3.0 gina is bankrupt and fully liquidated by dave.
   await fill(order(erin, true, 10n), frank);
   await fill(order(gina, true, 10n), frank);
-  // The mark follows the index by at most priceLimitBps (4 %) per fixing: two fixings take it to 3.3, three more to 3.0.
-  // updateMark after each fixing steps the mark (anyone may call it; a keeper does).
-  const step = async (value: bigint) => {
+  // A fixing beyond the price limit (4 % of the mark) would settle the series: two fixings within it take the mark
+  // to 3.3, three more to 3.0. updateMark after each fixing takes it as the mark (anyone may call it; a keeper does).
+  const fixing = async (value: bigint) => {
     await setIndex(value);
     await publicClient.waitForTransactionReceipt({ hash: await market.write.updateMark([params]) });
   };
-  await step(33n * 10n ** 17n);
-  await step(33n * 10n ** 17n);
+  for (const v of [337n, 330n]) await fixing(v * 10n ** 16n);
   await gas("liquidate", market.write.liquidate([params, erin, 100n], { account: carol }));
-  for (let i = 0; i < 3; i++) await step(30n * 10n ** 17n);
+  for (const v of [317n, 305n, 300n]) await fixing(v * 10n ** 16n);
   await gas("liquidate_full", market.write.liquidate([params, gina, 100n], { account: dave }));
 
-  // Settlement: two signed rounds in the window recorded (3.1, 3.0), settle (the mark reaches the final price 3.05 in
-  // one step of the price limit),
-  // every account resolved, then a claim.
+  // Settlement: two signed rounds in the window recorded (3.1, 3.0), settle (the final price 3.05, within the price
+  // limit of the 3.0 mark), every account resolved, then a claim.
   const record = async ([, ts, version, ops, obs]: Awaited<ReturnType<typeof setIndex>>) =>
     market.write.recordSettlementFixing([params, ts, version, ops, obs]);
   await warpTo(params.expiry);
   await gas("record_settlement_fixing", record(await setIndex(31n * 10n ** 17n)));
   await warpTo(params.expiry + 1_800n);
-  await record(await setIndex(30n * 10n ** 17n)); // final price 3.05: within one price-limit step of the 3.0 mark
+  await record(await setIndex(30n * 10n ** 17n)); // final price 3.05: within the price limit of the 3.0 mark
   await warpTo(params.expiry + BigInt(params.settlementWindow) + 1n);
   await gas("settle_series", market.write.settle([params]));
   const open: Address[] = [];
