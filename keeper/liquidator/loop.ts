@@ -1,7 +1,8 @@
 /**
  * The liquidation loop. A scan: read the head block, sync the account book from events (book.ts), read the
- * series state (pool, pause, settlement, stored mark), the series' current mark (`currentMark`) and the oracle's
- * latest fixing in one round of three eth_calls, compute
+ * series state (pool, pause, settlement, stored mark) and the series' current mark (`currentMark`) in one round
+ * of two eth_calls (a third, the oracle's latest fixing, only when the current mark is the stored one's limit
+ * price: was the fixing exactly at the limit or beyond it?), compute
  * every tracked account's health locally with the margin-math mirror, and for each account below maintenance
  * send `liquidate(params, account, maxSize)` through the TxSender, which simulates it first (eth_call): a
  * liquidation that became unnecessary (AccountHealthy, NothingToLiquidate, NoPosition: the account was topped
@@ -25,7 +26,7 @@ import { type Logger, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
+import { type Pool, abs, health, liquidationSize, nextMark, penalty } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
 import { formatPrice } from "../../sdk/units.js";
 import type { AccountBook } from "./book.js";
@@ -41,6 +42,14 @@ const latestAbi = [
     outputs: [{ name: "value", type: "uint256" }, { name: "timestamp", type: "uint64" }],
   },
 ] as const;
+
+/** Above any index (the market's marks are below 2^96): `nextMark` toward it gives the upper limit price. */
+const MAX_PRICE = 2n ** 96n;
+
+/** The oracle's latest fixing of the series' index, [value, timestamp] (at block `blockNumber`, if given). */
+function latestFixing(o: LiquidatorOptions, blockNumber?: bigint): Promise<readonly [bigint, bigint]> {
+  return o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], ...(blockNumber === undefined ? {} : { blockNumber }) });
+}
 
 /** Reverts that mean "no longer needed": the action is dropped, not retried. */
 export const UNNEEDED = ["AccountHealthy", "NothingToLiquidate", "NoPosition"] as const;
@@ -126,16 +135,19 @@ function liquidationGrace(client: LiquidatorOptions["client"], market: Address):
 export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const block = await o.client.getBlock({ blockTag: "latest" });
   const head = block.number as bigint;
-  const [view, state, current, [index]] = await Promise.all([
+  const [view, state, current] = await Promise.all([
     o.book.sync(head),
     o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "seriesState", args: [o.book.seriesId], blockNumber: head }),
     o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "currentMark", args: [o.params], blockNumber: head }),
-    o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], blockNumber: head }),
   ]);
   const [mark, fixingTime] = current;
   const settled = state.settledAt !== 0n;
-  // currentMark is the limit price when the latest fixing lies beyond the limit, the index otherwise.
-  const limitMove = !settled && mark !== index;
+  // currentMark is the limit price when a newer fixing lies beyond the limit of the stored mark, the index
+  // otherwise: only a current mark at the limit price can stand for a limit move (or a fixing exactly there).
+  const newer = !settled && state.mark !== 0n && fixingTime > BigInt(state.markTime);
+  const limitPrices = [nextMark(state.mark, 0n, o.params.priceLimitBps), nextMark(state.mark, MAX_PRICE, o.params.priceLimitBps)];
+  const atLimit = newer && limitPrices.includes(mark);
+  const limitMove = atLimit && (await latestFixing(o, head))[0] !== mark;
   const expired = block.timestamp >= o.params.expiry;
   const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
   // After settlement the pool is frozen, then holds the claims: the replay no longer mirrors it.
@@ -146,7 +158,7 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const grace = o.liquidationGraceSeconds ?? (await liquidationGrace(o.client, o.market));
   let blocked: string | undefined;
   if (settled) blocked = "series settled";
-  else if (limitMove) blocked = `fixing ${formatPrice(index)} beyond the price limit of the mark: the series settles at ${formatPrice(mark)}${expired ? " (settle, after the window)" : " (updateMark)"}`;
+  else if (limitMove) blocked = `latest fixing beyond the price limit of the mark ${formatPrice(state.mark)}: the series settles at ${formatPrice(mark)}${expired ? " (settle, after the window)" : " (updateMark)"}`;
   else if (state.paused) blocked = "series paused";
   else if (block.timestamp < state.unpausedAt + grace) blocked = `liquidation grace until ${state.unpausedAt + grace}`;
   else if (fixingTime + BigInt(o.params.maxFixingAge) < block.timestamp) blocked = `index stale (fixing at ${fixingTime})`;
@@ -223,8 +235,8 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
       report.settling = true;
       log.info("liquidations end: the series settles or settled since the scan", { account: c.account, reason: r.status === "skipped" ? r.reason : "" });
       if (revertedWith(r, ["LimitMove"])) {
-        const [, ts] = await o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId] });
-        await sendUpdateMark(o, ts);
+        const [, ts] = await latestFixing(o);
+        await sendUpdateMark(o, ts); // settles the series at the limit price (before expiry)
       }
       break;
     }
@@ -259,7 +271,7 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
   let pending = false;
   while (!o.signal.aborted) {
     try {
-      const [value, ts] = await o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId] });
+      const [value, ts] = await latestFixing(o);
       const fixing = `${value}@${ts}`; // the value too: a fixing is new when either changed
       if (fixing !== lastFixing || pending) {
         const r = await scan(o);
