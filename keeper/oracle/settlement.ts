@@ -73,17 +73,17 @@ export class SettlementTracker {
       const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
       if (state.settledAt !== 0n) continue; // settled (early, or by anyone's settle): nothing to record or settle
       const tag = seriesTag(params);
-      const steps: SendRequest[] = [];
+      const actions: SendRequest[] = [];
       for (const t of roundsToRecord(params, now, [...rounds.keys()].sort((a, b) => (a < b ? -1 : 1)))) {
         const [, ts, version, ops, obs] = rounds.get(t)!;
-        steps.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+        actions.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
           data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
       }
       if (settleDue(params, state, now)) {
-        steps.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+        actions.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
           data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
       }
-      for (const req of steps) results.push(...(await this.send(req)));
+      for (const req of actions) results.push(...(await this.send(req)));
     }
     return results;
   }

@@ -71,7 +71,7 @@ describe("liquidator on anvil (K04, K08)", function () {
     await expectBookEqualsChain(await book.sync(found.head), everyone());
   });
 
-  it("after a fixing at -6 % (two mark steps: the price limit is 4 %), identifies exactly the accounts the contract finds below maintenance", async () => {
+  it("after the index falls 6 % (two fixings within the 4 % price limit), identifies exactly the accounts the contract finds below maintenance", async () => {
     await m.moveMark(DROP);
     const found = await identify(opts);
     const truth: Address[] = [];
