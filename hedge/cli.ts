@@ -21,7 +21,7 @@ export const ASSUMPTIONS = [
   "entry: no futures prices exist for the past, so each backtest hedge is bought at the index of the entry month's end (a flat curve at the index); the live plan is priced the same way at the newest bundled month end",
   "each plan month pays its tokens at the model's price in force at the month's end (the last weekly snapshot), when that month's series expires and pays the index move since entry; within-month timing is not modelled",
   "contracts per series: the value-matched ratio N x p0 / (I0 x contractSize), rounded half up to whole contracts",
-  "prices are LiteLLM list prices (3 input : 1 output blend), not negotiated or paid prices; fees, margin interest and the price limit's lag are left out",
+  "prices are LiteLLM list prices (3 input : 1 output blend), not negotiated or paid prices; fees, margin interest and the price limit are left out (a month whose index moves more than the limit in one fixing settles early at the limit price, paying less than the full move)",
   "statistics: population standard deviation over the plan months; variance reduction = 1 - hedged variance / unhedged variance",
 ];
 

@@ -9,7 +9,7 @@
  *   npm run devchain -- advance --rpc URL --days N
  *   npm run devchain -- advance --rpc URL --deployment FILE --to expiry|settlement
  * `--to expiry` jumps to just after the first series' expiry; `--to settlement` past its settlement grace, when
- * the keepers set the final price, step the mark and close every account out so that claims open.
+ * the keepers settle the series (one `settle`) and close every account out so that claims open.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

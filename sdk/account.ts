@@ -43,7 +43,7 @@ export interface PositionView {
   settled: boolean;
 }
 
-/** Position, margin health and PnL at the series' mark (`currentMark`: the index clamped by the price limit), or at the final price once settled. */
+/** Position, margin health and PnL at the series' mark (`currentMark`: the latest index; the limit price when that fixing lies beyond the price limit), or at the final price once settled. */
 export async function positionOf(mc: MarketClient, series: Series, account: Address): Promise<PositionView> {
   const [pos, margin, status] = await Promise.all([
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "position", args: [series.id, account] }),

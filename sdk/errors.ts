@@ -21,6 +21,8 @@ export type SdkErrorCode =
   | "INSUFFICIENT_MARGIN"
   | "NO_POSITION"
   | "NOT_SETTLED"
+  | "ALREADY_SETTLED"
+  | "LIMIT_MOVE"
   | "CLAIMS_NOT_OPEN"
   | "REVERTED"
   | "REJECTED"

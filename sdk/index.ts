@@ -77,7 +77,20 @@ export {
   listSeries,
   seriesStatus,
 } from "./series.js";
-export { claim, closeOut, liquidate, recordSettlementFixing, settle, updateMark } from "./settlement.js";
+export {
+  SETTLEMENT_KINDS,
+  type SeriesSettlement,
+  type SettlementKind,
+  claim,
+  closeOut,
+  describeSettlement,
+  liquidate,
+  readSettlement,
+  recordSettlementFixing,
+  settle,
+  settlementIn,
+  updateMark,
+} from "./settlement.js";
 export { type EthersLikeSigner, type TypedDataRequest, type TypedDataSigner, fromEthersSigner, fromLocalAccount, fromWalletClient } from "./signer.js";
 export {
   type FillResult,

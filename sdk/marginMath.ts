@@ -145,8 +145,9 @@ export function ratioKept(equityBefore: bigint, absBefore: bigint, equityAfter: 
 }
 
 /**
- * The price limit (`SeriesMark.nextMark`): the next mark is `index` clamped to `previous +- previous * limitBps /
- * 10,000` (step rounded down); the first mark (previous 0) is the index.
+ * The price limit (`SeriesMark.nextMark`): `index` clamped to `previous +- previous * limitBps / 10,000` (step
+ * rounded down); with no previous mark (0) the index. A fixing beyond the limit (the result differs from `index`)
+ * settles the series at this limit price, and the final price is clamped the same way.
  */
 export function nextMark(previous: bigint, index: bigint, limitBps: number): bigint {
   if (previous === 0n) return index;

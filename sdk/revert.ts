@@ -5,6 +5,7 @@
 import {
   BaseError,
   ChainMismatchError,
+  ContractFunctionExecutionError,
   ContractFunctionRevertedError,
   HttpRequestError,
   InsufficientFundsError,
@@ -13,7 +14,7 @@ import {
   WebSocketRequestError,
 } from "viem";
 import { SdkError, type SdkErrorCode } from "./errors.js";
-import { formatPrice, formatTime, formatUsdc } from "./units.js";
+import { formatDecimal, formatPrice, formatTime, formatUsdc } from "./units.js";
 
 const CODES: Record<string, SdkErrorCode> = {
   SeriesNotListed: "UNKNOWN_SERIES",
@@ -35,11 +36,13 @@ const CODES: Record<string, SdkErrorCode> = {
   InsufficientMargin: "INSUFFICIENT_MARGIN",
   NoPosition: "NO_POSITION",
   NotSettled: "NOT_SETTLED",
+  AlreadySettled: "ALREADY_SETTLED",
+  LimitMove: "LIMIT_MOVE",
   AccountsUnresolved: "CLAIMS_NOT_OPEN",
 };
 
 const USDC_ARGS = new Set(["needed", "available", "amount", "equity", "required", "maintenance", "requested", "collateral"]);
-const PRICE_ARGS = new Set(["price", "index", "buyLimit", "sellLimit", "tickSize", "value"]);
+const PRICE_ARGS = new Set(["price", "index", "mark", "buyLimit", "sellLimit", "tickSize", "value"]);
 const TIME_ARGS = new Set([
   "expiry",
   "blockTimestamp",
@@ -50,7 +53,6 @@ const TIME_ARGS = new Set([
   "closedAfter",
   "closesAfter",
   "fallbackAfter",
-  "nextStepAt",
   "settledAt",
 ]);
 
@@ -100,20 +102,37 @@ const SENTENCES: Record<string, (a: Args) => string> = {
   AccountsUnresolved: (a) => `claims open once every account is resolved: ${a.remaining} left in series ${a.seriesId}`,
   NothingToClaim: (a) => `${a.account} has nothing to claim in series ${a.seriesId}`,
   SettlementWindowOpen: (a) => `the settlement window is open until ${a.closesAfter}`,
-  FinalStepNotDue: (a) => `the next step of the final mark is due at ${a.nextStepAt}`,
+  AlreadySettled: (a) => `series ${a.seriesId} is settled: trading, margin moves and liquidations have ended; close out and claim`,
+  LimitMove: (a) =>
+    `the index ${a.index} moved beyond ${a.priceLimit ? `the ${a.priceLimit}` : "the series'"} price limit from the mark ${a.mark}: ` +
+    "the series settles at the limit price; call updateMark",
 };
 
+/** What the sentences may say beyond the error's own arguments: the series' price limit (from the call's params). */
+export interface RevertContext {
+  priceLimitBps?: number;
+}
+
 /** The contract error `name` with its ABI-named arguments as a sentence in human units. */
-export function revertSentence(name: string, inputs: readonly { name?: string | undefined }[], args: readonly unknown[]): string {
+export function revertSentence(name: string, inputs: readonly { name?: string | undefined }[], args: readonly unknown[], context: RevertContext = {}): string {
   const named: Args = {};
+  if (context.priceLimitBps !== undefined) named.priceLimit = `${formatDecimal(BigInt(context.priceLimitBps), 2)} %`;
   inputs.forEach((input, i) => {
     const key = input.name || `arg${i}`;
     named[key] = humanArg(key, args[i]);
   });
   const sentence = SENTENCES[name];
   if (sentence) return sentence(named);
-  const shown = Object.entries(named).map(([k, v]) => `${k}=${v}`);
+  const shown = inputs.map((input, i) => input.name || `arg${i}`).map((k) => `${k}=${named[k]}`);
   return `${name}(${shown.join(", ")})`;
+}
+
+/** The series' price limit when the reverted call took series params first (every market call that can revert LimitMove does). */
+function callContext(e: BaseError): RevertContext {
+  const call = e.walk((x) => x instanceof ContractFunctionExecutionError);
+  const params = call instanceof ContractFunctionExecutionError ? call.args?.[0] : undefined;
+  const bps = typeof params === "object" && params !== null ? (params as { priceLimitBps?: unknown }).priceLimitBps : undefined;
+  return typeof bps === "number" ? { priceLimitBps: bps } : {};
 }
 
 /**
@@ -129,7 +148,8 @@ export function asSdkError(e: unknown, action: string): unknown {
     const name = revert.data?.errorName ?? revert.reason ?? "unknown";
     const args = (revert.data?.args ?? []) as readonly unknown[];
     const inputs = (revert.data?.abiItem as { inputs?: readonly { name?: string }[] } | undefined)?.inputs ?? [];
-    return new SdkError(CODES[name] ?? "REVERTED", `${action} would revert: ${revertSentence(name, inputs, args)}`, { error: name, args });
+    const sentence = revertSentence(name, inputs, args, callContext(e));
+    return new SdkError(CODES[name] ?? "REVERTED", `${action} would revert: ${sentence}`, { error: name, args });
   }
   const is = (cls: abstract new (...a: never[]) => BaseError) => e.walk((x) => x instanceof cls) !== null;
   if (is(UserRejectedRequestError)) return new SdkError("REJECTED", `${action}: the wallet refused the request`);

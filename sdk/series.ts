@@ -53,9 +53,10 @@ export async function freshIndex(mc: MarketClient, series: Series, now: bigint):
 }
 
 /**
- * The series' mark a trade would be checked at now (`currentMark`: the index clamped to the stored mark +-
- * priceLimitBps), after the same NO_INDEX / STALE_INDEX checks as `freshIndex`. Execution prices lie within the
- * band around it, and margin requirements are computed at it.
+ * The series' mark a trade would be checked at now (`currentMark`: the latest index; the limit price when that
+ * fixing lies beyond the price limit, which makes trades revert `LimitMove` until `updateMark` settles the
+ * series), after the same NO_INDEX / STALE_INDEX checks as `freshIndex`. Execution prices lie within the band
+ * around it, and margin requirements are computed at it.
  */
 export async function freshMark(mc: MarketClient, series: Series, now: bigint): Promise<IndexValue> {
   await freshIndex(mc, series, now);
@@ -69,20 +70,21 @@ export async function currentMarkOf(mc: MarketClient, series: Series): Promise<I
   return { value, timestamp: BigInt(timestamp) };
 }
 
-export type SeriesPhase = "trading" | "awaiting-settlement" | "final-step" | "closing-out" | "claimable";
+export type SeriesPhase = "trading" | "awaiting-settlement" | "closing-out" | "claimable";
 
 export interface SeriesStatus {
   id: Hex;
   /**
-   * trading; awaiting-settlement (expired, no final price yet); final-step (final price set, the mark steps toward
-   * it); closing-out (settled, accounts still to resolve: anyone may `closeOut` them); claimable (all resolved).
+   * trading; awaiting-settlement (expired, not settled yet); closing-out (settled, after the window or early,
+   * accounts still to resolve: anyone may `closeOut` them); claimable (all resolved). How a settled series
+   * settled: `readSettlement` (sdk/settlement.ts).
    */
   phase: SeriesPhase;
   expiry: bigint;
   paused: boolean;
-  /** The final settlement price once the window closed, else 0. */
+  /** The final settlement price once settled, else 0. */
   finalPrice: bigint;
-  /** The series' stored mark (during the final step: the stepped mark). */
+  /** The series' stored mark (once settled: the final price). */
   mark: bigint;
   settledAt: bigint;
   /** Accounts with a position; once settled, those still to resolve before claims open. */
@@ -97,7 +99,7 @@ export interface SeriesStatus {
   payableTotal: bigint;
 }
 
-/** Where a series stands: trading, expired, final mark step, settled (accounts to resolve), claimable. */
+/** Where a series stands: trading, expired, settled (accounts to resolve), claimable. */
 export async function seriesStatus(mc: MarketClient, series: Series): Promise<SeriesStatus> {
   const [state, now] = await Promise.all([
     mc.publicClient.readContract({ ...marketContract(mc), functionName: "seriesState", args: [series.id] }),
@@ -108,11 +110,9 @@ export async function seriesStatus(mc: MarketClient, series: Series): Promise<Se
       ? state.openPositions === 0
         ? "claimable"
         : "closing-out"
-      : state.finalPrice !== 0n
-        ? "final-step"
-        : now >= series.params.expiry
-          ? "awaiting-settlement"
-          : "trading";
+      : now >= series.params.expiry
+        ? "awaiting-settlement"
+        : "trading";
   return {
     id: series.id,
     phase,

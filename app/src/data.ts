@@ -8,6 +8,7 @@ import { type Trade, accountTrading, openInterest, readTrades } from "../../sdk/
 import { indexNameFromId } from "../../sdk/oracle.js";
 import { type IndexValue, type Series, type SeriesStatus, currentMarkOf, latestIndex, listSeries, seriesStatus } from "../../sdk/series.js";
 import { marketContract } from "../../sdk/client.js";
+import { type SeriesSettlement, readSettlement } from "../../sdk/settlement.js";
 import { BPS } from "../../sdk/units.js";
 
 const orUndefined = <T>(p: Promise<T>): Promise<T | undefined> =>
@@ -21,6 +22,8 @@ export interface MarketRow {
   number: number;
   indexName: string;
   status: SeriesStatus;
+  /** How the series settled, once it did. */
+  settlement: SeriesSettlement | undefined;
   index: IndexValue | undefined;
   mark: bigint | undefined;
   /** The allowed price range now: mark +- priceBandBps. */
@@ -51,6 +54,7 @@ export async function readMarkets(mc: MarketClient): Promise<Markets> {
         // The mark reverts once the index is stale (e.g. long after expiry): shown as unknown.
         currentMarkOf(mc, series).catch(() => undefined),
       ]);
+      const settlement = status.settledAt !== 0n ? await readSettlement(mc, series, logs) : undefined;
       const band = mark ? (mark.value * BigInt(series.params.priceBandBps)) / BPS : undefined;
       const mine = (e: BookEntry) => e.order.seriesId.toLowerCase() === series.id.toLowerCase();
       const ts = trades.filter((t) => t.seriesId.toLowerCase() === series.id.toLowerCase());
@@ -59,6 +63,7 @@ export async function readMarkets(mc: MarketClient): Promise<Markets> {
         number,
         indexName: indexNameFromId(series.params.indexId),
         status,
+        settlement,
         index,
         mark: mark?.value,
         low: mark && band !== undefined ? mark.value - band : undefined,

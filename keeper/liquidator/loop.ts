@@ -1,7 +1,8 @@
 /**
  * The liquidation loop. A scan: read the head block, sync the account book from events (book.ts), read the
- * series state (pool, pause, settlement, stored mark) and the series' current mark (`currentMark`: the oracle's
- * latest fixing clamped by the price limit) in one round of two eth_calls, compute
+ * series state (pool, pause, settlement, stored mark) and the series' current mark (`currentMark`) in one round
+ * of two eth_calls (a third, the oracle's latest fixing, only when the current mark is the stored one's limit
+ * price: was the fixing exactly at the limit or beyond it?), compute
  * every tracked account's health locally with the margin-math mirror, and for each account below maintenance
  * send `liquidate(params, account, maxSize)` through the TxSender, which simulates it first (eth_call): a
  * liquidation that became unnecessary (AccountHealthy, NothingToLiquidate, NoPosition: the account was topped
@@ -11,9 +12,13 @@
  * The liquidator takes the liquidated contracts over at the mark: its account needs free balance in the
  * market for the initial margin of what it takes (`liquidator.maxSize` bounds one liquidation).
  *
- * The mark moves at most priceLimitBps per fixing *that the market sees*: after each new fixing the scan sends
- * `updateMark(params)` when the stored mark is older than the fixing (key: series and fixing time), so the mark
- * keeps stepping toward the index while nobody trades.
+ * The mark is the latest fixing, as long as each fixing lies within priceLimitBps of the previous mark: after each
+ * new fixing the scan sends `updateMark(params)` when the stored mark is older than the fixing (key: series and
+ * fixing time), so the mark follows the index while nobody trades. A fixing beyond the limit blocks liquidations
+ * (they would revert `LimitMove`) and the scan's `updateMark` settles the series at the limit price (before expiry;
+ * after it `settle` decides): the next scans then resolve every account, as after any settlement. A liquidation
+ * that reverts `LimitMove` (a fixing beyond the limit arrived since the scan) sends that `updateMark` at once;
+ * one that reverts `AlreadySettled` (the series settled since the scan, e.g. on an unbacked loss) ends the pass.
  */
 import { type Address, type Hex, type PublicClient, encodeFunctionData } from "viem";
 import type { SendResult, TxSender } from "../chain/sender.js";
@@ -21,8 +26,9 @@ import { type Logger, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { type Pool, abs, health, liquidationSize, penalty } from "../../sdk/marginMath.js";
+import { type Pool, abs, health, liquidationSize, nextMark, penalty } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
+import { formatPrice } from "../../sdk/units.js";
 import type { AccountBook } from "./book.js";
 import { type CloseOutReport, closeOutSettled } from "./closeOut.js";
 import type { SeriesBook } from "./replay.js";
@@ -37,8 +43,18 @@ const latestAbi = [
   },
 ] as const;
 
+/** Above any index (the market's marks are below 2^96): `nextMark` toward it gives the upper limit price. */
+const MAX_PRICE = 2n ** 96n;
+
+/** The oracle's latest fixing of the series' index, [value, timestamp] (at block `blockNumber`, if given). */
+function latestFixing(o: LiquidatorOptions, blockNumber?: bigint): Promise<readonly [bigint, bigint]> {
+  return o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId], ...(blockNumber === undefined ? {} : { blockNumber }) });
+}
+
 /** Reverts that mean "no longer needed": the action is dropped, not retried. */
 export const UNNEEDED = ["AccountHealthy", "NothingToLiquidate", "NoPosition"] as const;
+/** Reverts that mean the series settles or settled since the scan: no liquidation can go through any more. */
+export const SETTLING = ["LimitMove", "AlreadySettled"] as const;
 
 export interface Candidate {
   account: Address;
@@ -85,8 +101,13 @@ export interface IdentifyResult {
   chainTime: bigint;
   mark: bigint;
   fixingTime: bigint;
-  /** The stored mark already stands for `fixingTime` (or the final price is set): no updateMark needed. */
+  /**
+   * No updateMark to send: the stored mark already stands for `fixingTime`, the series is settled, or the fixing
+   * beyond the limit came after expiry (updateMark would revert `LimitMove`: `settle` clamps the final price).
+   */
   markStored: boolean;
+  /** The latest fixing lies beyond the price limit of the stored mark: `updateMark` settles the series (before expiry). */
+  limitMove: boolean;
   /** Why nothing can be liquidated now (paused, settled, stale index, grace), or undefined. */
   blocked?: string;
   tracked: number;
@@ -120,14 +141,24 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
     o.client.readContract({ address: o.market, abi: futuresMarketAbi, functionName: "currentMark", args: [o.params], blockNumber: head }),
   ]);
   const [mark, fixingTime] = current;
+  const settled = state.settledAt !== 0n;
+  // currentMark is the limit price when a newer fixing lies beyond the limit of the stored mark, the index
+  // otherwise: only a current mark at the limit price can stand for a limit move (or a fixing exactly there).
+  const newer = !settled && state.mark !== 0n && fixingTime > BigInt(state.markTime);
+  const limitPrices = [nextMark(state.mark, 0n, o.params.priceLimitBps), nextMark(state.mark, MAX_PRICE, o.params.priceLimitBps)];
+  const atLimit = newer && limitPrices.includes(mark);
+  const limitMove = atLimit && (await latestFixing(o, head))[0] !== mark;
+  const expired = block.timestamp >= o.params.expiry;
   const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
   // After settlement the pool is frozen, then holds the claims: the replay no longer mirrors it.
   const poolMismatch = state.settledAt === 0n && (pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares);
   if (poolMismatch) o.log?.error("replayed margin pool differs from the chain's; using the chain's", { chain: pool, replay: view.pool });
-  const base = { head, chainTime: block.timestamp, mark, fixingTime, markStored: state.finalPrice !== 0n || BigInt(state.markTime) >= fixingTime, tracked: view.positions.size, poolMismatch, settled: state.settledAt !== 0n };
+  const markStored = settled || BigInt(state.markTime) >= fixingTime || (limitMove && expired);
+  const base = { head, chainTime: block.timestamp, mark, fixingTime, markStored, limitMove, tracked: view.positions.size, poolMismatch, settled };
   const grace = o.liquidationGraceSeconds ?? (await liquidationGrace(o.client, o.market));
   let blocked: string | undefined;
-  if (state.settledAt !== 0n) blocked = "series settled";
+  if (settled) blocked = "series settled";
+  else if (limitMove) blocked = `latest fixing beyond the price limit of the mark ${formatPrice(state.mark)}: the series settles at ${formatPrice(mark)}${expired ? " (settle, after the window)" : " (updateMark)"}`;
   else if (state.paused) blocked = "series paused";
   else if (block.timestamp < state.unpausedAt + grace) blocked = `liquidation grace until ${state.unpausedAt + grace}`;
   else if (fixingTime + BigInt(o.params.maxFixingAge) < block.timestamp) blocked = `index stale (fixing at ${fixingTime})`;
@@ -144,13 +175,16 @@ export interface ScanReport extends IdentifyResult {
   selfUnhealthy: boolean;
   /** After settlement: the close-out pass. */
   closeOut?: CloseOutReport;
+  /** A liquidation reverted LimitMove or AlreadySettled: the series settles or settled since the scan. */
+  settling: boolean;
 }
 
-/** keeper_liquidations_total result: sent; skipped (no longer needed, or already journaled); failed (any other revert, deferred). */
+const revertedWith = (r: SendResult, names: readonly string[]) => r.status === "skipped" && names.some((n) => r.reason.includes(n));
+
+/** keeper_liquidations_total result: sent; skipped (no longer needed, the series settling, or already journaled); failed (any other revert, deferred). */
 function metricResult(r: SendResult): "sent" | "skipped" | "failed" {
   if (r.status === "sent" || r.status === "dry-run") return "sent";
-  if (r.status === "exists") return "skipped";
-  if (r.status === "skipped" && UNNEEDED.some((n) => r.reason.includes(n))) return "skipped";
+  if (r.status === "exists" || revertedWith(r, UNNEEDED) || revertedWith(r, SETTLING)) return "skipped";
   return "failed";
 }
 
@@ -171,15 +205,10 @@ export async function scan(o: LiquidatorOptions): Promise<ScanReport> {
 export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult): Promise<ScanReport> {
   const log = o.log ?? silentLogger;
   const self = o.sender.address.toLowerCase();
-  const report: ScanReport = { ...found, sent: [], skipped: [], deferred: [], belowMinReward: [], selfUnhealthy: found.unhealthy.some((c) => c.account === self) };
+  const report: ScanReport = { ...found, sent: [], skipped: [], deferred: [], belowMinReward: [], selfUnhealthy: found.unhealthy.some((c) => c.account === self), settling: false };
   if (!found.markStored) {
-    await o.sender.send({
-      key: `mark:${o.book.seriesId}:${found.fixingTime}`,
-      kind: "mark",
-      to: o.market,
-      abi: futuresMarketAbi,
-      data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "updateMark", args: [o.params] }),
-    });
+    const r = await sendUpdateMark(o, found.fixingTime);
+    if (found.limitMove && r.status === "sent") log.info("fixing beyond the price limit: updateMark settles the series at the limit price", { seriesId: o.book.seriesId, limitPrice: found.mark, hash: r.hash });
   }
   if (found.blocked) {
     log.info("liquidations blocked", { reason: found.blocked });
@@ -201,6 +230,16 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
     });
     o.onLiquidation?.(r, c);
     o.metrics?.liquidations.inc({ result: metricResult(r) });
+    if (revertedWith(r, SETTLING)) {
+      // Every further liquidation would revert the same: settle (a newer fixing beyond the limit) or resolve.
+      report.settling = true;
+      log.info("liquidations end: the series settles or settled since the scan", { account: c.account, reason: r.status === "skipped" ? r.reason : "" });
+      if (revertedWith(r, ["LimitMove"])) {
+        const [, ts] = await latestFixing(o);
+        await sendUpdateMark(o, ts); // settles the series at the limit price (before expiry)
+      }
+      break;
+    }
     if (r.status === "sent" || r.status === "dry-run") report.sent.push(c.account);
     else if (r.status === "skipped") {
       report.skipped.push({ account: c.account, reason: r.reason });
@@ -212,6 +251,17 @@ export async function liquidateFound(o: LiquidatorOptions, found: IdentifyResult
   return report;
 }
 
+/** Sends `updateMark` for the fixing of `fixingTime` (one per series and fixing). */
+function sendUpdateMark(o: LiquidatorOptions, fixingTime: bigint): Promise<SendResult> {
+  return o.sender.send({
+    key: `mark:${o.book.seriesId}:${fixingTime}`,
+    kind: "mark",
+    to: o.market,
+    abi: futuresMarketAbi,
+    data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "updateMark", args: [o.params] }),
+  });
+}
+
 /**
  * Runs until `signal` aborts: polls the oracle's latest fixing every `pollMs`; after each new fixing (and
  * while a previous scan left deferred liquidations) runs a scan, and ticks the sender in between.
@@ -221,14 +271,16 @@ export async function runLiquidator(o: LiquidatorOptions & { pollMs: number; sig
   let pending = false;
   while (!o.signal.aborted) {
     try {
-      const [value, ts] = await o.client.readContract({ address: o.oracle, abi: latestAbi, functionName: "latest", args: [o.params.indexId] });
+      const [value, ts] = await latestFixing(o);
       const fixing = `${value}@${ts}`; // the value too: a fixing is new when either changed
       if (fixing !== lastFixing || pending) {
         const r = await scan(o);
         lastFixing = fixing;
-        // After expiry, rescan every poll until every account is resolved: the final mark steps and the
-        // settlement itself are not oracle fixings.
-        pending = r.deferred.length > 0 || (r.closeOut?.open ?? 0) > 0 || (r.chainTime >= o.params.expiry && !r.settled);
+        // Rescan every poll until every account is resolved once the series settles or may have settled: after
+        // expiry (settle is no oracle fixing), on a fixing beyond the limit (updateMark settles it), after own
+        // liquidations (one that leaves an unbacked loss settles the series) and when a liquidation met a settlement.
+        const settling = r.limitMove || r.settling || r.sent.length > 0 || r.chainTime >= o.params.expiry;
+        pending = r.deferred.length > 0 || (r.closeOut?.open ?? 0) > 0 || (settling && !r.settled);
       }
       await o.sender.tick();
     } catch (e) {

@@ -3,9 +3,10 @@
  * settlementWindow] every signed round stamped in it is recorded on the market (`recordSettlementFixing` with the
  * round's observations; the market verifies them through the oracle), whoever posted it: rounds are found from
  * the oracle's `FixingPosted` logs and their observations decoded from the posting transaction. After the window
- * `settle` sets the final price and steps the mark toward it, one step per `maxFixingAge`, until the series is
- * settled; the liquidator then resolves every account (liquidator/closeOut.ts). Every action goes through the
- * sender with an idempotency key (one record per round, one settle per step), so it is journaled and never sent
+ * one `settle` settles the series (the window average clamped to the last mark +- the price limit); the liquidator
+ * then resolves every account (liquidator/closeOut.ts). A series that settled early (a fixing beyond the price
+ * limit, an unbacked loss) has nothing left to record or settle: it is skipped. Every action goes through the
+ * sender with an idempotency key (one record per round, one settle per series), so it is journaled and never sent
  * twice by this keeper; what another keeper did first makes the simulation revert and the action is skipped.
  */
 import { type Address, type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, getAbiItem } from "viem";
@@ -24,21 +25,12 @@ export function seriesTag(series: SeriesParams): string {
   return `${indexNameFromId(series.indexId)}:${series.expiry}:${seriesId(series).slice(2, 14)}`;
 }
 
-/** The part of the market's series state settlement needs. */
-export interface SettlementState {
-  finalPrice: bigint;
-  settledAt: bigint;
-  /** The mark word's time (uint40: viem decodes it as a number). During the final step: the last step's time. */
-  markTime: number | bigint;
-}
-
 /**
  * Whether `settle` is due for a series at chain time `now`: after the window (recording is closed, so the rounds
- * are fixed), while not settled, and — once the final price is set — when the next mark step is allowed.
+ * are fixed) while the series is not settled (`settledAt`, set by any kind of settlement, early ones included).
  */
-export function settleDue(series: Pick<SeriesParams, "expiry" | "settlementWindow" | "maxFixingAge">, state: SettlementState, now: bigint): boolean {
-  if (state.settledAt !== 0n || now <= series.expiry + BigInt(series.settlementWindow)) return false;
-  return state.finalPrice === 0n || now >= BigInt(state.markTime) + BigInt(series.maxFixingAge);
+export function settleDue(series: Pick<SeriesParams, "expiry" | "settlementWindow">, state: { settledAt: bigint }, now: bigint): boolean {
+  return state.settledAt === 0n && now > series.expiry + BigInt(series.settlementWindow);
 }
 
 /** The rounds of `timestamps` the market counts for a series at chain time `now` (and while recording is open). */
@@ -77,21 +69,21 @@ export class SettlementTracker {
     const recording = series.some((p) => now >= p.expiry && now <= p.expiry + BigInt(p.settlementWindow));
     const rounds = recording ? await this.scanRounds(client, feed.indexId) : (this.rounds.get(feed.indexId) ?? new Map<bigint, RoundArgs>());
     for (const params of series) {
+      if (now < params.expiry) continue; // before expiry there is nothing to record or settle
+      const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
+      if (state.settledAt !== 0n) continue; // settled (early, or by anyone's settle): nothing to record or settle
       const tag = seriesTag(params);
-      const steps: SendRequest[] = [];
+      const actions: SendRequest[] = [];
       for (const t of roundsToRecord(params, now, [...rounds.keys()].sort((a, b) => (a < b ? -1 : 1)))) {
         const [, ts, version, ops, obs] = rounds.get(t)!;
-        steps.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+        actions.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
           data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
       }
-      if (now > params.expiry + BigInt(params.settlementWindow)) {
-        const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
-        if (settleDue(params, state, now)) {
-          steps.push({ key: `settle:${tag}:${state.markTime}`, kind: "settlement", to: market, abi: futuresMarketAbi,
-            data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
-        }
+      if (settleDue(params, state, now)) {
+        actions.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
       }
-      for (const req of steps) results.push(...(await this.send(req)));
+      for (const req of actions) results.push(...(await this.send(req)));
     }
     return results;
   }

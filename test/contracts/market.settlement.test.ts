@@ -4,6 +4,8 @@ import { INDEX, USDC, WAD, deployMarket } from "./helpers/market.js";
 import { prng } from "../keeper/helpers/random.js";
 
 const P = (x: string) => BigInt(Math.round(Number(x) * 1e6)) * 10n ** 12n;
+/** IFuturesMarket.SettlementKind, as SeriesSettled reports it. */
+const KIND = { Window: 0, Fallback: 1, LimitMove: 2, UnbackedLoss: 3 } as const;
 
 describe("FuturesMarket settlement", () => {
   /** alice long 10 vs bob short 10 at 3.5 (margin at initial; `extra` pairs trade too). */
@@ -38,21 +40,20 @@ describe("FuturesMarket settlement", () => {
     return (await f.market.read.freeBalance([x])) - before;
   };
 
-  it("C32 window average: each round in [expiry, now] counts once whatever the order it is recorded in; rounded down to the tick", async () => {
+  it("C32 window average: each round in [expiry, now] counts once whatever the order it is recorded in; rounded down to the tick; one settle", async () => {
     const f = await traded();
-    await f.recordAt(P("3.6"), f.e);
+    await f.recordAt(P("3.45"), f.e);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.record(P("3.9"), f.e), f.market, "FixingAlreadyRecorded", [f.id, f.e]);
-    await f.recordAt(3_700_000_000_000_000_001n, f.e + 1_800n); // off-tick value
+    await f.recordAt(3_550_000_000_000_000_001n, f.e + 1_800n); // off-tick value
     // An earlier round recorded after a later one still counts (no "newer than the last" rule).
-    await f.viem.assertions.emitWithArgs(f.recordAt(P("3.8"), f.e + 900n, f.e + 2_000n), f.market, "SettlementFixingRecorded", [f.id, P("3.8"), f.e + 900n, 3]);
+    await f.viem.assertions.emitWithArgs(f.recordAt(P("3.6"), f.e + 900n, f.e + 2_000n), f.market, "SettlementFixingRecorded", [f.id, P("3.6"), f.e + 900n, 3]);
     expect(await f.market.read.settlementRoundRecorded([f.id, f.e + 900n])).to.equal(true);
-    const final = 3_700n * 10n ** 15n; // (3.6 + 3.700...001 + 3.8) / 3 rounded down to 0.001
-    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "FinalPriceSet", [f.id, final, 3, false]);
-    // The mark steps from the index 3.5 by at most 5 %: 3.675, then 3.7.
-    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 3_601n), f.market, "SeriesSettled", [f.id, final, 3, false]);
+    const final = 3_533n * 10n ** 15n; // (3.45 + 3.550...001 + 3.6) / 3 rounded down to 0.001, within 4 % of the mark 3.5
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "SeriesSettled", [f.id, final, final, 3, KIND.Window]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.settle([f.params]), f.market, "AlreadySettled", [f.id]);
     const s = await state(f);
-    expect([s.finalPrice, s.mark, s.fixingCount, s.openPositions]).to.deep.equal([final, final, 3, 2]);
+    expect([s.finalPrice, s.mark, s.fixingCount, s.openPositions, s.closed, s.settledAt]).to.deep.equal([final, final, 3, 2, true, f.windowEnd + 1n]);
+    expect(await f.market.read.currentMark([f.params])).to.deep.equal([final, BigInt(s.markTime)]); // the final price, whatever the oracle says
   });
 
   it("C23 / C32 table at expiry-1, expiry, expiry+1 and window end -1, 0, +1: a round stamped expiry posted early never counts", async () => {
@@ -69,7 +70,8 @@ describe("FuturesMarket settlement", () => {
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(w), f.market, "SettlementWindowOpen", [w]);
     await f.recordAt(P("3.3"), w); // window end: the last round, recorded in its own second
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(P("3.4"), w - 1n, w + 1n), f.market, "SettlementWindowClosed", [w]);
-    await f.viem.assertions.emitWithArgs(f.settleAt(w + 1n), f.market, "FinalPriceSet", [f.id, P("3.2"), 3, false]);
+    // The average 3.2 lies beyond the price limit of the last mark (3.5 - 4 % = 3.36): the final price is clamped there.
+    await f.viem.assertions.emitWithArgs(f.settleAt(w + 1n), f.market, "SeriesSettled", [f.id, P("3.36"), P("3.2"), 3, KIND.Window]);
   });
 
   it("C32 two rounds posted in one block both count, recorded by different callers; after the window no caller can add one", async () => {
@@ -97,10 +99,11 @@ describe("FuturesMarket settlement", () => {
     const f = await traded([[3, 4]]); // carol (3) long vs dave (4) short
     await f.fund(f.owner.account.address, 10_000n * USDC);
     await f.market.write.fundInsurance([f.params, insurance]);
+    // Before expiry the mark follows the index to 3.0 within the price limit (3.36, 3.2256, 3.0966, 3.0) and nobody
+    // liquidates the longs; the window average 3.0 is then within the limit of the last mark.
+    await f.moveMark(P("3.0"));
     await f.recordAt(P("3.0"), f.e);
-    // The mark steps from 3.5 to 3.0 in four steps of at most 5 %: 3.325, 3.15875, 3.0008125, 3.0.
-    for (let i = 0n; i < 4n; i++) await f.settleAt(f.windowEnd + 1n + i * 3_600n);
-    expect((await state(f)).settledAt).to.not.equal(0n);
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "SeriesSettled", [f.id, P("3.0"), P("3.0"), 1, KIND.Window]);
     return f;
   }
 
@@ -209,7 +212,7 @@ describe("FuturesMarket settlement", () => {
 
   it("C32 / C16 losses realised before settlement (a reduce trade) still back the winners: paid in full, book == bank", async () => {
     const f = await traded();
-    await f.setIndex(P("3.3"));
+    await f.moveMark(P("3.3"));
     // alice sells 5 of her 10 to carol at 3.3: she realises -1,000 into her margin; bob's +1,000 is unrealised.
     await f.fillOrder(f.order(f.c, { size: 5n, limitPrice: P("3.3"), nonce: 7n }), f.a);
     await f.recordAt(P("3.3"), f.e);
@@ -226,36 +229,67 @@ describe("FuturesMarket settlement", () => {
     expect(end.marginAssets <= 2n).to.equal(true);
   });
 
-  it("C30 final step: the mark steps toward the final price by at most the limit per maxFixingAge; liquidations stay open between steps", async () => {
+  it("C30 clamped final price: settle takes the window average to one price limit of the last mark; every account met maintenance there is solvent", async () => {
     const f = await traded();
     await f.recordAt(P("3.0"), f.e);
-    const limit = (m: bigint) => (m * BigInt(f.params.priceLimitBps)) / 10_000n; // the series' price limit (4 %)
-    let mark = INDEX;
-    const t0 = f.windowEnd + 1n;
-    mark -= limit(mark);
-    await f.viem.assertions.emitWithArgs(f.settleAt(t0), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
-    await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(t0 + 3_599n), f.market, "FinalStepNotDue", [t0 + 3_600n]);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.closeOut([f.params, f.a]), f.market, "NotSettled", [f.id]);
-    // alice (long 10, margin at initial) is still above maintenance at 3.36, below it at the next step (3.2256).
-    await f.viem.assertions.revertWithCustomError(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "AccountHealthy");
-    mark -= limit(mark);
-    await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 3_600n), f.market, "FinalMarkStepped", [f.id, mark, P("3.0")]);
-    const equityBefore = (await f.market.read.accountHealth([f.params, f.a, mark]))[0];
-    expect(equityBefore > 0n).to.equal(true); // one step never takes an account at maintenance below zero
-    await f.viem.assertions.emit(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "Liquidated");
-    // Partly liquidated: the fewest contracts that restore maintenance at the stepped mark.
-    const rest = (await f.market.read.position([f.id, f.a])).size;
-    expect(rest > 0n && rest < 10n).to.equal(true);
-    const [equityAfter, , maintenanceAfter] = await f.market.read.accountHealth([f.params, f.a, mark]);
-    expect(equityAfter >= BigInt(maintenanceAfter)).to.equal(true);
-    mark -= limit(mark);
-    await f.settleAt(t0 + 7_200n);
-    expect((await state(f)).mark).to.equal(mark);
-    await f.viem.assertions.emitWithArgs(f.settleAt(t0 + 10_800n), f.market, "SeriesSettled", [f.id, P("3.0"), 1, false]);
-    // Resolution starts: alice (what is left of her position), bob and carol (who took part of alice's over).
-    for (const x of [f.a, f.b, f.c]) await f.market.write.closeOut([f.params, x]);
-    expect((await state(f)).openPositions).to.equal(0);
-    expect((await payoutOf(f, f.b)) > 0n).to.equal(true);
+    const limitPrice = INDEX - (INDEX * BigInt(f.params.priceLimitBps)) / 10_000n; // 3.36
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "SeriesSettled", [f.id, limitPrice, P("3.0"), 1, KIND.Window]);
+    // alice (long 10 at 3.5, margin at initial) loses 1,400 of her 3,501 at 3.36: no deficit, bob is paid in full.
+    const [equityA] = await f.market.read.accountHealth([f.params, f.a, limitPrice]);
+    expect(equityA > 0n).to.equal(true);
+    // Settled: nothing trades, moves margin or liquidates any more.
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.addMargin([f.params, 1n], { account: f.a }), f.market, "AlreadySettled", [f.id]);
+    for (const x of [f.a, f.b]) await f.market.write.closeOut([f.params, x]);
+    const s = await state(f);
+    expect([s.settlementDeficit, s.payableTotal]).to.deep.equal([0n, s.owedTotal]);
+    const owedB = await f.market.read.owedOf([f.id, f.b]);
+    expect(owedB > 1_400n * USDC).to.equal(true); // margin + 10 x 0.14 x 1,000
+    expect(await payoutOf(f, f.b)).to.equal(owedB);
+  });
+
+  it("C30 a fixing beyond the price limit: trades, removeMargin and liquidate revert LimitMove; updateMark settles the series at the limit price", async () => {
+    const f = await traded();
+    const limitPrice = INDEX - (INDEX * BigInt(f.params.priceLimitBps)) / 10_000n; // 3.36
+    await f.networkHelpers.time.increase(1);
+    await f.setIndex(P("3.0")); // -14 % from the mark 3.5
+    const [, fixingTime] = await f.market.read.currentMark([f.params]);
+    expect(await f.market.read.currentMark([f.params])).to.deep.equal([limitPrice, fixingTime]); // the limit price it settles at
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      f.fillOrder(f.order(f.c, { size: 1n, limitPrice: limitPrice, nonce: 3n }), f.d), f.market, "LimitMove", [f.id, INDEX, P("3.0")]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.removeMargin([f.params, 1n], { account: f.b }), f.market, "LimitMove", [f.id, INDEX, P("3.0")]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "LimitMove", [f.id, INDEX, P("3.0")]);
+    // Anyone: the series settles at 3.36 now, long before expiry.
+    await f.viem.assertions.emitWithArgs(f.market.write.updateMark([f.params], { account: f.d }), f.market, "SeriesSettled", [f.id, limitPrice, P("3.0"), 0, KIND.LimitMove]);
+    const s = await state(f);
+    expect([s.finalPrice, s.mark, s.closed, s.settledAt !== 0n, s.openPositions]).to.deep.equal([limitPrice, limitPrice, true, true, 2]);
+    expect(s.settledAt < f.e).to.equal(true);
+    // Nothing trades, moves margin, liquidates, re-marks, records or settles any more: close out and claim.
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.fillOrder(f.order(f.c, { size: 1n, limitPrice, nonce: 4n }), f.d), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.addMargin([f.params, 1n], { account: f.a }), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.removeMargin([f.params, 1n], { account: f.b }), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.liquidate([f.params, f.a, 100n], { account: f.c }), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.updateMark([f.params]), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.recordAt(P("3.0"), f.e), f.market, "AlreadySettled", [f.id]);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "AlreadySettled", [f.id]);
+    expect((await f.market.read.currentMark([f.params]))[0]).to.equal(limitPrice);
+    // alice met maintenance at 3.5: solvent at 3.36 (no deficit); the claims pay what the series holds, to the unit.
+    const pool = s.marginAssets;
+    for (const x of [f.a, f.b]) await f.market.write.closeOut([f.params, x]);
+    expect((await state(f)).settlementDeficit).to.equal(0n);
+    const paid = (await payoutOf(f, f.a)) + (await payoutOf(f, f.b));
+    expect(paid <= pool && pool - paid <= 2n).to.equal(true);
+  });
+
+  it("C30 after expiry updateMark with a fixing beyond the limit reverts LimitMove; settle clamps the final price the same way", async () => {
+    const f = await traded();
+    await f.at(f.e + 10n);
+    await f.setIndex(P("3.0"), f.e + 10n);
+    await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.updateMark([f.params]), f.market, "LimitMove", [f.id, INDEX, P("3.0")]);
+    expect((await state(f)).settledAt).to.equal(0n);
+    await f.recordAt(P("3.0"), f.e + 10n, f.e + 20n);
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "SeriesSettled", [f.id, P("3.36"), P("3.0"), 1, KIND.Window]);
   });
 
   it("C24 fallback: with no recorded round, settle waits for expiry + grace, then uses the oracle's latest value; funds leave; no second settlement", async () => {
@@ -263,7 +297,7 @@ describe("FuturesMarket settlement", () => {
     await f.at(f.e + 10n);
     await f.setIndex(P("3.4"), f.e + 10n);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "NoSettlementFixing", [f.e + 86_400n]);
-    await f.viem.assertions.emitWithArgs(f.settleAt(f.e + 86_401n), f.market, "SeriesSettled", [f.id, P("3.4"), 0, true]);
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.e + 86_401n), f.market, "SeriesSettled", [f.id, P("3.4"), P("3.4"), 0, KIND.Fallback]);
     await f.viem.assertions.revertWithCustomError(f.recordAt(P("3.0"), f.e + 100n, f.e + 86_402n), f.market, "SettlementWindowClosed");
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.settle([f.params]), f.market, "AlreadySettled", [f.id]);
     const pool = (await state(f)).marginAssets;
@@ -311,7 +345,7 @@ describe("FuturesMarket settlement", () => {
     expect((await state(f)).openPositions).to.equal(4);
     await f.fillOrder(f.order(f.b, { size: 10n, nonce: 5n }), f.a); // alice sells her 10 to bob: both flat
     expect((await state(f)).openPositions).to.equal(2);
-    await f.moveMark(P("3.25")); // the mark steps 3.5 -> 3.36 -> 3.25 (price limit): carol below maintenance, solvent
+    await f.moveMark(P("3.25")); // two fixings within the price limit, 3.36 then 3.25: carol below maintenance, solvent
     await f.market.write.liquidate([f.params, f.c, 100n], { account: f.b }); // carol partly liquidated, bob opens
     expect((await f.market.read.position([f.id, f.c])).size).to.not.equal(0n);
     expect((await state(f)).openPositions).to.equal(3);

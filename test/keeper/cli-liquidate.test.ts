@@ -118,12 +118,12 @@ describe("keeper liquidate (one scan, then exit)", function () {
     await runtime.reconcile();
     const loop = runLiquidators(runtime);
     const background = runtime.runBackground();
-    const lower = 309n * 10n ** 16n; // -6 % again: two mark steps (4 %, then the rest)
-    // The loop sees the fixing and stores the mark's first step (updateMark); the next fixing takes the second.
+    const lower = 309n * 10n ** 16n; // -6 % again, in two fixings within the 4 % price limit (one beyond it would settle)
+    // The loop sees the first fixing and stores it as the mark (updateMark); the second one makes both liquidatable.
     const { id } = m;
     const stored = async () => (await m.publicClient.readContract({ address: m.market, abi: futuresMarketAbi, functionName: "seriesState", args: [id] })).markTime;
     const first = await stored();
-    await m.setIndex(lower);
+    await m.setIndex(317n * 10n ** 16n);
     const deadline = Date.now() + 30_000;
     try {
     while ((await stored()) === first) {

@@ -457,7 +457,7 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
         await anvil.rpc("evm_mine");
         await loop.tick(); // posts the round
         await drain();
-        await loop.tick(); // sees it on-chain: settlement steps
+        await loop.tick(); // sees it on-chain: records it, or settles after the window
         await drain();
       };
       await loop.tick();
@@ -472,32 +472,31 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
         publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: name, fromBlock: 0n });
       const recorded = (await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[];
       expect(recorded.map((e) => e.args.timestamp)).to.deep.equal([expiry]);
-      const settled = (await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; fixingCount: number; fallbackUsed: boolean } }[];
+      const settled = (await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; referencePrice: bigint; fixingCount: number; kind: number } }[];
       expect(settled).to.have.length(1);
       const tick = 10n ** 15n;
-      expect(settled[0]?.args).to.deep.include({ finalPrice: (recorded[0]!.args.value / tick) * tick, fixingCount: 1, fallbackUsed: false });
+      const average = (recorded[0]!.args.value / tick) * tick;
+      // No trade, so no mark to clamp to: the final price is the window average (SettlementKind.Window = 0).
+      expect(settled[0]?.args).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 1, kind: 0 });
       expect(await metrics.settlementActions.get({ action: "record" })).to.equal(1);
-      expect(await metrics.settlementActions.get({ action: "settle" })).to.equal(1); // the mark reached the final price in one step
+      expect(await metrics.settlementActions.get({ action: "settle" })).to.equal(1); // one settle settles the series
     } finally {
       await anvil.stop();
     }
   });
 });
 
-describe("keeper settlement steps (pure)", () => {
-  const series = { expiry: 1_000n, settlementWindow: 100, maxFixingAge: 50 };
-  it("C32 records every round stamped in [expiry, now] while the window is open; settles after it, one mark step per maxFixingAge", () => {
+describe("keeper settlement actions (pure)", () => {
+  const series = { expiry: 1_000n, settlementWindow: 100 };
+  it("C32 records every round stamped in [expiry, now] while the window is open; settles once after it, unless settled (early) already", () => {
     expect(roundsToRecord(series, 999n, [950n, 1_000n])).to.deep.equal([]); // before expiry: nothing counts yet
     expect(roundsToRecord(series, 1_050n, [950n, 1_000n, 1_050n, 1_100n])).to.deep.equal([1_000n, 1_050n]);
     expect(roundsToRecord(series, 1_100n, [1_000n, 1_050n, 1_100n])).to.deep.equal([1_000n, 1_050n, 1_100n]);
     expect(roundsToRecord(series, 1_101n, [1_000n, 1_100n])).to.deep.equal([]); // recording closed
-    const unset = { finalPrice: 0n, settledAt: 0n, markTime: 0n };
-    expect(settleDue(series, unset, 1_100n)).to.equal(false);
-    expect(settleDue(series, unset, 1_101n)).to.equal(true);
-    const stepping = { finalPrice: 3n, settledAt: 0n, markTime: 1_101n };
-    expect(settleDue(series, stepping, 1_150n)).to.equal(false);
-    expect(settleDue(series, stepping, 1_151n)).to.equal(true);
-    expect(settleDue(series, { ...stepping, settledAt: 1_151n }, 2_000n)).to.equal(false);
+    expect(settleDue(series, { settledAt: 0n }, 1_100n)).to.equal(false); // the window is still open
+    expect(settleDue(series, { settledAt: 0n }, 1_101n)).to.equal(true);
+    expect(settleDue(series, { settledAt: 1_101n }, 1_102n)).to.equal(false); // settled: nothing more
+    expect(settleDue(series, { settledAt: 500n }, 1_101n)).to.equal(false); // settled early (a limit move before expiry)
   });
 });
 

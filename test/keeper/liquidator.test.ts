@@ -71,7 +71,7 @@ describe("liquidator on anvil (K04, K08)", function () {
     await expectBookEqualsChain(await book.sync(found.head), everyone());
   });
 
-  it("after a fixing at -6 % (two mark steps: the price limit is 4 %), identifies exactly the accounts the contract finds below maintenance", async () => {
+  it("after the index falls 6 % (two fixings within the 4 % price limit), identifies exactly the accounts the contract finds below maintenance", async () => {
     await m.moveMark(DROP);
     const found = await identify(opts);
     const truth: Address[] = [];
@@ -185,5 +185,42 @@ describe("liquidator on anvil (K04, K08)", function () {
     const report = await scan({ ...opts, sender: dry.sender });
     expect(report.unhealthy).to.deep.equal([]);
     dry.journal.close();
+  });
+  it("C30 a fixing beyond the price limit: identify blocks liquidations; a liquidation meeting LimitMove sends updateMark, which settles the series; the next scan closes out", async () => {
+    // A sender of its own (the reorg tests above moved the keeper's nonce under the first one).
+    const s3 = makeSender(anvil, keeper, journalPath());
+    await s3.sender.reconcile();
+    const o3 = { ...opts, sender: s3.sender };
+    const before = await identify(o3); // the scan of the last fixing within the limit
+    expect([before.limitMove, before.blocked]).to.deep.equal([false, undefined]);
+    const limitPrice = INDEX - (INDEX * BigInt(m.params.priceLimitBps)) / 10_000n; // 3.36
+    await m.setIndex(3n * 10n ** 18n); // -14 % from the mark 3.5
+    const found = await identify(o3);
+    expect([found.limitMove, found.markStored, found.mark, found.unhealthy]).to.deep.equal([true, false, limitPrice, []]);
+    expect(found.blocked).to.contain("beyond the price limit");
+    // The fixing arrived after the earlier scan: its liquidation meets LimitMove and sends the updateMark instead.
+    const candidate = { account: short.address.toLowerCase() as Address, size: 1n, equity: 0n, maintenance: 1n, reward: 1n };
+    const report = await liquidateFound(o3, { ...before, unhealthy: [candidate] });
+    expect([report.settling, report.sent, report.skipped]).to.deep.equal([true, [], []]);
+    await s3.sender.tick();
+    const state = await m.publicClient.readContract({ address: m.market, abi: futuresMarketAbi, functionName: "seriesState", args: [m.id] });
+    expect([state.finalPrice, state.closed]).to.deep.equal([limitPrice, true]);
+    const mark = s3.journal.getTx(`mark:${m.id}:${found.fixingTime}`);
+    expect(mark?.state).to.equal("confirmed");
+    const receipt = await m.publicClient.getTransactionReceipt({ hash: mark!.minedHash! });
+    const [settled] = parseEventLogs({ abi: futuresMarketAbi, logs: receipt.logs, eventName: "SeriesSettled" });
+    expect(settled?.args).to.deep.include({ finalPrice: limitPrice, referencePrice: 3n * 10n ** 18n, kind: 2 }); // SettlementKind.LimitMove
+    // Settled early, resolved like any settlement: the next scans close out every account of the book (a few per
+    // scan: the sender keeps at most maxInFlight transactions open).
+    const open = async () => (await m.publicClient.readContract({ address: m.market, abi: futuresMarketAbi, functionName: "seriesState", args: [m.id] })).openPositions;
+    const held = await open();
+    const first = await scan(o3);
+    expect([first.settled, first.closeOut?.open]).to.deep.equal([true, held]);
+    for (let i = 0; i < 10 && (await open()) !== 0; i++) {
+      await s3.sender.tick();
+      await scan(o3);
+    }
+    expect(await open()).to.equal(0);
+    s3.journal.close();
   });
 });

@@ -127,6 +127,12 @@ describe("sdk: errors in human units, viem errors typed", () => {
     expect(humanArg("needed", 1_234_500_000n)).to.equal("1,234.5 USDC");
     expect(humanArg("bandBps", 1_000)).to.equal("1000 bps");
     expect(revertSentence("Unlisted", [{ name: "x" }], [7n])).to.equal("Unlisted(x=7)");
+    // LimitMove names the series' limit when the call's params are known (here 2.5 %), else the series' own.
+    const limitMove = [[{ name: "seriesId" }, { name: "mark" }, { name: "index" }], ["0x01", 35n * 10n ** 17n, 3n * 10n ** 18n]] as const;
+    expect(revertSentence("LimitMove", ...limitMove, { priceLimitBps: 250 })).to.equal(
+      "the index 3 moved beyond the 2.5 % price limit from the mark 3.5: the series settles at the limit price; call updateMark",
+    );
+    expect(revertSentence("LimitMove", ...limitMove)).to.contain("moved beyond the series' price limit from the mark 3.5");
   });
 
   it("a refused wallet request is REJECTED, a transport failure RPC_ERROR; other values pass through", () => {

@@ -3,7 +3,7 @@ import { balances, positionOf } from "../../sdk/account.js";
 import { type Deployment, deploymentToJson, parseDeployment } from "../../sdk/deployment.js";
 import { deposit } from "../../sdk/funds.js";
 import { seriesStatus } from "../../sdk/series.js";
-import { claim, closeOut, liquidate, recordSettlementFixing, settle, updateMark } from "../../sdk/settlement.js";
+import { claim, closeOut, describeSettlement, liquidate, readSettlement, recordSettlementFixing, settle, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, placeOrder } from "../../sdk/trade.js";
 import { INDEX, USDC, WAD, deployFixture } from "./fixture.js";
 import { rejects } from "./rejects.js";
@@ -17,11 +17,11 @@ describe("sdk: liquidation, settlement, claims", () => {
     await deposit(c, 5_000n * USDC);
     const o = await placeOrder(a, { series: f.series, side: "buy", size: 5n, price: INDEX });
     await fillOrder(b, f.series, o);
-    // -0.3 x 5 x 1,000 = -1,500 USDC for Alice; the mark follows in two fixings (the price limit is 4 %).
-    for (let i = 0; i < 2; i++) {
+    // -0.3 x 5 x 1,000 = -1,500 USDC for Alice; the index gets there in three fixings within the price limit (4 %).
+    for (const value of [336n, 325n, 320n]) {
       await f.networkHelpers.time.increase(1);
-      await f.setIndex(32n * 10n ** 17n);
-      await updateMark(c, f.series);
+      await f.setIndex(value * 10n ** 16n);
+      expect((await updateMark(c, f.series)).mark).to.equal(value * 10n ** 16n);
     }
     const before = await positionOf(c, f.series, f.alice.account.address);
     expect(before.healthy).to.equal(false);
@@ -46,34 +46,61 @@ describe("sdk: liquidation, settlement, claims", () => {
     // A signed round stamped in the window counts without being posted to the oracle.
     await recordSettlementFixing(a, f.series, await f.round(4n * WAD, expiry + 5n));
     await f.networkHelpers.time.increaseTo(expiry + BigInt(f.params.settlementWindow) + 1n);
-    const s = await settle(a, f.series);
-    expect(s.finalPrice).to.equal(4n * WAD);
-    // The final step: the mark goes from 3.5 toward 4.0 by at most the price limit (4 %) per maxFixingAge.
-    let steps = 1;
-    while ((await seriesStatus(a, f.series)).phase === "final-step") {
-      await f.networkHelpers.time.increase(Number(f.params.maxFixingAge));
-      await settle(a, f.series);
-      steps += 1;
-    }
-    expect(steps).to.equal(4); // 3.5 -> 3.64 -> 3.7856 -> 3.937 -> 4.0
+    // One settle: the window average 4.0 clamped to the last mark 3.5 + 4 % (the price limit).
+    const final = 364n * 10n ** 16n;
+    const { settlement } = await settle(a, f.series);
+    expect(settlement).to.deep.include({ kind: "window", finalPrice: final, referencePrice: 4n * WAD, fixingCount: 1 });
+    expect(await readSettlement(a, f.series)).to.deep.equal(settlement);
+    expect(describeSettlement(settlement)).to.equal("final price 3.64 (window average 4 of 1 round, clamped to the price limit of the last mark)");
     expect((await seriesStatus(a, f.series)).phase).to.equal("closing-out");
     const pos = await positionOf(a, f.series, f.alice.account.address);
+    const bobEquity = (await positionOf(a, f.series, f.bob.account.address)).equity;
     // Claims open once every account is resolved: bob's position still is not.
     await rejects(claim(a, f.series), "CLAIMS_NOT_OPEN");
     await closeOut(a, f.series, f.bob.account.address);
     const status = await seriesStatus(a, f.series);
     expect(status.phase).to.equal("claimable");
     expect(pos.settled).to.equal(true);
-    expect(pos.unrealizedPnl).to.equal(1_000n * USDC); // 2 x 0.5 x 1,000
+    expect(pos.unrealizedPnl).to.equal(280n * USDC); // 2 x 0.14 x 1,000
     const freeBefore = (await balances(a, f.alice.account.address)).free;
     const c = await claim(a, f.series);
-    // Bob's loss (1,000) exceeds his margin (700 + 1) and there is no insurance: alice, the only winner, is paid
-    // what the series holds (payableTotal), not her full equity; the series never pays out more than it holds.
-    expect(status.owedTotal).to.equal(pos.equity);
-    expect(c.payout).to.equal(status.payableTotal);
-    expect(status.payableTotal < pos.equity).to.equal(true);
+    // Bob met maintenance at 3.5, so his loss at one price limit away (280) is within his margin (700 + 1): both
+    // are owed their equity, and alice is paid hers in full.
+    expect(bobEquity > 0n).to.equal(true);
+    expect(status.owedTotal).to.equal(pos.equity + bobEquity);
+    expect(status.payableTotal).to.equal(status.owedTotal);
+    expect(c.payout).to.equal(pos.equity);
     expect((await balances(a, f.alice.account.address)).free).to.equal(freeBefore + c.payout);
     await rejects(claim(a, f.series), "NO_POSITION");
+  });
+});
+
+describe("sdk: early settlement on a fixing beyond the price limit", () => {
+  it("a trade is refused with LIMIT_MOVE in words; updateMark settles the series at the limit price; then ALREADY_SETTLED", async () => {
+    const f = await deployFixture();
+    const [a, b, c] = [await f.connect(f.alice), await f.connect(f.bob), await f.connect(f.carol)];
+    await deposit(a, 5_000n * USDC);
+    await deposit(b, 5_000n * USDC);
+    await fillOrder(b, f.series, await placeOrder(a, { series: f.series, side: "buy", size: 2n, price: INDEX }));
+    await f.networkHelpers.time.increase(1);
+    await f.setIndex(3n * WAD); // -14 % from the mark 3.5
+    const o = await placeOrder(a, { series: f.series, side: "buy", size: 1n, price: 336n * 10n ** 16n, nonce: 1n });
+    const refused = await rejects(fillOrder(b, f.series, o), "LIMIT_MOVE");
+    expect(refused.message).to.contain("the index 3 moved beyond the 4 % price limit from the mark 3.5: the series settles at the limit price; call updateMark");
+    expect((await seriesStatus(c, f.series)).phase).to.equal("trading");
+    const up = await updateMark(c, f.series);
+    expect(up.mark).to.equal(336n * 10n ** 16n);
+    expect(up.settlement).to.deep.include({ kind: "limit-move", finalPrice: 336n * 10n ** 16n, referencePrice: 3n * WAD, fixingCount: 0 });
+    expect(describeSettlement(up.settlement!)).to.equal("final price 3.36 (settled early: the index 3 moved beyond the price limit, settled at the limit price)");
+    const status = await seriesStatus(c, f.series);
+    expect([status.phase, status.finalPrice]).to.deep.equal(["closing-out", 336n * 10n ** 16n]);
+    const settled = await rejects(updateMark(c, f.series), "ALREADY_SETTLED");
+    expect(settled.message).to.contain("is settled: trading, margin moves and liquidations have ended; close out and claim");
+    // Claims open like after any settlement: resolve both accounts, then alice collects 2 x 0.14 x 1,000 on top of her margin.
+    const pos = await positionOf(a, f.series, f.alice.account.address);
+    await closeOut(c, f.series, f.bob.account.address);
+    expect((await claim(a, f.series)).payout).to.equal(pos.equity);
+    expect(pos.unrealizedPnl).to.equal(-280n * USDC);
   });
 });
 

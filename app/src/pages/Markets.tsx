@@ -2,6 +2,7 @@
 import { Chart, type Line } from "../Chart.js";
 import { countdown, maybePrice, plotPrice, price, short, time } from "../format.js";
 import type { Markets } from "../data.js";
+import { describeSettlement } from "../../../sdk/settlement.js";
 
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea"];
 
@@ -16,7 +17,7 @@ export function MarketsPage({ markets, onTrade }: { markets: Markets; onTrade: (
         <thead>
           <tr>
             <th>#</th><th>series</th><th>phase</th><th>index</th><th>mark</th><th>expiry</th><th>expires in</th><th>allowed range</th>
-            <th>best bid</th><th>best ask</th><th>last trade</th><th>open interest</th><th />
+            <th>best bid</th><th>best ask</th><th>last trade</th><th>open interest</th><th>settlement</th><th />
           </tr>
         </thead>
         <tbody>
@@ -34,6 +35,7 @@ export function MarketsPage({ markets, onTrade }: { markets: Markets; onTrade: (
               <td data-testid="best-ask">{maybePrice(r.bestAsk)}</td>
               <td>{r.lastTrade ? `${r.lastTrade.size} @ ${price(r.lastTrade.price)}` : "–"}</td>
               <td data-testid="open-interest">{r.openInterest.toString()}</td>
+              <td data-testid="settlement">{r.settlement ? describeSettlement(r.settlement) : "–"}</td>
               <td><button onClick={() => onTrade(r.number)}>Trade</button></td>
             </tr>
           ))}

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { SdkError } from "../../../sdk/errors.js";
 import { addMargin, deposit, removableMargin, removeMargin, withdraw } from "../../../sdk/funds.js";
-import { claim } from "../../../sdk/settlement.js";
+import { claim, describeSettlement } from "../../../sdk/settlement.js";
 import { parseDecimal } from "../../../sdk/units.js";
 import type { Holding, Markets, Portfolio } from "../data.js";
 import { countdown, price, signedUsdc, time, usdc } from "../format.js";
@@ -67,12 +67,12 @@ function HoldingRow({ h, now, amount }: { h: Holding; now: bigint; amount: strin
   const s = h.row.series;
   const phase = h.row.status.phase;
   const health = p.size === 0n ? "–" : p.equity >= p.initialRequired ? "healthy" : p.healthy ? "below initial margin" : "LIQUIDATABLE";
-  const settlement =
-    phase === "trading"
+  const settled = h.row.settlement;
+  const settlement = settled
+    ? `${describeSettlement(settled)}, ${phase}`
+    : phase === "trading"
       ? `expiry in ${countdown(s.params.expiry, now)}`
-      : h.row.status.finalPrice !== 0n
-        ? `final price ${price(h.row.status.finalPrice)} (${phase})`
-        : `${phase}: settles within ${countdown(s.params.expiry + BigInt(s.params.settlementGrace), now)}`;
+      : `${phase}: settles within ${countdown(s.params.expiry + BigInt(s.params.settlementGrace), now)}`;
   return (
     <tr data-testid={`holding-${h.row.number}`}>
       <td>{h.row.indexName} #{h.row.number} ({time(s.params.expiry)})</td>

@@ -5,6 +5,7 @@ import { mockUSDCAbi as mockUsdcAbi } from "../../../sdk/abi/MockUSDC.js";
 import { blacklistTokenAbi, hookTokenAbi, mockIndexOracleAbi } from "./mockAbis.js";
 import { mnemonicToAccount } from "viem/accounts";
 import { testSeriesParams } from "../../helpers/series.js";
+import { nextMark } from "../../../sdk/marginMath.js";
 import { type CompactSignature, type Order, type SeriesParams, hashOrder, seriesId, signOrder, toCompactSignature } from "../../../sdk/orders.js";
 
 /** Hardhat's default accounts as local signers (same keys as the wallet clients). */
@@ -61,16 +62,17 @@ export async function deployMarket(tokenName: "MockUSDC" | "FeeOnTransferToken" 
   await setIndex(INDEX);
 
   /**
-   * Posts `value` and steps the series' mark to it: the mark moves at most priceLimitBps per fixing, so this posts
-   * one fixing per step (1 s apart) and calls updateMark after each, with nothing else happening in between.
+   * Moves the series' mark to `value` without a limit move: a fixing beyond priceLimitBps of the mark would settle
+   * the series, so this posts one fixing per price-limit step (1 s apart, each the index clamped to the limit) and
+   * calls updateMark after each, with nothing else happening in between.
    */
   async function moveMark(value: bigint, p: SeriesParams = params) {
     for (let i = 0; i < 100; i++) {
-      await networkHelpers.time.increase(1);
-      await setIndex(value);
-      await market.write.updateMark([p]);
       const [mark] = await market.read.currentMark([p]);
       if (mark === value) return;
+      await networkHelpers.time.increase(1);
+      await setIndex(nextMark(mark, value, p.priceLimitBps));
+      await market.write.updateMark([p]);
     }
     throw new Error(`moveMark: the mark did not reach ${value}`);
   }

@@ -16,6 +16,7 @@ import {
 } from "viem";
 import { contractArtifact, readArtifact } from "../../../scripts/lib/deploy.js";
 import { futuresMarketAbi } from "../../../sdk/abi/FuturesMarket.js";
+import { nextMark } from "../../../sdk/marginMath.js";
 import { testSeriesParams } from "../../helpers/series.js";
 import { type Order, seriesId, signOrder, toCompactSignature } from "../../../sdk/orders.js";
 import type { Anvil } from "./anvil.js";
@@ -72,13 +73,16 @@ export async function deployMarketChain(anvil: Anvil) {
   }
   await setIndex(INDEX);
 
-  /** Steps the series' mark to `value`: a fixing and an updateMark per price-limit step (the mark moves <= 4 % per fixing). */
+  /**
+   * Moves the series' mark to `value` without a limit move (a fixing beyond the 4 % price limit settles the
+   * series): one fixing per price-limit step, each the index clamped to the limit, and an updateMark after each.
+   */
   async function moveMark(value: bigint) {
     for (let i = 0; i < 100; i++) {
-      await setIndex(value);
-      await write(owner, market.address, futuresMarketAbi, "updateMark", [params]);
       const [mark] = await publicClient.readContract({ address: market.address, abi: futuresMarketAbi, functionName: "currentMark", args: [params] });
       if (mark === value) return;
+      await setIndex(nextMark(mark, value, params.priceLimitBps));
+      await write(owner, market.address, futuresMarketAbi, "updateMark", [params]);
     }
     throw new Error(`moveMark: the mark did not reach ${value}`);
   }
