@@ -169,11 +169,25 @@ export function penalty(params: SeriesParams, delta: bigint, mark: bigint): bigi
   return mulDivDown(notional(abs(delta), mark, params.contractSize, false), BigInt(params.liquidationPenaltyBps), BPS);
 }
 
-/** `_liquidationSize`: contracts a liquidation of at most `maxSize` takes, given equity and maintenance. */
+/**
+ * The reward a liquidation of `size` of `absSize` contracts pays (before the bound of the margin left): the penalty,
+ * at most the closed part's share of the equity (rounded down; 0 for a bankrupt account), as `liquidate` pays it.
+ */
+export function liquidationReward(params: SeriesParams, size: bigint, absSize: bigint, eq: bigint, mark: bigint): bigint {
+  const p = penalty(params, size, mark);
+  const cap = eq > 0n ? (eq * size) / absSize : 0n;
+  return p < cap ? p : cap;
+}
+
+/**
+ * `_liquidationSize`: contracts a liquidation of at most `maxSize` takes, given equity and maintenance; a bankrupt
+ * account (equity <= 0) goes whole whatever `maxSize`.
+ */
 export function liquidationSize(params: SeriesParams, absSize: bigint, eq: bigint, maintenance: bigint, mark: bigint, maxSize: bigint): bigint {
+  if (eq <= 0n) return absSize;
   let size = absSize;
   const relief = mulDivDown(mark, params.contractSize * BigInt(params.maintenanceMarginBps - params.liquidationPenaltyBps), WAD * BPS);
-  if (eq > 0n && relief !== 0n) {
+  if (relief !== 0n) {
     const need = (maintenance - eq + relief - 1n) / relief;
     size = need < absSize ? need : absSize;
   }

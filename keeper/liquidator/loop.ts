@@ -15,8 +15,8 @@
  * The mark is the latest fixing, as long as each fixing lies within priceLimitBps of the previous mark: after each
  * new fixing the scan sends `updateMark(params)` when the stored mark is older than the fixing (key: series and
  * fixing time), so the mark follows the index while nobody trades. A fixing beyond the limit blocks liquidations
- * (they would revert `LimitMove`) and the scan's `updateMark` settles the series at the limit price (before expiry;
- * after it `settle` decides): the next scans then resolve every account, as after any settlement. A liquidation
+ * (they would revert `LimitMove`) and the scan's `updateMark` settles the series at the limit price (fixings stamped
+ * at or after expiry never become the mark: `settle` decides): the next scans then resolve every account. A liquidation
  * that reverts `LimitMove` (a fixing beyond the limit arrived since the scan) sends that `updateMark` at once;
  * one that reverts `AlreadySettled` (the series settled since the scan, e.g. on an unbacked loss) ends the pass.
  */
@@ -26,7 +26,7 @@ import { type Logger, silentLogger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { sleep } from "../observability/shutdown.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { type Pool, abs, health, liquidationSize, nextMark, penalty } from "../../sdk/marginMath.js";
+import { type Pool, abs, health, liquidationReward, liquidationSize, nextMark } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
 import { formatPrice } from "../../sdk/units.js";
 import type { AccountBook } from "./book.js";
@@ -73,7 +73,7 @@ export function findUnhealthy(params: SeriesParams, book: SeriesBook, pool: Pool
     const h = health(params, pos, pool, mark);
     if (h.equity >= h.maintenanceRequired) continue;
     const size = liquidationSize(params, abs(pos.size), h.equity, h.maintenanceRequired, mark, maxSize);
-    out.push({ account: account as Address, size, equity: h.equity, maintenance: h.maintenanceRequired, reward: penalty(params, size, mark) });
+    out.push({ account: account as Address, size, equity: h.equity, maintenance: h.maintenanceRequired, reward: liquidationReward(params, size, abs(pos.size), h.equity, mark) });
   }
   return out;
 }
@@ -102,8 +102,8 @@ export interface IdentifyResult {
   mark: bigint;
   fixingTime: bigint;
   /**
-   * No updateMark to send: the stored mark already stands for `fixingTime`, the series is settled, or the fixing
-   * beyond the limit came after expiry (updateMark would revert `LimitMove`: `settle` clamps the final price).
+   * No updateMark to send: the stored mark already stands for `fixingTime` (fixings stamped at or after expiry never
+   * become the mark: currentMark keeps the last one before), or the series is settled.
    */
   markStored: boolean;
   /** The latest fixing lies beyond the price limit of the stored mark: `updateMark` settles the series (before expiry). */
@@ -148,17 +148,16 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const limitPrices = [nextMark(state.mark, 0n, o.params.priceLimitBps), nextMark(state.mark, MAX_PRICE, o.params.priceLimitBps)];
   const atLimit = newer && limitPrices.includes(mark);
   const limitMove = atLimit && (await latestFixing(o, head))[0] !== mark;
-  const expired = block.timestamp >= o.params.expiry;
   const pool = { marginAssets: state.marginAssets, marginShares: state.marginShares };
   // After settlement the pool is frozen, then holds the claims: the replay no longer mirrors it.
   const poolMismatch = state.settledAt === 0n && (pool.marginAssets !== view.pool.marginAssets || pool.marginShares !== view.pool.marginShares);
   if (poolMismatch) o.log?.error("replayed margin pool differs from the chain's; using the chain's", { chain: pool, replay: view.pool });
-  const markStored = settled || BigInt(state.markTime) >= fixingTime || (limitMove && expired);
+  const markStored = settled || BigInt(state.markTime) >= fixingTime;
   const base = { head, chainTime: block.timestamp, mark, fixingTime, markStored, limitMove, tracked: view.positions.size, poolMismatch, settled };
   const grace = o.liquidationGraceSeconds ?? (await liquidationGrace(o.client, o.market));
   let blocked: string | undefined;
   if (settled) blocked = "series settled";
-  else if (limitMove) blocked = `latest fixing beyond the price limit of the mark ${formatPrice(state.mark)}: the series settles at ${formatPrice(mark)}${expired ? " (settle, after the window)" : " (updateMark)"}`;
+  else if (limitMove) blocked = `latest fixing beyond the price limit of the mark ${formatPrice(state.mark)}: the series settles at ${formatPrice(mark)} (updateMark)`;
   else if (state.paused) blocked = "series paused";
   else if (block.timestamp < state.unpausedAt + grace) blocked = `liquidation grace until ${state.unpausedAt + grace}`;
   else if (fixingTime + BigInt(o.params.maxFixingAge) < block.timestamp) blocked = `index stale (fixing at ${fixingTime})`;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { type Hex, encodeFunctionData, hashDomain, parseEventLogs, keccak256, numberToHex, serializeCompactSignature, size as hexSize, slice, toHex, getContract } from "viem";
+import { type Hex, encodeFunctionData, parseEventLogs, keccak256, numberToHex, serializeCompactSignature, size as hexSize, slice, toHex, getContract } from "viem";
 import { type CompactSignature, ORDER_TYPE_STRING, type Order, hashOrder, marketDomain, seriesId, signOrder, toCompactSignature } from "../../sdk/orders.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { INDEX, NO_SIGNATURE, TICK, USDC, deployMarket, feeUp, notional, signer } from "./helpers/market.js";
