@@ -49,6 +49,8 @@ const price = (s: string) => parseUnits(s, 18); // literal prices, exact (all on
 const STRIP = parseStrip({ index: "ATPI", monthly: 2, quarterly: 0, expiryHourUtc: 0, minDaysToExpiry: 40, params: { maxFixingAge: 3 * 86_400 } });
 /** The reference market maker's quotes: 1 % wide, 5 contracts a side, flat term model. */
 const MM_QUOTES = parseQuotes({ spreadBps: 100, levels: 1, size: 5, maxInventory: 60, maxMargin: "150000000000", carryBpsPerYear: 0, orderLifetimeSeconds: 3 * 86_400 });
+/** How long a keeper holding a quorum waits for the other operators' observations before posting without them. */
+const GATHER_MS = 30_000;
 /** The hedger's plan: 5 billion tokens a month of the ATPI basket in May and June 2025. */
 const HEDGE_TOKENS = 5_000_000_000n;
 
@@ -101,6 +103,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   operators.forEach((op, i) => {
     const overrides: Record<string, unknown> = {
       contracts: { market: deployment.market },
+      // Every post waits for all four observations (at once when all are in): the keepers start a few seconds
+      // apart, and a keeper that missed the index's first round would compute every later v2 fixing without a
+      // reference (keeper/oracle/fixingLoop.ts chainState), so who was up first would shape the index's path.
+      peers: { gatherMs: GATHER_MS },
       settlement: [seriesCfg],
       ...(i === 0 ? { liquidator: { series: [seriesCfg], maxSize: 1_000, finalityDepth: 0, startBlock: Number(deployment.deployBlock), pollMs: 200 } } : {}),
     };
@@ -174,10 +180,12 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   };
 
+  // Everyone keeper-1 may liquidate in ATPI-APR25 (all but keeper-1 itself).
+  const liquidatable = [...traders, matcher, mm, hedger, speculator];
   const allHealthy = async (s: Series, day: bigint) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const views = await Promise.all(traders.map((t) => positionOf(treasury.mc, s, t.dev.account.address)));
+      const views = await Promise.all(liquidatable.map((t) => positionOf(treasury.mc, s, t.dev.account.address)));
       if (views.every((v) => v.healthy)) return;
       if (Date.now() > deadline) throw new Error(`a liquidation due on ${date(day)} did not happen within 60 s\n${keepers[0]?.tail(10) ?? ""}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -207,6 +215,11 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   let awaitingLiquidation = false;
   const liquidatedYet = async () =>
     (await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName: "Liquidated", fromBlock: deployment.deployBlock })).length > 0;
+  // The keepers' start-up catch-up: on a fresh oracle the last catchUpRounds (3) daily rounds are due, 2025-02-21
+  // to 2025-02-23 (the chain starts at 02-23 23:00). Posted oldest first, the first without a reference, each
+  // later one bounded against the one before. The clock moves on only once all are posted: a jump to 02-24
+  // would drop 02-21 from the due rounds while it gathers, and the path would start wherever the keepers were.
+  await waitFixing(START - DAY);
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
     const { value, held } = await waitFixing(day);
@@ -220,7 +233,11 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
     series ??= await getSeries(treasury.mc, deployment.series[0]!.id);
     if (all.length === 0) all = [series, ...(await Promise.all(strip.series.map((s) => getSeries(treasury.mc, s.id))))];
-    if (day === EXPIRY) break;
+    if (day === EXPIRY) {
+      // Trading has stopped, liquidation has not: whoever the expiry round's fixing made due is liquidated first.
+      await allHealthy(series, day);
+      break;
+    }
 
     if (n === 0) {
       for (const [t, amount] of [["alice", 22_000n], ["bob", 40_000n], ["carol", 30_000n], ["dave", 120_000n], ["erin", 30_000n]] as const) {
@@ -315,8 +332,13 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  // Each clock jump makes rounds due (the fixing count): the step waits for them too, so the count is the same on every run.
+  const advanceTo = async (t: bigint) => {
+    await setTime(t);
+    await waitFixing(t - (t % DAY));
+  };
   let clock = EXPIRY + DAY + 120n;
-  await setTime(clock);
+  await advanceTo(clock);
   let state = await until("setting the final price", (s) => s.finalPrice !== 0n);
   while (state.settledAt === 0n) {
     say(`final step: the mark is ${formatUnits(state.mark, 18)}, stepping toward ${formatUnits(state.finalPrice, 18)} (liquidations stay open)`);
@@ -324,7 +346,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await allHealthy(series, clock);
     const markTime = state.markTime;
     clock = BigInt(markTime) + BigInt(params.maxFixingAge) + 60n;
-    await setTime(clock);
+    await advanceTo(clock);
     state = await until("the next mark step", (s) => s.markTime !== markTime);
   }
   say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick)`);
