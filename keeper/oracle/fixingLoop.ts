@@ -4,7 +4,8 @@
  * values they computed), sign the own value once (journaled, reused after a restart) unless it deviates too far
  * from the last on-chain fixing or from the peers (integrity.ts), and, holding a quorum, gather every operator's
  * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
- * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`). A source outage, garbage
+ * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`); for a linked index a
+ * later round is not computed while an earlier one waits for a reference to sign against (its state links them). A source outage, garbage
  * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. A
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.

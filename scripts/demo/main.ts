@@ -157,15 +157,17 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await anvil.rpc("evm_setNextBlockTimestamp", [Number(t)]);
     await anvil.rpc("evm_mine", []);
   };
-  // The round's fixing, or the round the circuit breaker holds (a move beyond 10 %, stored by the next round).
-  const waitFixing = async (round: bigint): Promise<{ value: bigint; held: boolean }> => {
+  // The round's fixing. The circuit breaker never holds one here: v2 moves the index at most a few % per fixing,
+  // and a move beyond 10 % signed by all four operators would be stored. A hold means an operator did not sign
+  // (its confirmation round would follow the wall clock): the run stops rather than take another path.
+  const waitFixing = async (round: bigint): Promise<bigint> => {
     const deadline = Date.now() + 60_000;
     const at = { address: deployment.oracle, abi: indexOracleAbi, args: [indexId] } as const;
     for (;;) {
       const f = await publicClient.readContract({ ...at, functionName: "latestFixing" });
-      if (BigInt(f.timestamp) >= round) return { value: BigInt(f.value), held: false };
+      if (BigInt(f.timestamp) >= round) return BigInt(f.value);
       const [heldValue, heldTimestamp] = await publicClient.readContract({ ...at, functionName: "heldFixing" });
-      if (heldTimestamp >= round) return { value: heldValue, held: true };
+      if (heldTimestamp >= round) throw new Error(`the oracle's circuit breaker held ${formatUnits(heldValue, 18)} for ${date(round)}: an operator did not sign\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
       if (Date.now() > deadline) throw new Error(`no fixing for ${date(round)} within 60 s\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -211,7 +213,6 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     if (!quote) return;
     await fillOrder(speculator.mc, target, quote, 2n);
   };
-  let repricingPending = false; // the repricing round was held by the breaker: the next round confirms it
   let awaitingLiquidation = false;
   const liquidatedYet = async () =>
     (await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName: "Liquidated", fromBlock: deployment.deployBlock })).length > 0;
@@ -222,14 +223,9 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   await waitFixing(START - DAY);
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
-    const { value, held } = await waitFixing(day);
+    const value = await waitFixing(day);
     const line = `${date(day)}  ATPI ${formatUnits(value, 18)}`;
     const n = Number((day - START) / DAY);
-    if (held) {
-      say(`${line}: the index fell 18 % (new flagship models repriced); the oracle's circuit breaker holds the move for one confirmation round`);
-      repricingPending = true;
-      continue;
-    }
     if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
     series ??= await getSeries(treasury.mc, deployment.series[0]!.id);
     if (all.length === 0) all = [series, ...(await Promise.all(strip.series.map((s) => getSeries(treasury.mc, s.id))))];
@@ -290,13 +286,8 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await addMargin(by("erin").mc, series, 12_000n * USDC);
       say(`carol's sell and erin's buy, both signed and published, matched by a third party: 25 at ${formatUnits(m.price, 18)}`);
     }
-    if (day === REPRICING || repricingPending) {
-      say(
-        repricingPending
-          ? `${line}: the next round confirms the repricing and it is stored`
-          : `${line}: new flagship models repriced (-18 % in the source prices); the index follows in methodology v2's bounded steps, the series' mark at most 4 % per fixing`,
-      );
-      repricingPending = false;
+    if (day === REPRICING) {
+      say(`${line}: new flagship models repriced (-18 % in the source prices); the index follows in methodology v2's bounded steps, the series' mark at most 4 % per fixing`);
       awaitingLiquidation = true;
     } else if (awaitingLiquidation && (await liquidatedYet())) {
       awaitingLiquidation = false;
