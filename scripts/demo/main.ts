@@ -328,7 +328,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await setTime(t);
     await waitFixing(t - (t % DAY));
   };
-  let clock = EXPIRY + DAY + 120n;
+  // Settle just after the window, before the next round (2025-04-08) comes due: the first step starts from the
+  // mark of the expiry round's fixing. A later fixing would race it (keeper-1 marks and liquidates at each new
+  // fixing until the final price is set), and which came first would change the step's start and the liquidations.
+  let clock = EXPIRY + BigInt(params.settlementWindow) + 120n;
   await advanceTo(clock);
   let state = await until("setting the final price", (s) => s.finalPrice !== 0n);
   while (state.settledAt === 0n) {
