@@ -23,7 +23,7 @@ import { positionOf } from "../../sdk/account.js";
 import { addMargin, deposit, fundInsurance, withdraw } from "../../sdk/funds.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { currentMarkOf, getSeries, type Series } from "../../sdk/series.js";
-import { claim } from "../../sdk/settlement.js";
+import { claim, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
 import { readOrderBook } from "../../sdk/book.js";
 import { forwardCurve } from "../../sdk/curve.js";
@@ -231,7 +231,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     if (all.length === 0) all = [series, ...(await Promise.all(strip.series.map((s) => getSeries(treasury.mc, s.id))))];
     if (day === EXPIRY) {
       // Trading has stopped, liquidation has not: whoever the expiry round's fixing made due is liquidated first.
+      // Then the stored mark stands for that fixing (a no-op when keeper-1's updateMark or a liquidation came
+      // first): settlement starts from the stored mark, so it must not depend on whether keeper-1 got to it.
       await allHealthy(series, day);
+      await updateMark(treasury.mc, series);
       break;
     }
 
