@@ -4,7 +4,8 @@
  * values they computed), sign the own value once (journaled, reused after a restart) unless it deviates too far
  * from the last on-chain fixing or from the peers (integrity.ts), and, holding a quorum, gather every operator's
  * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
- * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`). A source outage, garbage
+ * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`); for a linked index a
+ * later round is not computed while an earlier one waits for a reference to sign against (its state links them). A source outage, garbage
  * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. A
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
@@ -89,6 +90,13 @@ interface Computed {
   value: bigint;
   inputsHash: Hex;
   chainState?: ChainState;
+  /** What the reference state was chosen from (linked indices): the value is recomputed when it changes. */
+  referenceKey: string;
+}
+
+/** Whether a fixing links to the state after the previous one (chain-linked v1 definitions, and v2). */
+function linksToState(def: IndexDefinition): boolean {
+  return def.linking === "chain" || def.methodologyVersion >= 2;
 }
 
 /** What one tick did for one round of one index. */
@@ -217,6 +225,11 @@ export class FixingLoop {
     this.checkRegistered(feed.name, view.operators);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
+    // A linked index's round takes the state after this operator's observation of the round before as its
+    // reference: while an earlier due round's value waits for a reference to be signed against (the first rounds
+    // of an index), later rounds are not computed or signed, or they would link to an older state (a catch-up
+    // would then start the index's path from a round that depends on how fast the peers answered).
+    let earlierWaiting = false;
     for (const t of this.dueRounds(feed.name, now, view)) {
       const round: Round = { indexId: feed.indexId, timestamp: t, methodologyVersion: feed.def.methodologyVersion };
       const failed = (e: unknown) => {
@@ -225,7 +238,7 @@ export class FixingLoop {
         log.error("observation failed", { index: feed.name, round: t, error: e });
         return { none: `error: ${(e as Error).message}` };
       };
-      const computed = await this.compute(feed, t, view).catch(failed);
+      const computed = earlierWaiting ? { none: "waiting: an earlier round is not signed yet" } : await this.compute(feed, t, view).catch(failed);
       const collected = await collectRound({
         round,
         own: "signed" in computed ? [computed.signed] : [],
@@ -242,6 +255,7 @@ export class FixingLoop {
         ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
         : computed;
       if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
+      if ("value" in computed && "none" in own && own.none === "no_reference" && linksToState(feed.def)) earlierWaiting = true;
       const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, view.tolerances.maxSpreadBps);
       const outcome: RoundOutcome = {
         index: feed.name,
@@ -322,7 +336,8 @@ export class FixingLoop {
   /**
    * This operator's observation of a round: the journaled signed one if any, else its value computed now (not yet
    * signed: see signChecked), else why it has none. Computed values are kept per round (a window read at round
-   * close does not change) until the oracle is past the round.
+   * close does not change) until the oracle is past the round; for a linked index only while its reference stays
+   * the same (see chainState).
    */
   private async compute(feed: IndexFeed, round: bigint, view: OracleIndexView): Promise<{ signed: SignedObservation } | Computed | { none: string }> {
     const { signer, journal, config, log, metrics } = this.o;
@@ -333,8 +348,11 @@ export class FixingLoop {
     const key = `${feed.name}:${round}`;
     const known = this.noFixing.get(key);
     if (known !== undefined) return { none: known };
+    // The reference is chosen from the journaled state and the latest on-chain fixing (chainState): a value
+    // computed before either changed (an earlier round signed or posted since) is computed again.
+    const referenceKey = linksToState(feed.def) ? `${journal.get(`chainState:${feed.name}`) ?? ""}@${view.latest.timestamp}:${view.latest.value}` : "";
     const cached = this.computed.get(key);
-    if (cached) return cached;
+    if (cached?.referenceKey === referenceKey) return cached;
 
     let polls;
     try {
@@ -349,7 +367,7 @@ export class FixingLoop {
       return { none: `source: ${(e as Error).message}` };
     }
     if (!feed.sampler) this.sourceOk(feed.name);
-    const previous = feed.def.linking === "chain" || feed.def.methodologyVersion >= 2 ? this.chainState(feed, round, view.latest) : undefined;
+    const previous = linksToState(feed.def) ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
     if (!result.ok) {
       const { code, message, ...numbers } = result.reason;
@@ -372,7 +390,7 @@ export class FixingLoop {
       log.error("fixing outside the oracle's bounds: not signed", { index: feed.name, round, value, min: view.minValue, max: view.maxValue });
       return { none: "OUT_OF_BOUNDS" };
     }
-    const computed: Computed = { value, inputsHash, ...(result.chainState ? { chainState: result.chainState } : {}) };
+    const computed: Computed = { value, inputsHash, referenceKey, ...(result.chainState ? { chainState: result.chainState } : {}) };
     this.computed.set(key, computed);
     if (!config.dryRun) recordProposal(journal, feed.indexId, round, value);
     return computed;

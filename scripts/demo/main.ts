@@ -23,7 +23,7 @@ import { positionOf } from "../../sdk/account.js";
 import { addMargin, deposit, fundInsurance, withdraw } from "../../sdk/funds.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { currentMarkOf, getSeries, type Series } from "../../sdk/series.js";
-import { claim } from "../../sdk/settlement.js";
+import { claim, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
 import { readOrderBook } from "../../sdk/book.js";
 import { forwardCurve } from "../../sdk/curve.js";
@@ -49,6 +49,8 @@ const price = (s: string) => parseUnits(s, 18); // literal prices, exact (all on
 const STRIP = parseStrip({ index: "ATPI", monthly: 2, quarterly: 0, expiryHourUtc: 0, minDaysToExpiry: 40, params: { maxFixingAge: 3 * 86_400 } });
 /** The reference market maker's quotes: 1 % wide, 5 contracts a side, flat term model. */
 const MM_QUOTES = parseQuotes({ spreadBps: 100, levels: 1, size: 5, maxInventory: 60, maxMargin: "150000000000", carryBpsPerYear: 0, orderLifetimeSeconds: 3 * 86_400 });
+/** How long a keeper holding a quorum waits for the other operators' observations before posting without them. */
+const GATHER_MS = 30_000;
 /** The hedger's plan: 5 billion tokens a month of the ATPI basket in May and June 2025. */
 const HEDGE_TOKENS = 5_000_000_000n;
 
@@ -101,6 +103,10 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   operators.forEach((op, i) => {
     const overrides: Record<string, unknown> = {
       contracts: { market: deployment.market },
+      // Every post waits for all four observations (at once when all are in): the keepers start a few seconds
+      // apart, and a keeper that missed the index's first round would compute every later v2 fixing without a
+      // reference (keeper/oracle/fixingLoop.ts chainState), so who was up first would shape the index's path.
+      peers: { gatherMs: GATHER_MS },
       settlement: [seriesCfg],
       ...(i === 0 ? { liquidator: { series: [seriesCfg], maxSize: 1_000, finalityDepth: 0, startBlock: Number(deployment.deployBlock), pollMs: 200 } } : {}),
     };
@@ -151,15 +157,17 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await anvil.rpc("evm_setNextBlockTimestamp", [Number(t)]);
     await anvil.rpc("evm_mine", []);
   };
-  // The round's fixing, or the round the circuit breaker holds (a move beyond 10 %, stored by the next round).
-  const waitFixing = async (round: bigint): Promise<{ value: bigint; held: boolean }> => {
+  // The round's fixing. The circuit breaker never holds one here: v2 moves the index at most a few % per fixing,
+  // and a move beyond 10 % signed by all four operators would be stored. A hold means an operator did not sign
+  // (its confirmation round would follow the wall clock): the run stops rather than take another path.
+  const waitFixing = async (round: bigint): Promise<bigint> => {
     const deadline = Date.now() + 60_000;
     const at = { address: deployment.oracle, abi: indexOracleAbi, args: [indexId] } as const;
     for (;;) {
       const f = await publicClient.readContract({ ...at, functionName: "latestFixing" });
-      if (BigInt(f.timestamp) >= round) return { value: BigInt(f.value), held: false };
+      if (BigInt(f.timestamp) >= round) return BigInt(f.value);
       const [heldValue, heldTimestamp] = await publicClient.readContract({ ...at, functionName: "heldFixing" });
-      if (heldTimestamp >= round) return { value: heldValue, held: true };
+      if (heldTimestamp >= round) throw new Error(`the oracle's circuit breaker held ${formatUnits(heldValue, 18)} for ${date(round)}: an operator did not sign\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
       if (Date.now() > deadline) throw new Error(`no fixing for ${date(round)} within 60 s\n${keepers.map((k) => `${k.spec.name}:\n${k.tail(6)}`).join("\n")}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -174,10 +182,12 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     }
   };
 
+  // Everyone keeper-1 may liquidate in ATPI-APR25 (all but keeper-1 itself).
+  const liquidatable = [...traders, matcher, mm, hedger, speculator];
   const allHealthy = async (s: Series, day: bigint) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const views = await Promise.all(traders.map((t) => positionOf(treasury.mc, s, t.dev.account.address)));
+      const views = await Promise.all(liquidatable.map((t) => positionOf(treasury.mc, s, t.dev.account.address)));
       if (views.every((v) => v.healthy)) return;
       if (Date.now() > deadline) throw new Error(`a liquidation due on ${date(day)} did not happen within 60 s\n${keepers[0]?.tail(10) ?? ""}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -203,24 +213,30 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     if (!quote) return;
     await fillOrder(speculator.mc, target, quote, 2n);
   };
-  let repricingPending = false; // the repricing round was held by the breaker: the next round confirms it
   let awaitingLiquidation = false;
   const liquidatedYet = async () =>
     (await publicClient.getContractEvents({ address: deployment.market, abi: futuresMarketAbi, eventName: "Liquidated", fromBlock: deployment.deployBlock })).length > 0;
+  // The keepers' start-up catch-up: on a fresh oracle the last catchUpRounds (3) daily rounds are due, 2025-02-21
+  // to 2025-02-23 (the chain starts at 02-23 23:00). Posted oldest first, the first without a reference, each
+  // later one bounded against the one before. The clock moves on only once all are posted: a jump to 02-24
+  // would drop 02-21 from the due rounds while it gathers, and the path would start wherever the keepers were.
+  await waitFixing(START - DAY);
   for (let day = START; day <= EXPIRY; day += DAY) {
     await setTime(day + 120n);
-    const { value, held } = await waitFixing(day);
+    const value = await waitFixing(day);
     const line = `${date(day)}  ATPI ${formatUnits(value, 18)}`;
     const n = Number((day - START) / DAY);
-    if (held) {
-      say(`${line}: the index fell 18 % (new flagship models repriced); the oracle's circuit breaker holds the move for one confirmation round`);
-      repricingPending = true;
-      continue;
-    }
     if (n % 7 === 0 || day === EXPIRY) say(`${line}  (fixing posted by quorum)`);
     series ??= await getSeries(treasury.mc, deployment.series[0]!.id);
     if (all.length === 0) all = [series, ...(await Promise.all(strip.series.map((s) => getSeries(treasury.mc, s.id))))];
-    if (day === EXPIRY) break;
+    if (day === EXPIRY) {
+      // Trading has stopped, liquidation has not: whoever the expiry round's fixing made due is liquidated first.
+      // Then the stored mark stands for that fixing (a no-op when keeper-1's updateMark or a liquidation came
+      // first): settlement starts from the stored mark, so it must not depend on whether keeper-1 got to it.
+      await allHealthy(series, day);
+      await updateMark(treasury.mc, series);
+      break;
+    }
 
     if (n === 0) {
       for (const [t, amount] of [["alice", 22_000n], ["bob", 40_000n], ["carol", 30_000n], ["dave", 120_000n], ["erin", 30_000n]] as const) {
@@ -273,13 +289,8 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await addMargin(by("erin").mc, series, 12_000n * USDC);
       say(`carol's sell and erin's buy, both signed and published, matched by a third party: 25 at ${formatUnits(m.price, 18)}`);
     }
-    if (day === REPRICING || repricingPending) {
-      say(
-        repricingPending
-          ? `${line}: the next round confirms the repricing and it is stored`
-          : `${line}: new flagship models repriced (-18 % in the source prices); the index follows in methodology v2's bounded steps, the series' mark at most 4 % per fixing`,
-      );
-      repricingPending = false;
+    if (day === REPRICING) {
+      say(`${line}: new flagship models repriced (-18 % in the source prices); the index follows in methodology v2's bounded steps, the series' mark at most 4 % per fixing`);
       awaitingLiquidation = true;
     } else if (awaitingLiquidation && (await liquidatedYet())) {
       awaitingLiquidation = false;
@@ -315,8 +326,16 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  let clock = EXPIRY + DAY + 120n;
-  await setTime(clock);
+  // Each clock jump makes rounds due (the fixing count): the step waits for them too, so the count is the same on every run.
+  const advanceTo = async (t: bigint) => {
+    await setTime(t);
+    await waitFixing(t - (t % DAY));
+  };
+  // Settle just after the window, before the next round (2025-04-08) comes due: the first step starts from the
+  // mark of the expiry round's fixing. A later fixing would race it (keeper-1 marks and liquidates at each new
+  // fixing until the final price is set), and which came first would change the step's start and the liquidations.
+  let clock = EXPIRY + BigInt(params.settlementWindow) + 120n;
+  await advanceTo(clock);
   let state = await until("setting the final price", (s) => s.finalPrice !== 0n);
   while (state.settledAt === 0n) {
     say(`final step: the mark is ${formatUnits(state.mark, 18)}, stepping toward ${formatUnits(state.finalPrice, 18)} (liquidations stay open)`);
@@ -324,7 +343,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await allHealthy(series, clock);
     const markTime = state.markTime;
     clock = BigInt(markTime) + BigInt(params.maxFixingAge) + 60n;
-    await setTime(clock);
+    await advanceTo(clock);
     state = await until("the next mark step", (s) => s.markTime !== markTime);
   }
   say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick)`);

@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Journal } from "../../keeper/chain/journal.js";
+import { indexIdFromName } from "../../sdk/oracle.js";
 
 const MAIN = fileURLToPath(new URL("../../scripts/demo/main.ts", import.meta.url));
 
@@ -47,17 +49,39 @@ describe("demo (npm start)", function () {
   });
 
   it("posts the daily fixings, trades by fill and match, liquidates one account, settles on the tick", () => {
-    expect(summary.fixings).to.be.at.least(43); // 2025-02-24 .. 2025-04-08, one a day
+    // One a day: the keepers' start-up catch-up on the fresh oracle (catchUpRounds 3: 2025-02-21 .. 02-23, all
+    // posted before the demo's clock moves to 02-24), then 2025-02-24 .. 2025-04-07 (43). The series settles at
+    // 04-07 01:02, after its settlement window and before the next round (the demo waits for every round a clock
+    // jump makes due, so the count does not depend on timing).
+    expect(summary.fixings).to.equal(46);
     // 4 between the traders, 2 forward-cover fills of the hedger, 19 fills of the speculator against the market maker.
     expect(summary.trades).to.equal(25);
-    // alice (long ~5x) first; erin (long 25 from the match) follows as the mark keeps stepping down (each day ends
-    // once no trader is liquidatable, so the count no longer depends on the keeper's timing).
+    // alice (long ~5x) twice: at the 2025-04-06 fixing, and at the expiry round's (04-07), before settlement. Each
+    // day (the expiry day and every final mark step too) ends once nobody keeper-1 may liquidate is below
+    // maintenance, so the count does not depend on the keeper's timing.
     expect(summary.liquidations).to.equal(2);
     expect(summary.settled).to.equal(true);
     // ATPI (methodology v2, each fixing bounded against the previous one's state) glides from 3.44 toward 2.815
     // after the March 2025 repricing (v1 drops 18 % in one fixing) and stands at 2.8503... on 2025-04-07, the
     // settlement window's round; the final price is rounded down to the 0.001 tick.
     expect(summary.settlementPrice).to.equal("2850000000000000000");
+  });
+
+  it("every operator signed every round with the same value: one index path, whichever keeper was up first", () => {
+    const DAY = 86_400n;
+    const atpi = indexIdFromName("ATPI");
+    const journals = [1, 2, 3, 4].map((i) => new Journal(join(out, "demo", "keepers", `keeper-${i}`, "data", "journal.sqlite")));
+    try {
+      const rounds: string[] = [];
+      for (let t = BigInt(Date.UTC(2025, 1, 21) / 1000); t <= BigInt(Date.UTC(2025, 3, 7) / 1000); t += DAY) {
+        const values = journals.map((j) => j.observations(atpi, t).map((o) => o.value.toString()));
+        expect(values, `round ${t}`).to.deep.equal(journals.map(() => [values[0]?.[0]]));
+        rounds.push(String(t));
+      }
+      expect(rounds).to.have.length(summary.fixings);
+    } finally {
+      for (const j of journals) j.close();
+    }
   });
 
   it("lists a strip of 3 expiries and reports the curve's last mid per expiry as an 18-decimal integer", () => {

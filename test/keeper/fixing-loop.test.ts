@@ -389,6 +389,39 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     }
   });
 
+  it("v2 catch-up: while the first due round waits for a peer value, later rounds wait too, then each links to the state of the round before", async () => {
+    const [a, b, c] = [await fundedAccount(anvil), await fundedAccount(anvil), await fundedAccount(anvil)];
+    const def = await loadIndexDefinition("ATPI");
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [a.address, b.address, c.address] });
+    const peers = [b, c].map((account) => ({ account, journal: new Journal(":memory:") }));
+    const servers = await Promise.all(peers.map((p) => startServer("127.0.0.1", 0, { "/observations": observationsRoute(p.journal, p.account.address) }, silentLogger)));
+    try {
+      const { loop, journal } = await setup(replay, journalPath(), a, oracle, 0, { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs: 0 } });
+      const rounds = loop.pendingRounds(await now(), 0n);
+      // The peers have nothing yet: the first round waits for a reference, and the later ones are not computed
+      // (computed now, they would link to no state and keep that value once the first round is signed).
+      const first = await loop.tick();
+      expect(first.map((o) => o.own)).to.deep.equal([{ none: "no_reference" }, ...rounds.slice(1).map(() => ({ none: "waiting: an earlier round is not signed yet" }))]);
+      // The peers sign the chain-linked path (each round from the state of the one before); a follows it.
+      const path: { round: bigint; inputsHash: string }[] = [];
+      let state: ChainState | undefined;
+      for (const t of rounds) {
+        const r = fixingOfWindow(def, await readWindow(replay, windowPollTimes(t, DAY, 4)), t, state);
+        if (!r.ok) throw new Error("no fixing");
+        for (const { account, journal: pj } of peers) {
+          pj.recordObservation(await signObservation(account, 31337, oracle, { indexId: indexIdFromName("ATPI"), timestamp: t, methodologyVersion: def.methodologyVersion, value: r.fixing.value, inputsHash: r.fixing.inputsHash }), 0);
+        }
+        path.push({ round: t, inputsHash: r.fixing.inputsHash });
+        state = r.chainState;
+      }
+      for (let i = 0; i < 5 && journal.observations(indexIdFromName("ATPI"), rounds.at(-1) as bigint).length === 0; i++) await loop.tick();
+      const signed = rounds.map((t) => ({ round: t, inputsHash: journal.observations(indexIdFromName("ATPI"), t)[0]?.inputsHash }));
+      expect(signed).to.deep.equal(path); // the inputs hash binds the reference state: the same links as the peers'
+    } finally {
+      await Promise.all(servers.map((x) => x.close()));
+    }
+  });
+
   it("K07: while the breaker holds a round, only rounds that can confirm it are due; the hold is counted once", async () => {
     const { loop, metrics } = await setup();
     const H = 100n * BigInt(DAY); // a held scheduled round
