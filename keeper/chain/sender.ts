@@ -77,8 +77,11 @@ export type SendResult =
   | { status: "sent"; key: string; nonce: number; hash: Hex }
   | { status: "exists"; key: string; state: TxState; nonce: number }
   | { status: "skipped"; key: string; reason: string }
-  | { status: "deferred"; key: string; reason: string }
+  | { status: "deferred"; key: string; reason: string; cause: DeferCause }
   | { status: "dry-run"; key: string; gas: bigint; maxFeePerGas: bigint };
+
+/** Why an action was deferred: no in-flight slot, no simulation, another sender's pending transaction does it, the fee cap. */
+export type DeferCause = "in-flight" | "simulation" | "pending" | "fee-cap";
 
 export interface ReconcileReport {
   latestNonce: number;
@@ -97,6 +100,8 @@ export function bump(a: bigint, pct: number): bigint {
 }
 
 const FINAL: readonly TxState[] = ["confirmed", "reverted", "cancelled", "lost"];
+/** Note of a reverted transaction whose action another sender did first (see lostRace). */
+export const LOST_RACE = "lost race";
 
 export class TxSender {
   readonly address: Address;
@@ -149,7 +154,7 @@ export class TxSender {
 
       const inFlight = j.openTxs(this.address).length;
       const limit = req.priority === "high" || this.o.maxInFlight === 1 ? this.o.maxInFlight : this.o.maxInFlight - 1;
-      if (inFlight >= limit) return { status: "deferred", key: req.key, reason: `in-flight ${inFlight} >= ${limit}` } as const;
+      if (inFlight >= limit) return { status: "deferred", key: req.key, reason: `in-flight ${inFlight} >= ${limit}`, cause: "in-flight" } as const;
 
       const sim = await this.simulate(req);
       if (!sim.ok && sim.reverted) {
@@ -159,14 +164,7 @@ export class TxSender {
       }
       if (!sim.ok) {
         log.warn("simulation could not run: action deferred", { reason: sim.reason });
-        return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}` } as const;
-      }
-      if (req.deferIfPending) {
-        const pending = await this.simulate(req, "pending");
-        if (!pending.ok && pending.reverted) {
-          log.info("action already done by a pending transaction of another sender: deferred", { reason: pending.reason });
-          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${pending.reason}` } as const;
-        }
+        return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}`, cause: "simulation" } as const;
       }
       const gas = sim.gas;
       const baseFee = await this.baseFee();
@@ -176,11 +174,21 @@ export class TxSender {
         const reason = `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}`;
         this.o.feeCapped.set(req.key, { reason, atMs: this.o.now() });
         this.limiter.warn(log, `cap:${req.key}`, "base fee above the fee cap: action deferred", { baseFee, cap });
-        return { status: "deferred", key: req.key, reason } as const;
+        return { status: "deferred", key: req.key, reason, cause: "fee-cap" } as const;
       }
       this.o.feeCapped.delete(req.key);
       this.limiter.recovered(log, `cap:${req.key}`, "base fee below the fee cap again: action goes ahead", { baseFee, cap });
       const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
+      if (req.deferIfPending) {
+        // The last read before a nonce is assigned, so the span in which a racing poster's transaction can appear
+        // unseen is the journal write, the signing and the broadcast (milliseconds). Our own unmined transactions
+        // in the pending state have lower nonces: earlier actions, which do not do this one.
+        const pending = await this.simulate(req, "pending");
+        if (!pending.ok && pending.reverted) {
+          log.info("action already done by a pending transaction of another sender: deferred", { reason: pending.reason });
+          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${pending.reason}`, cause: "pending" } as const;
+        }
+      }
       if (this.o.dryRun) {
         log.info("dry run: not sent", { gas, maxFeePerGas });
         return { status: "dry-run", key: req.key, gas, maxFeePerGas } as const;
@@ -362,22 +370,56 @@ export class TxSender {
     return sent;
   }
 
-  /** Replaces a stuck transaction: same nonce, fees bumped, capped; a cancel if the action is no longer needed. */
-  private async replace(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<number> {
+  /**
+   * Drops an action whose transaction waits unmined (in the pool, or not yet broadcast) while its simulation at the
+   * latest block now reverts — another sender did it, e.g. a racing poster's post was mined first: the nonce is
+   * filled at once with a self-transfer (fees bumped, capped), so the stale transaction can no longer be mined and
+   * revert. Nothing happens while the action is still needed, once a transaction of ours used the nonce, or when
+   * the cap leaves no room for a replacement. Returns whether the nonce was filled.
+   */
+  dropIfDone(key: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const tx = this.o.journal.getTx(key);
+      const last = this.o.journal.attempts(key).at(-1);
+      if (!tx || !last || last.isCancel || (tx.state !== "queued" && tx.state !== "broadcast")) return false;
+      const latestNonce = await this.o.client.getTransactionCount({ address: this.address, blockTag: "latest" });
+      if (tx.nonce < latestNonce) return false; // mined (ours or not): the receipts decide
+      const sim = await this.simulate(tx);
+      if (sim.ok || !sim.reverted) return false;
+      const log = this.o.log.child({ key: tx.key, kind: tx.kind, nonce: tx.nonce });
+      const fees = await this.replacementFees(tx, last, log);
+      if (!fees) return false;
+      const a = await this.signAttempt(tx, fees, true);
+      log.info("action done by another sender while ours was unmined: filling nonce with a self-transfer", { reason: sim.reason, hash: a.hash, previous: last.hash });
+      this.o.metrics?.txReplaced.inc({ kind: tx.kind });
+      await this.broadcast(tx, a, log);
+      return true;
+    });
+  }
+
+  /**
+   * Fees of a replacement of `last`: both raised by >= max(bumpPercent, 10) % and at least to 2 x base fee +
+   * priority, capped. Undefined (with an alert) when the cap leaves no room for a valid replacement (+10 %).
+   */
+  private async replacementFees(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined> {
     const { bumpPercent, maxFeePerGas: cap } = this.o.fees;
     const pct = Math.max(bumpPercent, 10);
     const baseFee = await this.baseFee();
     const priority = bump(last.maxPriorityFeePerGas, pct);
-    const wantMax = max(bump(last.maxFeePerGas, pct), 2n * baseFee + priority);
-    const maxFee = min(wantMax, cap);
-    const minMax = bump(last.maxFeePerGas, 10);
-    const minPriority = bump(last.maxPriorityFeePerGas, 10);
+    const maxFee = min(max(bump(last.maxFeePerGas, pct), 2n * baseFee + priority), cap);
     const cappedPriority = min(priority, maxFee);
-    if (maxFee < minMax || cappedPriority < minPriority) {
-      // The cap leaves no room for a valid replacement: keep the current attempt alive and raise an alert.
-      this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
-      this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
-      this.limiter.warn(log, `stuck:${tx.key}`, "stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+    if (maxFee >= bump(last.maxFeePerGas, 10) && cappedPriority >= bump(last.maxPriorityFeePerGas, 10)) return { maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority };
+    this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
+    this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
+    this.limiter.warn(log, `stuck:${tx.key}`, "stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+    return undefined;
+  }
+
+  /** Replaces a stuck transaction: same nonce, fees bumped, capped; a cancel if the action is no longer needed. */
+  private async replace(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<number> {
+    const fees = await this.replacementFees(tx, last, log);
+    if (!fees) {
+      // The cap leaves no room for a valid replacement: keep the current attempt alive (the alert is raised).
       await this.broadcast(tx, last, log);
       return 1;
     }
@@ -387,13 +429,29 @@ export class TxSender {
       if (!sim.ok && !sim.reverted) throw new Error(`cannot simulate ${tx.key}: ${sim.reason}`);
       stillNeeded = sim.ok;
     }
-    const a = await this.signAttempt(tx, { maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority }, !stillNeeded);
+    const a = await this.signAttempt(tx, fees, !stillNeeded);
     log.info(stillNeeded ? "replacing stuck transaction" : "action no longer needed: filling nonce with a self-transfer", {
-      hash: a.hash, maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority, previous: last.hash,
+      hash: a.hash, ...fees, previous: last.hash,
     });
     this.o.metrics?.txReplaced.inc({ kind: tx.kind });
     await this.broadcast(tx, a, log);
     return 1;
+  }
+
+  /**
+   * Why a reverted transaction lost a race, if it did: its action, simulated on the state after its own block,
+   * reverts there too (its simulation passed before it was sent, so another transaction did the action first,
+   * e.g. a racing poster's post in the same block or one our node had not shown yet). Undefined for any other
+   * revert (the action still passes: out of gas, ...) or when that state cannot be read (pruned).
+   */
+  private async lostRace(tx: TxRecord, block: bigint): Promise<string | undefined> {
+    const args = { account: this.address, to: tx.to, data: tx.data, value: tx.value, blockNumber: block } as const;
+    try {
+      await this.o.client.call(args);
+      return undefined;
+    } catch (e) {
+      return isRevert(e) ? revertReason(e) : undefined;
+    }
   }
 
   /** The nonce was used: find which of our attempts (if any) was mined, and count confirmations. */
@@ -409,12 +467,14 @@ export class TxSender {
         return;
       }
       const state: TxState = a.isCancel ? "cancelled" : receipt.status === "success" ? "confirmed" : "reverted";
+      const raced = state === "reverted" ? await this.lostRace(tx, receipt.blockNumber) : undefined;
       this.o.feeCapped.delete(tx.key);
-      j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
-      this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: state });
+      j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber, ...(raced ? { note: `${LOST_RACE}: ${raced}` } : {}) });
+      this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: raced ? "lost_race" : state });
       this.o.metrics?.gasSpent.inc({ kind: tx.kind }, Number(receipt.gasUsed * receipt.effectiveGasPrice));
       if (state === "confirmed") this.o.metrics?.txConfirmSeconds.observe({ kind: tx.kind }, Math.max(0, (now - tx.createdMs) / 1000));
-      log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
+      if (raced) log.info("transaction reverted: lost the race, another sender did the action first", { hash: a.hash, block: receipt.blockNumber, reason: raced });
+      else log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
       return;
     }
     if (tx.state === "mined") {
