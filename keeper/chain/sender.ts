@@ -5,8 +5,8 @@
  * - every action is simulated (eth_call, then gas estimation, both at the LATEST block: the pending state holds
  *   our own unmined transactions, which would make a still-needed action look done) before a nonce is assigned; a
  *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also tried on the
- *   pending state and deferred while that reverts (another poster's transaction is in the pool: racing posters
- *   do not both send);
+ *   pending state, as the last read before its nonce is assigned, and deferred while that reverts (another
+ *   poster's transaction is in the pool: racing posters do not both send);
  * - fees: maxPriorityFeePerGas from config, maxFeePerGas = min(cap, 2 x base fee + priority); no fee above the cap
  *   is ever signed; while base fee + priority exceeds the cap new actions are deferred;
  * - the nonce and then the signed transaction are committed to the journal before the broadcast, so a crash at
@@ -14,6 +14,10 @@
  * - a transaction unmined after `stuckAfterSeconds` is replaced with the same nonce and both fees raised by
  *   >= max(bumpPercent, 10) %, capped; if the action became unnecessary (simulation now fails) the nonce is
  *   filled with a 0-value self-transfer instead, so a lost race never reverts on-chain and never leaves a gap;
+ *   `dropIfDone` does the same at once, when the caller knows another sender did the action (a racing post mined);
+ * - a transaction that reverts although its action was simulated first, and whose action also reverts on the
+ *   state after its block, lost a race (another transaction did the action first, unseen by the last check): its
+ *   status is `lost_race` in the metrics and its journal note says so; any other revert is logged as a warning;
  * - at most `maxInFlight` unconfirmed transactions; normal-priority actions leave one slot to high priority;
  * - `reconcile()` (mandatory before the first send) reads the chain's nonces and every journaled transaction's
  *   receipts, and re-broadcasts what is still pending, before anything new is sent.

@@ -6,7 +6,10 @@
  *   - double posts: a keeper with two mined post transactions for the same round (one was wasted),
  *   - nonce gaps: an operator whose pending nonce differs from its mined one once everything settled,
  *   - lost rounds: a round that came due and never got a fixing,
- * plus reverted posts. Writes bench/keeper-kill9.json; exits 1 unless double posts, gaps and lost rounds are 0.
+ * plus reverted posts (each with the block of the winning post of its round and the time between the two sends),
+ * and the lost races the keepers logged by outcome (skipped and deferred sent nothing; cancelled filled the nonce
+ * with a self-transfer; reverted spent gas). Writes bench/keeper-kill9.json; exits 1 unless double posts, gaps and
+ * lost rounds are 0.
  */
 import { writeFileSync } from "node:fs";
 import { type Hex, decodeFunctionData } from "viem";
@@ -59,7 +62,8 @@ try {
   const head = await net.client.getBlockNumber();
   const perSenderRound = new Map<string, number>();
   let postTxs = 0;
-  let reverted = 0;
+  const revertedPosts: { round: bigint; block: bigint; from: string }[] = [];
+  const winners = new Map<bigint, { block: bigint; from: string }>();
   for (let b = 0n; b <= head; b++) {
     const block = await net.client.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
@@ -68,13 +72,35 @@ try {
       if (call.functionName !== "postFixing") continue;
       postTxs++;
       const receipt = await net.client.getTransactionReceipt({ hash: tx.hash });
-      if (receipt.status !== "success") reverted++;
+      const round = call.args[1] as bigint;
+      if (receipt.status !== "success") revertedPosts.push({ round, block: b, from: tx.from.toLowerCase() });
+      else if (!winners.has(round)) winners.set(round, { block: b, from: tx.from.toLowerCase() });
       const key = `${tx.from.toLowerCase()}:${String(call.args[1])}`;
       perSenderRound.set(key, (perSenderRound.get(key) ?? 0) + 1);
     }
   }
   const doublePosts = [...perSenderRound.values()].filter((c) => c > 1).reduce((s, c) => s + c - 1, 0);
   const nonceGaps = n.filter((x) => x.pending !== x.latest).length;
+  // Each keeper's "fixing post sent" times per round (its logs span every restart).
+  const sentAt = (address: string, round: bigint) => {
+    const k = net.keepers[net.operators.findIndex((o) => o.toLowerCase() === address)];
+    const line = k?.logs.find((l) => l.msg === "fixing post sent" && String(l.round) === String(round));
+    return line ? Date.parse(String(line.time)) : undefined;
+  };
+  const reverts = revertedPosts.map((r) => {
+    const w = winners.get(r.round);
+    const [a, b] = [w ? sentAt(w.from, r.round) : undefined, sentAt(r.from, r.round)];
+    return { round: String(r.round), block: Number(r.block), winnerBlock: w ? Number(w.block) : null, sendGapMs: a !== undefined && b !== undefined ? b - a : null };
+  });
+  const lostRaces: Record<string, number> = { skipped: 0, deferred: 0, cancelled: 0, reverted: 0 };
+  for (const k of net.keepers) {
+    for (const l of k.logs) {
+      const m = String(l.msg);
+      if (!m.startsWith("lost race:")) continue;
+      const outcome = m.includes("nothing sent") ? (m.includes("pending") ? "deferred" : "skipped") : m.includes("reverted") ? "reverted" : "cancelled";
+      lostRaces[outcome] = (lostRaces[outcome] ?? 0) + 1;
+    }
+  }
   const result = {
     cycles: CYCLES,
     keepers: net.keepers.length,
@@ -84,7 +110,10 @@ try {
     doublePosts,
     nonceGaps,
     postTransactions: postTxs,
-    revertedPosts: reverted,
+    revertedPosts: revertedPosts.length,
+    revertedInWinnersBlock: reverts.filter((r) => r.block === r.winnerBlock).length,
+    reverts,
+    lostRaces,
     waitFailures: failures,
     seconds: Math.round((Date.now() - started) / 1000),
   };
