@@ -4,9 +4,9 @@
  * - one nonce per logical action: `key` is the idempotency key; a key already in the journal is never sent again;
  * - every action is simulated (eth_call, then gas estimation, both at the LATEST block: the pending state holds
  *   our own unmined transactions, which would make a still-needed action look done) before a nonce is assigned; a
- *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also tried on the
- *   pending state, as the last read before its nonce is assigned, and deferred while that reverts (another
- *   poster's transaction is in the pool: racing posters do not both send);
+ *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also called on the
+ *   pending state, once signed (in memory) as the last read before it is journaled and broadcast, and deferred
+ *   while that reverts (another poster's transaction is in the pool: racing posters do not both send);
  * - fees: maxPriorityFeePerGas from config, maxFeePerGas = min(cap, 2 x base fee + priority); no fee above the cap
  *   is ever signed; while base fee + priority exceeds the cap new actions are deferred;
  * - the nonce and then the signed transaction are committed to the journal before the broadcast, so a crash at
@@ -183,31 +183,32 @@ export class TxSender {
       this.o.feeCapped.delete(req.key);
       this.limiter.recovered(log, `cap:${req.key}`, "base fee below the fee cap again: action goes ahead", { baseFee, cap });
       const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
+      const nonce = this.nextNonce;
+      const planned = { key: req.key, kind: req.kind, sender: this.address, nonce, to: req.to, data: req.data, value: req.value ?? 0n,
+        gas, priority: req.priority === "high" ? 1 : 0, state: "queued" as const, createdMs: this.o.now() };
+      // Signed in memory first, so that the check of the pending state is the last read before the broadcast.
+      const attempt = this.o.dryRun ? undefined : await this.sign(planned, { maxFeePerGas, maxPriorityFeePerGas: priorityFee }, false);
       if (req.deferIfPending) {
-        // The last read before a nonce is assigned, so the span in which a racing poster's transaction can appear
-        // unseen is the journal write, the signing and the broadcast (milliseconds). Our own unmined transactions
-        // in the pending state have lower nonces: earlier actions, which do not do this one.
-        const pending = await this.simulate(req, "pending");
-        if (!pending.ok && pending.reverted) {
-          log.info("action already done by a pending transaction of another sender: deferred", { reason: pending.reason });
-          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${pending.reason}`, cause: "pending" } as const;
+        // A racing poster's transaction that reached the node by now is seen; one can go unseen only during the
+        // journal writes and the broadcast below (milliseconds). Our own unmined transactions in the pending state
+        // have lower nonces: earlier actions, which do not do this one. Nothing is journaled yet: no nonce is used.
+        const reason = await this.revertOf(req, { blockTag: "pending" });
+        if (reason !== undefined) {
+          log.info("action already done by a pending transaction of another sender: deferred", { reason });
+          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${reason}`, cause: "pending" } as const;
         }
       }
-      if (this.o.dryRun) {
+      if (!attempt) {
         log.info("dry run: not sent", { gas, maxFeePerGas });
         return { status: "dry-run", key: req.key, gas, maxFeePerGas } as const;
       }
 
-      const nonce = this.nextNonce;
-      const now = this.o.now();
-      j.insertTx({ key: req.key, kind: req.kind, sender: this.address, nonce, to: req.to, data: req.data, value: req.value ?? 0n,
-        gas, priority: req.priority === "high" ? 1 : 0, state: "queued", createdMs: now });
+      j.insertTx(planned);
       this.nextNonce = nonce + 1;
       this.o.hooks?.afterPersistNonce?.(req.key);
-
-      const tx = j.getTx(req.key) as TxRecord;
-      const attempt = await this.signAttempt(tx, { maxFeePerGas, maxPriorityFeePerGas: priorityFee }, false);
+      j.addAttempt(attempt);
       this.o.hooks?.afterPersistSigned?.(req.key);
+      const tx = j.getTx(req.key) as TxRecord;
       await this.broadcast(tx, attempt, log);
       this.o.hooks?.afterBroadcast?.(req.key);
       this.o.metrics?.txSent.inc({ kind: req.kind });
@@ -248,12 +249,12 @@ export class TxSender {
   }
 
   /**
-   * eth_call then gas estimation at `blockTag` (latest unless told: never the pending state, which holds our own
-   * unmined attempts): the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the action is not
-   * needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
+   * eth_call then gas estimation at the latest block (never the pending state, which holds our own unmined
+   * attempts): the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the action is not needed or
+   * not possible now) from a failure to simulate at all (RPC down, no funds for gas).
    */
-  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }, blockTag: "latest" | "pending" = "latest"): Promise<Simulation> {
-    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, blockTag } as const;
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<Simulation> {
+    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, blockTag: "latest" } as const;
     try {
       await this.o.client.call(args);
       const gas = await this.o.client.estimateGas(args);
@@ -268,7 +269,19 @@ export class TxSender {
     return block.baseFeePerGas ?? 0n;
   }
 
+  /** Signs an attempt and journals it. */
   private async signAttempt(tx: TxRecord, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, isCancel: boolean): Promise<AttemptRecord> {
+    const attempt = await this.sign(tx, fees, isCancel);
+    this.o.journal.addAttempt(attempt);
+    return attempt;
+  }
+
+  /** Signs an attempt of `tx` (the action, or a self-transfer filling its nonce) without journaling it; never above the cap. */
+  private async sign(
+    tx: Pick<TxRecord, "key" | "nonce" | "to" | "data" | "value" | "gas">,
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    isCancel: boolean,
+  ): Promise<AttemptRecord> {
     if (fees.maxFeePerGas > this.o.fees.maxFeePerGas) {
       throw new Error(`refusing to sign maxFeePerGas ${fees.maxFeePerGas} above cap ${this.o.fees.maxFeePerGas}`);
     }
@@ -283,9 +296,7 @@ export class TxSender {
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
-    const attempt = { hash: keccak256(raw), key: tx.key, nonce: tx.nonce, ...fees, raw, isCancel, createdMs: this.o.now() };
-    this.o.journal.addAttempt(attempt);
-    return attempt;
+    return { hash: keccak256(raw), key: tx.key, nonce: tx.nonce, ...fees, raw, isCancel, createdMs: this.o.now() };
   }
 
   /** Sends an attempt's bytes; the node's answer is interpreted, never thrown (the next tick retries). */
@@ -448,13 +459,17 @@ export class TxSender {
    * e.g. a racing poster's post in the same block or one our node had not shown yet). Undefined for any other
    * revert (the action still passes: out of gas, ...) or when that state cannot be read (pruned).
    */
-  private async lostRace(tx: TxRecord, block: bigint): Promise<string | undefined> {
-    const args = { account: this.address, to: tx.to, data: tx.data, value: tx.value, blockNumber: block } as const;
+  private lostRace(tx: TxRecord, block: bigint): Promise<string | undefined> {
+    return this.revertOf(tx, { blockNumber: block });
+  }
+
+  /** The revert reason of the action as an eth_call at `at`, or undefined if it passes or the call cannot run. */
+  private async revertOf(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }, at: { blockTag: "pending" } | { blockNumber: bigint }): Promise<string | undefined> {
     try {
-      await this.o.client.call(args);
+      await this.o.client.call({ account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, ...at });
       return undefined;
     } catch (e) {
-      return isRevert(e) ? revertReason(e) : undefined;
+      return isRevert(e) ? revertReason(e, req.abi) : undefined;
     }
   }
 
