@@ -133,6 +133,14 @@ export class FixingLoop {
 
   constructor(options: FixingLoopOptions) {
     this.o = options;
+    const { schedule, peers } = options.config;
+    const pass = schedule.pollMs + peers.timeoutMs;
+    if (peers.urls.length > 0 && schedule.postStaggerMs < pass) {
+      // Operators notice a round ready up to one pass apart (a pass waits up to peers.timeoutMs for a slow peer).
+      options.log.warn("schedule.postStaggerMs is shorter than one pass of the loop: two operators' posting turns can coincide and both posts be sent (the later one reverts as a lost race)", {
+        postStaggerMs: schedule.postStaggerMs, pollMs: schedule.pollMs, peerTimeoutMs: peers.timeoutMs, recommendedAtLeast: pass,
+      });
+    }
     this.settlement = new SettlementTracker({
       config: options.config,
       sender: options.sender,

@@ -1,5 +1,5 @@
 /**
- * Deep profile (not in the default CI): `npm run profile:keeper-kill9` [CYCLES=200]. Three real keeper processes
+ * Deep profile (not in the default CI): `npm run profile:keeper-kill9` [CYCLES=200] [STAGGER_MS=500]. Three real keeper processes
  * (the compiled bin) on anvil, quorum 2. Each cycle moves chain time to the next daily round, waits a seeded random
  * 0-2.5 s (the posting happens in that span) and kills one keeper with SIGKILL (round-robin), restarts it, and
  * waits until the round is on chain. At the end it counts, over every transaction mined:
@@ -18,12 +18,14 @@ import { DAY, advance, chainNow, nonces, postedFixings, roundOf, startNetwork, w
 import { prng } from "../../test/keeper/helpers/random.js";
 
 const CYCLES = Number(process.env.CYCLES ?? 200);
+/** The post stagger (default 500 ms: below one pass, pollMs 200 + peer timeout 1000, the worst case for racing posters). */
+const STAGGER_MS = Number(process.env.STAGGER_MS ?? 500);
 const rand = prng(0x9e3779b9);
 const started = Date.now();
 
 const net = await startNetwork({
   overrides: {
-    schedule: { postStaggerMs: 500, pollMs: 200 },
+    schedule: { postStaggerMs: STAGGER_MS, pollMs: 200 },
     peers: { gatherMs: 500, timeoutMs: 1_000 },
     gas: { stuckAfterSeconds: 2 },
   },
@@ -103,6 +105,7 @@ try {
   }
   const result = {
     cycles: CYCLES,
+    postStaggerMs: STAGGER_MS,
     keepers: net.keepers.length,
     roundsDue: due.size,
     roundsPosted: [...due].filter((t) => posted.has(t)).length,

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { type Address, type Hex, type LocalAccount, decodeFunctionData, encodeFunctionData, parseGwei, toHex } from "viem";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
-import { silentLogger } from "../../keeper/observability/log.js";
+import { createLogger, silentLogger } from "../../keeper/observability/log.js";
 import { type Handler, startServer } from "../../keeper/observability/server.js";
 import { FixingLoop, type RoundOutcome } from "../../keeper/oracle/fixingLoop.js";
 import { observationsRoute } from "../../keeper/oracle/peers.js";
@@ -19,6 +19,7 @@ import { clients, deploySink, fixingSink, fundedAccount } from "./helpers/chain.
 import { deployOracle } from "./helpers/deploy.js";
 import { START } from "./helpers/e2e.js";
 import { journalPath, makeSender, postRound } from "./helpers/sender.js";
+import type { FixingLoopOptions } from "../../keeper/oracle/fixingLoop.js";
 
 const DAY = 86_400;
 /** The next operator's stagger is shorter than the gathering: a stagger counted from the quorum fired with the leader. */
@@ -176,5 +177,25 @@ describe("racing posters: the sender's last checks and the lost race it cannot s
     expect(await metrics.txConfirmed.get({ kind: "post", status: "lost_race" })).to.equal(1);
     expect(await metrics.txConfirmed.get({ kind: "post", status: "reverted" })).to.equal(0);
     expect(await read("posts")).to.equal(1n);
+  });
+});
+
+describe("racing posters: a stagger shorter than one pass is reported at start", () => {
+  it("warns when postStaggerMs < pollMs + peers.timeoutMs with peers configured, and not otherwise", () => {
+    const warnings = (postStaggerMs: number, urls: string[]) => {
+      const lines: string[] = [];
+      const config = validateConfig({
+        chainId: 31337, rpc: { urls: ["http://127.0.0.1:1"] }, contracts: { oracle: "0x0000000000000000000000000000000000000001" }, indexes: ["ATPI"],
+        schedule: { intervalSeconds: DAY, pollMs: 200, postStaggerMs }, peers: { urls, timeoutMs: 1_000 },
+        sources: [{ index: "ATPI", kind: "replay" }], keys: { signer: { privateKeyEnv: "X" } }, gas: { maxFeePerGasGwei: "50" },
+      });
+      const log = createLogger({ level: "info", write: (l) => lines.push(l) });
+      new FixingLoop({ config, log, feeds: [] } as unknown as FixingLoopOptions);
+      return lines.map((l) => JSON.parse(l) as { level: string; msg: string; recommendedAtLeast?: number }).filter((l) => l.level === "warn");
+    };
+    const peer = ["http://127.0.0.1:2"];
+    expect(warnings(500, peer).map((w) => w.recommendedAtLeast)).to.deep.equal([1_200]);
+    expect(warnings(1_200, peer)).to.deep.equal([]);
+    expect(warnings(0, [])).to.deep.equal([]); // a single operator has no one to race
   });
 });
