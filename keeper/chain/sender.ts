@@ -105,7 +105,7 @@ export function bump(a: bigint, pct: number): bigint {
 
 const FINAL: readonly TxState[] = ["confirmed", "reverted", "cancelled", "lost"];
 /** Note of a reverted transaction whose action another sender did first (see lostRace). */
-export const LOST_RACE = "lost race";
+const LOST_RACE = "lost race";
 
 export class TxSender {
   readonly address: Address;
