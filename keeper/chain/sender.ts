@@ -4,9 +4,9 @@
  * - one nonce per logical action: `key` is the idempotency key; a key already in the journal is never sent again;
  * - every action is simulated (eth_call, then gas estimation, both at the LATEST block: the pending state holds
  *   our own unmined transactions, which would make a still-needed action look done) before a nonce is assigned; a
- *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also tried on the
- *   pending state and deferred while that reverts (another poster's transaction is in the pool: racing posters
- *   do not both send);
+ *   failing simulation skips the action and costs nothing; a request with `deferIfPending` is also called on the
+ *   pending state, once signed (in memory) as the last read before it is journaled and broadcast, and deferred
+ *   while that reverts (another poster's transaction is in the pool: racing posters do not both send);
  * - fees: maxPriorityFeePerGas from config, maxFeePerGas = min(cap, 2 x base fee + priority); no fee above the cap
  *   is ever signed; while base fee + priority exceeds the cap new actions are deferred;
  * - the nonce and then the signed transaction are committed to the journal before the broadcast, so a crash at
@@ -14,6 +14,10 @@
  * - a transaction unmined after `stuckAfterSeconds` is replaced with the same nonce and both fees raised by
  *   >= max(bumpPercent, 10) %, capped; if the action became unnecessary (simulation now fails) the nonce is
  *   filled with a 0-value self-transfer instead, so a lost race never reverts on-chain and never leaves a gap;
+ *   `dropIfDone` does the same at once, when the caller knows another sender did the action (a racing post mined);
+ * - a transaction that reverts although its action was simulated first, and whose action also reverts on the
+ *   state after its block, lost a race (another transaction did the action first, unseen by the last check): its
+ *   status is `lost_race` in the metrics and its journal note says so; any other revert is logged as a warning;
  * - at most `maxInFlight` unconfirmed transactions; normal-priority actions leave one slot to high priority;
  * - `reconcile()` (mandatory before the first send) reads the chain's nonces and every journaled transaction's
  *   receipts, and re-broadcasts what is still pending, before anything new is sent.
@@ -77,8 +81,11 @@ export type SendResult =
   | { status: "sent"; key: string; nonce: number; hash: Hex }
   | { status: "exists"; key: string; state: TxState; nonce: number }
   | { status: "skipped"; key: string; reason: string }
-  | { status: "deferred"; key: string; reason: string }
+  | { status: "deferred"; key: string; reason: string; cause: DeferCause }
   | { status: "dry-run"; key: string; gas: bigint; maxFeePerGas: bigint };
+
+/** Why an action was deferred: no in-flight slot, no simulation, another sender's pending transaction does it, the fee cap. */
+export type DeferCause = "in-flight" | "simulation" | "pending" | "fee-cap";
 
 export interface ReconcileReport {
   latestNonce: number;
@@ -97,6 +104,8 @@ export function bump(a: bigint, pct: number): bigint {
 }
 
 const FINAL: readonly TxState[] = ["confirmed", "reverted", "cancelled", "lost"];
+/** Note of a reverted transaction whose action another sender did first (see lostRace). */
+const LOST_RACE = "lost race";
 
 export class TxSender {
   readonly address: Address;
@@ -149,7 +158,7 @@ export class TxSender {
 
       const inFlight = j.openTxs(this.address).length;
       const limit = req.priority === "high" || this.o.maxInFlight === 1 ? this.o.maxInFlight : this.o.maxInFlight - 1;
-      if (inFlight >= limit) return { status: "deferred", key: req.key, reason: `in-flight ${inFlight} >= ${limit}` } as const;
+      if (inFlight >= limit) return { status: "deferred", key: req.key, reason: `in-flight ${inFlight} >= ${limit}`, cause: "in-flight" } as const;
 
       const sim = await this.simulate(req);
       if (!sim.ok && sim.reverted) {
@@ -159,14 +168,7 @@ export class TxSender {
       }
       if (!sim.ok) {
         log.warn("simulation could not run: action deferred", { reason: sim.reason });
-        return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}` } as const;
-      }
-      if (req.deferIfPending) {
-        const pending = await this.simulate(req, "pending");
-        if (!pending.ok && pending.reverted) {
-          log.info("action already done by a pending transaction of another sender: deferred", { reason: pending.reason });
-          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${pending.reason}` } as const;
-        }
+        return { status: "deferred", key: req.key, reason: `simulation failed: ${sim.reason}`, cause: "simulation" } as const;
       }
       const gas = sim.gas;
       const baseFee = await this.baseFee();
@@ -176,26 +178,37 @@ export class TxSender {
         const reason = `base fee ${baseFee} + priority ${priorityFee} > cap ${cap}`;
         this.o.feeCapped.set(req.key, { reason, atMs: this.o.now() });
         this.limiter.warn(log, `cap:${req.key}`, "base fee above the fee cap: action deferred", { baseFee, cap });
-        return { status: "deferred", key: req.key, reason } as const;
+        return { status: "deferred", key: req.key, reason, cause: "fee-cap" } as const;
       }
       this.o.feeCapped.delete(req.key);
       this.limiter.recovered(log, `cap:${req.key}`, "base fee below the fee cap again: action goes ahead", { baseFee, cap });
       const maxFeePerGas = min(cap, 2n * baseFee + priorityFee);
-      if (this.o.dryRun) {
+      const nonce = this.nextNonce;
+      const planned = { key: req.key, kind: req.kind, sender: this.address, nonce, to: req.to, data: req.data, value: req.value ?? 0n,
+        gas, priority: req.priority === "high" ? 1 : 0, state: "queued" as const, createdMs: this.o.now() };
+      // Signed in memory first, so that the check of the pending state is the last read before the broadcast.
+      const attempt = this.o.dryRun ? undefined : await this.sign(planned, { maxFeePerGas, maxPriorityFeePerGas: priorityFee }, false);
+      if (req.deferIfPending) {
+        // A racing poster's transaction that reached the node by now is seen; one can go unseen only during the
+        // journal writes and the broadcast below (milliseconds). Our own unmined transactions in the pending state
+        // have lower nonces: earlier actions, which do not do this one. Nothing is journaled yet: no nonce is used.
+        const reason = await this.revertOf(req, { blockTag: "pending" });
+        if (reason !== undefined) {
+          log.info("action already done by a pending transaction of another sender: deferred", { reason });
+          return { status: "deferred", key: req.key, reason: `pending transaction of another sender: ${reason}`, cause: "pending" } as const;
+        }
+      }
+      if (!attempt) {
         log.info("dry run: not sent", { gas, maxFeePerGas });
         return { status: "dry-run", key: req.key, gas, maxFeePerGas } as const;
       }
 
-      const nonce = this.nextNonce;
-      const now = this.o.now();
-      j.insertTx({ key: req.key, kind: req.kind, sender: this.address, nonce, to: req.to, data: req.data, value: req.value ?? 0n,
-        gas, priority: req.priority === "high" ? 1 : 0, state: "queued", createdMs: now });
+      j.insertTx(planned);
       this.nextNonce = nonce + 1;
       this.o.hooks?.afterPersistNonce?.(req.key);
-
-      const tx = j.getTx(req.key) as TxRecord;
-      const attempt = await this.signAttempt(tx, { maxFeePerGas, maxPriorityFeePerGas: priorityFee }, false);
+      j.addAttempt(attempt);
       this.o.hooks?.afterPersistSigned?.(req.key);
+      const tx = j.getTx(req.key) as TxRecord;
       await this.broadcast(tx, attempt, log);
       this.o.hooks?.afterBroadcast?.(req.key);
       this.o.metrics?.txSent.inc({ kind: req.kind });
@@ -236,12 +249,12 @@ export class TxSender {
   }
 
   /**
-   * eth_call then gas estimation at `blockTag` (latest unless told: never the pending state, which holds our own
-   * unmined attempts): the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the action is not
-   * needed or not possible now) from a failure to simulate at all (RPC down, no funds for gas).
+   * eth_call then gas estimation at the latest block (never the pending state, which holds our own unmined
+   * attempts): the gas limit with 20 % headroom, or why not. `reverted` tells a revert (the action is not needed or
+   * not possible now) from a failure to simulate at all (RPC down, no funds for gas).
    */
-  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }, blockTag: "latest" | "pending" = "latest"): Promise<Simulation> {
-    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, blockTag } as const;
+  private async simulate(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }): Promise<Simulation> {
+    const args = { account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, blockTag: "latest" } as const;
     try {
       await this.o.client.call(args);
       const gas = await this.o.client.estimateGas(args);
@@ -256,7 +269,19 @@ export class TxSender {
     return block.baseFeePerGas ?? 0n;
   }
 
+  /** Signs an attempt and journals it. */
   private async signAttempt(tx: TxRecord, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, isCancel: boolean): Promise<AttemptRecord> {
+    const attempt = await this.sign(tx, fees, isCancel);
+    this.o.journal.addAttempt(attempt);
+    return attempt;
+  }
+
+  /** Signs an attempt of `tx` (the action, or a self-transfer filling its nonce) without journaling it; never above the cap. */
+  private async sign(
+    tx: Pick<TxRecord, "key" | "nonce" | "to" | "data" | "value" | "gas">,
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    isCancel: boolean,
+  ): Promise<AttemptRecord> {
     if (fees.maxFeePerGas > this.o.fees.maxFeePerGas) {
       throw new Error(`refusing to sign maxFeePerGas ${fees.maxFeePerGas} above cap ${this.o.fees.maxFeePerGas}`);
     }
@@ -271,9 +296,7 @@ export class TxSender {
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
-    const attempt = { hash: keccak256(raw), key: tx.key, nonce: tx.nonce, ...fees, raw, isCancel, createdMs: this.o.now() };
-    this.o.journal.addAttempt(attempt);
-    return attempt;
+    return { hash: keccak256(raw), key: tx.key, nonce: tx.nonce, ...fees, raw, isCancel, createdMs: this.o.now() };
   }
 
   /** Sends an attempt's bytes; the node's answer is interpreted, never thrown (the next tick retries). */
@@ -362,22 +385,56 @@ export class TxSender {
     return sent;
   }
 
-  /** Replaces a stuck transaction: same nonce, fees bumped, capped; a cancel if the action is no longer needed. */
-  private async replace(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<number> {
+  /**
+   * Drops an action whose transaction waits unmined (in the pool, or not yet broadcast) while its simulation at the
+   * latest block now reverts — another sender did it, e.g. a racing poster's post was mined first: the nonce is
+   * filled at once with a self-transfer (fees bumped, capped), so the stale transaction can no longer be mined and
+   * revert. Nothing happens while the action is still needed, once a transaction of ours used the nonce, or when
+   * the cap leaves no room for a replacement. Returns whether the nonce was filled.
+   */
+  dropIfDone(key: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const tx = this.o.journal.getTx(key);
+      const last = this.o.journal.attempts(key).at(-1);
+      if (!tx || !last || last.isCancel || (tx.state !== "queued" && tx.state !== "broadcast")) return false;
+      const latestNonce = await this.o.client.getTransactionCount({ address: this.address, blockTag: "latest" });
+      if (tx.nonce < latestNonce) return false; // mined (ours or not): the receipts decide
+      const sim = await this.simulate(tx);
+      if (sim.ok || !sim.reverted) return false;
+      const log = this.o.log.child({ key: tx.key, kind: tx.kind, nonce: tx.nonce });
+      const fees = await this.replacementFees(tx, last, log);
+      if (!fees) return false;
+      const a = await this.signAttempt(tx, fees, true);
+      log.info("action done by another sender while ours was unmined: filling nonce with a self-transfer", { reason: sim.reason, hash: a.hash, previous: last.hash });
+      this.o.metrics?.txReplaced.inc({ kind: tx.kind });
+      await this.broadcast(tx, a, log);
+      return true;
+    });
+  }
+
+  /**
+   * Fees of a replacement of `last`: both raised by >= max(bumpPercent, 10) % and at least to 2 x base fee +
+   * priority, capped. Undefined (with an alert) when the cap leaves no room for a valid replacement (+10 %).
+   */
+  private async replacementFees(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined> {
     const { bumpPercent, maxFeePerGas: cap } = this.o.fees;
     const pct = Math.max(bumpPercent, 10);
     const baseFee = await this.baseFee();
     const priority = bump(last.maxPriorityFeePerGas, pct);
-    const wantMax = max(bump(last.maxFeePerGas, pct), 2n * baseFee + priority);
-    const maxFee = min(wantMax, cap);
-    const minMax = bump(last.maxFeePerGas, 10);
-    const minPriority = bump(last.maxPriorityFeePerGas, 10);
+    const maxFee = min(max(bump(last.maxFeePerGas, pct), 2n * baseFee + priority), cap);
     const cappedPriority = min(priority, maxFee);
-    if (maxFee < minMax || cappedPriority < minPriority) {
-      // The cap leaves no room for a valid replacement: keep the current attempt alive and raise an alert.
-      this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
-      this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
-      this.limiter.warn(log, `stuck:${tx.key}`, "stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+    if (maxFee >= bump(last.maxFeePerGas, 10) && cappedPriority >= bump(last.maxPriorityFeePerGas, 10)) return { maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority };
+    this.o.metrics?.feeCapHits.inc({ kind: tx.kind });
+    this.o.feeCapped.set(tx.key, { reason: `stuck at maxFeePerGas ${last.maxFeePerGas}, the cap ${cap} leaves no room for a replacement`, atMs: this.o.now() });
+    this.limiter.warn(log, `stuck:${tx.key}`, "stuck transaction at the fee cap: not bumped, re-broadcast", { maxFeePerGas: last.maxFeePerGas, cap });
+    return undefined;
+  }
+
+  /** Replaces a stuck transaction: same nonce, fees bumped, capped; a cancel if the action is no longer needed. */
+  private async replace(tx: TxRecord, last: AttemptRecord, log: Logger): Promise<number> {
+    const fees = await this.replacementFees(tx, last, log);
+    if (!fees) {
+      // The cap leaves no room for a valid replacement: keep the current attempt alive (the alert is raised).
       await this.broadcast(tx, last, log);
       return 1;
     }
@@ -387,13 +444,33 @@ export class TxSender {
       if (!sim.ok && !sim.reverted) throw new Error(`cannot simulate ${tx.key}: ${sim.reason}`);
       stillNeeded = sim.ok;
     }
-    const a = await this.signAttempt(tx, { maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority }, !stillNeeded);
+    const a = await this.signAttempt(tx, fees, !stillNeeded);
     log.info(stillNeeded ? "replacing stuck transaction" : "action no longer needed: filling nonce with a self-transfer", {
-      hash: a.hash, maxFeePerGas: maxFee, maxPriorityFeePerGas: cappedPriority, previous: last.hash,
+      hash: a.hash, ...fees, previous: last.hash,
     });
     this.o.metrics?.txReplaced.inc({ kind: tx.kind });
     await this.broadcast(tx, a, log);
     return 1;
+  }
+
+  /**
+   * Why a reverted transaction lost a race, if it did: its action, simulated on the state after its own block,
+   * reverts there too (its simulation passed before it was sent, so another transaction did the action first,
+   * e.g. a racing poster's post in the same block or one our node had not shown yet). Undefined for any other
+   * revert (the action still passes: out of gas, ...) or when that state cannot be read (pruned).
+   */
+  private lostRace(tx: TxRecord, block: bigint): Promise<string | undefined> {
+    return this.revertOf(tx, { blockNumber: block });
+  }
+
+  /** The revert reason of the action as an eth_call at `at`, or undefined if it passes or the call cannot run. */
+  private async revertOf(req: { to: Address; data: Hex; value?: bigint; abi?: Abi | undefined }, at: { blockTag: "pending" } | { blockNumber: bigint }): Promise<string | undefined> {
+    try {
+      await this.o.client.call({ account: this.address, to: req.to, data: req.data, value: req.value ?? 0n, ...at });
+      return undefined;
+    } catch (e) {
+      return isRevert(e) ? revertReason(e, req.abi) : undefined;
+    }
   }
 
   /** The nonce was used: find which of our attempts (if any) was mined, and count confirmations. */
@@ -409,12 +486,14 @@ export class TxSender {
         return;
       }
       const state: TxState = a.isCancel ? "cancelled" : receipt.status === "success" ? "confirmed" : "reverted";
+      const raced = state === "reverted" ? await this.lostRace(tx, receipt.blockNumber) : undefined;
       this.o.feeCapped.delete(tx.key);
-      j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber });
-      this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: state });
+      j.updateTx(tx.key, state, now, { minedHash: a.hash, minedBlock: receipt.blockNumber, ...(raced ? { note: `${LOST_RACE}: ${raced}` } : {}) });
+      this.o.metrics?.txConfirmed.inc({ kind: tx.kind, status: raced ? "lost_race" : state });
       this.o.metrics?.gasSpent.inc({ kind: tx.kind }, Number(receipt.gasUsed * receipt.effectiveGasPrice));
       if (state === "confirmed") this.o.metrics?.txConfirmSeconds.observe({ kind: tx.kind }, Math.max(0, (now - tx.createdMs) / 1000));
-      log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
+      if (raced) log.info("transaction reverted: lost the race, another sender did the action first", { hash: a.hash, block: receipt.blockNumber, reason: raced });
+      else log[state === "reverted" ? "warn" : "info"](`transaction ${state}`, { hash: a.hash, block: receipt.blockNumber });
       return;
     }
     if (tx.state === "mined") {

@@ -54,7 +54,8 @@ export interface KnownLabels {
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 const TX_KINDS = ["post", "liquidate", "closeOut", "record", "settle"];
-const TX_STATUSES = ["confirmed", "reverted", "cancelled"];
+const TX_STATUSES = ["confirmed", "reverted", "lost_race", "cancelled"];
+const RACE_OUTCOMES = ["skipped", "deferred", "cancelled", "reverted"];
 const RPC_KINDS = ["timeout", "network", "http", "invalid", "chain_id"];
 const FIXING_FAILURES = ["source", "no_fixing", "out_of_bounds", "error"];
 const REFUSALS = ["last_fixing", "peers", "SOURCE_SCALE_SUSPECT", "IMPLAUSIBLE_VALUE"];
@@ -75,6 +76,11 @@ export function createKeeperMetrics(known: KnownLabels = {}) {
     buildInfo: gauge("keeper_build_info", "Always 1; the labels say which keeper runs (version, Node version).", ["version", "node"]),
     fixingsSigned: counter("keeper_fixings_signed_total", "Observations this operator signed, per index.", ["index"]),
     fixingsPosted: counter("keeper_fixings_posted_total", "Fixings this keeper posted and saw confirmed, per index.", ["index"]),
+    postRacesLost: counter(
+      "keeper_post_races_lost_total",
+      "Rounds another operator posted first while this keeper was about to post, per index and outcome: skipped (its simulation saw the round posted) and deferred (the other post was pending) send nothing; cancelled (ours was unmined: nonce filled with a self-transfer); reverted (both sent before either was visible: gas spent, never counted as a post).",
+      ["index", "outcome"],
+    ),
     lastFixingAge: gauge("keeper_last_fixing_age_seconds", "Chain time minus the timestamp of the latest on-chain fixing, per index.", ["index"]),
     lastOwnPostAge: gauge("keeper_last_own_post_age_seconds", "Seconds since this keeper's last confirmed post, per index (absent before the first).", ["index"]),
     liquidations: counter("keeper_liquidations_total", "Liquidations by result (sent, confirmed, skipped, failed).", ["result"]),
@@ -87,7 +93,7 @@ export function createKeeperMetrics(known: KnownLabels = {}) {
     gasSpent: counter("keeper_gas_spent_wei_total", "Wei paid for gas by this keeper's mined transactions (gasUsed x effectiveGasPrice), per kind.", ["kind"]),
     txSent: counter("keeper_tx_sent_total", "Transactions broadcast (first attempts), per kind.", ["kind"]),
     txReplaced: counter("keeper_tx_replaced_total", "Replacement attempts (same nonce, higher fee), per kind.", ["kind"]),
-    txConfirmed: counter("keeper_tx_confirmed_total", "Final transactions, per kind and status (confirmed, reverted, cancelled).", ["kind", "status"]),
+    txConfirmed: counter("keeper_tx_confirmed_total", "Final transactions, per kind and status (confirmed, reverted, lost_race: reverted because another sender did the action first, cancelled).", ["kind", "status"]),
     txConfirmSeconds: histogram("keeper_tx_confirm_seconds", "Local time from a transaction's first signing to its confirmation, per kind.", ["kind"], [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800]),
     txInFlight: gauge("keeper_tx_in_flight", "Transactions with a nonce that are not yet final."),
     feeCapHits: counter("keeper_fee_cap_hits_total", "Times a fee was held at the configured cap (send deferred or bump stopped), per kind.", ["kind"]),
@@ -125,6 +131,7 @@ export function createKeeperMetrics(known: KnownLabels = {}) {
     for (const c of [m.fixingsSigned, m.fixingsPosted, m.fixingsHeld, m.breakerConfirmations]) c.inc({ index }, 0);
     for (const reason of FIXING_FAILURES) m.fixingFailures.inc({ index, reason }, 0);
     for (const reason of REFUSALS) m.signaturesRefused.inc({ index, reason }, 0);
+    for (const outcome of RACE_OUTCOMES) m.postRacesLost.inc({ index, outcome }, 0);
   }
   for (const s of known.sources ?? []) m.sourceFailures.inc({ index: s.index, source: s.kind }, 0);
   for (const url of known.rpcUrls ?? []) for (const kind of RPC_KINDS) m.rpcErrors.inc({ url, kind }, 0);

@@ -117,8 +117,8 @@ export class FixingLoop {
   private readonly waitingSince = new Map<string, number>();
   /** Local time a round was first seen with a quorum (the gathering, peers.gatherMs, counts from there). */
   private readonly quorumSince = new Map<string, number>();
-  /** Local time a round with quorum was first not held back by an earlier round (the post stagger counts from there). */
-  private readonly postableSince = new Map<string, number>();
+  /** Local time a round was first ready to post: gathered, not held back by an earlier round (the stagger counts from there). */
+  private readonly readySince = new Map<string, number>();
   /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
   private readonly sentPosts = new Map<string, { index: string; round: bigint; signers: readonly Hex[]; held: boolean }>();
   private readonly settlement: SettlementTracker;
@@ -134,11 +134,21 @@ export class FixingLoop {
   private readonly computed = new Map<string, Computed>();
   /** `index:heldTimestamp` holds of the circuit breaker already logged and counted. */
   private readonly holdsSeen = new Set<string>();
+  /** `index:round:outcome` lost races (skipped, deferred) already logged and counted. */
+  private readonly racesSeen = new Set<string>();
   /** `index:round:reason` refusals already logged and counted. */
   private readonly refusedLogged = new Set<string>();
 
   constructor(options: FixingLoopOptions) {
     this.o = options;
+    const { schedule, peers } = options.config;
+    const pass = schedule.pollMs + peers.timeoutMs;
+    if (peers.urls.length > 0 && schedule.postStaggerMs < pass) {
+      // Operators notice a round ready up to one pass apart (a pass waits up to peers.timeoutMs for a slow peer).
+      options.log.warn("schedule.postStaggerMs is shorter than one pass of the loop: two operators' posting turns can coincide and both posts be sent (the later one reverts as a lost race)", {
+        postStaggerMs: schedule.postStaggerMs, pollMs: schedule.pollMs, peerTimeoutMs: peers.timeoutMs, recommendedAtLeast: pass,
+      });
+    }
     this.settlement = new SettlementTracker({
       config: options.config,
       sender: options.sender,
@@ -157,7 +167,6 @@ export class FixingLoop {
       this.o.log.warn("fixing loop: cannot read chain time", { error: e });
       return outcomes;
     }
-    this.countConfirmedPosts(now);
     for (const feed of this.o.feeds) {
       try {
         outcomes.push(...(await this.tickIndex(feed, now)));
@@ -221,6 +230,7 @@ export class FixingLoop {
       );
     }
     const view = await readOracleIndex(client, config.contracts.oracle, feed.indexId);
+    await this.settlePosts(feed.name, view.latest.timestamp, now);
     this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
     this.checkRegistered(feed.name, view.operators);
     const outcomes: RoundOutcome[] = [];
@@ -284,15 +294,18 @@ export class FixingLoop {
       if (blocked) continue;
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
       // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
-      // the others only if it did not (rank x postStaggerMs later).
-      // The stagger counts from when the round is first postable (no earlier round holding it back): rounds of a
-      // catch-up gathered in parallel would otherwise all be past every operator's stagger when the round before
-      // them lands, and the leader and the next operator would post at the same moment.
-      const postable = this.postableSince.get(key) ?? Date.now();
-      this.postableSince.set(key, postable);
-      const gather = decision.complete ? 0 : config.peers.gatherMs;
-      const stagger = this.postRank(view.operators, t) * config.schedule.postStaggerMs;
-      if (Date.now() - since < gather || Date.now() - postable < stagger) {
+      // the others only if it did not, rank x postStaggerMs after their own gathering ended. The stagger counts
+      // from when the round is first ready (gathered, and no earlier round holding it back), never alongside the
+      // gathering: with one operator missing every keeper gathers for the full gatherMs, and a stagger counted
+      // from the quorum would make the leader and the next operator post at the same moment (gatherMs >=
+      // postStaggerMs). Rounds of a catch-up gathered in parallel are ready only once the round before them landed.
+      if (!decision.complete && Date.now() - since < config.peers.gatherMs) {
+        blocked = true;
+        continue;
+      }
+      const ready = this.readySince.get(key) ?? Date.now();
+      this.readySince.set(key, ready);
+      if (Date.now() - ready < this.postRank(view.operators, t) * config.schedule.postStaggerMs) {
         blocked = true;
         continue;
       }
@@ -305,6 +318,7 @@ export class FixingLoop {
       const result = await this.o.sender.send(request);
       outcome.post = result;
       if (result.status !== "deferred") this.limiter.recovered(log, `deferred:${feed.name}`, "posts no longer deferred", { index: feed.name, round: t });
+      if (result.status === "skipped" || (result.status === "deferred" && result.cause === "pending")) await this.checkLostRace(feed, t, result);
       if (result.status === "sent") {
         this.sentPosts.set(request.key, { index: feed.name, round: t, signers: decision.signers, held: view.held !== undefined });
         log.info("fixing post sent", { index: feed.name, round: t, signers: decision.signers, operators: view.operators.length, hash: result.hash, attempt });
@@ -312,7 +326,7 @@ export class FixingLoop {
       } else if (result.status === "dry-run") {
         log.info("dry run: would post fixing", { index: feed.name, round: t, signers: decision.signers, args: decision.args });
       } else if (result.status === "deferred") {
-        this.limiter.warn(log, `deferred:${feed.name}`, "post deferred", { index: feed.name, round: t, reason: result.reason });
+        if (result.cause !== "pending") this.limiter.warn(log, `deferred:${feed.name}`, "post deferred", { index: feed.name, round: t, reason: result.reason });
         blocked = true; // keep round order: a later round must not be posted before this one
       }
     }
@@ -532,11 +546,13 @@ export class FixingLoop {
   private forgetRoundsUpTo(index: string, latest: bigint): void {
     const waiting = this.o.health?.noQuorum.get(index);
     for (const t of waiting ?? []) if (t <= latest) waiting?.delete(t);
-    for (const key of this.refusedLogged) {
-      const [name, ts] = key.split(":");
-      if (name === index && BigInt(ts as string) <= latest) this.refusedLogged.delete(key);
+    for (const set of [this.refusedLogged, this.racesSeen]) {
+      for (const key of set) {
+        const [name, ts] = key.split(":");
+        if (name === index && BigInt(ts as string) <= latest) set.delete(key);
+      }
     }
-    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince, this.postableSince]) {
+    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince, this.readySince]) {
       for (const key of map.keys()) {
         const cut = key.lastIndexOf(":");
         if (key.slice(0, cut) === index && BigInt(key.slice(cut + 1)) <= latest) map.delete(key);
@@ -555,10 +571,37 @@ export class FixingLoop {
     }
   }
 
-  /** Logs and counts "fixing posted" when a post is confirmed; a post that ended otherwise is logged as such. */
-  private countConfirmedPosts(now: bigint): void {
+  /**
+   * A post that was not sent because another operator's post of the round got there first (the simulation at the
+   * latest block reverts, or the pending state has the other post): a lost race that cost nothing, logged and
+   * counted once per round and outcome — if the oracle now has the round (else the skip had another cause, which
+   * the sender logged).
+   */
+  private async checkLostRace(feed: IndexFeed, round: bigint, result: SendResult & { status: "skipped" | "deferred" }): Promise<void> {
+    const outcome = result.status;
+    const key = `${feed.name}:${round}:${outcome}`;
+    if (this.racesSeen.has(key)) return;
+    const onChain = outcome === "deferred" || (await readOracleIndex(this.o.client, this.o.config.contracts.oracle, feed.indexId)).latest.timestamp >= round;
+    if (!onChain) return;
+    this.racesSeen.add(key);
+    this.o.metrics.postRacesLost.inc({ index: feed.name, outcome });
+    this.o.log.info(outcome === "skipped" ? "lost race: another operator posted the round first, nothing sent" : "lost race: another operator's post of the round is pending, nothing sent", {
+      index: feed.name, round, reason: result.reason,
+    });
+  }
+
+  /**
+   * Follows this keeper's sent posts of an index. A post still unmined once the oracle has its round (another
+   * operator's post was mined first) is dropped at once (its nonce filled with a self-transfer), so it never
+   * reverts. "Fixing posted" is logged and counted when a post is confirmed; a post that ended without posting
+   * while the oracle has the round lost a race (logged at info and counted, never as a post); any other end is
+   * a warning, and the round is re-sent while it is due.
+   */
+  private async settlePosts(index: string, latest: bigint, now: bigint): Promise<void> {
     for (const [key, p] of this.sentPosts) {
-      const tx = this.o.journal.getTx(key);
+      if (p.index !== index) continue;
+      let tx = this.o.journal.getTx(key);
+      if (tx && (tx.state === "queued" || tx.state === "broadcast") && p.round <= latest && (await this.o.sender.dropIfDone(key))) tx = this.o.journal.getTx(key);
       if (!tx || OPEN.includes(tx.state)) continue;
       this.sentPosts.delete(key);
       if (tx.state === "confirmed") {
@@ -570,6 +613,12 @@ export class FixingLoop {
           this.o.metrics.breakerConfirmations.inc({ index: p.index });
           this.o.log.info("breaker confirmation round posted", { index: p.index, round: p.round, hash: tx.minedHash });
         }
+      } else if ((tx.state === "reverted" || tx.state === "cancelled") && p.round <= latest) {
+        const outcome = tx.state;
+        this.o.metrics.postRacesLost.inc({ index: p.index, outcome });
+        this.o.log.info(outcome === "reverted" ? "lost race: another operator's post of the round was mined first, ours reverted (gas spent, not a post)" : "lost race: another operator's post of the round was mined first, ours was replaced by a self-transfer", {
+          index: p.index, round: p.round, hash: tx.minedHash, block: tx.minedBlock, note: tx.note,
+        });
       } else {
         this.o.log.warn("fixing post ended without posting: re-sent while the round is due", { index: p.index, round: p.round, state: tx.state, note: tx.note });
       }
