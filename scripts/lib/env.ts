@@ -5,6 +5,7 @@ import { type Address, type LocalAccount, getAddress, isAddress } from "viem";
 import { loadKeystore, plainKeyAccount, readPassword } from "../../sdk/keys.js";
 import type { SeriesParams } from "../../sdk/orders.js";
 import { parseDecimal } from "../../sdk/units.js";
+import { parseSeriesOverrides } from "./seriesParams.js";
 
 export class EnvError extends Error {
   override readonly name = "EnvError";
@@ -50,37 +51,15 @@ export function parseTime(text: string, what: string): bigint {
   return BigInt(Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) / 1000);
 }
 
-const BIG = new Set(["expiry", "contractSize", "tickSize", "minSize"]);
-const SMALL = new Set([
-  "initialMarginBps",
-  "maintenanceMarginBps",
-  "makerFeeBps",
-  "takerFeeBps",
-  "priceBandBps",
-  "priceLimitBps",
-  "liquidationPenaltyBps",
-  "maxFixingAge",
-  "settlementWindow",
-  "settlementGrace",
-]);
-
-/** Partial series parameters from a JSON file: integers as numbers or decimal strings; unknown keys are errors. */
+/** Series parameter overrides from a JSON file (`seriesOverrides`: integers, unknown keys are errors). */
 export function readSeriesOverrides(path: string): Partial<SeriesParams> {
-  let raw: Record<string, unknown>;
+  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
     throw new EnvError(`series parameters ${path}: ${(e as Error).message}`);
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const text = String(v);
-    if (!/^\d+$/.test(text)) throw new EnvError(`${path}: ${k} must be a non-negative integer, got ${JSON.stringify(v)}`);
-    if (BIG.has(k)) out[k] = BigInt(text);
-    else if (SMALL.has(k)) out[k] = Number(text);
-    else throw new EnvError(`${path}: unknown series parameter ${JSON.stringify(k)}`);
-  }
-  return out as Partial<SeriesParams>;
+  return parseSeriesOverrides(raw, path);
 }
 
 /** An 18-decimal value from a decimal string variable. */
