@@ -1,4 +1,4 @@
-/** The deployment file (sdk/deployment.ts, sdk/deploymentSchema.ts): round trip, recomputed series ids, messages naming file and key. */
+/** The deployment file (sdk/deploymentSchema.ts) without a chain: checksums, every problem named by key (test/sdk/settlement.test.ts: round trip on a deployed fixture). */
 import { expect } from "chai";
 import { defaultSeriesParams } from "../../scripts/lib/deploy.js";
 import { type Deployment, deploymentToJson, parseDeployment } from "../../sdk/deployment.js";
@@ -19,21 +19,18 @@ const deployment: Deployment = {
 };
 
 describe("sdk/deployment: the deployments/<chainId>.json file", () => {
-  it("round-trips through its JSON form (bigints as strings) and checksums addresses", () => {
-    expect(parseDeployment(deploymentToJson(deployment))).to.deep.equal(deployment);
+  it("checksums addresses on the way in", () => {
     const lower = JSON.parse(deploymentToJson(deployment)) as Record<string, unknown>;
     lower.market = (lower.market as string).toLowerCase();
     expect(parseDeployment(JSON.stringify(lower)).market).to.equal(deployment.market);
   });
 
-  it("names the file and each bad key; a series id that does not match its params is refused", () => {
+  it("names the file and every bad key at once", () => {
     const raw = JSON.parse(deploymentToJson(deployment)) as Record<string, unknown> & { series: { id: string; params: Record<string, unknown> }[] };
     expect(() => parseDeployment("{", "d.json")).to.throw(/^d\.json: not JSON/);
     const { oracle: _dropped, ...noOracle } = raw;
     expect(() => parseDeployment(JSON.stringify({ ...noOracle, chainId: 0, market: "0x12" }), "d.json")).to.throw('d.json: chainId: must be a positive integer; market: not an address: "0x12"; oracle: missing');
     raw.series[0]!.params.expiry = 5;
     expect(() => parseDeployment(JSON.stringify(raw), "d.json")).to.throw("d.json: series[0].params.expiry: expected an integer string, got 5");
-    raw.series[0]!.params.expiry = "4070908801";
-    expect(() => parseDeployment(JSON.stringify(raw), "d.json")).to.throw(/^d\.json: series\[0\]\.id: 0x[0-9a-f]{64} does not match its params \(0x[0-9a-f]{64}\)$/);
   });
 });
