@@ -149,7 +149,7 @@ export async function deployAll(o: DeployOptions): Promise<Deployment> {
   const deployer = o.wallet.account.address;
   const indexId = indexIdFromName(index.name);
   const collateral = (await deployContract(o, "MockUSDC", [])).address;
-  // The oracle is owned by the deployer until the index exists, then handed over.
+  // The deployer owns the oracle (it creates the index) and the market (it lists the series).
   const oracle = (await deployContract(o, "IndexOracle", [deployer])).address;
   const market = await deployContract(o, "FuturesMarket", [deployer, collateral, oracle]);
   await send(o, oracle, indexOracleAbi, "createIndex", [indexId, indexParams(index), [...o.operators]]);
