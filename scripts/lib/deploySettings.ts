@@ -9,7 +9,7 @@ import { afterFields } from "../../keeper/config/validate.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { parseDecimal } from "../../sdk/units.js";
 import { ATPI_INDEX, type IndexSpec } from "./deploy.js";
-import { EnvError, type Env, parseTime } from "./env.js";
+import { EnvError, type Env, timeFromText } from "./env.js";
 
 /** A variable's trimmed value; empty counts as unset. */
 const value = z.string().optional().transform((v) => v?.trim() || undefined);
@@ -34,15 +34,11 @@ const wad = (fallback: bigint) =>
       return z.NEVER;
     }
   });
-const time = value.transform((v, ctx) => {
-  if (v === undefined) return undefined;
-  try {
-    return parseTime(v, "");
-  } catch {
-    ctx.addIssue({ code: "custom", message: `must be unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-});
+const time = value
+  .refine((v) => v === undefined || timeFromText(v) !== undefined, {
+    error: (iss) => `must be unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got ${JSON.stringify(iss.input)}`,
+  })
+  .transform((v) => (v === undefined ? undefined : (timeFromText(v) as bigint)));
 
 export const deploySettingsSchema = z
   .object({

@@ -42,13 +42,19 @@ export async function deployerAccount(env: Env, chainId: number): Promise<LocalA
   return privateKeyToAccount(await deployerKey(env, chainId));
 }
 
-/** Unix seconds from "1798000000" or an ISO-8601 UTC time such as "2026-12-31T08:00:00Z". */
-export function parseTime(text: string, what: string): bigint {
+/** Unix seconds from "1798000000" or an ISO-8601 UTC time such as "2026-12-31T08:00:00Z"; undefined for anything else. */
+export function timeFromText(text: string): bigint | undefined {
   if (/^\d+$/.test(text)) return BigInt(text);
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z)?$/.test(text)) {
-    throw new EnvError(`${what}: expected unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got ${JSON.stringify(text)}`);
-  }
-  return BigInt(Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) / 1000);
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z)?$/.test(text)) return undefined;
+  const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  return Number.isNaN(ms) ? undefined : BigInt(ms / 1000);
+}
+
+/** timeFromText, or EnvError naming `what`. */
+export function parseTime(text: string, what: string): bigint {
+  const t = timeFromText(text);
+  if (t === undefined) throw new EnvError(`${what}: expected unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got ${JSON.stringify(text)}`);
+  return t;
 }
 
 /** Series parameter overrides from a JSON file (`seriesOverrides`: integers, unknown keys are errors). */

@@ -12,6 +12,8 @@ import { createPublicClient, http } from "viem";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { parseDeployment } from "../../sdk/deployment.js";
 import { type Anvil, startAnvil } from "../../scripts/lib/anvil.js";
+import { ATPI_INDEX } from "../../scripts/lib/deploy.js";
+import { parseDeploySettings } from "../../scripts/lib/deploySettings.js";
 import { devAccount } from "../../scripts/lib/localMarket.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -105,5 +107,21 @@ describe("deploy and list-series commands (anvil)", function () {
     } finally {
       await fresh.stop();
     }
+  });
+});
+
+describe("deploy settings (scripts/lib/deploySettings.ts)", () => {
+  const operators = [7, 8, 9].map((i) => devAccount(i, "operator").account.address);
+
+  it("fills the ATPI defaults, parses times and values, and checks the operator count against f", () => {
+    const s = parseDeploySettings({ RPC_URL: " http://x ", OPERATORS: operators.join(", "), SERIES_EXPIRY: "2099-01-01", INDEX_MIN: "0.5", COLLATERAL: "" });
+    expect(s).to.deep.include({ url: "http://x", operators, collateral: undefined, seriesExpiry: 4_070_908_800n });
+    expect(s.index).to.deep.equal({ ...ATPI_INDEX, minValue: 5n * 10n ** 17n });
+    expect(() => parseDeploySettings({ RPC_URL: "http://x", OPERATORS: operators.join(","), INDEX_FAULT_TOLERANCE: "2" })).to.throw(
+      "OPERATORS has 3 addresses; INDEX_FAULT_TOLERANCE=2 needs at least 5 (2f + 1)",
+    );
+    expect(() => parseDeploySettings({ OPERATORS: operators.join(","), SERIES_EXPIRY: "2099-13-45", DEPLOYMENT_ID: "../x" })).to.throw(
+      ['RPC_URL is not set (see .env.example)', 'SERIES_EXPIRY must be unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got "2099-13-45"', "DEPLOYMENT_ID must be letters, digits, - and _"].join("\n"),
+    );
   });
 });
