@@ -45,6 +45,12 @@ export default defineConfig({
       type: "http",
       url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545",
     },
+    // `npm run deploy` (scripts/lib/ignitionDeploy.ts) connects here with the url and the deployer key of its .env
+    // settings (the key from a keystore), so nothing of it is read from this file.
+    deploy: {
+      type: "http",
+      url: "http://127.0.0.1:8545",
+    },
   },
   verify: {
     etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },

@@ -31,8 +31,8 @@ export function readPassword(source: { file?: string | undefined; env?: string |
   throw new SdkError("INVALID_INPUT", "no keystore password: give a password file or the name of an environment variable");
 }
 
-/** Decrypts a JSON keystore file into a LocalAccount. */
-export async function loadKeystore(path: string, password: string): Promise<LocalAccount> {
+/** Decrypts a JSON keystore file into its private key. */
+export async function decryptKeystore(path: string, password: string): Promise<Hex> {
   let json: string;
   try {
     json = readFileSync(path, "utf8");
@@ -42,21 +42,30 @@ export async function loadKeystore(path: string, password: string): Promise<Loca
   const { decryptKeystoreJson, isKeystoreJson } = await import("ethers");
   if (!isKeystoreJson(json)) throw new SdkError("INVALID_INPUT", `${path} is not an encrypted JSON keystore`);
   try {
-    const { privateKey } = await decryptKeystoreJson(json, password);
-    return privateKeyToAccount(privateKey as Hex);
+    return (await decryptKeystoreJson(json, password)).privateKey as Hex;
   } catch {
     throw new SdkError("INVALID_INPUT", `cannot decrypt keystore ${path}: wrong password or corrupt file`);
   }
 }
 
-/** A LocalAccount from a plain private key; refused (WRONG_CHAIN) unless the chain is a local one. */
-export function plainKeyAccount(privateKey: string, chainId: number, what = "private key"): LocalAccount {
+/** Decrypts a JSON keystore file into a LocalAccount. */
+export async function loadKeystore(path: string, password: string): Promise<LocalAccount> {
+  return privateKeyToAccount(await decryptKeystore(path, password));
+}
+
+/** A plain private key checked for form; refused (WRONG_CHAIN) unless the chain is a local one. */
+export function plainKey(privateKey: string, chainId: number, what = "private key"): Hex {
   if (!LOCAL_CHAIN_IDS.includes(chainId)) {
     throw new SdkError("WRONG_CHAIN", `${what}: plain private keys are accepted only on local chains (${LOCAL_CHAIN_IDS.join(", ")}), not chain ${chainId}; use a keystore`);
   }
   const key = privateKey.startsWith("0x") ? privateKey : `0x${privateKey}`;
   if (!isHex(key) || key.length !== 66) throw new SdkError("INVALID_INPUT", `${what}: must be 32 bytes of hex`);
-  return privateKeyToAccount(key);
+  return key;
+}
+
+/** A LocalAccount from a plain private key; refused (WRONG_CHAIN) unless the chain is a local one. */
+export function plainKeyAccount(privateKey: string, chainId: number, what = "private key"): LocalAccount {
+  return privateKeyToAccount(plainKey(privateKey, chainId, what));
 }
 
 /** Encrypts a private key as a JSON keystore (`scryptN` lower than ethers' 2^17 default only for tests). */

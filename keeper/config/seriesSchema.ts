@@ -10,14 +10,11 @@ import { afterFields, decimalUnits, int, object, str } from "./validate.js";
 
 const bps = int({ min: 0, max: 10_000 });
 
-const seriesShape = {
-  /** Index name as in `indexes` (right-padded to bytes32 on chain). */
-  index: str({ pattern: /^[\x20-\x7e]{1,31}$/, patternHint: "1-31 printable ASCII characters" }),
-  expiry: int({ min: 1 }),
-  /** Collateral per contract per 1.0 of index, in USDC (6 decimals), e.g. "1000". */
-  contractSize: decimalUnits(6, { unit: "USDC", min: 1n }),
-  /** Price tick, e.g. "0.001" (18 decimals). */
-  tickSize: decimalUnits(18, { unit: "index units", min: 1n }),
+/**
+ * The series fields written the same way in every file that sets them (whole numbers: a count, bps, seconds): the
+ * keeper config's series here, a strip file and the deploy settings' series parameters (scripts/lib/seriesParams.ts).
+ */
+export const seriesIntegerFields = {
   minSize: int({ min: 1 }),
   initialMarginBps: bps,
   maintenanceMarginBps: bps,
@@ -29,6 +26,17 @@ const seriesShape = {
   maxFixingAge: int({ min: 1 }),
   settlementWindow: int({ min: 1 }),
   settlementGrace: int({ min: 1 }),
+};
+
+const seriesShape = {
+  /** Index name as in `indexes` (right-padded to bytes32 on chain). */
+  index: str({ pattern: /^[\x20-\x7e]{1,31}$/, patternHint: "1-31 printable ASCII characters" }),
+  expiry: int({ min: 1 }),
+  /** Collateral per contract per 1.0 of index, in USDC (6 decimals), e.g. "1000". */
+  contractSize: decimalUnits(6, { unit: "USDC", min: 1n }),
+  /** Price tick, e.g. "0.001" (18 decimals). */
+  tickSize: decimalUnits(18, { unit: "index units", min: 1n }),
+  ...seriesIntegerFields,
 };
 
 /** One listed series, checked and turned into the SeriesParams passed to the market (its hash is the series id). */

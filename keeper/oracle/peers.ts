@@ -6,13 +6,14 @@
  * limit, every signature is recovered and checked against the oracle's registered operators, and anything
  * malformed is dropped and counted: a peer serving garbage never crashes the loop.
  */
-import { type Address, type Hex, compactSignatureToSignature, getAddress, isAddress, recoverTypedDataAddress } from "viem";
-import { type SignedObservation, buildPostFixingArgs, indexIdFromName, observationTypes, oracleDomain } from "../../sdk/oracle.js";
+import { type Address, type Hex, compactSignatureToSignature, getAddress, recoverTypedDataAddress } from "viem";
+import { type SignedObservation, buildPostFixingArgs, observationTypes, oracleDomain } from "../../sdk/oracle.js";
 import type { Journal } from "../chain/journal.js";
 import { type Logger, type RateLimiter, rootCause, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { type Handler, json } from "../observability/server.js";
 import { consistentSubset } from "./integrity.js";
+import { observationSchema, peerAnswerSchema, roundQuerySchema } from "./observationSchema.js";
 
 /** One round of one index: what all observations of a post must share. */
 export interface Round {
@@ -46,44 +47,19 @@ export function toJson(o: SignedObservation): ObservationJson {
   };
 }
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-const UINT = /^(0|[1-9][0-9]{0,77})$/;
-
-/** Parses one observation from untrusted JSON; throws with the offending field. */
+/** Parses one observation from untrusted JSON (`observationSchema`); throws naming the offending field. */
 export function parseObservation(x: unknown): SignedObservation {
-  if (x === null || typeof x !== "object") throw new Error("observation is not an object");
-  const o = x as Record<string, unknown>;
-  const field = (name: string, ok: boolean) => {
-    if (!ok) throw new Error(`observation field ${name} is missing or malformed`);
-  };
-  field("indexId", typeof o.indexId === "string" && BYTES32.test(o.indexId));
-  field("timestamp", typeof o.timestamp === "string" && UINT.test(o.timestamp) && BigInt(o.timestamp) < 2n ** 64n);
-  field("methodologyVersion", typeof o.methodologyVersion === "number" && Number.isInteger(o.methodologyVersion) && o.methodologyVersion >= 0 && o.methodologyVersion < 2 ** 32);
-  field("value", typeof o.value === "string" && UINT.test(o.value) && BigInt(o.value) < 2n ** 256n);
-  field("inputsHash", typeof o.inputsHash === "string" && BYTES32.test(o.inputsHash));
-  field("signer", typeof o.signer === "string" && isAddress(o.signer, { strict: false }));
-  field("r", typeof o.r === "string" && BYTES32.test(o.r));
-  field("vs", typeof o.vs === "string" && BYTES32.test(o.vs));
-  return {
-    indexId: (o.indexId as string).toLowerCase() as Hex,
-    timestamp: BigInt(o.timestamp as string),
-    methodologyVersion: o.methodologyVersion as number,
-    value: BigInt(o.value as string),
-    inputsHash: (o.inputsHash as string).toLowerCase() as Hex,
-    signer: getAddress(o.signer as string),
-    r: o.r as Hex,
-    vs: o.vs as Hex,
-  };
+  const r = observationSchema.safeParse(x);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new Error(issue?.path.length ? `observation field ${String(issue.path[0])} is missing or malformed` : (issue?.message ?? "observation is not an object"));
 }
 
-/** Reads `index` (a name like "ATPI" or a 0x bytes32 id) and `timestamp` from a query. */
+/** Reads `index` (a name like "ATPI" or a 0x bytes32 id) and `timestamp` from a query (`roundQuerySchema`). */
 export function parseRoundQuery(query: URLSearchParams): { indexId: Hex; timestamp: bigint } {
-  const index = query.get("index");
-  const ts = query.get("timestamp");
-  if (!index) throw new Error("query parameter index is required");
-  if (!ts || !UINT.test(ts)) throw new Error("query parameter timestamp must be a unix time in seconds");
-  const indexId = BYTES32.test(index) ? (index.toLowerCase() as Hex) : indexIdFromName(index);
-  return { indexId, timestamp: BigInt(ts) };
+  const r = roundQuerySchema.safeParse({ index: query.get("index") ?? undefined, timestamp: query.get("timestamp") ?? undefined });
+  if (r.success) return r.data;
+  throw new Error(r.error.issues[0]?.message ?? "bad query");
 }
 
 const PROPOSALS_KEPT = 8;
@@ -154,13 +130,12 @@ export async function fetchPeerObservations(
     }
     const text = await readLimited(res, maxBytes);
     if (res.status !== 200) return { peer, observations: [], error: `HTTP ${res.status}` };
-    const body = JSON.parse(text) as { observations?: unknown; proposal?: { value?: unknown } };
-    if (!body || !Array.isArray(body.observations)) return { peer, observations: [], error: "no observations array" };
-    const proposed = body.proposal?.value;
-    const proposal = typeof proposed === "string" && UINT.test(proposed) && BigInt(proposed) > 0n ? BigInt(proposed) : undefined;
+    const answer = peerAnswerSchema.safeParse(JSON.parse(text));
+    if (!answer.success) return { peer, observations: [], error: "no observations array" };
+    const { proposal } = answer.data;
     const observations: SignedObservation[] = [];
     const errors: string[] = [];
-    for (const x of body.observations.slice(0, 64)) {
+    for (const x of answer.data.observations.slice(0, 64)) {
       try {
         observations.push(parseObservation(x));
       } catch (e) {

@@ -1,7 +1,9 @@
 import type { Quote } from "../methodology/types.js";
-import { isJsonObject, parseJsonExact, priceText } from "./jsonText.js";
+import { parseEntry, parseJsonSource } from "./entrySchema.js";
+import { isJsonObject } from "./jsonText.js";
+import { openRouterModel, openRouterResponse } from "./openrouterSchema.js";
 import { readTextInput } from "./readInput.js";
-import { type PriceSource, type RejectedEntry, SourceError, type SourceSnapshot } from "./types.js";
+import type { PriceSource, RejectedEntry, SourceSnapshot } from "./types.js";
 
 /** Provider name given to OpenRouter quotes (matches LiteLLM's `litellm_provider` for OpenRouter). */
 export const OPENROUTER_PROVIDER = "openrouter";
@@ -9,45 +11,24 @@ export const OPENROUTER_PROVIDER = "openrouter";
 /**
  * Parses the OpenRouter models API response (`GET /api/v1/models`): `{"data": [{"id", "pricing":
  * {"prompt", "completion"}}]}`, prices in USD per token as decimal strings. Each model becomes a quote
- * (provider "openrouter", model "openrouter/<id>" as LiteLLM names it, scale 6). Bad entries are
- * rejected with a reason; only a non-JSON file or a missing `data` array throws.
+ * (provider "openrouter", model "openrouter/<id>" as LiteLLM names it, scale 6). Entries failing `openRouterModel`
+ * are rejected with its first problem; only a non-JSON file or a missing `data` array throws.
  */
 export function parseOpenRouter(text: string, origin: string): SourceSnapshot {
-  let json: unknown;
-  try {
-    json = parseJsonExact(text);
-  } catch (e) {
-    throw new SourceError(origin, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  const data = isJsonObject(json) ? json["data"] : undefined;
-  if (!Array.isArray(data)) throw new SourceError(origin, 'OpenRouter models response must be an object with a "data" array');
+  const response = parseJsonSource(openRouterResponse, text, origin);
   const quotes: Quote[] = [];
   const rejected: RejectedEntry[] = [];
-  data.forEach((item: unknown, i) => {
+  response.data.forEach((item, i) => {
     const where = `data[${i}]`;
-    if (!isJsonObject(item)) {
-      rejected.push({ entry: where, reason: "entry is not an object" });
+    const model = parseEntry(openRouterModel, item);
+    if (!model.ok) {
+      // a model with an id but no usable pricing is named by its id too
+      const id = model.key === "pricing" && isJsonObject(item) ? item["id"] : undefined;
+      rejected.push({ entry: typeof id === "string" ? `${where} (${id})` : where, reason: model.reason });
       return;
     }
-    const m = item;
-    const id = m["id"];
-    if (typeof id !== "string" || id.length === 0) {
-      rejected.push({ entry: where, reason: "id missing or not a string" });
-      return;
-    }
-    const pricing = m["pricing"];
-    if (!isJsonObject(pricing)) {
-      rejected.push({ entry: `${where} (${id})`, reason: "pricing missing or not an object" });
-      return;
-    }
-    const p = pricing;
-    quotes.push({
-      provider: OPENROUTER_PROVIDER,
-      model: `openrouter/${id}`,
-      input: priceText(p["prompt"]),
-      output: priceText(p["completion"]),
-      scale: 6,
-    });
+    const { id, pricing } = model.data;
+    quotes.push({ provider: OPENROUTER_PROVIDER, model: `openrouter/${id}`, input: pricing.prompt, output: pricing.completion, scale: 6 });
   });
   return { origin, quotes, rejected };
 }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Quote } from "../methodology/types.js";
 import { PROJECT_ROOT } from "../projectRoot.js";
 import { parseCsv } from "./csvParse.js";
+import { historyRows, snapshotRow, weeklyPriceRow } from "./historySchema.js";
 import { readTextInput } from "./readInput.js";
 import { type PriceSource, SourceError, type SourceSnapshot } from "./types.js";
 
@@ -22,36 +23,18 @@ export interface PriceHistory {
 }
 
 /**
- * Builds the history from prices_weekly.csv (date, commit, provider, model, input_usd_per_mtok,
- * output_usd_per_mtok, ...) and snapshots.csv (date, commit, commit_time_utc, ...).
+ * Builds the history from prices_weekly.csv (`weeklyPriceRow`: date, provider, model, input_usd_per_mtok,
+ * output_usd_per_mtok, other columns ignored) and snapshots.csv (`snapshotRow`: date, commit, commit_time_utc, ...).
  */
 export function parseHistory(weeklyCsv: string, snapshotsCsv: string, origin = "history"): PriceHistory {
-  const snaps = parseCsv(snapshotsCsv).records;
-  const head = snaps[0]?.fields ?? [];
-  const iDate = head.indexOf("date");
-  const iCommit = head.indexOf("commit");
-  const iTime = head.indexOf("commit_time_utc");
-  if (iDate < 0 || iCommit < 0 || iTime < 0) throw new SourceError(origin, "snapshots.csv needs date, commit, commit_time_utc columns");
   const byDate = new Map<string, { commit: string; time: number; quotes: Quote[] }>();
-  for (const r of snaps.slice(1)) {
-    const time = Date.parse(r.fields[iTime] ?? "");
-    if (Number.isNaN(time)) throw new SourceError(origin, `snapshots.csv line ${r.line}: bad commit_time_utc`);
-    byDate.set(r.fields[iDate] as string, { commit: r.fields[iCommit] as string, time: time / 1000, quotes: [] });
+  for (const { row } of historyRows(parseCsv(snapshotsCsv).records, snapshotRow, "snapshots.csv", origin)) {
+    byDate.set(row.date, { commit: row.commit, time: row.commit_time_utc, quotes: [] });
   }
-  const rows = parseCsv(weeklyCsv).records;
-  const h = rows[0]?.fields ?? [];
-  const idx = ["date", "provider", "model", "input_usd_per_mtok", "output_usd_per_mtok"].map((c) => h.indexOf(c));
-  if (idx.some((i) => i < 0)) throw new SourceError(origin, "prices_weekly.csv needs date, provider, model, input_usd_per_mtok, output_usd_per_mtok");
-  const [cDate, cProvider, cModel, cIn, cOut] = idx as [number, number, number, number, number];
-  for (const r of rows.slice(1)) {
-    const snap = byDate.get(r.fields[cDate] ?? "");
-    if (snap === undefined) throw new SourceError(origin, `prices_weekly.csv line ${r.line}: date ${r.fields[cDate]} not in snapshots.csv`);
-    snap.quotes.push({
-      provider: r.fields[cProvider] ?? "",
-      model: r.fields[cModel] ?? "",
-      input: r.fields[cIn] || undefined,
-      output: r.fields[cOut] || undefined,
-    });
+  for (const { line, row } of historyRows(parseCsv(weeklyCsv).records, weeklyPriceRow, "prices_weekly.csv", origin)) {
+    const snap = byDate.get(row.date);
+    if (snap === undefined) throw new SourceError(origin, `prices_weekly.csv line ${line}: date ${row.date} not in snapshots.csv`);
+    snap.quotes.push({ provider: row.provider, model: row.model, input: row.input_usd_per_mtok, output: row.output_usd_per_mtok });
   }
   const snapshots = [...byDate.entries()]
     .map(([date, s]) => ({ date, commit: s.commit, time: s.time, quotes: s.quotes }))

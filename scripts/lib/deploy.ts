@@ -1,7 +1,11 @@
 /**
- * Deploys a tokenfutures market: MockUSDC (or a given collateral), IndexOracle, FuturesMarket; creates the index
- * with its operators and lists series. Client-agnostic (Hardhat in-process, anvil, any RPC). Reads bytecode from
- * Hardhat's artifacts/ (run `npx hardhat build` first).
+ * The deployment fixture of the demo, the dev chain, the benchmarks and the tests: MockUSDC, IndexOracle and
+ * FuturesMarket in plain transactions on a throwaway chain (Hardhat in-process or anvil), the index created with its
+ * operators, series listed. Not a way to deploy to a real network: that is `npm run deploy`, through the Ignition
+ * modules (scripts/lib/ignitionDeploy.ts, resumable). Kept beside them because Ignition costs 0.3-1.2 s per
+ * deployment where this takes 0.06-0.1 s, and the test suite deploys some 70 times; a throwaway chain has nothing to
+ * resume. Also the shared pieces of both: the artifact reader, the ATPI index defaults, `defaultSeriesParams`,
+ * listing one more series and writing the deployment file. Reads bytecode from artifacts/ (`npx hardhat build`).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -113,10 +117,6 @@ export function defaultSeriesParams(indexId: Hex, expiry: bigint, overrides: Par
 export interface DeployOptions {
   publicClient: PublicClient;
   wallet: Wallet;
-  /** Use this 6-decimal token as collateral; else deploy MockUSDC. */
-  collateral?: Address | undefined;
-  /** Future owner of market and oracle (two-step: it must call acceptOwnership); default: the deployer stays owner. */
-  owner?: Address | undefined;
   index?: IndexSpec | undefined;
   operators: readonly Address[];
   series?: readonly SeriesParams[] | undefined;
@@ -140,17 +140,16 @@ async function send(o: Pick<DeployOptions, "publicClient" | "wallet">, address: 
   if (receipt.status !== "success") throw new Error(`deploy: ${functionName} reverted (${hash})`);
 }
 
-/** Deploys and configures everything; returns the deployment record (not yet written to disk). */
+/** Deploys the fixture (the deployer owns everything); returns the deployment record (not yet written to disk). */
 export async function deployAll(o: DeployOptions): Promise<Deployment> {
   const index = o.index ?? ATPI_INDEX;
   if (o.operators.length < 2 * index.faultTolerance + 1) {
     throw new Error(`deploy: fault tolerance ${index.faultTolerance} needs at least ${2 * index.faultTolerance + 1} operators, got ${o.operators.length}`);
   }
   const deployer = o.wallet.account.address;
-  const owner = getAddress(o.owner ?? deployer);
   const indexId = indexIdFromName(index.name);
-  const collateral = o.collateral ? getAddress(o.collateral) : (await deployContract(o, "MockUSDC", [])).address;
-  // The oracle is owned by the deployer until the index exists, then handed over.
+  const collateral = (await deployContract(o, "MockUSDC", [])).address;
+  // The deployer owns the oracle (it creates the index) and the market (it lists the series).
   const oracle = (await deployContract(o, "IndexOracle", [deployer])).address;
   const market = await deployContract(o, "FuturesMarket", [deployer, collateral, oracle]);
   await send(o, oracle, indexOracleAbi, "createIndex", [indexId, indexParams(index), [...o.operators]]);
@@ -161,18 +160,12 @@ export async function deployAll(o: DeployOptions): Promise<Deployment> {
     series.push({ id: seriesId(params), params });
     o.log?.(`series ${seriesId(params)} (expiry ${params.expiry})`);
   }
-  const pendingOwner = owner !== getAddress(deployer) ? owner : undefined;
-  if (pendingOwner) {
-    await send(o, oracle, indexOracleAbi, "transferOwnership", [owner]);
-    await send(o, market.address, futuresMarketAbi, "transferOwnership", [owner]);
-  }
   return {
     chainId: await o.publicClient.getChainId(),
     market: market.address,
     oracle,
     collateral,
     owner: getAddress(deployer),
-    ...(pendingOwner ? { pendingOwner } : {}),
     deployBlock: market.block,
     indexId,
     operators: [...o.operators].map((a) => getAddress(a)),

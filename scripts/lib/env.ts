@@ -1,10 +1,11 @@
 /** Reading the deploy and list-series settings from `.env` (see .env.example), with clear errors. */
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "dotenv";
-import { type Address, type LocalAccount, getAddress, isAddress } from "viem";
-import { loadKeystore, plainKeyAccount, readPassword } from "../../sdk/keys.js";
+import type { Hex, LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { decryptKeystore, plainKey, readPassword } from "../../sdk/keys.js";
 import type { SeriesParams } from "../../sdk/orders.js";
-import { parseDecimal } from "../../sdk/units.js";
+import { parseSeriesOverrides } from "./seriesParams.js";
 
 export class EnvError extends Error {
   override readonly name = "EnvError";
@@ -24,75 +25,45 @@ export function required(env: Env, name: string): string {
   return v;
 }
 
-export function address(text: string, what: string): Address {
-  if (!isAddress(text, { strict: false })) throw new EnvError(`${what}: not an address: ${JSON.stringify(text)}`);
-  return getAddress(text);
-}
-
-/** The deployer: DEPLOYER_KEYSTORE with DEPLOYER_PASSWORD_FILE or DEPLOYER_PASSWORD_ENV; DEPLOYER_PRIVATE_KEY on local chains only. */
-export async function deployerAccount(env: Env, chainId: number): Promise<LocalAccount> {
+/** The deployer's key: DEPLOYER_KEYSTORE with DEPLOYER_PASSWORD_FILE or DEPLOYER_PASSWORD_ENV; DEPLOYER_PRIVATE_KEY on local chains only. */
+export async function deployerKey(env: Env, chainId: number): Promise<Hex> {
   const keystore = env.DEPLOYER_KEYSTORE?.trim();
   if (keystore) {
     const password = readPassword({ file: env.DEPLOYER_PASSWORD_FILE?.trim(), env: env.DEPLOYER_PASSWORD_ENV?.trim() }, env as NodeJS.ProcessEnv);
-    return loadKeystore(keystore, password);
+    return decryptKeystore(keystore, password);
   }
   const key = env.DEPLOYER_PRIVATE_KEY?.trim();
-  if (key) return plainKeyAccount(key, chainId, "DEPLOYER_PRIVATE_KEY");
+  if (key) return plainKey(key, chainId, "DEPLOYER_PRIVATE_KEY");
   throw new EnvError("set DEPLOYER_KEYSTORE (+ DEPLOYER_PASSWORD_FILE or DEPLOYER_PASSWORD_ENV), or DEPLOYER_PRIVATE_KEY on a local chain");
 }
 
-/** Unix seconds from "1798000000" or an ISO-8601 UTC time such as "2026-12-31T08:00:00Z". */
-export function parseTime(text: string, what: string): bigint {
-  if (/^\d+$/.test(text)) return BigInt(text);
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z)?$/.test(text)) {
-    throw new EnvError(`${what}: expected unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got ${JSON.stringify(text)}`);
-  }
-  return BigInt(Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) / 1000);
+/** The deployer as an account (see deployerKey). */
+export async function deployerAccount(env: Env, chainId: number): Promise<LocalAccount> {
+  return privateKeyToAccount(await deployerKey(env, chainId));
 }
 
-const BIG = new Set(["expiry", "contractSize", "tickSize", "minSize"]);
-const SMALL = new Set([
-  "initialMarginBps",
-  "maintenanceMarginBps",
-  "makerFeeBps",
-  "takerFeeBps",
-  "priceBandBps",
-  "priceLimitBps",
-  "liquidationPenaltyBps",
-  "maxFixingAge",
-  "settlementWindow",
-  "settlementGrace",
-]);
+/** Unix seconds from "1798000000" or an ISO-8601 UTC time such as "2026-12-31T08:00:00Z"; undefined for anything else. */
+export function timeFromText(text: string): bigint | undefined {
+  if (/^\d+$/.test(text)) return BigInt(text);
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z)?$/.test(text)) return undefined;
+  const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  return Number.isNaN(ms) ? undefined : BigInt(ms / 1000);
+}
 
-/** Partial series parameters from a JSON file: integers as numbers or decimal strings; unknown keys are errors. */
+/** timeFromText, or EnvError naming `what`. */
+export function parseTime(text: string, what: string): bigint {
+  const t = timeFromText(text);
+  if (t === undefined) throw new EnvError(`${what}: expected unix seconds or an ISO-8601 UTC time like 2026-12-31T08:00:00Z, got ${JSON.stringify(text)}`);
+  return t;
+}
+
+/** Series parameter overrides from a JSON file (`seriesOverrides`: integers, unknown keys are errors). */
 export function readSeriesOverrides(path: string): Partial<SeriesParams> {
-  let raw: Record<string, unknown>;
+  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
     throw new EnvError(`series parameters ${path}: ${(e as Error).message}`);
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const text = String(v);
-    if (!/^\d+$/.test(text)) throw new EnvError(`${path}: ${k} must be a non-negative integer, got ${JSON.stringify(v)}`);
-    if (BIG.has(k)) out[k] = BigInt(text);
-    else if (SMALL.has(k)) out[k] = Number(text);
-    else throw new EnvError(`${path}: unknown series parameter ${JSON.stringify(k)}`);
-  }
-  return out as Partial<SeriesParams>;
-}
-
-/** An 18-decimal value from a decimal string variable. */
-export function wadVar(env: Env, name: string, fallback: bigint): bigint {
-  const v = env[name]?.trim();
-  return v ? parseDecimal(v, 18, name) : fallback;
-}
-
-/** A non-negative integer variable (e.g. seconds or bps), or `fallback` when unset. */
-export function intVar(env: Env, name: string, fallback: number): number {
-  const v = env[name]?.trim();
-  if (!v) return fallback;
-  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
-  return Number(v);
+  return parseSeriesOverrides(raw, path);
 }

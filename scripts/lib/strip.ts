@@ -8,30 +8,9 @@ import { z } from "zod";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { type SeriesParams, seriesId } from "../../sdk/orders.js";
+import { configIssues } from "../../keeper/config/validate.js";
 import { type Wallet, defaultSeriesParams } from "./deploy.js";
-
-const integer = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, "a non-negative integer")]);
-const bps = z.number().int().min(0).max(10_000);
-
-/** Series parameters a strip file may set (everything except index and expiry, which the strip decides). */
-const paramsSchema = z
-  .object({
-    contractSize: integer,
-    tickSize: integer,
-    minSize: integer,
-    initialMarginBps: bps,
-    maintenanceMarginBps: bps,
-    makerFeeBps: bps,
-    takerFeeBps: bps,
-    priceBandBps: bps,
-    priceLimitBps: bps,
-    liquidationPenaltyBps: bps,
-    maxFixingAge: z.number().int().positive(),
-    settlementWindow: z.number().int().positive(),
-    settlementGrace: z.number().int().positive(),
-  })
-  .partial()
-  .strict();
+import { stripSeriesOverrides } from "./seriesParams.js";
 
 export const stripSchema = z
   .object({
@@ -46,7 +25,7 @@ export const stripSchema = z
     /** An expiry closer than this many days to the listing time is skipped (the strip starts one month later). */
     minDaysToExpiry: z.number().int().min(0).max(60),
     /** Overrides of the project's default series parameters (scripts/lib/deploy.ts defaultSeriesParams). */
-    params: paramsSchema.default({}),
+    params: stripSeriesOverrides.default({}),
   })
   .strict()
   .refine((s) => s.monthly + s.quarterly > 0, { message: "a strip needs at least one expiry (monthly + quarterly > 0)" });
@@ -60,9 +39,7 @@ export class StripError extends Error {
 /** Parses and validates a strip file's JSON value; every problem is reported with its path. */
 export function parseStrip(value: unknown, where = "strip"): StripSpec {
   const r = stripSchema.safeParse(value);
-  if (!r.success) {
-    throw new StripError(`${where}: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
-  }
+  if (!r.success) throw new StripError(`${where}: ${configIssues(r.error).map((i) => `${i.key || "(root)"}: ${i.problem}`).join("; ")}`);
   return r.data;
 }
 
@@ -135,13 +112,9 @@ export function listingRuleBroken(p: SeriesParams, now: bigint): { rule: number;
 
 /** The series parameters of every expiry of the strip at `now`; StripError when one breaks a listing rule. */
 export function stripSeries(spec: StripSpec, now: bigint): SeriesParams[] {
-  const overrides: Partial<SeriesParams> = {};
-  for (const [k, v] of Object.entries(spec.params)) {
-    (overrides as Record<string, unknown>)[k] = k === "contractSize" || k === "tickSize" || k === "minSize" ? BigInt(v) : Number(v);
-  }
   const indexId = indexIdFromName(spec.index);
   return stripExpiries(spec, now).map((expiry) => {
-    const params = defaultSeriesParams(indexId, expiry, overrides);
+    const params = defaultSeriesParams(indexId, expiry, spec.params);
     const broken = listingRuleBroken(params, now);
     if (broken) throw new StripError(`series expiring ${new Date(Number(expiry) * 1000).toISOString()} breaks listing rule ${broken.rule} (${broken.text})`);
     return params;

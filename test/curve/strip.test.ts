@@ -15,6 +15,7 @@ import { getSeries } from "../../sdk/series.js";
 import { fillOrder, placeOrder } from "../../sdk/trade.js";
 import { startAnvil } from "../../scripts/lib/anvil.js";
 import { setupLocalMarket } from "../../scripts/lib/localMarket.js";
+import { parseSeriesOverrides } from "../../scripts/lib/seriesParams.js";
 import { StripError, listStrip, parseStrip, readStrip, stripExpiries, stripSeries } from "../../scripts/lib/strip.js";
 import { USDC, WAD, deployFixture } from "../sdk/fixture.js";
 
@@ -70,6 +71,15 @@ describe("strip: file validation", () => {
       expect(() => parseStrip(value, "s.json")).to.throw(StripError, message);
     });
   }
+
+  it("takes the series overrides the deploy settings take (integers as numbers or digit strings), one schema for both", () => {
+    const spec = parseStrip({ ...SPEC, params: { contractSize: "2000000000", minSize: "2", takerFeeBps: 4, maxFixingAge: "259200" } });
+    expect(spec.params).to.deep.equal({ contractSize: 2_000_000_000n, minSize: 2n, takerFeeBps: 4, maxFixingAge: 259_200 });
+    expect(parseSeriesOverrides({ expiry: "4070908800", initialMarginBps: "1500" }, "p.json")).to.deep.equal({ expiry: 4_070_908_800n, initialMarginBps: 1_500 });
+    expect(() => parseSeriesOverrides({ initialMarginBps: 10_001, tick: 1 }, "p.json")).to.throw(
+      /^invalid series parameters p\.json:\n {2}initialMarginBps: must be <= 10000, got 10001\n {2}tick: unknown key \(expected one of: contractSize, tickSize, minSize, /,
+    );
+  });
 
   it("refuses the whole strip when its parameters break a listing rule (rules 4, 6, 11), before sending anything", () => {
     const now = at("2026-12-01T00:00:00Z");

@@ -179,6 +179,11 @@ describe("ATPI golden values on the bundled history (methodology v1)", () => {
     // the chain state survives its JSON form (CLI --previous)
     expect(chainStateFromJson(JSON.parse(JSON.stringify(chainStateToJson(before.chainState))))).to.deep.equal(before.chainState);
     expect(() => chainStateFromJson({ timestamp: 1, level: "-5", bases: {} })).to.throw(/chain state level: must be a positive integer string/);
+    expect(() => chainStateFromJson([])).to.throw(/^chain state: must be an object \{timestamp, level, bases\}$/);
+    const bad = { timestamp: 1.5, level: "7", bases: { A: { model: 3, price: "0" } }, rolls: { B: { identity: "x", from: "soon" } } };
+    expect(() => chainStateFromJson(bad)).to.throw(
+      ["chain state timestamp: must be integer unix seconds", "chain state bases.A.model: must be a string", 'chain state bases.A.price: must be a positive integer string, got "0"', "chain state rolls.B.from: must be integer unix seconds"].join("\n"),
+    );
     // over the whole history: 3.4405625 -> 3.155019342513532... (docs/methodology.md)
     expect(series[series.length - 1]?.report.valueDecimal?.slice(0, 8)).to.equal("3.155019");
   });

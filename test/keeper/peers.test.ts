@@ -17,6 +17,7 @@ import {
   observationsRoute,
   recordProposal,
   parseObservation,
+  parseRoundQuery,
   toJson,
 } from "../../keeper/oracle/peers.js";
 import { prng } from "./helpers/random.js";
@@ -199,5 +200,15 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
       const mutated = { ...good, [k]: [null, 1.5, "0x", "", -1, {}, "9".repeat(90)][Math.floor(rand() * 7)] };
       expect(() => parseObservation(mutated)).to.throw(Error, new RegExp(`field ${k}`));
     }
+    for (const x of [null, [], 7, "x"]) expect(() => parseObservation(x)).to.throw("observation is not an object");
+  });
+
+  it("parseRoundQuery: the index by name or id, the timestamp in seconds, each missing part named", () => {
+    const q = (s: string) => parseRoundQuery(new URLSearchParams(s));
+    expect(q("index=ATPI&timestamp=1740000000")).to.deep.equal({ indexId: indexIdFromName("ATPI"), timestamp: 1_740_000_000n });
+    expect(q(`index=${indexIdFromName("ATPI").toUpperCase().replace("0X", "0x")}&timestamp=0`).indexId).to.equal(indexIdFromName("ATPI"));
+    expect(() => q("timestamp=1")).to.throw("query parameter index is required");
+    expect(() => q("index=ATPI&timestamp=-1")).to.throw("query parameter timestamp must be a unix time in seconds");
+    expect(() => q("index=ATPI")).to.throw("query parameter timestamp must be a unix time in seconds");
   });
 });

@@ -5,7 +5,7 @@ import { csvSource, parseCsvPrices } from "../../keeper/sources/csv.js";
 import { parseCsv } from "../../keeper/sources/csvParse.js";
 import { createSource } from "../../keeper/sources/index.js";
 import { openRouterSource, parseOpenRouter } from "../../keeper/sources/openrouter.js";
-import { type PriceHistory, loadHistory, replaySource, snapshotAt } from "../../keeper/sources/replay.js";
+import { type PriceHistory, loadHistory, parseHistory, replaySource, snapshotAt } from "../../keeper/sources/replay.js";
 import { SourceError } from "../../keeper/sources/types.js";
 import { readFile } from "node:fs/promises";
 
@@ -152,6 +152,16 @@ describe("sources/replay: the bundled weekly history", () => {
       () => expect.fail("should throw"),
       (e: unknown) => expect(String(e)).to.match(/no snapshot at or before 1970-01-01/),
     );
+  });
+
+  it("refuses a history file without its columns, with a bad time or an unknown date, naming the file and line", () => {
+    const snaps = "date,commit,commit_time_utc\n2025-02-08,abc,2025-02-08T10:00:00Z\n";
+    const weekly = "date,provider,model,input_usd_per_mtok,output_usd_per_mtok\n2025-02-08,openai,gpt-4o,2.5,10\n";
+    expect(parseHistory(weekly, snaps).snapshots[0]?.quotes).to.deep.equal([{ provider: "openai", model: "gpt-4o", input: "2.5", output: "10" }]);
+    expect(() => parseHistory(weekly, "date,commit\n", "h")).to.throw(SourceError, /^source h: snapshots.csv needs date, commit, commit_time_utc columns$/);
+    expect(() => parseHistory(weekly, `${snaps}2025-02-14,def,yesterday\n`, "h")).to.throw(SourceError, /snapshots.csv line 3: bad commit_time_utc/);
+    expect(() => parseHistory("date,provider,model\n", snaps, "h")).to.throw(SourceError, /prices_weekly.csv needs date, provider, model, input_usd_per_mtok, output_usd_per_mtok columns/);
+    expect(() => parseHistory(`${weekly}2025-03-01,openai,gpt-4o,2,8\n`, snaps, "h")).to.throw(SourceError, /prices_weekly.csv line 3: date 2025-03-01 not in snapshots.csv/);
   });
 
   it("createSource knows the four kinds and says what is missing", () => {

@@ -112,10 +112,10 @@ describe("sdk: deployment file", () => {
     expect(parseDeployment(text)).to.deep.equal(d);
     const raw = JSON.parse(text) as { series: { params: { expiry: string } }[] };
     raw.series[0]!.params.expiry = "1";
-    expect(() => parseDeployment(JSON.stringify(raw), "x.json")).to.throw(/x.json: series\[0\]: id .* does not match/);
+    expect(() => parseDeployment(JSON.stringify(raw), "x.json")).to.throw(/x.json: series\[0\]\.id: .* does not match/);
     const noMarket = JSON.parse(text) as { market?: string };
     delete noMarket.market;
-    expect(() => parseDeployment(JSON.stringify(noMarket), "x.json")).to.throw('x.json: missing "market"');
+    expect(() => parseDeployment(JSON.stringify(noMarket), "x.json")).to.throw("x.json: market: missing");
     expect(() => parseDeployment("{", "x.json")).to.throw(/x.json: not JSON/);
   });
 });
