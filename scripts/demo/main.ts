@@ -312,8 +312,8 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
   }
 
   // Settlement: the keepers record the round stamped at expiry (the window is [expiry, expiry + 1 h]: recording
-  // closes at its end, so the rounds are fixed before anyone settles); after the window they settle: the mark
-  // steps toward the final price (one step per maxFixingAge) until it reaches it.
+  // closes at its end, so the rounds are fixed before anyone settles); after the window one settle sets the final
+  // price: the window average on the tick, clamped to one price limit of the last mark.
   await waitEvent("SettlementFixingRecorded", "recording the settlement round");
   say("the keepers recorded the signed round stamped at expiry as a settlement fixing");
   const seriesState = () => publicClient.readContract({ address: deployment.market, abi: futuresMarketAbi, functionName: "seriesState", args: [series.id] });
@@ -331,22 +331,12 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     await setTime(t);
     await waitFixing(t - (t % DAY));
   };
-  // Settle just after the window, before the next round (2025-04-08) comes due: the first step starts from the
-  // mark of the expiry round's fixing. A later fixing would race it (keeper-1 marks and liquidates at each new
-  // fixing until the final price is set), and which came first would change the step's start and the liquidations.
-  let clock = EXPIRY + BigInt(params.settlementWindow) + 120n;
+  // Settle just after the window, before the next round (2025-04-08) comes due (fixings stamped after expiry never
+  // become the mark, so the settlement starts from the expiry round's mark whatever comes next).
+  const clock = EXPIRY + BigInt(params.settlementWindow) + 120n;
   await advanceTo(clock);
-  let state = await until("setting the final price", (s) => s.finalPrice !== 0n);
-  while (state.settledAt === 0n) {
-    say(`final step: the mark is ${formatUnits(state.mark, 18)}, stepping toward ${formatUnits(state.finalPrice, 18)} (liquidations stay open)`);
-    // Determinism, as on trading days: the next step waits until keeper-1 liquidated whoever this one made due.
-    await allHealthy(series, clock);
-    const markTime = state.markTime;
-    clock = BigInt(markTime) + BigInt(params.maxFixingAge) + 60n;
-    await advanceTo(clock);
-    state = await until("the next mark step", (s) => s.markTime !== markTime);
-  }
-  say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick)`);
+  let state = await until("settling the series", (s) => s.settledAt !== 0n);
+  say(`series settled by the keepers at ${formatUnits(state.finalPrice, 18)} (window average, rounded down to the tick, within the price limit of the last mark)`);
 
   // keeper-1 resolves every account at the final price (winners owed, deficits recorded); then claims open.
   state = await until("resolving every account", (s) => s.openPositions === 0);

@@ -2,10 +2,14 @@
 pragma solidity 0.8.34;
 
 import {IFuturesMarket, SeriesParams, Order, Signature} from "../../../contracts/futures/IFuturesMarket.sol";
+import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
 import {TestBase} from "./utils/Vm.sol";
 import {MarketSetup} from "./utils/MarketSetup.sol";
 
-/// @notice Adversarial review of the settlement after the solvency work (issue 12): attacks found, as tests.
+/// @notice The adversarial reviews of issue 12 (the settlement after the solvency work, then the limit settlement):
+/// each attack found, as a test that failed on the reviewed code and passes with the fix its comment names.
+/// Parameters: MarketSetup's (initial 10 %, maintenance 5 %, limit 4 %, penalty 2 %, band 5 %; 1,000 USDC per
+/// contract per 1.0 of index, index 3.5).
 contract MarketAttacksTest is TestBase, MarketSetup {
     uint256 internal constant A_KEY = 0xA11CE;
     uint256 internal constant B_KEY = 0xB0B;
@@ -14,6 +18,7 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     address internal bob;
     address internal carol;
     address internal liquidator = address(0x11C);
+    address internal sponsor = address(0x5905);
     SeriesParams internal params;
     bytes32 internal id;
     uint64 internal nonce;
@@ -38,11 +43,25 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         return C_KEY;
     }
 
-    function _trade(address maker, address taker, bool makerBuys, uint64 size, uint256 price) internal {
-        Order memory o = Order(maker, id, makerBuys, size, uint128(price), params.expiry, ++nonce, 10);
+    function _fundTraders() internal {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(carol, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+    }
+
+    /// @dev `taker` fills `maker`'s order of `size` at `price` in series `p`.
+    function _tradeIn(SeriesParams memory p, address maker, address taker, bool makerBuys, uint64 size, uint256 price)
+        internal
+    {
+        Order memory o = Order(maker, keccak256(abi.encode(p)), makerBuys, size, uint128(price), p.expiry, ++nonce, 10);
         Signature memory sig = _sign(_keyOf(maker), o);
         vm.prank(taker);
-        market.fillSignedOrder(params, o, sig, size);
+        market.fillSignedOrder(p, o, sig, size);
+    }
+
+    function _trade(address maker, address taker, bool makerBuys, uint64 size, uint256 price) internal {
+        _tradeIn(params, maker, taker, makerBuys, size, price);
     }
 
     function _warp(uint256 t) internal {
@@ -50,11 +69,36 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         vm.warp(t);
     }
 
+    /// @dev A new fixing one second later, and updateMark.
+    function _fix(uint256 value) internal {
+        _warp(clock + 1);
+        oracle.set(INDEX_ID, value, uint64(clock));
+        market.updateMark(params);
+    }
+
     function _mark() internal view returns (uint256 mark) {
         (mark,) = market.currentMark(params);
     }
 
-    /// @dev Settles the series (unless it settled early) on the oracle's fallback price and closes out every account.
+    function _equity(address a) internal view returns (int256 equity, uint256 maintenance) {
+        (equity,, maintenance) = market.accountHealth(params, a, _mark());
+    }
+
+    function _fees() internal view returns (uint256) {
+        return market.seriesState(id).fees;
+    }
+
+    /// @dev Fixings walking the index to `target` in steps within the price limit (3.5 % of the mark), the mark
+    /// following each (nobody liquidates on the way).
+    function _walk(uint256 target) internal {
+        for (uint256 k; k < 40 && _mark() != target; ++k) {
+            uint256 m = _mark();
+            uint256 step = m * 350 / 10_000;
+            _fix(target < m ? (m - target > step ? m - step : target) : (target - m > step ? m + step : target));
+        }
+    }
+
+    /// @dev Settles the series (unless it settled early) on the oracle's fallback price and closes out `accounts`.
     function _settleAndCloseOut(address[3] memory accounts) internal {
         if (market.seriesState(id).settledAt == 0) {
             _warp(uint256(params.expiry) + params.settlementGrace + 1);
@@ -65,27 +109,17 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         assertEq(market.seriesState(id).openPositions, 0, "every account resolved");
     }
 
-    /// @dev Fixings walking the index to `target` in steps within the price limit (3.5 % of the mark), the mark
-    /// following each (nobody liquidates on the way).
-    function _walk(uint256 target) internal {
-        for (uint256 k; k < 40 && _mark() != target; ++k) {
-            uint256 m = _mark();
-            uint256 step = m * 350 / 10_000;
-            uint256 next = target < m ? (m - target > step ? m - step : target) : (target - m > step ? m + step : target);
-            _warp(clock + 1);
-            oracle.set(INDEX_ID, next, uint64(clock));
-            market.updateMark(params);
-        }
+    function _claim(address a) internal returns (uint256 paid) {
+        if (market.owedOf(id, a) == 0) return 0;
+        vm.prank(a);
+        paid = market.claim(params);
     }
 
     /// @dev A series with an unbacked loss from trading: alice (long 10) is far beyond bankruptcy after a 43 % fall
     /// in steps within the limit that nobody liquidated on the way; bob and carol (short 5 each) hold unbacked gains.
     /// The liquidation attempt takes nothing over and settles the series at the mark; alice is resolved there.
     function _unbackedSeries() internal {
-        _fund(alice, 20_000 * USDC);
-        _fund(bob, 20_000 * USDC);
-        _fund(carol, 20_000 * USDC);
-        _fund(liquidator, 100_000 * USDC);
+        _fundTraders();
         _trade(alice, bob, true, 5, INDEX);
         _trade(alice, carol, true, 5, INDEX);
         _walk(INDEX * 57 / 100);
@@ -144,10 +178,6 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         // Equal positions, equal payouts (up to the one-unit rounding of the two trades' fees).
         assertTrue(paidCarol + 1 >= paidBob && paidBob + 1 >= paidCarol, "C32: payout independent of call order");
         assertTrue(market.seriesState(id).collateral >= market.seriesState(id).insurance, "insurance still held");
-    }
-
-    function _fees() internal view returns (uint256) {
-        return market.seriesState(id).fees;
     }
 
     /// C30 (finding 2, and the review's held-mark PoCs): the bundled history's largest one-fixing move (-18 %, the
@@ -230,5 +260,206 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         vm.prank(bob);
         market.claim(params);
         assertEq(market.freeBalance(alice) + market.freeBalance(bob) + s.fees, paidIn, "C30: the actor never gains");
+    }
+
+    /// C14/C16, finding 1 (high): the reward of a partial liquidation is bounded by the closed part's margin, not by
+    /// the account's equity. An account whose equity is below the penalty (2 % of notional; a limit step from
+    /// maintenance leaves 1 %) is fully liquidated in one call with reward = its equity and no deficit; liquidated
+    /// one contract at a time (maxSize = 1, a liquidator's choice) each chunk pays the full 2 % penalty out of the
+    /// margin that backs the rest, and the last chunks are bankrupt: the excess is a deficit the insurance pays.
+    /// Numbers: alice long 10 at 3.5 with 3,500 USDC (10 %); fixings 3.4, 3.334 (alice 5.52 %, healthy), 3.20064
+    /// (one limit step: alice equity 506.4 USDC = 1.58 %, maintenance 1,600.3). Ten one-contract liquidations pay
+    /// 64.01 USDC each while margin lasts and record a deficit of 69.72 USDC taken from the insurance; with bob
+    /// (alice's counterparty) and the liquidator one actor, the actor nets +45.2 USDC after its 24.5 USDC of fees
+    /// (out + fees = paid in + 69.72), at the insurance's expense. At 1 % equity (maintenance then one full limit
+    /// step) the excess is 1 % of the notional. Any liquidator can do this to any honest account below 2 %.
+    /// Fix: bound the reward by the closed part's share of the account's equity (max(0, equity) x size / |position|),
+    /// or liquidate all when the equity is below the penalty on the whole position.
+    function test_C14_chunkedLiquidationNeverPaysPenaltiesBeyondEquity() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+        _fund(sponsor, 5_000 * USDC);
+        vm.prank(sponsor);
+        market.fundInsurance(params, 5_000 * USDC);
+        uint256 paidIn = market.freeBalance(alice) + market.freeBalance(bob) + market.freeBalance(liquidator);
+        _trade(alice, bob, true, 10, INDEX);
+        _fix(3.4e18);
+        _fix(3.334e18);
+        (int256 e, uint256 mm) = _equity(alice);
+        assertTrue(e >= int256(mm), "alice meets maintenance at 3.334");
+        _fix(3.20064e18); // one 4 % step
+        (e, mm) = _equity(alice);
+        assertTrue(e > 0 && e < int256(mm), "alice below maintenance, equity positive (1.58 %)");
+        vm.startPrank(liquidator);
+        for (uint256 k; k < 10 && market.position(id, alice).size != 0; ++k) market.liquidate(params, alice, 1);
+        vm.stopPrank();
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        uint256 fees = s.fees;
+        assertEq(s.totalDeficit, 0, "C16: a liquidation at positive equity leaves no deficit");
+        assertEq(s.insurance, 5_000 * USDC, "C14: the insurance pays no liquidation reward");
+        _settleAndCloseOut([alice, bob, liquidator]);
+        _claim(alice);
+        _claim(bob);
+        _claim(liquidator);
+        uint256 out = market.freeBalance(alice) + market.freeBalance(bob) + market.freeBalance(liquidator);
+        assertLe(out + fees, paidIn, "C14: alice + bob + liquidator never gain");
+    }
+
+    /// C32/C31, finding 2 (medium): the liquidation that records an unbacked loss first hands the position to the
+    /// liquidator, who tops up fresh margin (initial margin at the mark) from its free balance, and then settles the
+    /// series at that mark: the claims share what the series holds pro rata, so the liquidator's fresh margin pays
+    /// the bankrupt's counterparties. Numbers: alice long 10 at 3.5 (3,500 USDC), bob and carol short 5 each (1,750
+    /// USDC); a -43 % walk nobody liquidates; the liquidator takes 10 long at 1.995 with ~1,995 USDC of fresh margin
+    /// and claims back 942.20 USDC less than it put in (bob and carol gain it) for clearing the bad debt. So no
+    /// rational liquidator clears an unbacked account, and one that does is robbed.
+    /// Fixed: a bankrupt account goes whole, and when its deficit exceeds the insurance and every other margin the
+    /// liquidation takes nothing over: it settles the series at the mark (liquidate returns 0) and the account is
+    /// resolved by closeOut into settlementDeficit, which the claims bear.
+    function test_C32_liquidatorsFreshMarginNeverPaysAnUnbackedLoss() public {
+        _fundTraders();
+        _trade(alice, bob, true, 5, INDEX);
+        _trade(alice, carol, true, 5, INDEX);
+        _walk(INDEX * 57 / 100);
+        uint256 before = market.freeBalance(liquidator);
+        vm.prank(liquidator);
+        assertEq(market.liquidate(params, alice, 10), 0, "nothing taken over");
+        assertTrue(market.seriesState(id).settledAt != 0, "unbacked loss: series settled at the mark");
+        assertEq(market.position(id, liquidator).size, 0, "the liquidator holds nothing");
+        _settleAndCloseOut([alice, bob, carol]);
+        _claim(bob);
+        _claim(carol);
+        _claim(liquidator);
+        assertLe(before, market.freeBalance(liquidator), "C32: clearing bad debt costs the liquidator nothing");
+    }
+
+    /// C32, finding 3 (medium): the final price is the window average clamped to the series' mark at the moment
+    /// `settle` runs, and the mark still moves after expiry and after the window (updateMark, liquidations take any
+    /// newer fixing within the limit). So whoever calls first after the window decides the final price: two
+    /// identical series (alice long 10 / bob short 10 at 3.5), the same recorded round (3.0, -14 %), a post-window
+    /// fixing of 3.4: settling at once gives 3.5 - 4 % = 3.36; calling updateMark first gives 3.4 - 4 % = 3.264,
+    /// 96 USDC per contract (960 USDC on 10 contracts) moved from the long to the short by call order.
+    /// Fixed: fixings stamped at or after expiry never become the mark, so the clamp is anchored on the last mark
+    /// before expiry and the final price depends only on the recorded rounds.
+    function test_C32_finalPriceIndependentOfUpdateMarkBeforeSettle() public {
+        SeriesParams memory p2 = params;
+        p2.settlementGrace = params.settlementGrace + 1; // a twin series: same prices, same window
+        bytes32 id2 = market.listSeries(p2);
+        _fund(alice, 40_000 * USDC);
+        _fund(bob, 40_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _tradeIn(p2, alice, bob, true, 10, INDEX);
+        _warp(params.expiry);
+        IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
+        obs[0] = IIndexOracle.Observation(3e18, bytes32(0), bytes32(0), bytes32(0));
+        market.recordSettlementFixing(params, params.expiry, 2, new address[](0), obs);
+        market.recordSettlementFixing(p2, params.expiry, 2, new address[](0), obs);
+        _warp(uint256(params.expiry) + params.settlementWindow + 1);
+        oracle.set(INDEX_ID, 3.4e18, uint64(clock)); // a regular fixing within the limit of the mark
+        market.settle(params); // a long settles at once
+        market.updateMark(p2); // a short moves the mark first
+        market.settle(p2);
+        assertEq(
+            market.seriesState(id2).finalPrice, market.seriesState(id).finalPrice, "C32: no last look on the final price"
+        );
+    }
+
+    /// C32, finding 3 continued: after the window the final price is fixed by the recorded rounds, yet a regular
+    /// fixing posted after the window still moves the mark and opens liquidations at it. Numbers: alice long 10 at
+    /// 3.5 (3,500 USDC), bob short 10; mark 3.36 before expiry (alice 6.25 %, healthy); the window's round is 3.36;
+    /// a fixing of 3.2256 after the window (-4 %) puts alice at 2.34 %: the liquidator takes 9 contracts at 3.2256
+    /// with the penalty, and settle then clamps 3.36 to 3.2256 + 4 % = 3.3546. Alice, solvent and above
+    /// maintenance at the window price, ends with 16,797.42 USDC instead of 18,593 (-1,795.58) for a price the
+    /// settlement does not use.
+    /// Fixed (findings 3): fixings stamped at or after expiry never become the mark; the last mark before expiry
+    /// anchors the final price and liquidations after expiry use it (until it is stale).
+    function test_C32_postWindowFixingNeitherMarksNorLiquidates() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _fix(3.36e18);
+        _warp(params.expiry);
+        IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
+        obs[0] = IIndexOracle.Observation(3.36e18, bytes32(0), bytes32(0), bytes32(0));
+        market.recordSettlementFixing(params, params.expiry, 2, new address[](0), obs);
+        (int256 e, uint256 mm) = _equity(alice);
+        assertTrue(e >= int256(mm), "alice healthy at the window price");
+        _warp(uint256(params.expiry) + params.settlementWindow + 1);
+        oracle.set(INDEX_ID, 3.2256e18, uint64(clock)); // after the window: irrelevant to the final price
+        vm.prank(liquidator);
+        try market.liquidate(params, alice, 10) {} catch {}
+        market.settle(params);
+        assertEq(market.seriesState(id).finalPrice, 3.36e18, "C32: the final price is the window's");
+        assertEq(market.position(id, alice).size, 10, "C32: no liquidation on a post-window fixing");
+    }
+
+    /// C32/C31, finding 4 (medium): the series settles on an unbacked loss only when one liquidation's deficit is
+    /// unbacked, and a partial liquidation of a bankrupt account records only the closed part's deficit. So a winner
+    /// liquidates the bankrupt account by exactly its own size: the deficit recorded is covered by the haircut, the
+    /// series does not settle, and the winner's leg closes its position and releases margin plus its full gain to
+    /// its free balance; the rest of the bankruptcy is recorded later and borne by the other winners. Numbers: alice
+    /// long 10 at 3.5 (3,500 USDC), bob and carol short 5 each (1,750); a walk to 2.6 (-25.7 %) nobody liquidates;
+    /// bob liquidates 5 of alice: deficit 1,000 socialised, bob's short closes and he walks away with 5,750 USDC
+    /// (net +3,991.25); the liquidator then liquidates the other 5 (deficit 4,500, 3,250 unbacked: settled);
+    /// carol, with the same position, nets +219.70. A full liquidation first would have paid bob and carol alike.
+    /// Fixed: a bankrupt account is liquidated whole whatever maxSize, and its whole deficit is tested against the
+    /// insurance and the other margins first: here it exceeds them, so bob's call settles the series at the mark and
+    /// bob and carol are resolved alike.
+    function test_C32_bankruptAccountGoesWholeSoNoWinnerExitsFirst() public {
+        _fundTraders();
+        _trade(alice, bob, true, 5, INDEX);
+        _trade(alice, carol, true, 5, INDEX);
+        _walk(2.6e18);
+        (int256 e,) = _equity(alice);
+        assertTrue(e < 0, "alice bankrupt, not liquidated on the way");
+        vm.prank(bob);
+        assertEq(market.liquidate(params, alice, 5), 0, "bob's short 5 does not close against alice's long");
+        assertTrue(market.seriesState(id).settledAt != 0, "the whole deficit is unbacked: settled at the mark");
+        _settleAndCloseOut([alice, bob, carol]);
+        _claim(bob);
+        _claim(carol);
+        _claim(liquidator);
+        // Same deposits, same trades (both took alice's orders): equal positions end with equal balances.
+        assertLe(market.freeBalance(bob), market.freeBalance(carol) + 1, "C32: equal positions paid alike");
+    }
+
+    /// C30, finding 5 (low, liveness), kept by design: the limit is measured against the last mark the market saw,
+    /// not the previous fixing. Two ordinary fixings, -2.5 % each (3.5 -> 3.4125 -> 3.3272), with no updateMark in
+    /// between (keeper late, two posts in one block) are one move of 4.94 % from the stored mark: the series
+    /// settles at the limit price 3.36. Nobody liquidated at the fixing in between, so accounts are as healthy as at
+    /// the stored mark, and only one limit from it is covered by the gap rule (maintenance > limit); stepping further
+    /// would trade solvency for liveness. Keepers call updateMark after every fixing (docs/contracts.md, known issue 12).
+    function test_C30_twoFixingsUnseenBetweenCountAsOneMoveFromTheLastMark() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _warp(clock + 1);
+        oracle.set(INDEX_ID, 3.4125e18, uint64(clock)); // -2.5 %
+        _warp(clock + 1);
+        oracle.set(INDEX_ID, 3.3272e18, uint64(clock)); // -2.5 % again, nobody called updateMark
+        assertEq(market.updateMark(params), INDEX - INDEX * params.priceLimitBps / 10_000, "settled at the limit price");
+        assertTrue(market.seriesState(id).settledAt != 0, "C30: one move of 4.94 % from the last mark seen");
+        (int256 e,) = _equity(alice);
+        assertTrue(e >= 0, "the long is solvent at the limit price");
+    }
+
+    /// C23, finding 6 (informational): listing accepts any expiry after now, and recordSettlementFixing adds
+    /// `expiry + settlementWindow` in uint64, so on a series listed with expiry 2^64 - 10 every call panics (0x11)
+    /// instead of reverting with a typed error (before expiry it should be FixingOutsideWindow). Such a series can
+    /// also never settle (block time never passes its window). Fix: a listing rule expiry + settlementGrace < 2^40
+    /// (the index timestamp domain), or compute the window end in uint256 as `settle` does. Fixed: uint256.
+    function test_C23_recordSettlementFixingRevertsTypedOnAFarExpiry() public {
+        SeriesParams memory far = params;
+        far.expiry = type(uint64).max - 10;
+        market.listSeries(far);
+        IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
+        obs[0] = IIndexOracle.Observation(INDEX, bytes32(0), bytes32(0), bytes32(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IFuturesMarket.FixingOutsideWindow.selector, uint64(clock), far.expiry, uint256(far.expiry) + far.settlementWindow
+            )
+        );
+        market.recordSettlementFixing(far, uint64(clock), 2, new address[](0), obs);
     }
 }
