@@ -36,7 +36,7 @@ const schedule = object({
   maxFutureSkewSeconds: int({ min: 0, max: 3_600 }).default(60),
   pollMs: int({ min: 100 }).default(5_000),
   catchUpRounds: int({ min: 1, max: 100 }).default(3),
-  postStaggerMs: int({ min: 0, max: 600_000 }).default(2_000),
+  postStaggerMs: int({ min: 0, max: 600_000 }).default(10_000), // > pollMs + peers.timeoutMs (one pass): turns stay apart
 });
 
 const peers = object({

@@ -58,7 +58,7 @@ export class KeeperProcess {
       contracts: { oracle: spec.oracle, ...(contracts as object) },
       indexes: ["ATPI"],
       sources: [{ index: "ATPI", kind: "replay" }],
-      schedule: { intervalSeconds: 86_400, windowPolls: 4, maxFutureSkewSeconds: 60, pollMs: 200, catchUpRounds: 3, postStaggerMs: 1_000, ...(schedule as object) },
+      schedule: { intervalSeconds: 86_400, windowPolls: 4, maxFutureSkewSeconds: 60, pollMs: 200, catchUpRounds: 3, postStaggerMs: 1_500, ...(schedule as object) },
       peers: { urls: spec.peerUrls, timeoutMs: 1_000, gatherMs: 1_500, ...(peers as object) },
       server: { host: "127.0.0.1", port: spec.port },
       keys: { signer: { privateKeyEnv: "KEEPER_SIGNER_KEY" } },

@@ -11,7 +11,7 @@ describe("keeper example config and fixing-loop keys", () => {
   it("config/keeper.example.json is valid with the variables of .env.example", () => {
     const { config } = loadConfig(EXAMPLE, { envFile: ENV_EXAMPLE, env: {} });
     expect(config.sources).to.deep.equal([{ index: "ATPI", kind: "replay" }]);
-    expect(config.schedule.postStaggerMs).to.equal(2_000);
+    expect(config.schedule.postStaggerMs).to.equal(5_000);
     expect(config.peers.urls).to.have.length(3); // the default deployment: 4 operators, f = 1
     expect(config.peers.gatherMs).to.equal(3_000);
     expect(config.integrity).to.deep.equal({ maxMoveVsLastBps: 5_000, maxPeerDeviationBps: 50 });
