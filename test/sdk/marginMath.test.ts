@@ -5,6 +5,7 @@ import {
   abs,
   applyFill,
   feeUp,
+  liquidationReward,
   liquidationSize,
   mulDivDown,
   mulDivUp,
@@ -71,17 +72,25 @@ describe("sdk/marginMath rounding", () => {
     }), runs);
   });
 
-  it("liquidation size: at most min(size, maxSize), never a remainder below minSize, all of a bankrupt position", () => {
+  it("liquidation size: at most min(size, maxSize), never a remainder below minSize; a bankrupt position whole whatever maxSize", () => {
     fc.assert(fc.property(fc.bigInt({ min: 1n, max: 10_000n }), fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10_000n }), (absSize, eq, maxSize) => {
       const mark = 35n * 10n ** 17n;
       const maintenance = mulDivUp(absSize * mark, params.contractSize * 500n, 10n ** 22n);
       if (eq >= maintenance) return;
       const n = liquidationSize({ ...params, minSize: 2n }, absSize, eq, maintenance, mark, maxSize);
+      if (eq <= 0n) return void expect(n).to.equal(absSize); // bankrupt: all of it, whatever maxSize (its deficit once)
       expect(n >= 0n && n <= absSize && n <= maxSize).to.equal(true);
       const rest = absSize - n;
       expect(rest === 0n || rest >= 2n).to.equal(true);
-      if (maxSize >= absSize && eq <= 0n) expect(n).to.equal(absSize); // bankrupt: all of it
       expect(abs(-n)).to.equal(n);
     }), runs);
+  });
+
+  it("liquidation reward: the penalty, at most the closed part's share of the equity (review 3's chunking case), 0 when bankrupt", () => {
+    const mark = 3_200_640_000_000_000_000n; // 3.20064: alice long 10 from 3.5 has 506.4 USDC of equity
+    const eq = 506_400_000n;
+    expect(liquidationReward(params, 1n, 10n, eq, mark)).to.equal(50_640_000n); // penalty 64.0128 > 506.4 x 1 / 10
+    expect(liquidationReward(params, 10n, 10n, 10_000_000_000n, mark)).to.equal(640_128_000n); // 2 % of 32,006.4
+    expect(liquidationReward(params, 10n, 10n, -1n, mark)).to.equal(0n);
   });
 });
