@@ -179,15 +179,11 @@ export function liquidationReward(params: SeriesParams, size: bigint, absSize: b
   return p < cap ? p : cap;
 }
 
-/**
- * `_liquidationSize`: contracts a liquidation of at most `maxSize` takes, given equity and maintenance; a bankrupt
- * account (equity <= 0) goes whole whatever `maxSize`.
- */
+/** `_liquidationSize`: contracts a liquidation of at most `maxSize` takes, given equity and maintenance. */
 export function liquidationSize(params: SeriesParams, absSize: bigint, eq: bigint, maintenance: bigint, mark: bigint, maxSize: bigint): bigint {
-  if (eq <= 0n) return absSize;
   let size = absSize;
   const relief = mulDivDown(mark, params.contractSize * BigInt(params.maintenanceMarginBps - params.liquidationPenaltyBps), WAD * BPS);
-  if (relief !== 0n) {
+  if (eq > 0n && relief !== 0n) {
     const need = (maintenance - eq + relief - 1n) / relief;
     size = need < absSize ? need : absSize;
   }

@@ -92,7 +92,7 @@ struct MarginChange {
 interface IFuturesMarket {
     /// @notice How a series settled (`SeriesSettled`): after its window from the recorded rounds, by the fallback
     /// (no round recorded, the oracle's latest value after the grace), early at the limit price of a fixing beyond
-    /// the price limit, or early at the mark when a liquidation left a loss no margin or insurance covers.
+    /// the price limit, or early at the mark when a bankrupt account's deficit exceeds the insurance.
     enum SettlementKind {
         Window,
         Fallback,
@@ -420,9 +420,10 @@ interface IFuturesMarket {
 
     /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at the
     /// series' mark (fresh fixing): the caller takes them over at the mark and receives the bounded penalty in its
-    /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated. If the deficit leaves a
-    /// loss unbacked (beyond insurance and every margin of the series), the series then settles at the mark
-    /// (`SeriesSettled` with `UnbackedLoss`): no one trades or withdraws against margins that no longer back it.
+    /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated. During trading only the
+    /// insurance pays deficits: a bankrupt account whose deficit exceeds the series' insurance is not taken over;
+    /// the series settles at the mark instead (`SeriesSettled` with `UnbackedLoss`, returns 0) and the claims bear
+    /// the shortfall pro rata.
     /// @return size The contracts actually liquidated (never reverts because the position shrank).
     function liquidate(SeriesParams calldata params, address account, uint64 maxSize) external returns (uint64 size);
 

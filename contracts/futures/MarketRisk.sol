@@ -42,6 +42,14 @@ abstract contract MarketRisk is MarketCore {
         uint256 maintenance =
             MarginMath.requirementUp(pos.size, mark, p.contractSize, p.maintenanceMarginBps);
         if (equity >= int256(maintenance)) revert AccountHealthy(account, equity, maintenance);
+        if (equity < 0 && uint256(-equity) > s.insurance) {
+            // A bankrupt account whose deficit the insurance cannot cover (C16, C31, C32): nobody takes it over and no
+            // margin is cut during trading (a cut would make other losers bankrupt and pass their loss on to whoever
+            // liquidates them next). The series settles at the mark; the account is resolved there like any other and
+            // the claims bear the shortfall pro rata, so no winner exits before it and no later margin pays a gain.
+            _settleAt(id, s, _loadMarkWord(s), mark, mark, SettlementKind.UnbackedLoss);
+            return 0;
+        }
 
         uint256 absSize = MarginMath.abs(pos.size);
         size = _liquidationSize(p, absSize, equity, maintenance, mark, maxSize);
@@ -50,13 +58,7 @@ abstract contract MarketRisk is MarketCore {
         // The reward is at most the closed part's share of the equity (C14): liquidating in small parts can never
         // pay out more than one liquidation of the whole, nor push the rest into a deficit.
         uint256 rewardCap = equity > 0 ? uint256(equity) * size / absSize : 0;
-        if (!_transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime, rewardCap)) {
-            // A bankrupt account whose deficit exceeds insurance and every other margin (C31, C32): nobody takes it
-            // over; the series settles at the mark (the account is resolved there like any other), so no one trades or
-            // withdraws against margins that no longer back the positions, and the claims share what the series holds.
-            _settleAt(id, s, _loadMarkWord(s), mark, mark, SettlementKind.UnbackedLoss);
-            return 0;
-        }
+        _transferLiquidated(p, id, pos, Leg(account, delta, mark, 0, 0, false, 0, 0, 0, 0), markTime, rewardCap);
     }
 
     /// @dev Moves `closed.delta` of the liquidated position to the caller at the mark `closed.price`, books both
@@ -69,9 +71,8 @@ abstract contract MarketRisk is MarketCore {
         Leg memory closed,
         uint64 markTime,
         uint256 rewardCap
-    ) internal returns (bool done) {
-        (uint256 reward, uint256 deficit, bool backed) = _closeLiquidated(p, id, pos, closed, rewardCap);
-        if (!backed) return false;
+    ) internal {
+        (uint256 reward, uint256 deficit) = _closeLiquidated(p, id, pos, closed, rewardCap);
         Leg memory leg = Leg(msg.sender, -closed.delta, closed.price, 0, reward, true, 0, 0, 0, 0);
         _applyLegStored(p, id, leg, closed.price, markTime);
         _moveCollateral(_series[id], id, leg.moved + closed.moved, leg.positionsDelta + closed.positionsDelta);
@@ -79,12 +80,10 @@ abstract contract MarketRisk is MarketCore {
             id, closed.account, msg.sender, uint64(MarginMath.abs(closed.delta)), closed.price, reward, deficit,
             _marginChange(closed), _marginChange(leg)
         );
-        return true;
     }
 
-    /// @dev Contracts to liquidate: the fewest that restore maintenance margin, at most `maxSize`, never leaving a
-    /// remainder below `minSize` (then all, or all but `minSize` if `maxSize` binds); a bankrupt account (equity
-    /// <= 0) goes whole whatever `maxSize`: its deficit is absorbed once, so no winner exits between two parts of it.
+    /// @dev Contracts to liquidate: the fewest that restore maintenance margin (all when equity <= 0), at most
+    /// `maxSize`, never leaving a remainder below `minSize` (then all, or all but `minSize` if `maxSize` binds).
     function _liquidationSize(
         SeriesParams memory p,
         uint256 absSize,
@@ -93,13 +92,12 @@ abstract contract MarketRisk is MarketCore {
         uint256 mark,
         uint64 maxSize
     ) internal pure returns (uint64) {
-        if (equity <= 0) return uint64(absSize); // |size| < 2^63
-        uint256 size;
+        uint256 size = absSize;
         // Each liquidated contract lowers the requirement by its maintenance margin and equity by the penalty.
         uint256 relief = Math.mulDiv(
             mark, uint256(p.contractSize) * (p.maintenanceMarginBps - p.liquidationPenaltyBps), MarginMath.WAD * MarginMath.BPS
         );
-        size = relief == 0 ? absSize : Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
+        if (equity > 0 && relief != 0) size = Math.min(absSize, Math.ceilDiv(maintenance - uint256(equity), relief));
         size = Math.min(size, maxSize);
         uint256 rest = absSize - size;
         if (rest != 0 && rest < p.minSize) {
@@ -115,24 +113,22 @@ abstract contract MarketRisk is MarketCore {
     /// what is left of its margin), and sends any deficit through the waterfall. Never transfers tokens; a close to
     /// zero releases the rest of the margin to the free balance (`leg.moved`, booked against the collateral by the
     /// caller). `leg` holds the account, delta and mark on entry and the share and asset deltas of its margin on
-    /// return. Changes nothing and returns `backed = false` when the deficit exceeds the insurance and every other
-    /// margin of the series (it would be unbacked).
+    /// return.
     function _closeLiquidated(SeriesParams memory p, bytes32 id, Position memory pos, Leg memory leg, uint256 rewardCap)
         internal
-        returns (uint256 reward, uint256 deficit, bool backed)
+        returns (uint256 reward, uint256 deficit)
     {
         SeriesState storage s = _series[id];
         (int256 newCost, int256 pnl) = MarginMath.applyFill(pos.size, pos.cost, leg.delta, leg.price, p.contractSize);
-        uint256 accountAssets = _assetsOf(s, pos.shares);
-        int256 margin = int256(accountAssets) + pnl;
+        int256 margin = int256(_assetsOf(s, pos.shares)) + pnl;
         int256 sharesBefore = int256(uint256(pos.shares));
         int256 assetsBefore = int256(MarginPool.assets(_loadPool(s)));
         pos.size += leg.delta.toInt64();
         pos.cost = newCost.toInt96();
         if (margin <= 0) {
-            // Bankrupt (all of it: see _liquidationSize): all margin is gone, the shortfall is a recorded deficit.
+            // Bankrupt on the closed part: all margin is gone, the shortfall is a recorded deficit (within the
+            // insurance, checked by liquidate, up to share rounding).
             deficit = uint256(-margin);
-            if (deficit > s.insurance + uint256(assetsBefore) - accountAssets) return (0, deficit, false);
             _removeAllShares(s, pos.shares);
             pos.shares = 0;
             // Measured before the waterfall: the haircut is reported by DeficitRecorded.
@@ -159,7 +155,6 @@ abstract contract MarketRisk is MarketCore {
         leg.sharesDelta = int256(uint256(pos.shares)) - sharesBefore;
         _storePosition(_positions[id][leg.account], pos.size, pos.cost, pos.shares);
         if (pos.size == 0) leg.positionsDelta = -1;
-        backed = true;
     }
 
     /// @dev Liquidation penalty on `delta` contracts at `mark`: liquidationPenaltyBps of the notional, rounded down.

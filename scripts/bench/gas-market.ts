@@ -139,9 +139,12 @@ export async function measureMarketGas(
   await gas("cancel_all", market.write.cancelAllBelow([nonce], { account: alice }));
 
   // Liquidations: erin and gina (long 10 at 3.5, margin at initial) fall below maintenance at 3.3: erin is
-  // partially liquidated by carol (long, taking over more); at 3.0 gina is bankrupt and fully liquidated by dave.
+  // partially liquidated by carol (long, taking over more); at 3.0 gina is bankrupt (deficit 1,500, within the
+  // insurance) and fully liquidated by dave.
   await fill(order(erin, true, 10n), frank);
   await fill(order(gina, true, 10n), frank);
+  // The insurance pays a bankrupt account's deficit during trading (beyond it the series would settle at the mark).
+  await market.write.fundInsurance([params, 2_000n * USDC], { account: bob });
   // Fixings within the 4 % price limit (a move beyond it settles the series at the limit price): 3.4, 3.3, then
   // 3.2, 3.1, 3.0; updateMark after each takes the new mark (anyone may call it; a keeper does).
   const step = async (value: bigint) => {

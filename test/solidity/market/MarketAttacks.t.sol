@@ -406,7 +406,7 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     /// Fixed: a bankrupt account is liquidated whole whatever maxSize, and its whole deficit is tested against the
     /// insurance and the other margins first: here it exceeds them, so bob's call settles the series at the mark and
     /// bob and carol are resolved alike.
-    function test_C32_bankruptAccountGoesWholeSoNoWinnerExitsFirst() public {
+    function test_C32_bankruptDeficitBeyondTheInsuranceSettlesSoNoWinnerExitsFirst() public {
         _fundTraders();
         _trade(alice, bob, true, 5, INDEX);
         _trade(alice, carol, true, 5, INDEX);
@@ -461,5 +461,139 @@ contract MarketAttacksTest is TestBase, MarketSetup {
             )
         );
         market.recordSettlementFixing(far, uint64(clock), 2, new address[](0), obs);
+    }
+
+    /// R4-1 (review 4; C16 liveness): when a bankrupt account had to go whole, only a liquidator able to margin the
+    /// WHOLE position could clear it (a keeper with 2,000 USDC and maxSize 5 reverted InsufficientFreeBalance on
+    /// alice's 10 contracts at 3.1, deficit ~500). Now a bankrupt account whose deficit the insurance covers is
+    /// liquidated in parts like any other; the insurance pays each part's shortfall, so no margin is cut and no
+    /// winner gains by the order.
+    function test_C16_bankruptAccountLiquidatableInPartsByACapitalLimitedKeeper() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 2_000 * USDC);
+        _fund(sponsor, 1_000 * USDC);
+        vm.prank(sponsor);
+        market.fundInsurance(params, 1_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _walk(3.1e18);
+        (int256 e,) = _equity(alice);
+        assertTrue(e < 0 && e > -600 * int256(USDC), "alice bankrupt by ~500 USDC, within the insurance");
+        uint256 bobMargin = market.marginOf(id, bob);
+        vm.prank(liquidator);
+        assertEq(market.liquidate(params, alice, 5), 5, "a capital-limited keeper takes 5 of 10");
+        address second = address(0xBEEF);
+        _fund(second, 2_000 * USDC);
+        vm.prank(second);
+        assertEq(market.liquidate(params, alice, 5), 5, "another one the other 5");
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertEq(s.settledAt, 0, "still trading");
+        assertEq(s.socialisedLoss + s.unbackedLoss, 0, "no margin cut: the insurance paid");
+        assertEq(s.insuranceUsed, s.totalDeficit, "every unit of the deficit from the insurance");
+        assertEq(market.marginOf(id, bob), bobMargin, "bob's margin untouched");
+    }
+
+    /// R4-2 (review 4; C14/API): maxSize is the liquidator's exposure cap; a bankrupt account once went whole
+    /// whatever maxSize (a keeper sending 1 received 10 contracts). Now a liquidation never exceeds maxSize.
+    function test_C14_liquidationNeverExceedsMaxSize() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+        _fund(sponsor, 1_000 * USDC);
+        vm.prank(sponsor);
+        market.fundInsurance(params, 1_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _walk(3.1e18);
+        (int256 e,) = _equity(alice);
+        assertTrue(e < 0, "alice bankrupt");
+        vm.prank(liquidator);
+        assertEq(market.liquidate(params, alice, 1), 1, "R4-2: one contract, as asked");
+        assertEq(uint256(int256(market.position(id, liquidator).size)), 1, "R4-2: the liquidator holds maxSize");
+    }
+
+    /// R4-3 (review 4; C32/C16): a margin haircut during trading pushed healthy losers into bankruptcy and their
+    /// deficits were absorbed from the next margins, the liquidator's fresh one included (alice long 10 and carol
+    /// long 2 at 3.5, bob short 12; at 2.7 alice -4,500; the 72.6 % cut made carol bankrupt and the next liquidation
+    /// took 738 of the first liquidator's 2,700 fresh margin). Now no margin is cut during trading: a deficit beyond
+    /// the insurance settles the series at the mark before anyone takes anything over, and the claims bear it.
+    function test_C32_liquidatorsFreshMarginNeverPaysACascadeFromTheHaircut() public {
+        _fundTraders();
+        _trade(alice, bob, true, 10, INDEX);
+        _trade(carol, bob, true, 2, INDEX);
+        vm.prank(carol);
+        market.addMargin(params, 1_300 * USDC);
+        _walk(2.7e18);
+        (int256 e, uint256 mm) = _equity(carol);
+        assertTrue(e >= int256(mm), "carol healthy at 2.7");
+        uint256 liquidatorFree = market.freeBalance(liquidator);
+        uint256 carolMargin = market.marginOf(id, carol);
+        vm.prank(liquidator);
+        assertEq(market.liquidate(params, alice, 10), 0, "alice's deficit exceeds the insurance: nothing taken over");
+        assertTrue(market.seriesState(id).settledAt != 0, "settled at the mark");
+        assertEq(market.freeBalance(liquidator), liquidatorFree, "the liquidator posted nothing");
+        assertEq(market.marginOf(id, carol), carolMargin, "no margin cut during trading");
+        _settleAndCloseOut([alice, bob, carol]);
+        assertEq(market.seriesState(id).openPositions, 0, "every account resolved at the mark");
+    }
+
+    /// Review 4, held and re-pinned for the insurance-only rule: a bankrupt account whose deficit equals the
+    /// insurance is liquidated whole with nothing cut or unbacked; one unit more of deficit settles the series.
+    function test_C16_deficitWithinTheInsuranceLiquidatesBeyondItSettles() public {
+        _fundTraders();
+        _trade(alice, bob, true, 10, INDEX);
+        _walk(2.7e18);
+        (int256 e,) = _equity(alice);
+        uint256 deficit = uint256(-e);
+        vm.prank(carol);
+        market.fundInsurance(params, deficit - 1);
+        vm.prank(liquidator);
+        assertEq(market.liquidate(params, alice, 10), 0, "one unit beyond the insurance: settles instead");
+        assertTrue(market.seriesState(id).settledAt != 0, "settled");
+    }
+
+    function test_C16_deficitEqualToTheInsuranceIsLiquidatedWithNothingCut() public {
+        _fundTraders();
+        _trade(alice, bob, true, 10, INDEX);
+        _walk(2.7e18);
+        (int256 e,) = _equity(alice);
+        vm.prank(carol);
+        market.fundInsurance(params, uint256(-e));
+        uint256 bobMargin = market.marginOf(id, bob);
+        vm.prank(liquidator);
+        assertEq(market.liquidate(params, alice, 10), 10, "within the insurance: taken over whole");
+        IFuturesMarket.SeriesState memory s = market.seriesState(id);
+        assertEq(s.settledAt, 0, "no settlement at equality");
+        assertEq(s.socialisedLoss + s.unbackedLoss, 0, "nothing cut, nothing unbacked");
+        assertEq(s.insurance, 0, "the insurance paid it all");
+        assertEq(market.marginOf(id, bob), bobMargin, "bob's margin untouched");
+    }
+
+    /// Held (frozen mark after expiry): a fixing stamped after expiry, even one beyond the limit, neither moves the
+    /// mark nor settles the series (updateMark returns the last mark; no LimitMove); liquidations and margin removals
+    /// after expiry run at the last pre-expiry mark while it is fresh by its own time, then revert StaleIndex (the
+    /// final price, clamped to one limit of that mark, then decides). Alice long 10 at 3.5, mark 3.36 one second
+    /// before expiry, a post-expiry fixing of 2.8 (-16.7 %): alice at 3.36 has equity 2,100 over maintenance 1,680.
+    function test_C32_postExpiryFixingKeepsTheLastMarkAndGoesStale() public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, 100_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _warp(uint256(params.expiry) - 2);
+        _fix(3.36e18); // stamped expiry - 1
+        _warp(uint256(params.expiry) + 10);
+        oracle.set(INDEX_ID, 2.8e18, uint64(clock));
+        assertEq(market.updateMark(params), 3.36e18, "a post-expiry fixing is not the mark");
+        (uint256 shown, uint64 t) = market.currentMark(params);
+        assertTrue(shown == 3.36e18 && t == params.expiry - 1, "currentMark: the last mark, its own time");
+        vm.prank(liquidator);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AccountHealthy.selector, alice, int256(2_100 * USDC) + 1, 1_680 * USDC));
+        market.liquidate(params, alice, 10);
+        _warp(uint256(params.expiry) - 1 + params.maxFixingAge + 1);
+        vm.prank(bob);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFuturesMarket.StaleIndex.selector, INDEX_ID, params.expiry - 1, clock, params.maxFixingAge)
+        );
+        market.removeMargin(params, 1);
+        assertEq(market.seriesState(id).settledAt, 0, "not settled by a post-expiry fixing");
     }
 }
