@@ -22,6 +22,9 @@ describe("liquidator mirror: margin math and event replay equal the contract", (
       const idx = [1, 2, 3, 4, 5, 6];
       const who = (i: number) => (f.wallets[i] as (typeof f.wallets)[0]).account.address;
       for (const i of idx) await f.fund(who(i), 1_000_000n * USDC);
+      // Insurance for every deficit of the random walk (beyond it a bankruptcy settles the series at the mark).
+      await f.fund(who(6), 5_000_000n * USDC);
+      await f.market.write.fundInsurance([f.params, 5_000_000n * USDC], { account: who(6) });
       let mark = INDEX; // the series' mark: the latest fixing (each within the price limit, updateMark after each)
       let nonce = 0n;
       let liquidations = 0;

@@ -117,6 +117,10 @@ export async function deployMarketChain(anvil: Anvil) {
     },
   };
 
+  // An insurance fund large enough for every deficit the tests make (beyond it a bankruptcy settles the series).
+  const insurer = await trader(10_000_000n * USDC);
+  await write(insurer, market.address, futuresMarketAbi, "fundInsurance", [params, 10_000_000n * USDC]);
+
   return { owner, publicClient, usdc: usdc.address, oracle: oracle.address, market: market.address, startBlock: usdc.block, params, id, chainId, write, setIndex, moveMark, trader, order, trade, read };
 }
 export type MarketChain = Awaited<ReturnType<typeof deployMarketChain>>;
