@@ -463,20 +463,26 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         market.recordSettlementFixing(far, uint64(clock), 2, new address[](0), obs);
     }
 
+    /// @dev Alice long 10 at 3.5 from bob, a walk to 3.1 nobody liquidates (alice bankrupt by ~500 USDC), 1,000 USDC
+    /// of insurance, the liquidator funded with `liquidatorFunds`.
+    function _bankruptWithinTheInsurance(uint256 liquidatorFunds) internal {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _fund(liquidator, liquidatorFunds);
+        _fund(sponsor, 1_000 * USDC);
+        vm.prank(sponsor);
+        market.fundInsurance(params, 1_000 * USDC);
+        _trade(alice, bob, true, 10, INDEX);
+        _walk(3.1e18);
+    }
+
     /// R4-1 (review 4; C16 liveness): when a bankrupt account had to go whole, only a liquidator able to margin the
     /// WHOLE position could clear it (a keeper with 2,000 USDC and maxSize 5 reverted InsufficientFreeBalance on
     /// alice's 10 contracts at 3.1, deficit ~500). Now a bankrupt account whose deficit the insurance covers is
     /// liquidated in parts like any other; the insurance pays each part's shortfall, so no margin is cut and no
     /// winner gains by the order.
     function test_C16_bankruptAccountLiquidatableInPartsByACapitalLimitedKeeper() public {
-        _fund(alice, 20_000 * USDC);
-        _fund(bob, 20_000 * USDC);
-        _fund(liquidator, 2_000 * USDC);
-        _fund(sponsor, 1_000 * USDC);
-        vm.prank(sponsor);
-        market.fundInsurance(params, 1_000 * USDC);
-        _trade(alice, bob, true, 10, INDEX);
-        _walk(3.1e18);
+        _bankruptWithinTheInsurance(2_000 * USDC);
         (int256 e,) = _equity(alice);
         assertTrue(e < 0 && e > -600 * int256(USDC), "alice bankrupt by ~500 USDC, within the insurance");
         uint256 bobMargin = market.marginOf(id, bob);
@@ -496,14 +502,7 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     /// R4-2 (review 4; C14/API): maxSize is the liquidator's exposure cap; a bankrupt account once went whole
     /// whatever maxSize (a keeper sending 1 received 10 contracts). Now a liquidation never exceeds maxSize.
     function test_C14_liquidationNeverExceedsMaxSize() public {
-        _fund(alice, 20_000 * USDC);
-        _fund(bob, 20_000 * USDC);
-        _fund(liquidator, 100_000 * USDC);
-        _fund(sponsor, 1_000 * USDC);
-        vm.prank(sponsor);
-        market.fundInsurance(params, 1_000 * USDC);
-        _trade(alice, bob, true, 10, INDEX);
-        _walk(3.1e18);
+        _bankruptWithinTheInsurance(100_000 * USDC);
         (int256 e,) = _equity(alice);
         assertTrue(e < 0, "alice bankrupt");
         vm.prank(liquidator);
