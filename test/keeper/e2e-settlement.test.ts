@@ -32,7 +32,7 @@ describe("C32 / C30 keeper processes resolve every account after settlement (rea
   async function market() {
     const anvil = await startAnvil();
     anvils.push(anvil);
-    const m = await deployMarketChain(anvil);
+    const m = await deployMarketChain(anvil, { insurance: 0n });
     const [a, b, c, d] = [await m.trader(), await m.trader(), await m.trader(), await m.trader()] as [LocalAccount, LocalAccount, LocalAccount, LocalAccount];
     await m.trade(a, b, { isBuy: true, size: 10n });
     await m.trade(c, d, { isBuy: true, size: 10n });

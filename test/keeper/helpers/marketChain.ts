@@ -35,7 +35,8 @@ export const artifacts = {
   filler: () => contractArtifact("mocks/BenchFiller"),
 };
 
-export async function deployMarketChain(anvil: Anvil) {
+/** `insurance`: what the series' insurance fund starts with (default large enough for every deficit the tests make). */
+export async function deployMarketChain(anvil: Anvil, { insurance = 10_000_000n * USDC }: { insurance?: bigint } = {}) {
   const owner = await fundedAccount(anvil, "1000");
   const { publicClient, walletClient } = clients(anvil, owner);
   const deploy = async (a: { abi: Abi; bytecode: Hex }, args: readonly unknown[] = []) => {
@@ -117,9 +118,11 @@ export async function deployMarketChain(anvil: Anvil) {
     },
   };
 
-  // An insurance fund large enough for every deficit the tests make (beyond it a bankruptcy settles the series).
-  const insurer = await trader(10_000_000n * USDC);
-  await write(insurer, market.address, futuresMarketAbi, "fundInsurance", [params, 10_000_000n * USDC]);
+  // Beyond the insurance a bankruptcy during trading settles the series.
+  if (insurance > 0n) {
+    const insurer = await trader(insurance);
+    await write(insurer, market.address, futuresMarketAbi, "fundInsurance", [params, insurance]);
+  }
 
   return { owner, publicClient, usdc: usdc.address, oracle: oracle.address, market: market.address, startBlock: usdc.block, params, id, chainId, write, setIndex, moveMark, trader, order, trade, read };
 }
