@@ -189,6 +189,8 @@ describe("K04 reorg of a mined transaction (anvil snapshot/revert)", function ()
     await sender.reconcile();
     const snapshot = await anvil.rpc<string>("evm_snapshot");
     const sent = await sender.send(postRound(sink, 11));
+    // Anvil mines on send, but under load its receipt can lag the send: wait for it, so the tick sees the post mined.
+    if (sent.status === "sent") await clients(anvil, account).publicClient.waitForTransactionReceipt({ hash: sent.hash, pollingInterval: 20 });
     await sender.tick();
     expect(journal.getTx("post:11")?.state).to.equal("mined");
 
