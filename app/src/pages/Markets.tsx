@@ -13,34 +13,36 @@ export function MarketsPage({ markets, onTrade }: { markets: Markets; onTrade: (
     <section>
       <h2>Markets</h2>
       <p>Chain time {time(markets.now)}. Prices in USD per 1M tokens; one contract is worth its contract size in USDC per 1.0 of index.</p>
-      <table data-testid="markets">
-        <thead>
-          <tr>
-            <th>#</th><th>series</th><th>phase</th><th>index</th><th>mark</th><th>expiry</th><th>expires in</th><th>allowed range</th>
-            <th>best bid</th><th>best ask</th><th>last trade</th><th>open interest</th><th>settlement</th><th />
-          </tr>
-        </thead>
-        <tbody>
-          {markets.rows.map((r) => (
-            <tr key={r.series.id} data-testid={`market-${r.number}`}>
-              <td>{r.number}</td>
-              <td title={r.series.id}>{r.indexName} {short(r.series.id)}</td>
-              <td>{r.status.phase}{r.status.paused ? " (paused)" : ""}</td>
-              <td>{r.index ? `${price(r.index.value)} (${time(r.index.timestamp)})` : "no fixing yet"}</td>
-              <td data-testid="mark">{r.status.finalPrice ? `${price(r.status.finalPrice)} final` : maybePrice(r.mark)}</td>
-              <td>{time(r.series.params.expiry)}</td>
-              <td>{countdown(r.series.params.expiry, markets.now)}</td>
-              <td>{r.low !== undefined && r.high !== undefined ? `${price(r.low)} – ${price(r.high)}` : "–"}</td>
-              <td data-testid="best-bid">{maybePrice(r.bestBid)}</td>
-              <td data-testid="best-ask">{maybePrice(r.bestAsk)}</td>
-              <td>{r.lastTrade ? `${r.lastTrade.size} @ ${price(r.lastTrade.price)}` : "–"}</td>
-              <td data-testid="open-interest">{r.openInterest.toString()}</td>
-              <td data-testid="settlement">{r.settlement ? describeSettlement(r.settlement) : "–"}</td>
-              <td><button onClick={() => onTrade(r.number)}>Trade</button></td>
+      <div className="wide">
+        <table data-testid="markets">
+          <thead>
+            <tr>
+              <th>#</th><th>series</th><th>phase</th><th>index</th><th>mark</th><th>expiry</th><th>expires in</th><th>allowed range</th>
+              <th>best bid</th><th>best ask</th><th>last trade</th><th>open interest</th><th>settlement</th><th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {markets.rows.map((r) => (
+              <tr key={r.series.id} data-testid={`market-${r.number}`}>
+                <td>{r.number}</td>
+                <td title={r.series.id}>{r.indexName} {short(r.series.id)}</td>
+                <td>{r.status.phase}{r.status.paused ? " (paused)" : ""}</td>
+                <td>{r.index ? `${price(r.index.value)} (${time(r.index.timestamp)})` : "no fixing yet"}</td>
+                <td data-testid="mark">{r.status.finalPrice ? `${price(r.status.finalPrice)} final` : maybePrice(r.mark)}</td>
+                <td>{time(r.series.params.expiry)}</td>
+                <td>{countdown(r.series.params.expiry, markets.now)}</td>
+                <td>{r.low !== undefined && r.high !== undefined ? `${price(r.low)} – ${price(r.high)}` : "–"}</td>
+                <td data-testid="best-bid">{maybePrice(r.bestBid)}</td>
+                <td data-testid="best-ask">{maybePrice(r.bestAsk)}</td>
+                <td>{r.lastTrade ? `${r.lastTrade.size} @ ${price(r.lastTrade.price)}` : "–"}</td>
+                <td data-testid="open-interest">{r.openInterest.toString()}</td>
+                <td data-testid="settlement">{r.settlement ? describeSettlement(r.settlement) : "–"}</td>
+                <td><button onClick={() => onTrade(r.number)}>Trade</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <h3>Forward curves</h3>
       <p>Each index's mark (and order-book mid where both sides quote) across its expiries.</p>
       {[...byIndex.entries()].map(([name, rows]) => {

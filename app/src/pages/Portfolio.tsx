@@ -45,17 +45,19 @@ export function PortfolioPage({ markets, portfolio }: { markets: Markets; portfo
         <button disabled={!writer} data-testid="withdraw" onClick={() => void run("Withdraw", async () => (await withdraw(writer!, amountOf(amount)), `withdrew ${usdc(amountOf(amount))}`))}>Withdraw</button>
         <button disabled={!writer || portfolio.free === 0n} data-testid="withdraw-all" onClick={() => void run("Withdraw", async () => (await withdraw(writer!, portfolio.free), `withdrew ${usdc(portfolio.free)}`))}>Withdraw all</button>
       </div>
-      <table data-testid="positions">
-        <thead>
-          <tr>
-            <th>series</th><th>phase</th><th>position</th><th>entry</th><th>mark</th><th>unrealized PnL</th><th>realized PnL</th><th>fees paid</th>
-            <th>margin</th><th>equity</th><th>health</th><th>liq. price</th><th>settlement</th><th />
-          </tr>
-        </thead>
-        <tbody>
-          {shown.length === 0 ? <tr><td colSpan={14}>no positions</td></tr> : shown.map((h) => <HoldingRow key={h.row.series.id} h={h} now={markets.now} amount={amount} />)}
-        </tbody>
-      </table>
+      <div className="wide">
+        <table data-testid="positions">
+          <thead>
+            <tr>
+              <th>series</th><th>phase</th><th>position</th><th>entry</th><th>mark</th><th>unrealized PnL</th><th>realized PnL</th><th>fees paid</th>
+              <th>margin</th><th>equity</th><th>health</th><th>liq. price</th><th>settlement</th><th />
+            </tr>
+          </thead>
+          <tbody>
+            {shown.length === 0 ? <tr><td className="empty" colSpan={14}>no positions</td></tr> : shown.map((h) => <HoldingRow key={h.row.series.id} h={h} now={markets.now} amount={amount} />)}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
