@@ -117,10 +117,15 @@ export class Journal {
   /** Opens (creating if needed) the journal at `path`; ":memory:" for tests. */
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
-    // WAL + FULL: a committed row survives kill -9 and power loss.
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
-    this.db.exec(SCHEMA);
+    try {
+      this.db = new DatabaseSync(path);
+      // WAL + FULL: a committed row survives kill -9 and power loss.
+      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      // SQLite's message ("file is not a database", "database disk image is malformed") does not say which file.
+      throw new Error(`cannot open the journal ${path}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Runs `fn` in one write transaction (all or nothing). */

@@ -80,6 +80,7 @@ export function loadConfig(configPath: string, options: LoadOptions = {}): Loade
   config.dataDir = abs(config.dataDir);
   if (config.keys.passwordFile) config.keys.passwordFile = abs(config.keys.passwordFile);
   for (const src of [config.keys.signer, config.keys.gasPayer]) if (src && "keystore" in src) src.keystore = abs(src.keystore);
+  for (const src of config.sources) if (src.input !== undefined && !/^https?:\/\//i.test(src.input)) src.input = abs(src.input);
   if (options.overrides?.dryRun) config.dryRun = true;
   if (env.KEEPER_DRY_RUN === "true" || env.KEEPER_DRY_RUN === "1") config.dryRun = true;
   return { config, env, path };
