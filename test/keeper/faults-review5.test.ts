@@ -2,7 +2,7 @@
  * Operator faults, review 5: what an operator meets on disk and in the config file, against the compiled bin.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { fundedAccount } from "./helpers/chain.js";
 import { deployOracle } from "./helpers/deploy.js";
 
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
@@ -86,6 +87,38 @@ describe("keeper operator faults (review 5)", function () {
         expect(r.code, sub).to.equal(1);
         expect(r.stderr, sub).to.include(`cannot open the journal ${path}`);
         expect(r.stdout + r.stderr, sub).to.not.match(/\n\s+at /);
+      }
+    });
+  }
+
+  // README tells operators to run `npm run keeper -- run`; a supervisor's `kill <pid>` then reaches npm, not node.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} to \`npm run keeper -- run\` shuts the keeper down cleanly; no orphaned keeper is left`, async () => {
+      const dir = configDir({ ...base(), server: { port: 0 } });
+      const cfg = join(dir, "keeper.json");
+      const child = spawn("npm", ["run", "-s", "keeper", "--", "run", "--config", cfg], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OP_KEY: key } });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<void>((r) => child.on("exit", () => r()));
+      const keepers = () => {
+        try {
+          return execFileSync("pgrep", ["-f", `cli.js run --config ${cfg}`], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
+        } catch {
+          return [];
+        }
+      };
+      try {
+        for (let i = 0; i < 200 && !out.includes("keeper running"); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(out, "keeper did not start").to.include("keeper running");
+        child.kill(signal);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(keepers(), "keeper processes left running").to.deep.equal([]);
+        expect(out).to.include("shutdown complete");
+      } finally {
+        for (const pid of keepers()) process.kill(pid, "SIGKILL");
+        child.kill("SIGKILL");
       }
     });
   }
