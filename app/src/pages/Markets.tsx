@@ -27,7 +27,7 @@ export function MarketsPage({ markets, onTrade }: { markets: Markets; onTrade: (
                 <td>{r.number}</td>
                 <td title={r.series.id}>{r.indexName} {short(r.series.id)}</td>
                 <td>{r.status.phase}{r.status.paused ? " (paused)" : ""}</td>
-                <td>{r.index ? `${price(r.index.value)} (${time(r.index.timestamp)})` : "no fixing yet"}</td>
+                <td>{r.index ? <>{price(r.index.value)}<br /><small>{time(r.index.timestamp)}</small></> : "no fixing yet"}</td>
                 <td data-testid="mark">{r.status.finalPrice ? `${price(r.status.finalPrice)} final` : maybePrice(r.mark)}</td>
                 <td>{time(r.series.params.expiry)}</td>
                 <td>{countdown(r.series.params.expiry, markets.now)}</td>
