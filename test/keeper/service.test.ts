@@ -4,37 +4,12 @@
  * sources, peers) with consistent exit codes and never a stack trace.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type Check, run as runStatus } from "../../keeper/commands/status.js";
 import { KEEPER_VERSION } from "../../keeper/projectRoot.js";
-import { KEEPER_CLI, ensureKeeperBuilt } from "../../scripts/lib/keeperProcess.js";
-import { type Anvil, freePort, startAnvil } from "./helpers/anvil.js";
-import { fundedAccount } from "./helpers/chain.js";
-import { deployOracle } from "./helpers/deploy.js";
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}, onSpawn?: (kill: (s: NodeJS.Signals) => void, out: () => string) => void) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [KEEPER_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.((s) => child.kill(s), () => stdout);
-  });
-}
-
-function writeConfig(config: Record<string, unknown>, files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "keeper-service-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  writeFileSync(join(dir, "keeper.json"), JSON.stringify({ dataDir: "./data", ...config }));
-  return join(dir, "keeper.json");
-}
+import { freePort } from "./helpers/anvil.js";
+import { type SignerChain, runKeeperCli, startSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
 
 async function waitFor(what: string, fn: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -46,36 +21,23 @@ async function waitFor(what: string, fn: () => boolean, timeoutMs = 15_000): Pro
 
 describe("keeper service: the compiled bin and status", function () {
   this.timeout(120_000);
-  let anvil: Anvil;
   const key = generatePrivateKey();
   const signer = privateKeyToAccount(key).address;
-  let oracle: `0x${string}`;
+  let chain: SignerChain;
 
   before(async () => {
-    ensureKeeperBuilt();
-    anvil = await startAnvil();
-    const owner = await fundedAccount(anvil);
-    ({ oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [signer, privateKeyToAccount(generatePrivateKey()).address] }));
+    chain = await startSignerChain(signer);
   });
   after(async () => {
-    await anvil.stop();
+    await chain.anvil.stop();
   });
-
-  const base = () => ({
-    chainId: anvil.chainId,
-    rpc: { urls: [anvil.url], probeIntervalMs: 200 },
-    contracts: { oracle },
-    indexes: ["ATPI"],
-    sources: [{ index: "ATPI", kind: "replay" }],
-    keys: { signer: { privateKeyEnv: "OP_KEY" } },
-    gas: { maxFeePerGasGwei: "100" },
-  });
+  const base = () => chain.base();
 
   it("--version prints the package version; --help works on every subcommand (exit 0)", async () => {
-    const v = await cli(["--version"]);
+    const v = await runKeeperCli(["--version"]);
     expect([v.code, v.stdout.trim()]).to.deep.equal([0, KEEPER_VERSION]);
     for (const sub of ["run", "post", "liquidate", "fixing", "robustness", "status", "keystore"]) {
-      const r = await cli([sub, "--help"]);
+      const r = await runKeeperCli([sub, "--help"]);
       expect(r.code, sub).to.equal(0);
       expect(r.stdout, sub).to.match(/usage/);
       expect(r.stderr, sub).to.equal("");
@@ -88,10 +50,10 @@ describe("keeper service: the compiled bin and status", function () {
     const peerUrl = `http://127.0.0.1:${(peer.address() as { port: number }).port}`;
     try {
       const out: string[] = [];
-      const code = await runStatus(["--config", writeConfig({ ...base(), peers: { urls: [peerUrl] } })], { out: (t) => out.push(t), err: () => {}, env: { OP_KEY: key } });
+      const code = await runStatus(["--config", writeKeeperConfig({ ...base(), peers: { urls: [peerUrl] } })], { out: (t) => out.push(t), err: () => {}, env: { OP_KEY: key } });
       const status = JSON.parse(out.join("\n")) as { ok: boolean; checks: Check[]; health: { reasons: string[] } };
       expect(status.checks.map((c) => [c.check, c.ok])).to.deep.equal([
-        [`rpc ${anvil.url}`, true], ["chain id", true], ["contract oracle", true], ["operator ATPI", true], ["source ATPI", true], [`peer ${peerUrl}`, true],
+        [`rpc ${chain.anvil.url}`, true], ["chain id", true], ["contract oracle", true], ["operator ATPI", true], ["source ATPI", true], [`peer ${peerUrl}`, true],
       ]);
       // Healthy apart from the index never having been fixed on this fresh oracle: exit 1 with that reason.
       expect(status.health.reasons).to.include("fixing ATPI: none on chain yet");
@@ -103,9 +65,9 @@ describe("keeper service: the compiled bin and status", function () {
 
   it("status: names each failing check (unregistered signer, no contract, unreadable source, unreachable peer); exit 1", async () => {
     const out: string[] = [];
-    const config = writeConfig({
+    const config = writeKeeperConfig({
       ...base(),
-      contracts: { oracle, market: "0x000000000000000000000000000000000000dEaD" },
+      contracts: { oracle: chain.oracle, market: "0x000000000000000000000000000000000000dEaD" },
       sources: [{ index: "ATPI", kind: "csv", input: "/nonexistent/prices.csv" }],
       peers: { urls: [`http://127.0.0.1:${await freePort()}`], timeoutMs: 500 },
     });
@@ -121,8 +83,8 @@ describe("keeper service: the compiled bin and status", function () {
   });
 
   it("status: a missing password file is one line and exit 1, never a stack trace", async () => {
-    const config = writeConfig({ ...base(), keys: { signer: { keystore: "signer.json" }, passwordFile: "missing-password" } }, { "signer.json": "{}" });
-    const r = await cli(["status", "--config", config]);
+    const config = writeKeeperConfig({ ...base(), keys: { signer: { keystore: "signer.json" }, passwordFile: "missing-password" } }, { "signer.json": "{}" });
+    const r = await runKeeperCli(["status", "--config", config]);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/^status: .*password/);
     expect(r.stderr).to.not.match(/\n\s+at /);
@@ -133,7 +95,7 @@ describe("keeper service: the compiled bin and status", function () {
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await cli(["run", "--config", writeConfig({ ...base(), server: { port } })], { OP_KEY: key });
+      const r = await runKeeperCli(["run", "--config", writeKeeperConfig({ ...base(), server: { port } })], { OP_KEY: key });
       expect(r.code).to.equal(1);
       expect(r.stdout).to.include(`127.0.0.1:${port} is already in use`);
       expect(r.stdout + r.stderr).to.not.match(/\n\s+at /);
@@ -141,8 +103,8 @@ describe("keeper service: the compiled bin and status", function () {
       blocker.close();
     }
     for (const signal of ["SIGHUP", "SIGTERM"] as const) {
-      const r = await cli(["run", "--config", writeConfig({ ...base(), server: { port: 0 } })], { OP_KEY: key }, (kill, out) => {
-        void waitFor("keeper running", () => out().includes('"msg":"keeper running"')).then(() => kill(signal));
+      const r = await runKeeperCli(["run", "--config", writeKeeperConfig({ ...base(), server: { port: 0 } })], { OP_KEY: key }, {
+        onSpawn: (kill, out) => void waitFor("keeper running", () => out().includes('"msg":"keeper running"')).then(() => kill(signal)),
       });
       expect(r.code, signal).to.equal(0);
       const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { msg: string; reason?: string });
