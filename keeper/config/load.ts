@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { type KeeperConfig, validateConfig } from "./schema.js";
 import { ConfigError, type ConfigIssue } from "./validate.js";
+import { isUrlInput } from "../sources/readInput.js";
 
 export interface LoadOptions {
   /** Path of a .env file; default: `.env` beside the config file (missing file = no variables). */
@@ -80,7 +81,7 @@ export function loadConfig(configPath: string, options: LoadOptions = {}): Loade
   config.dataDir = abs(config.dataDir);
   if (config.keys.passwordFile) config.keys.passwordFile = abs(config.keys.passwordFile);
   for (const src of [config.keys.signer, config.keys.gasPayer]) if (src && "keystore" in src) src.keystore = abs(src.keystore);
-  for (const src of config.sources) if (src.input !== undefined && !/^https?:\/\//i.test(src.input)) src.input = abs(src.input);
+  for (const src of config.sources) if (src.input !== undefined && !isUrlInput(src.input)) src.input = abs(src.input);
   if (options.overrides?.dryRun) config.dryRun = true;
   if (env.KEEPER_DRY_RUN === "true" || env.KEEPER_DRY_RUN === "1") config.dryRun = true;
   return { config, env, path };

@@ -5,6 +5,11 @@ import { SourceError } from "./types.js";
 /** Largest input accepted (bytes, after decompression): a LiteLLM list is ~1.5 MB. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
+/** Whether a source input is an http(s) URL (otherwise a file path). */
+export function isUrlInput(input: string): boolean {
+  return /^https?:\/\//i.test(input);
+}
+
 /**
  * Reads a text input from a file path, a `.gz` file, or an http(s) URL (gzip detected by magic bytes
  * too). Throws SourceError with the origin and what went wrong.
@@ -12,7 +17,7 @@ export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 export async function readTextInput(input: string, options: { timeoutMs?: number } = {}): Promise<string> {
   let bytes: Buffer;
   try {
-    if (/^https?:\/\//i.test(input)) {
+    if (isUrlInput(input)) {
       const res = await fetch(input, { signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
       if (!res.ok) throw new SourceError(input, `HTTP ${res.status} ${res.statusText}`);
       bytes = Buffer.from(await res.arrayBuffer());
