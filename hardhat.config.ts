@@ -25,6 +25,9 @@ const compilers = [
           // both legs) exceeds the legacy pipeline's stack limit, and the Solidity tests must compile the same code.
           viaIR: true,
           evmVersion: "cancun",
+          // No metadata hash in the bytecode (as Uniswap v4-core): 40 bytes the market needs under EIP-170. Explorers
+          // still verify from the sources and these settings (hardhat-verify sends both).
+          metadata: { bytecodeHash: "none" },
         },
       },
     ];

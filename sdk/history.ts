@@ -41,7 +41,7 @@ function tradesFrom(logs: readonly MarketLog[], seriesId: Hex | undefined): Trad
       });
     } else if (log.eventName === "OrdersMatched") {
       const a = log.args;
-      trades.push({ seriesId: a.seriesId, buyer: a.buyMaker, seller: a.sellMaker, size: a.size, price: a.price, buyerFee: a.buyFee, sellerFee: a.sellFee, ...at });
+      trades.push({ seriesId: a.seriesId, buyer: a.buyMaker, seller: a.sellMaker, size: a.size, price: a.price, buyerFee: a.fee, sellerFee: a.fee, ...at });
     }
   }
   return seriesId ? trades.filter((t) => t.seriesId.toLowerCase() === seriesId.toLowerCase()) : trades;

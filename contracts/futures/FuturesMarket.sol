@@ -140,7 +140,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         uint256 mark = _execute(p, id, buyLeg, sellLeg);
         emit OrdersMatched(
-            id, buyHash, sellHash, buy.maker, sell.maker, size, price, mark, buyLeg.fee, sellLeg.fee,
+            id, buyHash, sellHash, buy.maker, sell.maker, size, price, mark, buyLeg.fee, // the same rate and notional
             _marginChange(buyLeg), _marginChange(sellLeg),
             msg.sender
         );

@@ -190,8 +190,8 @@ interface IFuturesMarket {
         MarginChange makerMargin,
         MarginChange takerMargin
     );
-    /// @notice Two orders were matched by `matcher`; both makers paid `takerFeeBps`. Mark and margin changes as in
-    /// OrderFilled.
+    /// @notice Two orders were matched by `matcher`; each maker paid `fee` (`takerFeeBps` of the notional, rounded
+    /// up). Mark and margin changes as in OrderFilled.
     event OrdersMatched(
         bytes32 indexed seriesId,
         bytes32 indexed buyHash,
@@ -201,8 +201,7 @@ interface IFuturesMarket {
         uint64 size,
         uint256 price,
         uint256 mark,
-        uint256 buyFee,
-        uint256 sellFee,
+        uint256 fee,
         MarginChange buyMargin,
         MarginChange sellMargin,
         address matcher
@@ -277,7 +276,7 @@ interface IFuturesMarket {
     error SeriesAlreadyListed(bytes32 seriesId);
     /// @notice No listed series has this id (wrong or non-canonical parameters).
     error SeriesNotListed(bytes32 seriesId);
-    /// @notice The series expired at `expiry`: no trade at or after it.
+    /// @notice The series expired at `expiry`: no trade or liquidation at or after it.
     error SeriesExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
     /// @notice The series has not expired yet.
     error SeriesNotExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
@@ -399,8 +398,8 @@ interface IFuturesMarket {
         uint128 price
     ) external;
 
-    /// @notice Takes the oracle's latest fixing as the series' mark if it is newer than the mark's (trades, margin
-    /// removal and liquidations do the same). If it lies beyond the price limit (the mark +- priceLimitBps) and
+    /// @notice Takes the oracle's latest fixing as the series' mark if it is newer than the mark's and stamped before
+    /// expiry (trades, margin removal and liquidations do the same). If it lies beyond the price limit (the mark +- priceLimitBps) and
     /// the series has not expired, the series settles at the limit price instead (`SeriesSettled` with `LimitMove`):
     /// every account that met maintenance at the mark is solvent there, and no one collects a gap beyond it.
     /// Anyone may call it; keepers call it after every fixing. After expiry a fixing beyond the limit reverts
@@ -419,7 +418,8 @@ interface IFuturesMarket {
     /* RISK */
 
     /// @notice Liquidates up to `maxSize` contracts of an account whose equity is below maintenance margin at the
-    /// series' mark (fresh fixing): the caller takes them over at the mark and receives the bounded penalty in its
+    /// series' mark (fresh fixing), before expiry (`SeriesExpired` from then on: settle and closeOut resolve every
+    /// account at the final price): the caller takes them over at the mark and receives the bounded penalty in its
     /// margin. Emits DeficitRecorded (if the closed part was bankrupt), then Liquidated. During trading only the
     /// insurance pays deficits: a bankrupt account whose deficit exceeds the series' insurance is not taken over;
     /// the series settles at the mark instead (`SeriesSettled` with `UnbackedLoss`, returns 0) and the claims bear

@@ -34,6 +34,8 @@ abstract contract MarketRisk is MarketCore {
         }
         if (account == msg.sender) revert SelfTrade(account);
         (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
+        // At expiry liquidations stop with trading: every account is resolved at the final price (settle, closeOut).
+        if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];

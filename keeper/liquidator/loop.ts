@@ -18,7 +18,8 @@
  * (they would revert `LimitMove`) and the scan's `updateMark` settles the series at the limit price (fixings stamped
  * at or after expiry never become the mark: `settle` decides): the next scans then resolve every account. A liquidation
  * that reverts `LimitMove` (a fixing beyond the limit arrived since the scan) sends that `updateMark` at once;
- * one that reverts `AlreadySettled` (the series settled since the scan, e.g. on an unbacked loss) ends the pass.
+ * one that reverts `AlreadySettled` (the series settled since the scan, e.g. on an unbacked loss) or `SeriesExpired`
+ * (liquidations stop at expiry, with trading) ends the pass.
  */
 import { type Address, type Hex, type PublicClient, encodeFunctionData } from "viem";
 import type { SendResult, TxSender } from "../chain/sender.js";
@@ -53,8 +54,8 @@ function latestFixing(o: LiquidatorOptions, blockNumber?: bigint): Promise<reado
 
 /** Reverts that mean "no longer needed": the action is dropped, not retried. */
 export const UNNEEDED = ["AccountHealthy", "NothingToLiquidate", "NoPosition"] as const;
-/** Reverts that mean the series settles or settled since the scan: no liquidation can go through any more. */
-export const SETTLING = ["LimitMove", "AlreadySettled"] as const;
+/** Reverts that mean the series settles, settled or expired since the scan: no liquidation can go through any more. */
+export const SETTLING = ["LimitMove", "AlreadySettled", "SeriesExpired"] as const;
 
 export interface Candidate {
   account: Address;
@@ -157,6 +158,7 @@ export async function identify(o: LiquidatorOptions): Promise<IdentifyResult> {
   const grace = o.liquidationGraceSeconds ?? (await liquidationGrace(o.client, o.market));
   let blocked: string | undefined;
   if (settled) blocked = "series settled";
+  else if (block.timestamp >= o.params.expiry) blocked = "series expired: accounts are resolved at the final price (settle, closeOut)";
   else if (limitMove) blocked = `latest fixing beyond the price limit of the mark ${formatPrice(state.mark)}: the series settles at ${formatPrice(mark)} (updateMark)`;
   else if (state.paused) blocked = "series paused";
   else if (block.timestamp < state.unpausedAt + grace) blocked = `liquidation grace until ${state.unpausedAt + grace}`;

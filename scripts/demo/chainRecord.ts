@@ -63,7 +63,7 @@ export async function readResult(o: ReadOptions): Promise<DemoResult> {
       seller: makers.get(a.sellHash) ?? a.sellHash,
       size: a.size,
       price: a.price,
-      fees: a.buyFee + a.sellFee,
+      fees: 2n * a.fee, // each maker paid `fee`
       txHash: l.transactionHash,
     });
   }

@@ -1556,13 +1556,7 @@ export const futuresMarketAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "buyFee",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "sellFee",
+        "name": "fee",
         "type": "uint256"
       },
       {

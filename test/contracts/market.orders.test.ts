@@ -259,7 +259,7 @@ describe("FuturesMarket orders", () => {
     const im = notional(2n, INDEX) / 10n; // initial margin at the index (the mark), not at the trade price
     const spread = notional(2n, price) - notional(2n, INDEX); // the buyer paid above the mark, the seller gained it
     await f.viem.assertions.emitWithArgs(m(price, 2n), f.market, "OrdersMatched", [
-      f.id, f.hash(buy), f.hash(sell), a, b, 2n, price, INDEX, fee, fee,
+      f.id, f.hash(buy), f.hash(sell), a, b, 2n, price, INDEX, fee,
       (x: { moved: bigint }) => x.moved === im + spread + fee + 1n, (x: { moved: bigint }) => x.moved === im - spread + fee + 1n, c,
     ]);
     expect(await f.market.read.freeBalance([c])).to.equal(freeC);

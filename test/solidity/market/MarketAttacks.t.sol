@@ -334,7 +334,7 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     }
 
     /// C32, finding 3 (medium): the final price is the window average clamped to the series' mark at the moment
-    /// `settle` runs, and the mark still moves after expiry and after the window (updateMark, liquidations take any
+    /// `settle` runs, and the mark still moved after expiry and after the window (updateMark, liquidations took any
     /// newer fixing within the limit). So whoever calls first after the window decides the final price: two
     /// identical series (alice long 10 / bob short 10 at 3.5), the same recorded round (3.0, -14 %), a post-window
     /// fixing of 3.4: settling at once gives 3.5 - 4 % = 3.36; calling updateMark first gives 3.4 - 4 % = 3.264,
@@ -372,7 +372,7 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     /// maintenance at the window price, ends with 16,797.42 USDC instead of 18,593 (-1,795.58) for a price the
     /// settlement does not use.
     /// Fixed (findings 3): fixings stamped at or after expiry never become the mark; the last mark before expiry
-    /// anchors the final price and liquidations after expiry use it (until it is stale).
+    /// anchors the final price; liquidations stop at expiry (test_C32_noLiquidationFromExpirySoNoCallerPicksTheFinalPrice).
     function test_C32_postWindowFixingNeitherMarksNorLiquidates() public {
         _fund(alice, 20_000 * USDC);
         _fund(bob, 20_000 * USDC);
@@ -422,6 +422,52 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         _claim(liquidator);
         // Same deposits, same trades (both took alice's orders): equal positions end with equal balances.
         assertLe(market.freeBalance(bob), market.freeBalance(carol) + 1, "C32: equal positions paid alike");
+    }
+
+    /// C32, review 5 (informational): after expiry, while the last mark before it was still fresh, `liquidate` on an
+    /// account whose deficit exceeds the insurance settled the series at that mark (UnbackedLoss) instead of the window
+    /// average: the first caller after expiry, with the window's rounds in sight, could pick the final price (they
+    /// differ by up to one price limit). Numbers: alice long 10 at 3.5 walked to 57 % nobody liquidated (bankrupt, no
+    /// insurance), a fixing at the mark 10 s before expiry, a window round 3 % below it.
+    /// Fixed: liquidations stop at expiry with trading (`SeriesExpired`); the series settles on its window and alice
+    /// is resolved there like everyone else.
+    function test_C32_noLiquidationFromExpirySoNoCallerPicksTheFinalPrice() public {
+        _fundTraders();
+        _trade(alice, bob, true, 5, INDEX);
+        _trade(alice, carol, true, 5, INDEX);
+        _walk(INDEX * 57 / 100);
+        _warp(uint256(params.expiry) - 10);
+        oracle.set(INDEX_ID, _mark(), uint64(clock));
+        market.updateMark(params); // the last mark before expiry, fresh at expiry
+        uint256 lastMark = _mark();
+        (int256 e,) = _equity(alice);
+        assertTrue(e < 0, "alice bankrupt beyond the (empty) insurance");
+        _warp(params.expiry);
+        vm.prank(liquidator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFuturesMarket.SeriesExpired.selector, id, params.expiry, uint256(params.expiry))
+        );
+        market.liquidate(params, alice, 10);
+        vm.prank(bob);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFuturesMarket.SeriesExpired.selector, id, params.expiry, uint256(params.expiry))
+        );
+        market.liquidate(params, alice, 10);
+        assertEq(market.seriesState(id).settledAt, 0, "C32: no caller settles the series at the last mark");
+        uint256 window = lastMark * 97 / 100;
+        IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
+        obs[0] = IIndexOracle.Observation(window, bytes32(0), bytes32(0), bytes32(0));
+        market.recordSettlementFixing(params, params.expiry, 2, new address[](0), obs);
+        _warp(uint256(params.expiry) + params.settlementWindow + 1);
+        market.settle(params);
+        assertEq(
+            market.seriesState(id).finalPrice, window - window % params.tickSize, "C32: the window decides the final price"
+        );
+        _settleAndCloseOut([alice, bob, carol]);
+        assertEq(market.owedOf(id, alice), 0, "the bankrupt long is owed nothing");
+        assertTrue(_claim(bob) > 0 && _claim(carol) > 0, "the shorts claim their gains");
+        assertLe(market.freeBalance(bob), market.freeBalance(carol) + 1, "C32: equal positions paid alike");
+        assertLe(market.freeBalance(carol), market.freeBalance(bob) + 1, "C32: equal positions paid alike");
     }
 
     /// C30, finding 5 (low, liveness), kept by design: the limit is measured against the last mark the market saw,
@@ -568,10 +614,10 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     }
 
     /// Held (frozen mark after expiry): a fixing stamped after expiry, even one beyond the limit, neither moves the
-    /// mark nor settles the series (updateMark returns the last mark; no LimitMove); liquidations and margin removals
-    /// after expiry run at the last pre-expiry mark while it is fresh by its own time, then revert StaleIndex (the
-    /// final price, clamped to one limit of that mark, then decides). Alice long 10 at 3.5, mark 3.36 one second
-    /// before expiry, a post-expiry fixing of 2.8 (-16.7 %): alice at 3.36 has equity 2,100 over maintenance 1,680.
+    /// mark nor settles the series (updateMark returns the last mark; no LimitMove); margin removals after expiry run
+    /// at the last pre-expiry mark while it is fresh by its own time, then revert StaleIndex (the final price, clamped
+    /// to one limit of that mark, then decides); liquidations stop at expiry. Alice long 10 at 3.5, mark 3.36 one
+    /// second before expiry, a post-expiry fixing of 2.8 (-16.7 %).
     function test_C32_postExpiryFixingKeepsTheLastMarkAndGoesStale() public {
         _fund(alice, 20_000 * USDC);
         _fund(bob, 20_000 * USDC);
@@ -585,8 +631,10 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         (uint256 shown, uint64 t) = market.currentMark(params);
         assertTrue(shown == 3.36e18 && t == params.expiry - 1, "currentMark: the last mark, its own time");
         vm.prank(liquidator);
-        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.AccountHealthy.selector, alice, int256(2_100 * USDC) + 1, 1_680 * USDC));
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.SeriesExpired.selector, id, params.expiry, clock));
         market.liquidate(params, alice, 10);
+        (int256 e,, uint256 mm) = market.accountHealth(params, alice, shown);
+        assertTrue(e >= int256(mm), "alice meets maintenance at the last mark, so she is solvent at the final price");
         _warp(uint256(params.expiry) - 1 + params.maxFixingAge + 1);
         vm.prank(bob);
         vm.expectRevert(
