@@ -1,4 +1,8 @@
-/** Graceful shutdown: one AbortController for every loop; SIGINT/SIGTERM/SIGHUP abort it and run cleanup hooks once. */
+/**
+ * Graceful shutdown: one AbortController for every loop; SIGINT/SIGTERM/SIGHUP abort it and run cleanup hooks once.
+ * With `exitWithParent`, the parent process exiting does too (npm does not forward SIGHUP to the script it runs: it
+ * exits and would leave the keeper orphaned).
+ */
 import type { Logger } from "./log.js";
 
 export interface Shutdown {
@@ -12,7 +16,14 @@ export interface Shutdown {
   done: Promise<void>;
 }
 
-export function createShutdown(log: Logger, options: { signals?: NodeJS.Signals[] } = {}): Shutdown {
+export interface ShutdownOptions {
+  signals?: NodeJS.Signals[];
+  /** Shut down when the parent process exits (checked every `parentPollMs`, default 500 ms). */
+  exitWithParent?: boolean;
+  parentPollMs?: number;
+}
+
+export function createShutdown(log: Logger, options: ShutdownOptions = {}): Shutdown {
   const controller = new AbortController();
   const hooks: Array<() => void | Promise<void>> = [];
   let running: Promise<void> | undefined;
@@ -22,11 +33,19 @@ export function createShutdown(log: Logger, options: { signals?: NodeJS.Signals[
 
   const onSignal = (sig: NodeJS.Signals) => void shutdown(`signal ${sig}`);
   for (const s of signals) process.on(s, onSignal);
+  // An orphan is re-parented (to init or a subreaper): its ppid changes.
+  const parent = process.ppid;
+  const parentWatch = options.exitWithParent
+    ? setInterval(() => {
+        if (process.ppid !== parent) void shutdown(`parent process ${parent} exited`);
+      }, options.parentPollMs ?? 500).unref()
+    : undefined;
 
   function shutdown(reason: string): Promise<void> {
     if (running) return running;
     running = (async () => {
       log.info("shutting down", { reason });
+      clearInterval(parentWatch);
       controller.abort(new Error(`shutdown: ${reason}`));
       for (const hook of hooks.reverse()) {
         try {

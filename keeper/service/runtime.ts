@@ -76,7 +76,9 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
     peers: config.peers.urls.map(urlLabel),
     sources: config.sources.map((s) => ({ index: s.index, kind: s.kind })),
   });
-  const shutdown = createShutdown(log, options.signals ? { signals: options.signals } : {});
+  // Started by an npm script (`npm run keeper -- run`): stop with npm, which exits on SIGHUP without forwarding it.
+  const exitWithParent = process.env.npm_lifecycle_event !== undefined;
+  const shutdown = createShutdown(log, { exitWithParent, ...(options.signals ? { signals: options.signals } : {}) });
   const keys = await loadOperatorKeys(config.keys, config.chainId, env);
   const health = newHealthState();
   for (const name of config.indexes) health.fixings.set(name, 0n);

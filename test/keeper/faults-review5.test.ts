@@ -58,7 +58,8 @@ describe("keeper operator faults (review 5)", function () {
   }
 
   // README tells operators to run `npm run keeper -- run`; a supervisor's `kill <pid>` then reaches npm, not node.
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  // npm forwards SIGTERM and SIGINT; on SIGHUP it exits alone, and the keeper stops because its parent is gone.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     it(`${signal} to \`npm run keeper -- run\` shuts the keeper down cleanly; no orphaned keeper is left`, async () => {
       const cfg = writeKeeperConfig({ ...base(), server: { port: 0 } });
       const child = spawn("npm", ["run", "-s", "keeper", "--", "run", "--config", cfg], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OP_KEY: key } });
@@ -78,7 +79,8 @@ describe("keeper operator faults (review 5)", function () {
         expect(out, "keeper did not start").to.include("keeper running");
         child.kill(signal);
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        await new Promise((r) => setTimeout(r, 500));
+        // SIGHUP: npm is gone at once; the keeper notices within its parent poll, then shuts down.
+        for (let i = 0; i < 100 && keepers().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
         expect(keepers(), "keeper processes left running").to.deep.equal([]);
         expect(out).to.include("shutdown complete");
       } finally {
