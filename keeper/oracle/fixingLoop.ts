@@ -6,7 +6,8 @@
  * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
  * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`); for a linked index a
  * later round is not computed while an earlier one waits for a reference to sign against (its state links them). A source outage, garbage
- * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. A
+ * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. Bad entries
+ * of a source that answers are left out, named in the log (sourceReport.ts), and the value is computed from the rest. A
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
  * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
@@ -31,6 +32,7 @@ import { type OracleIndexView, postFixingKey, postFixingRequest, readOracleIndex
 import { checkBeforeSigning } from "./integrity.js";
 import { type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
+import { LISTED, RejectedEntries, excludedQuotes } from "./sourceReport.js";
 import { SettlementTracker } from "./settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "./window.js";
 
@@ -57,7 +59,7 @@ export async function buildFeeds(config: KeeperConfig): Promise<IndexFeed[]> {
     const src = config.sources.find((s) => s.index === name);
     if (!src) throw new ConfigError([{ key: "sources", problem: `index ${name} has no source (add {"index": "${name}", "kind": ...})` }]);
     const def = await loadIndexDefinition(name);
-    const source = createSource(src.kind, src.input);
+    const source = createSource(src.kind, src.input, { timeoutMs: src.timeoutMs });
     const { intervalSeconds, windowPolls } = config.schedule;
     feeds.push({
       name,
@@ -138,6 +140,8 @@ export class FixingLoop {
   private readonly racesSeen = new Set<string>();
   /** `index:round:reason` refusals already logged and counted. */
   private readonly refusedLogged = new Set<string>();
+  /** The live sources' rejected entries, logged when they change. */
+  private readonly rejectedEntries = new RejectedEntries();
 
   constructor(options: FixingLoopOptions) {
     this.o = options;
@@ -225,7 +229,10 @@ export class FixingLoop {
     const { config, client, log } = this.o;
     if (feed.sampler) {
       await feed.sampler.sample(now).then(
-        () => this.sourceOk(feed.name),
+        (snap) => {
+          this.sourceOk(feed.name);
+          if (snap) this.rejectedEntries.report(log, feed.name, feed.source.kind, snap);
+        },
         (e: unknown) => this.sourceFailed(feed.name, e, "source poll failed"),
       );
     }
@@ -383,6 +390,10 @@ export class FixingLoop {
     if (!feed.sampler) this.sourceOk(feed.name);
     const previous = linksToState(feed.def) ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
+    const excluded = excludedQuotes(result.report);
+    if (excluded.length > 0) {
+      log.warn("quotes excluded from the fixing: invalid or outlying prices left out", { index: feed.name, round, source: feed.source.kind, count: excluded.length, quotes: excluded.slice(0, LISTED) });
+    }
     if (!result.ok) {
       const { code, message, ...numbers } = result.reason;
       this.noFixing.set(key, code);

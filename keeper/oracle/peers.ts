@@ -11,6 +11,7 @@ import { type SignedObservation, buildPostFixingArgs, observationTypes, oracleDo
 import type { Journal } from "../chain/journal.js";
 import { type Logger, type RateLimiter, rootCause, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { readBodyLimited } from "../observability/httpBody.js";
 import { type Handler, json } from "../observability/server.js";
 import { consistentSubset } from "./integrity.js";
 import { observationSchema, peerAnswerSchema, roundQuerySchema } from "./observationSchema.js";
@@ -122,13 +123,7 @@ export async function fetchPeerObservations(
   const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
   try {
     const res = await fetch(url, { signal: AbortSignal.any(signals) });
-    const maxBytes = opts.maxBytes ?? 64 * 1024;
-    const declared = Number(res.headers.get("content-length") ?? "0");
-    if (declared > maxBytes) {
-      await res.body?.cancel();
-      return { peer, observations: [], error: `answer too large (${declared} bytes)` };
-    }
-    const text = await readLimited(res, maxBytes);
+    const text = (await readBodyLimited(res, opts.maxBytes ?? 64 * 1024)).toString("utf8");
     if (res.status !== 200) return { peer, observations: [], error: `HTTP ${res.status}` };
     const answer = peerAnswerSchema.safeParse(JSON.parse(text));
     if (!answer.success) return { peer, observations: [], error: "no observations array" };
@@ -145,26 +140,9 @@ export async function fetchPeerObservations(
     return { peer, observations, ...(proposal !== undefined ? { proposal } : {}), ...(errors.length ? { error: errors.join("; ") } : {}) };
   } catch (e) {
     const err = e as Error;
-    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : `${err.message}: ${rootCause(err)}` };
+    const root = rootCause(err);
+    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : root === err.message ? root : `${err.message}: ${root}` };
   }
-}
-
-async function readLimited(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`answer larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Whether the observation's signature recovers to its claimed signer and that signer is a registered operator. */
