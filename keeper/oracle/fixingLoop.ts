@@ -264,12 +264,16 @@ export class FixingLoop {
         chainId: config.chainId,
         oracle: config.contracts.oracle,
         operators: view.operators,
+        self: this.o.signer.address,
         log,
         metrics: this.o.metrics,
         limiter: this.limiter,
       });
+      if (collected.sharedKey.length > 0) this.sharedKeySeen(feed.name, t, collected.sharedKey);
       const own = "value" in computed
-        ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
+        ? collected.sharedKey.length > 0
+          ? { none: "shared key: another keeper signs with this operator's key" }
+          : await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
         : computed;
       if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
       if ("value" in computed && "none" in own && own.none === "no_reference" && linksToState(feed.def)) earlierWaiting = true;
@@ -523,6 +527,27 @@ export class FixingLoop {
       this.o.health?.notOperator.delete(index);
       this.o.log.info("signer is a registered operator of the index again: observing", { index, signer: this.o.signer.address });
     }
+  }
+
+  /**
+   * A peer served an observation signed with this keeper's own key: another keeper runs with the same operator key
+   * (a copied keystore or config). Its values are no independent reference and two keepers signing under one key
+   * could sign two values for a round, so this keeper signs nothing for the round (the other one's observation
+   * stands); logged as an error once per round and peer, counted as a refusal, and shown in /health.
+   */
+  private sharedKeySeen(index: string, round: bigint, twins: readonly { peer: string; observation: SignedObservation }[]): void {
+    const signer = this.o.signer.address;
+    for (const { peer, observation } of twins) {
+      const key = `${index}:${round}:shared:${peer}`;
+      if (this.refusedLogged.has(key)) continue;
+      this.refusedLogged.add(key);
+      this.o.metrics.signaturesRefused.inc({ index, reason: "shared_key" });
+      this.o.log.error("another keeper signs with this keeper's operator key: two keepers share one key (stop one of them; each operator needs its own registered key); not signing this round", {
+        index, round, peer, signer, theirValue: observation.value,
+      });
+    }
+    const peers = [...new Set(twins.map((x) => x.peer))].join(", ");
+    this.o.health?.refusals.set(index, `round ${round}: the signing key ${signer} also signs at ${peers}: two keepers share one operator key (stop one of them)`);
   }
 
   /** A failed source poll: counted, warned (first failure, then every 10th), reported in /health with the count. */

@@ -176,6 +176,8 @@ export interface CollectParams {
   chainId: number;
   oracle: Address;
   operators: readonly Address[];
+  /** This keeper's signing key: a peer serving observations signed with it is another keeper with the same key. */
+  self?: Address;
   signal?: AbortSignal;
   log?: Logger;
   metrics?: KeeperMetrics;
@@ -189,6 +191,8 @@ export interface Collected {
   observations: SignedObservation[];
   /** One value per answering peer for the integrity check: its valid signed value, else its proposal. */
   peerValues: bigint[];
+  /** Valid observations of the round signed with `self`'s key by another keeper (a shared operator key), by peer. */
+  sharedKey: { peer: string; observation: SignedObservation }[];
 }
 
 /** Own observations plus every peer's valid observations for the round (fetched in parallel, verified). */
@@ -199,6 +203,7 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
   );
   const valid: SignedObservation[] = [...p.own];
   const peerValues: bigint[] = [];
+  const sharedKey: Collected["sharedKey"] = [];
   for (const r of results) {
     const before = valid.length;
     p.metrics?.peerUp.set({ peer: r.peer }, r.error ? 0 : 1);
@@ -207,20 +212,28 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
       if (p.limiter) p.limiter.warn(log, `peer:${r.peer}`, "peer answer rejected in part or whole", { peer: r.peer, error: r.error });
       else log.warn("peer answer rejected in part or whole", { peer: r.peer, error: r.error });
     } else p.limiter?.recovered(log, `peer:${r.peer}`, "peer answers again", { peer: r.peer });
+    let twin = false;
     for (const o of r.observations) {
-      if (!sameRound(o, p.round)) continue;
-      const v = await verifyObservation(o, p);
-      if (v.ok) valid.push(o);
-      else {
+      const v = sameRound(o, p.round) ? await verifyObservation(o, p) : { ok: false as const, reason: `observation of another round (${roundText(o)}; asked for ${roundText(p.round)})` };
+      if (!v.ok) {
         p.metrics?.peerErrors.inc({ peer: r.peer });
         log.warn("peer observation rejected", { peer: r.peer, signer: o.signer, reason: v.reason });
-      }
+      } else if (p.self !== undefined && o.signer.toLowerCase() === p.self.toLowerCase()) {
+        // A keeper serves only what its own key signed: this peer runs with our key. Not an independent value.
+        twin = true;
+        p.metrics?.peerErrors.inc({ peer: r.peer });
+        sharedKey.push({ peer: r.peer, observation: o });
+      } else valid.push(o);
     }
     const signed = valid[before];
     if (signed) peerValues.push(signed.value);
-    else if (r.proposal !== undefined) peerValues.push(r.proposal);
+    else if (r.proposal !== undefined && !twin) peerValues.push(r.proposal);
   }
-  return { observations: valid, peerValues };
+  return { observations: valid, peerValues, sharedKey };
+}
+
+function roundText(r: Round): string {
+  return `index ${r.indexId}, timestamp ${r.timestamp}, methodology v${r.methodologyVersion}`;
 }
 
 export function sameRound(o: SignedObservation, r: Round): boolean {
