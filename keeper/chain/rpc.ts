@@ -4,8 +4,9 @@
  * An endpoint is used only while (a) its chain id was checked and equals the configured one, (b) its head is at
  * most `maxHeadLagBlocks` behind the best head seen and has advanced within `frozenHeadSeconds` (when set), and
  * (c) it is not cooling down after `failuresBeforeCooldown` consecutive transport failures. Transport failures
- * (timeout, connection error, HTTP status other than 200, unparsable body) fail over to the next endpoint in
- * config order; a JSON-RPC error answer (revert, "nonce too low", ...) is the node's verdict and goes to the
+ * (timeout, connection error, HTTP status other than 200, unparsable body, an answer to another request id, a result
+ * that is not what the method returns: `resultProblem`) fail over to the next endpoint in config order; a JSON-RPC
+ * error answer (revert, "nonce too low", ...) is the node's verdict and goes to the
  * caller unchanged. Before `eth_sendRawTransaction` the endpoint's chain id is checked again, on the spot.
  */
 import { type Chain, type PublicClient, createPublicClient, custom, defineChain } from "viem";
@@ -291,7 +292,8 @@ export class RpcPool {
   }
 
   private async callOnce(ep: Endpoint, method: string, params: unknown): Promise<unknown> {
-    const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params: params ?? [] });
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params: params ?? [] });
     let response: Response;
     try {
       response = await fetch(ep.url, {
@@ -316,13 +318,18 @@ export class RpcPool {
       this.fail(ep, "http");
       throw new RpcTransportError(ep.label, "http", `HTTP ${response.status}`);
     }
-    let msg: { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
+    let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
     try {
       msg = JSON.parse(text) as typeof msg;
       if (msg === null || typeof msg !== "object" || (!("result" in msg) && !("error" in msg))) throw new Error("no result");
     } catch {
       this.fail(ep, "invalid");
-      throw new RpcTransportError(ep.label, "invalid", "answer is not a JSON-RPC response");
+      throw new RpcTransportError(ep.label, "invalid", `${method}: answer is not a JSON-RPC response`);
+    }
+    const problem = msg.id !== id ? `answer to request id ${JSON.stringify(msg.id)}, not ${id}` : msg.error ? undefined : resultProblem(method, params, msg.result);
+    if (problem !== undefined) {
+      this.fail(ep, "invalid");
+      throw new RpcTransportError(ep.label, "invalid", `${method}: ${problem}`);
     }
     ep.consecutiveFailures = 0;
     if (msg.error) {
@@ -330,6 +337,46 @@ export class RpcPool {
       throw new JsonRpcAnswerError(code, typeof msg.error.message === "string" ? msg.error.message : "error", msg.error.data);
     }
     return msg.result;
+  }
+}
+
+const QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
+const DATA = /^0x[0-9a-fA-F]*$/;
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+const QUANTITY_METHODS = new Set(["eth_chainId", "eth_blockNumber", "eth_getBalance", "eth_getTransactionCount", "eth_gasPrice", "eth_estimateGas", "eth_maxPriorityFeePerGas"]);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const shownResult = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 80);
+
+/**
+ * Why `result` cannot be the answer to `method` (undefined when it can), for the methods the keeper relies on: a
+ * node never answers these otherwise, so such an answer is garbage from that endpoint (a broken proxy, a wrong
+ * backend) and fails over instead of reaching viem's decoders. Other methods are passed through unchecked.
+ */
+export function resultProblem(method: string, params: unknown, result: unknown): string | undefined {
+  const quantity = (v: unknown) => typeof v === "string" && QUANTITY.test(v);
+  if (QUANTITY_METHODS.has(method)) return quantity(result) ? undefined : `result ${shownResult(result)} is not a hex quantity`;
+  switch (method) {
+    case "eth_call":
+    case "eth_getCode":
+      return typeof result === "string" && DATA.test(result) ? undefined : `result ${shownResult(result)} is not hex data`;
+    case "eth_sendRawTransaction":
+      return typeof result === "string" && HASH.test(result) ? undefined : `result ${shownResult(result)} is not a transaction hash`;
+    case "eth_getLogs":
+      return Array.isArray(result) ? undefined : `result ${shownResult(result)} is not an array of logs`;
+    case "eth_getTransactionReceipt":
+    case "eth_getTransactionByHash":
+      return result === null || isObject(result) ? undefined : `result ${shownResult(result)} is not an object or null`;
+    case "eth_getBlockByNumber":
+    case "eth_getBlockByHash": {
+      const tag = Array.isArray(params) ? params[0] : undefined;
+      if (result === null) return tag === "latest" ? "no latest block (null)" : undefined;
+      if (!isObject(result)) return `result ${shownResult(result)} is not a block`;
+      if (!quantity(result["timestamp"]) || (tag !== "pending" && !quantity(result["number"]))) return "block without a hex number and timestamp";
+      return undefined;
+    }
+    default:
+      return undefined;
   }
 }
 

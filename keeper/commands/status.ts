@@ -86,7 +86,7 @@ export async function runChecks(runtime: KeeperRuntime): Promise<Check[]> {
   for (const src of config.sources) {
     await attempt(`source ${src.index}`, async () => {
       const at = head ? Number(roundTimestamp(head.timestamp, config.schedule.intervalSeconds)) : Math.floor(Date.now() / 1000);
-      const snap = await createSource(src.kind, src.input).read(at);
+      const snap = await createSource(src.kind, src.input, { timeoutMs: src.timeoutMs }).read(at);
       const ok = snap.quotes.length > 0;
       return { ok, detail: `${src.kind} ${snap.origin}: ${snap.quotes.length} quotes, ${snap.rejected.length} rejected` };
     });

@@ -58,7 +58,7 @@ const TX_STATUSES = ["confirmed", "reverted", "lost_race", "cancelled"];
 const RACE_OUTCOMES = ["skipped", "deferred", "cancelled", "reverted"];
 const RPC_KINDS = ["timeout", "network", "http", "invalid", "chain_id"];
 const FIXING_FAILURES = ["source", "no_fixing", "out_of_bounds", "error"];
-const REFUSALS = ["last_fixing", "peers", "SOURCE_SCALE_SUSPECT", "IMPLAUSIBLE_VALUE"];
+const REFUSALS = ["last_fixing", "peers", "SOURCE_SCALE_SUSPECT", "IMPLAUSIBLE_VALUE", "shared_key"];
 const LIQUIDATION_RESULTS = ["sent", "confirmed", "skipped", "failed"];
 
 /** The keeper's metrics, one registry per process (a fresh one per call: tests build many). */
@@ -108,7 +108,7 @@ export function createKeeperMetrics(known: KnownLabels = {}) {
     peerUp: gauge("keeper_peer_up", "1 if the peer's last observation fetch succeeded, else 0.", ["peer"]),
     signaturesRefused: counter(
       "keeper_signatures_refused_total",
-      "Rounds this operator did not sign because its value deviated too far or the methodology refused the source's data, per index and reason (last_fixing, peers, SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE).",
+      "Rounds this operator did not sign because its value deviated too far or the methodology refused the source's data, per index and reason (last_fixing, peers, SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE, shared_key: another keeper signs with this key).",
       ["index", "reason"],
     ),
     lastDeviation: gauge(

@@ -6,7 +6,8 @@
  * observation for up to `peers.gatherMs` and post them all — unless the oracle already has a fixing at or after
  * the round. Rounds missed while down are caught up in order (at most `catchUpRounds`); for a linked index a
  * later round is not computed while an earlier one waits for a reference to sign against (its state links them). A source outage, garbage
- * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. A
+ * data or "no fixing" only skips this operator's observation (log + metric); nothing here crashes the loop. Bad entries
+ * of a source that answers are left out, named in the log (sourceReport.ts), and the value is computed from the rest. A
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
  * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
@@ -31,6 +32,7 @@ import { type OracleIndexView, postFixingKey, postFixingRequest, readOracleIndex
 import { checkBeforeSigning } from "./integrity.js";
 import { type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
+import { LISTED, RejectedEntries, excludedQuotes } from "./sourceReport.js";
 import { SettlementTracker } from "./settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "./window.js";
 
@@ -57,7 +59,7 @@ export async function buildFeeds(config: KeeperConfig): Promise<IndexFeed[]> {
     const src = config.sources.find((s) => s.index === name);
     if (!src) throw new ConfigError([{ key: "sources", problem: `index ${name} has no source (add {"index": "${name}", "kind": ...})` }]);
     const def = await loadIndexDefinition(name);
-    const source = createSource(src.kind, src.input);
+    const source = createSource(src.kind, src.input, { timeoutMs: src.timeoutMs });
     const { intervalSeconds, windowPolls } = config.schedule;
     feeds.push({
       name,
@@ -138,6 +140,8 @@ export class FixingLoop {
   private readonly racesSeen = new Set<string>();
   /** `index:round:reason` refusals already logged and counted. */
   private readonly refusedLogged = new Set<string>();
+  /** The live sources' rejected entries, logged when they change. */
+  private readonly rejectedEntries = new RejectedEntries();
 
   constructor(options: FixingLoopOptions) {
     this.o = options;
@@ -225,7 +229,10 @@ export class FixingLoop {
     const { config, client, log } = this.o;
     if (feed.sampler) {
       await feed.sampler.sample(now).then(
-        () => this.sourceOk(feed.name),
+        (snap) => {
+          this.sourceOk(feed.name);
+          if (snap) this.rejectedEntries.report(log, feed.name, feed.source.kind, snap);
+        },
         (e: unknown) => this.sourceFailed(feed.name, e, "source poll failed"),
       );
     }
@@ -257,12 +264,16 @@ export class FixingLoop {
         chainId: config.chainId,
         oracle: config.contracts.oracle,
         operators: view.operators,
+        self: this.o.signer.address,
         log,
         metrics: this.o.metrics,
         limiter: this.limiter,
       });
+      if (collected.sharedKey.length > 0) this.sharedKeySeen(feed.name, t, collected.sharedKey);
       const own = "value" in computed
-        ? await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
+        ? collected.sharedKey.length > 0
+          ? { none: "shared key: another keeper signs with this operator's key" }
+          : await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
         : computed;
       if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
       if ("value" in computed && "none" in own && own.none === "no_reference" && linksToState(feed.def)) earlierWaiting = true;
@@ -383,6 +394,10 @@ export class FixingLoop {
     if (!feed.sampler) this.sourceOk(feed.name);
     const previous = linksToState(feed.def) ? this.chainState(feed, round, view.latest) : undefined;
     const result = fixingOfWindow(feed.def, polls, round, previous);
+    const excluded = excludedQuotes(result.report);
+    if (excluded.length > 0) {
+      log.warn("quotes excluded from the fixing: invalid or outlying prices left out", { index: feed.name, round, source: feed.source.kind, count: excluded.length, quotes: excluded.slice(0, LISTED) });
+    }
     if (!result.ok) {
       const { code, message, ...numbers } = result.reason;
       this.noFixing.set(key, code);
@@ -512,6 +527,27 @@ export class FixingLoop {
       this.o.health?.notOperator.delete(index);
       this.o.log.info("signer is a registered operator of the index again: observing", { index, signer: this.o.signer.address });
     }
+  }
+
+  /**
+   * A peer served an observation signed with this keeper's own key: another keeper runs with the same operator key
+   * (a copied keystore or config). Its values are no independent reference and two keepers signing under one key
+   * could sign two values for a round, so this keeper signs nothing for the round (the other one's observation
+   * stands); logged as an error once per round and peer, counted as a refusal, and shown in /health.
+   */
+  private sharedKeySeen(index: string, round: bigint, twins: readonly { peer: string; observation: SignedObservation }[]): void {
+    const signer = this.o.signer.address;
+    for (const { peer, observation } of twins) {
+      const key = `${index}:${round}:shared:${peer}`;
+      if (this.refusedLogged.has(key)) continue;
+      this.refusedLogged.add(key);
+      this.o.metrics.signaturesRefused.inc({ index, reason: "shared_key" });
+      this.o.log.error("another keeper signs with this keeper's operator key: two keepers share one key (stop one of them; each operator needs its own registered key); not signing this round", {
+        index, round, peer, signer, theirValue: observation.value,
+      });
+    }
+    const peers = [...new Set(twins.map((x) => x.peer))].join(", ");
+    this.o.health?.refusals.set(index, `round ${round}: the signing key ${signer} also signs at ${peers}: two keepers share one operator key (stop one of them)`);
   }
 
   /** A failed source poll: counted, warned (first failure, then every 10th), reported in /health with the count. */

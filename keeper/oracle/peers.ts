@@ -11,6 +11,7 @@ import { type SignedObservation, buildPostFixingArgs, observationTypes, oracleDo
 import type { Journal } from "../chain/journal.js";
 import { type Logger, type RateLimiter, rootCause, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { readBodyLimited } from "../observability/httpBody.js";
 import { type Handler, json } from "../observability/server.js";
 import { consistentSubset } from "./integrity.js";
 import { observationSchema, peerAnswerSchema, roundQuerySchema } from "./observationSchema.js";
@@ -122,13 +123,7 @@ export async function fetchPeerObservations(
   const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
   try {
     const res = await fetch(url, { signal: AbortSignal.any(signals) });
-    const maxBytes = opts.maxBytes ?? 64 * 1024;
-    const declared = Number(res.headers.get("content-length") ?? "0");
-    if (declared > maxBytes) {
-      await res.body?.cancel();
-      return { peer, observations: [], error: `answer too large (${declared} bytes)` };
-    }
-    const text = await readLimited(res, maxBytes);
+    const text = (await readBodyLimited(res, opts.maxBytes ?? 64 * 1024)).toString("utf8");
     if (res.status !== 200) return { peer, observations: [], error: `HTTP ${res.status}` };
     const answer = peerAnswerSchema.safeParse(JSON.parse(text));
     if (!answer.success) return { peer, observations: [], error: "no observations array" };
@@ -145,26 +140,9 @@ export async function fetchPeerObservations(
     return { peer, observations, ...(proposal !== undefined ? { proposal } : {}), ...(errors.length ? { error: errors.join("; ") } : {}) };
   } catch (e) {
     const err = e as Error;
-    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : `${err.message}: ${rootCause(err)}` };
+    const root = rootCause(err);
+    return { peer, observations: [], error: err.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : root === err.message ? root : `${err.message}: ${root}` };
   }
-}
-
-async function readLimited(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`answer larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Whether the observation's signature recovers to its claimed signer and that signer is a registered operator. */
@@ -198,6 +176,8 @@ export interface CollectParams {
   chainId: number;
   oracle: Address;
   operators: readonly Address[];
+  /** This keeper's signing key: a peer serving observations signed with it is another keeper with the same key. */
+  self?: Address;
   signal?: AbortSignal;
   log?: Logger;
   metrics?: KeeperMetrics;
@@ -211,6 +191,8 @@ export interface Collected {
   observations: SignedObservation[];
   /** One value per answering peer for the integrity check: its valid signed value, else its proposal. */
   peerValues: bigint[];
+  /** Valid observations of the round signed with `self`'s key by another keeper (a shared operator key), by peer. */
+  sharedKey: { peer: string; observation: SignedObservation }[];
 }
 
 /** Own observations plus every peer's valid observations for the round (fetched in parallel, verified). */
@@ -221,6 +203,7 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
   );
   const valid: SignedObservation[] = [...p.own];
   const peerValues: bigint[] = [];
+  const sharedKey: Collected["sharedKey"] = [];
   for (const r of results) {
     const before = valid.length;
     p.metrics?.peerUp.set({ peer: r.peer }, r.error ? 0 : 1);
@@ -229,20 +212,28 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
       if (p.limiter) p.limiter.warn(log, `peer:${r.peer}`, "peer answer rejected in part or whole", { peer: r.peer, error: r.error });
       else log.warn("peer answer rejected in part or whole", { peer: r.peer, error: r.error });
     } else p.limiter?.recovered(log, `peer:${r.peer}`, "peer answers again", { peer: r.peer });
+    let twin = false;
     for (const o of r.observations) {
-      if (!sameRound(o, p.round)) continue;
-      const v = await verifyObservation(o, p);
-      if (v.ok) valid.push(o);
-      else {
+      const v = sameRound(o, p.round) ? await verifyObservation(o, p) : { ok: false as const, reason: `observation of another round (${roundText(o)}; asked for ${roundText(p.round)})` };
+      if (!v.ok) {
         p.metrics?.peerErrors.inc({ peer: r.peer });
         log.warn("peer observation rejected", { peer: r.peer, signer: o.signer, reason: v.reason });
-      }
+      } else if (p.self !== undefined && o.signer.toLowerCase() === p.self.toLowerCase()) {
+        // A keeper serves only what its own key signed: this peer runs with our key. Not an independent value.
+        twin = true;
+        p.metrics?.peerErrors.inc({ peer: r.peer });
+        sharedKey.push({ peer: r.peer, observation: o });
+      } else valid.push(o);
     }
     const signed = valid[before];
     if (signed) peerValues.push(signed.value);
-    else if (r.proposal !== undefined) peerValues.push(r.proposal);
+    else if (r.proposal !== undefined && !twin) peerValues.push(r.proposal);
   }
-  return { observations: valid, peerValues };
+  return { observations: valid, peerValues, sharedKey };
+}
+
+function roundText(r: Round): string {
+  return `index ${r.indexId}, timestamp ${r.timestamp}, methodology v${r.methodologyVersion}`;
 }
 
 export function sameRound(o: SignedObservation, r: Round): boolean {

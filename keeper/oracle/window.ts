@@ -9,7 +9,7 @@
  */
 import { computeFixing } from "../methodology/computeFixing.js";
 import type { ChainState, FixingResult, IndexDefinition, Poll } from "../methodology/types.js";
-import type { PriceSource } from "../sources/types.js";
+import type { PriceSource, SourceSnapshot } from "../sources/types.js";
 
 /** The scheduled poll times of the round at `round`: `polls` times, evenly spaced, the last at `round`. */
 export function windowPollTimes(round: bigint, intervalSeconds: number, polls: number): number[] {
@@ -40,17 +40,17 @@ export class LiveSampler {
     private readonly pollsPerWindow: number,
   ) {}
 
-  /** Reads the source if the latest scheduled poll time at or before `now` has not been read yet. */
-  async sample(now: bigint): Promise<boolean> {
+  /** Reads the source if the latest scheduled poll time at or before `now` has not been read yet; returns what it read. */
+  async sample(now: bigint): Promise<SourceSnapshot | undefined> {
     const i = BigInt(this.intervalSeconds);
     const current = (now / i) * i;
     const candidates = [current, current + i].flatMap((r) => windowPollTimes(r, this.intervalSeconds, this.pollsPerWindow));
     const due = Math.max(...candidates.filter((t) => t <= Number(now)));
-    if (!Number.isFinite(due) || this.polls.has(due)) return false;
+    if (!Number.isFinite(due) || this.polls.has(due)) return undefined;
     const snap = await this.source.read(due);
     this.polls.set(due, { time: due, quotes: snap.quotes });
     for (const t of this.polls.keys()) if (t < due - 2 * this.intervalSeconds) this.polls.delete(t);
-    return true;
+    return snap;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Quote } from "../methodology/types.js";
 import { parseCsv } from "./csvParse.js";
 import { csvPricesHeader, csvPricesRow } from "./csvPricesSchema.js";
 import { parseEntry } from "./entrySchema.js";
-import { readTextInput } from "./readInput.js";
+import { type ReadOptions, readTextInput } from "./readInput.js";
 import { type PriceSource, type RejectedEntry, SourceError, type SourceSnapshot } from "./types.js";
 
 /**
@@ -37,11 +37,11 @@ export function parseCsvPrices(text: string, origin: string): SourceSnapshot {
 }
 
 /** A CSV price file (plain or .gz) or URL, read at each `read`. */
-export function csvSource(input: string): PriceSource {
+export function csvSource(input: string, options: ReadOptions = {}): PriceSource {
   return {
     kind: "csv",
     async read() {
-      return parseCsvPrices(await readTextInput(input), input);
+      return parseCsvPrices(await readTextInput(input, options), input);
     },
   };
 }

@@ -1,11 +1,15 @@
 import { csvSource } from "./csv.js";
 import { liteLlmSource } from "./litellm.js";
 import { openRouterSource } from "./openrouter.js";
+import type { ReadOptions } from "./readInput.js";
 import { replaySource } from "./replay.js";
 import { type PriceSource, SOURCE_KINDS, type SourceKind } from "./types.js";
 
-/** Creates a source by kind; file-based kinds need `input` (path, .gz or URL), replay takes an optional dir. */
-export function createSource(kind: string, input: string | undefined): PriceSource {
+/**
+ * Creates a source by kind; file-based kinds need `input` (path, .gz or URL; `options.timeoutMs` bounds a URL's
+ * answer), replay takes an optional dir.
+ */
+export function createSource(kind: string, input: string | undefined, options: ReadOptions = {}): PriceSource {
   if (!(SOURCE_KINDS as readonly string[]).includes(kind)) {
     throw new Error(`unknown source ${JSON.stringify(kind)}; expected one of ${SOURCE_KINDS.join(", ")}`);
   }
@@ -14,10 +18,10 @@ export function createSource(kind: string, input: string | undefined): PriceSour
   if (input === undefined) throw new Error(`source ${k} needs --input <file, .gz file or URL>`);
   switch (k) {
     case "litellm-json":
-      return liteLlmSource(input);
+      return liteLlmSource(input, options);
     case "openrouter-json":
-      return openRouterSource(input);
+      return openRouterSource(input, options);
     case "csv":
-      return csvSource(input);
+      return csvSource(input, options);
   }
 }

@@ -1,7 +1,7 @@
 import type { Quote } from "../methodology/types.js";
 import { parseEntry, parseJsonSource } from "./entrySchema.js";
 import { liteLlmEntry, liteLlmFile } from "./litellmSchema.js";
-import { readTextInput } from "./readInput.js";
+import { type ReadOptions, readTextInput } from "./readInput.js";
 import type { PriceSource, RejectedEntry, SourceSnapshot } from "./types.js";
 
 /** LiteLLM modes whose base token prices are chat prices (absent mode: some size-tier entries). */
@@ -37,11 +37,11 @@ export function parseLiteLlm(text: string, origin: string): SourceSnapshot {
 }
 
 /** A LiteLLM price list read from a file, a .json.gz file or an http(s) URL at each `read`. */
-export function liteLlmSource(input: string): PriceSource {
+export function liteLlmSource(input: string, options: ReadOptions = {}): PriceSource {
   return {
     kind: "litellm-json",
     async read() {
-      return parseLiteLlm(await readTextInput(input), input);
+      return parseLiteLlm(await readTextInput(input, options), input);
     },
   };
 }

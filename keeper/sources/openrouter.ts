@@ -2,7 +2,7 @@ import type { Quote } from "../methodology/types.js";
 import { parseEntry, parseJsonSource } from "./entrySchema.js";
 import { isJsonObject } from "./jsonText.js";
 import { openRouterModel, openRouterResponse } from "./openrouterSchema.js";
-import { readTextInput } from "./readInput.js";
+import { type ReadOptions, readTextInput } from "./readInput.js";
 import type { PriceSource, RejectedEntry, SourceSnapshot } from "./types.js";
 
 /** Provider name given to OpenRouter quotes (matches LiteLLM's `litellm_provider` for OpenRouter). */
@@ -34,11 +34,11 @@ export function parseOpenRouter(text: string, origin: string): SourceSnapshot {
 }
 
 /** The OpenRouter models API JSON read from a file, .gz file or URL (e.g. https://openrouter.ai/api/v1/models). */
-export function openRouterSource(input: string): PriceSource {
+export function openRouterSource(input: string, options: ReadOptions = {}): PriceSource {
   return {
     kind: "openrouter-json",
     async read() {
-      return parseOpenRouter(await readTextInput(input), input);
+      return parseOpenRouter(await readTextInput(input, options), input);
     },
   };
 }

@@ -1,31 +1,47 @@
 import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
+import { readBodyLimited } from "../observability/httpBody.js";
 import { SourceError } from "./types.js";
 
-/** Largest input accepted (bytes, after decompression): a LiteLLM list is ~1.5 MB. */
+/** Largest input accepted (bytes, downloaded and after decompression): a LiteLLM list is ~1.5 MB. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** How long a URL input may take to answer in full, unless the source's `timeoutMs` says otherwise. */
+export const SOURCE_TIMEOUT_MS = 15_000;
 
 /** Whether a source input is an http(s) URL (otherwise a file path). */
 export function isUrlInput(input: string): boolean {
   return /^https?:\/\//i.test(input);
 }
 
+/** How a source reads its input. */
+export interface ReadOptions {
+  /** Most ms a URL input may take to answer in full (default SOURCE_TIMEOUT_MS). */
+  timeoutMs?: number | undefined;
+}
+
 /**
  * Reads a text input from a file path, a `.gz` file, or an http(s) URL (gzip detected by magic bytes
- * too). Throws SourceError with the origin and what went wrong.
+ * too; a URL must answer in full within `timeoutMs`, with at most MAX_INPUT_BYTES). Throws SourceError with the
+ * origin and what went wrong.
  */
-export async function readTextInput(input: string, options: { timeoutMs?: number } = {}): Promise<string> {
+export async function readTextInput(input: string, options: ReadOptions = {}): Promise<string> {
   let bytes: Buffer;
   try {
     if (isUrlInput(input)) {
-      const res = await fetch(input, { signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
-      if (!res.ok) throw new SourceError(input, `HTTP ${res.status} ${res.statusText}`);
-      bytes = Buffer.from(await res.arrayBuffer());
+      const timeoutMs = options.timeoutMs ?? SOURCE_TIMEOUT_MS;
+      const res = await fetch(input, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new SourceError(input, `HTTP ${res.status} ${res.statusText}`);
+      }
+      bytes = await readBodyLimited(res, MAX_INPUT_BYTES);
     } else {
       bytes = await readFile(input);
     }
   } catch (e) {
     if (e instanceof SourceError) throw e;
+    if (e instanceof Error && e.name === "TimeoutError") throw new SourceError(input, `no answer within ${options.timeoutMs ?? SOURCE_TIMEOUT_MS} ms`, { cause: e });
     throw new SourceError(input, `cannot read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {

@@ -544,12 +544,12 @@ describe("keeper poll window", () => {
     const reads: number[] = [];
     const live: PriceSource = { kind: "csv", read: async (at) => (reads.push(at), { origin: "live", quotes: [], rejected: [] }) };
     const sampler = new LiveSampler(live, 3_600, 4); // polls at :15, :30, :45, :00
-    expect(await sampler.sample(3_600n + 100n)).to.equal(true); // due: 3600 (the poll at the round itself)
-    expect(await sampler.sample(3_600n + 800n)).to.equal(false); // nothing new due before 4500
-    expect(await sampler.sample(3_600n + 900n)).to.equal(true); // 4500
+    expect(await sampler.sample(3_600n + 100n)).to.deep.include({ origin: "live" }); // due: 3600 (the poll at the round itself)
+    expect(await sampler.sample(3_600n + 800n)).to.equal(undefined); // nothing new due before 4500
+    expect(await sampler.sample(3_600n + 900n)).to.deep.include({ origin: "live" }); // 4500
     // keeper down from 4500 to 6400: the poll at 5400 is missed; the one at 6300 is read late, with what the source says then
-    expect(await sampler.sample(3_600n + 2_800n)).to.equal(true);
-    expect(await sampler.sample(7_200n)).to.equal(true);
+    expect(await sampler.sample(3_600n + 2_800n)).to.deep.include({ origin: "live" });
+    expect(await sampler.sample(7_200n)).to.deep.include({ origin: "live" });
     expect(reads).to.deep.equal([3_600, 4_500, 6_300, 7_200]);
     expect(sampler.window(7_200n).map((p) => p.time)).to.deep.equal([4_500, 6_300, 7_200]);
     expect(sampler.window(3_600n).map((p) => p.time)).to.deep.equal([3_600]);

@@ -146,7 +146,7 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
       const before = await fetchPeerObservations(s.url, ROUND, { timeoutMs: 1_000 });
       expect(before).to.deep.equal({ peer: s.url, observations: [], proposal: 2_500_000_000_000_000_000n });
       const got = await collectRound({ round: ROUND, own: [], peerUrls: [s.url], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators });
-      expect(got).to.deep.equal({ observations: [], peerValues: [2_500_000_000_000_000_000n] });
+      expect(got).to.deep.equal({ observations: [], peerValues: [2_500_000_000_000_000_000n], sharedKey: [] });
       journal.recordObservation(own[1]!, 0);
       const after = await fetchPeerObservations(s.url, ROUND, { timeoutMs: 1_000 });
       expect(after).to.deep.equal({ peer: s.url, observations: [own[1]] });

@@ -1,13 +1,15 @@
 /**
  * A JSON-RPC fault proxy on localhost in front of a real node (K01). Modes:
  * pass · drop (connection destroyed) · delay (answers after `delayMs`) · http5xx (503) · frozen (eth_blockNumber
- * and "latest" blocks stay at the head seen when frozen) · wrongChain (eth_chainId answers another id).
+ * and "latest" blocks stay at the head seen when frozen) · wrongChain (eth_chainId answers another id) · and garbage
+ * with HTTP 200: html (an error page), badResult (every result but eth_chainId's is "0xzz"), wrongId (the node's
+ * answer with another request id).
  * It counts the methods it forwarded, so a test can prove no transaction reached a wrong-chain endpoint.
  */
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type FaultMode = "pass" | "drop" | "delay" | "http5xx" | "frozen" | "wrongChain";
+export type FaultMode = "pass" | "drop" | "delay" | "http5xx" | "frozen" | "wrongChain" | "html" | "badResult" | "wrongId";
 
 export interface FaultProxy {
   url: string;
@@ -88,6 +90,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
               return reply(b.result);
             }
             break;
+          case "html":
+            res.writeHead(200, { "content-type": "text/html" });
+            res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+            return;
+          case "badResult":
+            if (msg.method !== "eth_chainId") return reply("0xzz");
+            break;
+          case "wrongId": {
+            const answer = JSON.parse(await forward(body)) as Record<string, unknown>;
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ ...answer, id: msg.id + 1000 }));
+            return;
+          }
           case "pass":
             break;
         }
