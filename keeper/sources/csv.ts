@@ -2,7 +2,7 @@ import type { Quote } from "../methodology/types.js";
 import { parseCsv } from "./csvParse.js";
 import { csvPricesHeader, csvPricesRow } from "./csvPricesSchema.js";
 import { parseEntry } from "./entrySchema.js";
-import { type ReadOptions, readTextInput } from "./readInput.js";
+import { type ReadOptions, inputLabel, readTextInput } from "./readInput.js";
 import { type PriceSource, type RejectedEntry, SourceError, type SourceSnapshot } from "./types.js";
 
 /**
@@ -41,7 +41,7 @@ export function csvSource(input: string, options: ReadOptions = {}): PriceSource
   return {
     kind: "csv",
     async read() {
-      return parseCsvPrices(await readTextInput(input, options), input);
+      return parseCsvPrices(await readTextInput(input, options), inputLabel(input));
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Quote } from "../methodology/types.js";
 import { parseEntry, parseJsonSource } from "./entrySchema.js";
 import { liteLlmEntry, liteLlmFile } from "./litellmSchema.js";
-import { type ReadOptions, readTextInput } from "./readInput.js";
+import { type ReadOptions, inputLabel, readTextInput } from "./readInput.js";
 import type { PriceSource, RejectedEntry, SourceSnapshot } from "./types.js";
 
 /** LiteLLM modes whose base token prices are chat prices (absent mode: some size-tier entries). */
@@ -41,7 +41,7 @@ export function liteLlmSource(input: string, options: ReadOptions = {}): PriceSo
   return {
     kind: "litellm-json",
     async read() {
-      return parseLiteLlm(await readTextInput(input, options), input);
+      return parseLiteLlm(await readTextInput(input, options), inputLabel(input));
     },
   };
 }

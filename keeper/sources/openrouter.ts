@@ -2,7 +2,7 @@ import type { Quote } from "../methodology/types.js";
 import { parseEntry, parseJsonSource } from "./entrySchema.js";
 import { isJsonObject } from "./jsonText.js";
 import { openRouterModel, openRouterResponse } from "./openrouterSchema.js";
-import { type ReadOptions, readTextInput } from "./readInput.js";
+import { type ReadOptions, inputLabel, readTextInput } from "./readInput.js";
 import type { PriceSource, RejectedEntry, SourceSnapshot } from "./types.js";
 
 /** Provider name given to OpenRouter quotes (matches LiteLLM's `litellm_provider` for OpenRouter). */
@@ -38,7 +38,7 @@ export function openRouterSource(input: string, options: ReadOptions = {}): Pric
   return {
     kind: "openrouter-json",
     async read() {
-      return parseOpenRouter(await readTextInput(input, options), input);
+      return parseOpenRouter(await readTextInput(input, options), inputLabel(input));
     },
   };
 }

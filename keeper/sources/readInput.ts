@@ -14,6 +14,20 @@ export function isUrlInput(input: string): boolean {
   return /^https?:\/\//i.test(input);
 }
 
+/**
+ * How a source input is named in errors, logs and /health: a file path as it is; a URL without its query, fragment
+ * and user info (they often carry API keys), a query shown as `?…`.
+ */
+export function inputLabel(input: string): string {
+  if (!isUrlInput(input)) return input;
+  try {
+    const u = new URL(input);
+    return `${u.protocol}//${u.host}${u.pathname}${u.search ? "?…" : ""}`;
+  } catch {
+    return "invalid-url";
+  }
+}
+
 /** How a source reads its input. */
 export interface ReadOptions {
   /** Most ms a URL input may take to answer in full (default SOURCE_TIMEOUT_MS). */
@@ -26,6 +40,7 @@ export interface ReadOptions {
  * origin and what went wrong.
  */
 export async function readTextInput(input: string, options: ReadOptions = {}): Promise<string> {
+  const origin = inputLabel(input);
   let bytes: Buffer;
   try {
     if (isUrlInput(input)) {
@@ -33,7 +48,7 @@ export async function readTextInput(input: string, options: ReadOptions = {}): P
       const res = await fetch(input, { signal: AbortSignal.timeout(timeoutMs) });
       if (!res.ok) {
         await res.body?.cancel();
-        throw new SourceError(input, `HTTP ${res.status} ${res.statusText}`);
+        throw new SourceError(origin, `HTTP ${res.status} ${res.statusText}`);
       }
       bytes = await readBodyLimited(res, MAX_INPUT_BYTES);
     } else {
@@ -41,16 +56,16 @@ export async function readTextInput(input: string, options: ReadOptions = {}): P
     }
   } catch (e) {
     if (e instanceof SourceError) throw e;
-    if (e instanceof Error && e.name === "TimeoutError") throw new SourceError(input, `no answer within ${options.timeoutMs ?? SOURCE_TIMEOUT_MS} ms`, { cause: e });
-    throw new SourceError(input, `cannot read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    if (e instanceof Error && e.name === "TimeoutError") throw new SourceError(origin, `no answer within ${options.timeoutMs ?? SOURCE_TIMEOUT_MS} ms`, { cause: e });
+    throw new SourceError(origin, `cannot read: ${(e instanceof Error ? e.message : String(e)).replaceAll(input, origin)}`, { cause: e });
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: MAX_INPUT_BYTES });
     } catch (e) {
-      throw new SourceError(input, `bad gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new SourceError(origin, `bad gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
-  if (bytes.length > MAX_INPUT_BYTES) throw new SourceError(input, `input larger than ${MAX_INPUT_BYTES} bytes`);
+  if (bytes.length > MAX_INPUT_BYTES) throw new SourceError(origin, `input larger than ${MAX_INPUT_BYTES} bytes`);
   return bytes.toString("utf8");
 }

@@ -7,6 +7,8 @@ import { createSource } from "../../keeper/sources/index.js";
 import { openRouterSource, parseOpenRouter } from "../../keeper/sources/openrouter.js";
 import { type PriceHistory, loadHistory, parseHistory, replaySource, snapshotAt } from "../../keeper/sources/replay.js";
 import { SourceError } from "../../keeper/sources/types.js";
+import { inputLabel } from "../../keeper/sources/readInput.js";
+import { body, startScriptedServer, status } from "./helpers/scriptedServer.js";
 import { readFile } from "node:fs/promises";
 
 describe("sources/openrouter: OpenRouter models API JSON", () => {
@@ -169,5 +171,30 @@ describe("sources/replay: the bundled weekly history", () => {
     expect(createSource("csv", "x.csv").kind).to.equal("csv");
     expect(() => createSource("litellm-json", undefined)).to.throw(/source litellm-json needs --input/);
     expect(() => createSource("bloomberg", "x")).to.throw(/unknown source "bloomberg"; expected one of litellm-json, openrouter-json, csv, replay/);
+  });
+
+  it("a URL input is named without its query or user info (API keys) in errors and in the snapshot's origin", async () => {
+    const models = await readFile("test/keeper/fixtures/openrouter-models.json", "utf8");
+    const server = await startScriptedServer(status(500));
+    try {
+      const url = `${server.url}/api/v1/models?api_key=SECRET123#frag`;
+      expect(inputLabel(url)).to.equal(`${server.url}/api/v1/models?…`);
+      // fetch refuses user info in a URL; the refusal names the label, not the password.
+      const withUser = await openRouterSource(url.replace("http://", "http://user:SECRET456@")).read(0).then(() => undefined, (e: unknown) => e);
+      expect(String(withUser)).to.include(`${server.url}/api/v1/models?…`).and.not.include("SECRET");
+      expect(inputLabel("data/prices.csv")).to.equal("data/prices.csv");
+      const failed = await openRouterSource(url).read(0).then(() => undefined, (e: unknown) => e);
+      expect(failed).to.be.instanceOf(SourceError);
+      expect((failed as Error).message).to.equal(`source ${server.url}/api/v1/models?…: HTTP 500 Internal Server Error`);
+      server.respond = body(models);
+      const snap = await openRouterSource(url).read(0);
+      expect(snap.origin).to.equal(`${server.url}/api/v1/models?…`);
+      expect(JSON.stringify(snap)).to.not.include("SECRET123");
+      server.respond = body("{ not json");
+      const bad = await openRouterSource(url).read(0).then(() => undefined, (e: unknown) => e);
+      expect(String(bad)).to.include("not valid JSON").and.not.include("SECRET123");
+    } finally {
+      await server.close();
+    }
   });
 });
