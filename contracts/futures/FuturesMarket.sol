@@ -81,7 +81,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (pos.size == 0) revert NoPosition(id, msg.sender);
         (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
         _requireFresh(p, markTime);
-        _moveCollateral(s, id, -int256(amount), 0);
+        _moveCollateral(s, id, -amount.toInt256(), 0); // typed SafeCast error from 2^255 on (no panic)
         uint256 sharesBefore = pos.shares;
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
         int256 equity = _equity(p, s, pos, mark);

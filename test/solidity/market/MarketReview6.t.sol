@@ -122,4 +122,30 @@ contract MarketReview6Test is TestBase, MarketSetup {
         market.settle(params);
         assertEq(market.seriesState(id).finalPrice, 3.3e18, "the window decides");
     }
+    /// @dev Whether a call to the market reverted with a panic (`Panic(uint256)`, 0x4e487b71) rather than a typed error.
+    function _panics(address caller, bytes memory data) internal returns (bool) {
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(market).call(data);
+        return !ok && ret.length >= 4 && bytes4(ret) == bytes4(0x4e487b71);
+    }
+
+    /// C13 / panics, finding 2 (low): `removeMargin` negated the amount as `-int256(amount)` before any bound, so
+    /// `removeMargin(params, 2^255)` panicked (0x11, negating int256.min), and amounts above 2^255 wrapped to a
+    /// small collateral *increase* (2^256 - 1 became +1) that only the margin debit then rejected. Fixed: the amount
+    /// is cast with SafeCast, so every amount from 2^255 on reverts `SafeCastOverflowedUintToInt` (typed).
+    function testFuzz_C13_removeMarginNeverPanics(uint256 amount) public {
+        _fund(alice, 20_000 * USDC);
+        _fund(bob, 20_000 * USDC);
+        _tradeIn(params, alice, bob, true, 10, INDEX);
+        vm.prank(alice);
+        market.addMargin(params, 1_000 * USDC);
+        uint256[4] memory fixed_ = [uint256(1) << 255, type(uint256).max, (uint256(1) << 255) + 1, type(uint256).max - 1_000 * USDC];
+        uint256 panicked;
+        for (uint256 i; i < 4; ++i) {
+            if (_panics(alice, abi.encodeCall(market.removeMargin, (params, fixed_[i])))) panicked |= 1 << i;
+        }
+        assertEq(panicked, 0, "C13: removeMargin panics (bit i: the i-th fixed amount)");
+        amount = bound(amount, 1 << 64, type(uint256).max);
+        assertTrue(!_panics(alice, abi.encodeCall(market.removeMargin, (params, amount))), "C13: removeMargin panics");
+    }
 }
