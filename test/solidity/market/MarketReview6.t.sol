@@ -148,4 +148,44 @@ contract MarketReview6Test is TestBase, MarketSetup {
         amount = bound(amount, 1 << 64, type(uint256).max);
         assertTrue(!_panics(alice, abi.encodeCall(market.removeMargin, (params, amount))), "C13: removeMargin panics");
     }
+    /// @dev Removes all but 2 units of `a`'s margin above initial at the mark (the most removeMargin allows, up to
+    /// the share rounding of the debit).
+    function _removeExcess(address a, uint256 mark) internal {
+        (int256 e, uint256 im,) = market.accountHealth(params, a, mark);
+        if (e > int256(im) + 2) {
+            vm.prank(a);
+            market.removeMargin(params, uint256(e - int256(im)) - 2);
+        }
+    }
+
+    /// C32 / C18 (regression, brief: "removeMargin after expiry with hindsight on the window"): margin removal
+    /// stays open after expiry while the last mark is fresh, and both accounts of an actor take out everything
+    /// above initial margin there, with the window's rounds (any values, -90 % .. +900 %) in sight and a round
+    /// stamped before expiry posted after it; the final price lies within one limit of the frozen mark, so neither
+    /// account ends in deficit (initial 10 % > limit 4 %) and nothing is left for insurance or the claims to bear.
+    function testFuzz_C32_marginRemovedAfterExpiryNeverLeavesADeficit(uint256[4] memory seed) public {
+        _fund(alice, 40_000 * USDC);
+        _fund(bob, 40_000 * USDC);
+        _tradeIn(params, alice, bob, true, 10, INDEX);
+        uint256 last = INDEX * bound(seed[0], 9_601, 10_399) / 10_000; // the last mark before expiry, within the limit
+        _warp(uint256(params.expiry) - 100);
+        oracle.set(INDEX_ID, last, uint64(clock));
+        market.updateMark(params);
+        _warp(uint256(params.expiry) + 10);
+        oracle.set(INDEX_ID, INDEX * bound(seed[1], 1_000, 100_000) / 10_000, params.expiry - 1); // late, any value
+        (uint256 mark,) = market.currentMark(params);
+        assertEq(mark, last, "the mark is frozen at expiry");
+        _removeExcess(alice, mark);
+        _removeExcess(bob, mark);
+        _record(params, INDEX * bound(seed[2], 1_000, 100_000) / 10_000);
+        _warp(clock + 60);
+        _record(params, INDEX * bound(seed[3], 1_000, 100_000) / 10_000);
+        _warp(uint256(params.expiry) + params.settlementWindow + 1);
+        market.settle(params);
+        market.closeOut(params, alice);
+        market.closeOut(params, bob);
+        IFuturesMarket.SeriesState memory st = market.seriesState(id);
+        assertEq(st.settlementDeficit, 0, "C32: no deficit after margin removal at the frozen mark");
+        assertEq(st.payableTotal, st.owedTotal, "claims paid in full");
+    }
 }
