@@ -81,7 +81,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (pos.size == 0) revert NoPosition(id, msg.sender);
         (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
         _requireFresh(p, markTime);
-        _moveCollateral(s, id, -int256(amount), 0);
+        _moveCollateral(s, id, -amount.toInt256(), 0); // typed SafeCast error from 2^255 on (no panic)
         uint256 sharesBefore = pos.shares;
         pos.shares = _debitMargin(s, msg.sender, pos.shares, amount).toUint96();
         int256 equity = _equity(p, s, pos, mark);
@@ -187,8 +187,9 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (SeriesMark.settled(word)) revert AlreadySettled(id);
         (uint256 index, uint64 ts) = _index(p);
         mark = SeriesMark.mark(word);
-        // Fixings stamped at or after expiry are the settlement's (the window's rounds): the mark stays the last one before.
-        if ((ts <= SeriesMark.markTime(word) || ts >= p.expiry) && mark != 0) return mark;
+        // Fixings stamped at or after expiry are the settlement's (the window's rounds), and from expiry on the mark
+        // is frozen: it stays the last one before.
+        if (!_becomesMark(p, word, ts)) return mark;
         uint256 next = SeriesMark.nextMark(mark, index, p.priceLimitBps);
         if (next != index) {
             // A fixing beyond the limit (C30): the series settles at the limit price.
@@ -328,7 +329,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         timestamp = SeriesMark.markTime(word);
         if (SeriesMark.settled(word)) return (mark, timestamp); // the final price
         (uint256 index, uint64 ts) = _index(p);
-        if ((ts > timestamp && ts < p.expiry) || mark == 0) (mark, timestamp) = (SeriesMark.nextMark(mark, index, p.priceLimitBps), ts);
+        if (_becomesMark(p, word, ts)) (mark, timestamp) = (SeriesMark.nextMark(mark, index, p.priceLimitBps), ts);
     }
 
     /// @inheritdoc IFuturesMarket

@@ -398,12 +398,13 @@ interface IFuturesMarket {
         uint128 price
     ) external;
 
-    /// @notice Takes the oracle's latest fixing as the series' mark if it is newer than the mark's and stamped before
-    /// expiry (trades, margin removal and liquidations do the same). If it lies beyond the price limit (the mark +- priceLimitBps) and
-    /// the series has not expired, the series settles at the limit price instead (`SeriesSettled` with `LimitMove`):
-    /// every account that met maintenance at the mark is solvent there, and no one collects a gap beyond it.
-    /// Anyone may call it; keepers call it after every fixing. After expiry a fixing beyond the limit reverts
-    /// (`LimitMove`): `settle` clamps the final price.
+    /// @notice Takes the oracle's latest fixing as the series' mark if it is newer than the mark's, stamped before
+    /// expiry and called before expiry (trades, margin removal and liquidations do the same). If it lies beyond the
+    /// price limit (the mark +- priceLimitBps), the series settles at the limit price instead (`SeriesSettled` with
+    /// `LimitMove`): every account that met maintenance at the mark is solvent there, and no one collects a gap
+    /// beyond it. Anyone may call it; keepers call it after every fixing. From expiry on the mark is frozen (also
+    /// for a round stamped before expiry but posted after it) and this returns it: `settle` clamps the final price
+    /// to it.
     function updateMark(SeriesParams calldata params) external returns (uint256 mark);
 
     /// @notice Cancels one order of the caller: its unfilled remainder can never fill.
@@ -481,8 +482,8 @@ interface IFuturesMarket {
     function collateral() external view returns (address);
     function oracle() external view returns (address);
     /// @notice The mark a trade, margin removal or liquidation would use now, and the oracle time it stands for:
-    /// the latest index, or, if it lies beyond the price limit, the limit price the series settles at; after
-    /// settlement, the final price.
+    /// the latest index, or, if it lies beyond the price limit, the limit price the series settles at; from expiry
+    /// on, the frozen last mark; after settlement, the final price.
     function currentMark(SeriesParams calldata params) external view returns (uint256 mark, uint64 timestamp);
     function hashOrder(Order calldata order) external view returns (bytes32);
     function freeBalance(address account) external view returns (uint256);

@@ -133,12 +133,22 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
         (uint256 index, uint64 time) = _index(p);
         mark = SeriesMark.mark(word);
         ts = SeriesMark.markTime(word);
-        if ((time > ts && time < p.expiry) || mark == 0) {
+        if (_becomesMark(p, word, time)) {
             if (SeriesMark.nextMark(mark, index, p.priceLimitBps) != index) revert LimitMove(id, mark, index);
             (mark, ts) = (index, time);
             word = SeriesMark.withMark(word, mark, ts);
         }
         return (word, mark, ts);
+    }
+
+    /// @dev Whether the fixing of time `time` becomes the mark of a series whose mark word is `word`: the first one
+    /// (no mark yet), or one newer than the mark, stamped before expiry and seen before expiry. From expiry on the
+    /// mark is frozen (a round stamped before expiry but posted after it is not taken in): it anchors the final
+    /// price's clamp, so no caller after expiry, with the window's rounds in sight, moves it, and it is a mark at
+    /// which liquidations were open (they stop at expiry), so the gap rule covers the step to the final price.
+    function _becomesMark(SeriesParams memory p, uint256 word, uint64 time) internal view returns (bool) {
+        return (time > SeriesMark.markTime(word) && time < p.expiry && block.timestamp < p.expiry)
+            || SeriesMark.mark(word) == 0;
     }
 
     /// @dev `_markAt` on the stored mark word, storing the new mark: the mark of every call that needs one outside
