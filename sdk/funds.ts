@@ -1,10 +1,10 @@
 /** Moving collateral: deposit (with approve), withdraw, add and remove margin. Each pre-checks before sending. */
 import { type Address, erc20Abi, getAddress } from "viem";
 import { type PositionView, balances, positionOf } from "./account.js";
-import { type MarketClient, type Sent, marketContract, senderOf, sendTx } from "./client.js";
+import { type MarketClient, type Sent, chainTime, marketContract, senderOf, sendTx } from "./client.js";
 import { SdkError, ensure } from "./errors.js";
 import type { Series } from "./series.js";
-import { formatUsdc } from "./units.js";
+import { formatTime, formatUsdc } from "./units.js";
 
 export interface DepositResult extends Sent {
   /** The approve transaction, when the allowance was short. */
@@ -70,9 +70,20 @@ export async function addMargin(mc: MarketClient, series: Series, amount: bigint
   return sendTx(mc, { ...marketContract(mc), functionName: "addMargin", args: [series.params, amount] }, "addMargin");
 }
 
-/** Moves `amount` of margin back to the free balance; the position must stay at or above initial margin. */
+/**
+ * Moves `amount` of margin back to the free balance; the position must stay at or above initial margin, and the
+ * series must not have expired (from expiry on margin stays until the settlement releases it: `claim`).
+ */
 export async function removeMargin(mc: MarketClient, series: Series, amount: bigint): Promise<Sent> {
   ensure(amount > 0n, `removeMargin: the amount must be positive, got ${formatUsdc(amount)}`);
+  const now = await chainTime(mc);
+  if (now >= series.params.expiry) {
+    throw new SdkError(
+      "SERIES_EXPIRED",
+      `removeMargin: series ${series.id} expired at ${formatTime(series.params.expiry)} (chain time ${formatTime(now)}); its margin is released by the settlement (claim)`,
+      { expiry: series.params.expiry, now },
+    );
+  }
   const me = senderOf(mc);
   const pos = await positionOf(mc, series, me);
   if (pos.margin < amount) {

@@ -276,7 +276,7 @@ interface IFuturesMarket {
     error SeriesAlreadyListed(bytes32 seriesId);
     /// @notice No listed series has this id (wrong or non-canonical parameters).
     error SeriesNotListed(bytes32 seriesId);
-    /// @notice The series expired at `expiry`: no trade or liquidation at or after it.
+    /// @notice The series expired at `expiry`: no trade, liquidation or margin removal at or after it.
     error SeriesExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
     /// @notice The series has not expired yet.
     error SeriesNotExpired(bytes32 seriesId, uint64 expiry, uint256 blockTimestamp);
@@ -376,7 +376,8 @@ interface IFuturesMarket {
     function addMargin(SeriesParams calldata params, uint256 amount) external;
 
     /// @notice Moves `amount` of margin back to the free balance; the position must stay >= initial margin at the
-    /// mark (fresh fixing). Before settlement only; bounded by the series' collateral.
+    /// mark (fresh fixing). Before expiry only (`SeriesExpired`: from then on margin stays until the settlement, so
+    /// no winner seeing the window head for a deficit takes margin out first); bounded by the series' collateral.
     function removeMargin(SeriesParams calldata params, uint256 amount) external;
 
     /* ORDERS */

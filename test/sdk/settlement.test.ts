@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { balances, positionOf } from "../../sdk/account.js";
 import { type Deployment, deploymentToJson, parseDeployment } from "../../sdk/deployment.js";
-import { deposit } from "../../sdk/funds.js";
+import { addMargin, deposit, removeMargin } from "../../sdk/funds.js";
 import { seriesStatus } from "../../sdk/series.js";
 import { claim, closeOut, describeSettlement, liquidate, readSettlement, recordSettlementFixing, settle, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, placeOrder } from "../../sdk/trade.js";
@@ -43,6 +43,11 @@ describe("sdk: liquidation, settlement, claims", () => {
     const expiry = f.params.expiry;
     await f.networkHelpers.time.increaseTo(expiry + 10n);
     expect((await seriesStatus(a, f.series)).phase).to.equal("awaiting-settlement");
+    // From expiry on margin stays until the settlement releases it: refused before sending.
+    await addMargin(b, f.series, 1_000n * USDC);
+    const sent = await f.txCount(f.bob.account.address);
+    await rejects(removeMargin(b, f.series, 1n), "SERIES_EXPIRED");
+    expect(await f.txCount(f.bob.account.address), "no transaction was sent").to.equal(sent);
     // A signed round stamped in the window counts without being posted to the oracle.
     await recordSettlementFixing(a, f.series, await f.round(4n * WAD, expiry + 5n));
     await f.networkHelpers.time.increaseTo(expiry + BigInt(f.params.settlementWindow) + 1n);

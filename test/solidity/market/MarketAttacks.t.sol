@@ -614,10 +614,9 @@ contract MarketAttacksTest is TestBase, MarketSetup {
     }
 
     /// Held (frozen mark after expiry): a fixing stamped after expiry, even one beyond the limit, neither moves the
-    /// mark nor settles the series (updateMark returns the last mark; no LimitMove); margin removals after expiry run
-    /// at the last pre-expiry mark while it is fresh by its own time, then revert StaleIndex (the final price, clamped
-    /// to one limit of that mark, then decides); liquidations stop at expiry. Alice long 10 at 3.5, mark 3.36 one
-    /// second before expiry, a post-expiry fixing of 2.8 (-16.7 %).
+    /// mark nor settles the series (updateMark returns the last mark; no LimitMove; the final price, clamped to one
+    /// limit of that mark, decides); liquidations and margin removals stop at expiry. Alice long 10 at 3.5, mark 3.36
+    /// one second before expiry, a post-expiry fixing of 2.8 (-16.7 %).
     function test_C32_postExpiryFixingKeepsTheLastMarkAndGoesStale() public {
         _fund(alice, 20_000 * USDC);
         _fund(bob, 20_000 * USDC);
@@ -635,12 +634,9 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         market.liquidate(params, alice, 10);
         (int256 e,, uint256 mm) = market.accountHealth(params, alice, shown);
         assertTrue(e >= int256(mm), "alice meets maintenance at the last mark, so she is solvent at the final price");
-        _warp(uint256(params.expiry) - 1 + params.maxFixingAge + 1);
         vm.prank(bob);
-        vm.expectRevert(
-            abi.encodeWithSelector(IFuturesMarket.StaleIndex.selector, INDEX_ID, params.expiry - 1, clock, params.maxFixingAge)
-        );
-        market.removeMargin(params, 1);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.SeriesExpired.selector, id, params.expiry, clock));
+        market.removeMargin(params, 1); // the mark is still fresh: the expiry alone stops it
         assertEq(market.seriesState(id).settledAt, 0, "not settled by a post-expiry fixing");
     }
 }

@@ -158,12 +158,13 @@ contract MarketReview6Test is TestBase, MarketSetup {
         }
     }
 
-    /// C32 / C18 (regression, brief: "removeMargin after expiry with hindsight on the window"): margin removal
-    /// stays open after expiry while the last mark is fresh, and both accounts of an actor take out everything
-    /// above initial margin there, with the window's rounds (any values, -90 % .. +900 %) in sight and a round
-    /// stamped before expiry posted after it; the final price lies within one limit of the frozen mark, so neither
-    /// account ends in deficit (initial 10 % > limit 4 %) and nothing is left for insurance or the claims to bear.
-    function testFuzz_C32_marginRemovedAfterExpiryNeverLeavesADeficit(uint256[4] memory seed) public {
+    /// C32 / C18 (regression, brief: "removeMargin after expiry with hindsight on the window"): both accounts of an
+    /// actor take out everything above initial margin at the last mark before expiry; from expiry on margin removal
+    /// reverts (`SeriesExpired`: a winner seeing the window head for a deficit cannot leave the others a larger share
+    /// of the haircut). With any window rounds (-90 % .. +900 %) and a round stamped before expiry posted after it,
+    /// the final price lies within one limit of the frozen mark, so neither account ends in deficit (initial 10 % >
+    /// limit 4 %) and nothing is left for insurance or the claims to bear.
+    function testFuzz_C32_marginRemovedBeforeExpiryNeverLeavesADeficit(uint256[4] memory seed) public {
         _fund(alice, 40_000 * USDC);
         _fund(bob, 40_000 * USDC);
         _tradeIn(params, alice, bob, true, 10, INDEX);
@@ -171,12 +172,15 @@ contract MarketReview6Test is TestBase, MarketSetup {
         _warp(uint256(params.expiry) - 100);
         oracle.set(INDEX_ID, last, uint64(clock));
         market.updateMark(params);
+        _removeExcess(alice, last);
+        _removeExcess(bob, last);
         _warp(uint256(params.expiry) + 10);
         oracle.set(INDEX_ID, INDEX * bound(seed[1], 1_000, 100_000) / 10_000, params.expiry - 1); // late, any value
         (uint256 mark,) = market.currentMark(params);
         assertEq(mark, last, "the mark is frozen at expiry");
-        _removeExcess(alice, mark);
-        _removeExcess(bob, mark);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IFuturesMarket.SeriesExpired.selector, id, params.expiry, clock));
+        market.removeMargin(params, 1);
         _record(params, INDEX * bound(seed[2], 1_000, 100_000) / 10_000);
         _warp(clock + 60);
         _record(params, INDEX * bound(seed[3], 1_000, 100_000) / 10_000);
