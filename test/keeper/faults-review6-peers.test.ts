@@ -3,7 +3,7 @@
  * fixing loops of several operators on anvil (each serves its journal at /observations as the keeper does).
  */
 import { expect } from "chai";
-import { type Address, type LocalAccount, parseAbiItem } from "viem";
+import { type Address, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
@@ -19,17 +19,13 @@ import type { PriceSource } from "../../keeper/sources/types.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
 import { deployOracle } from "./helpers/deploy.js";
+import { DAY, dailyRounds } from "./helpers/dailyRounds.js";
 import { START } from "./helpers/e2e.js";
 import { type Respond, type ScriptedServer, body, endless, hang, startScriptedServer, status } from "./helpers/scriptedServer.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
-const DAY = 86_400;
 const ATPI = indexIdFromName("ATPI");
 const PEER_TIMEOUT_MS = 500;
-const fixingPosted = parseAbiItem(
-  "event FixingPosted(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint32 methodologyVersion, bytes32 inputsHash, uint256 signers, address poster)",
-);
-
 interface Keeper {
   name: string;
   op: LocalAccount;
@@ -45,6 +41,7 @@ describe("keeper operator faults (review 6): peers answering garbage, a shared o
   this.timeout(120_000);
   let anvil: Anvil;
   let owner: LocalAccount;
+  let days: ReturnType<typeof dailyRounds>;
   const servers: (KeeperServer | ScriptedServer)[] = [];
   /** Every keeper's log lines, with the keeper's name. */
   const lines: (Record<string, unknown> & { msg: string; keeper: string })[] = [];
@@ -52,6 +49,7 @@ describe("keeper operator faults (review 6): peers answering garbage, a shared o
   before(async () => {
     anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
     owner = await fundedAccount(anvil);
+    days = dailyRounds(anvil, owner);
   });
   after(async () => {
     for (const s of servers) await s.close();
@@ -89,27 +87,12 @@ describe("keeper operator faults (review 6): peers answering garbage, a shared o
     return ks;
   }
 
-  async function posted(oracle: Address) {
-    const logs = await clients(anvil, owner).publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n });
-    return logs.map((l) => ({ timestamp: l.args.timestamp as bigint, value: l.args.value as bigint, signers: l.args.signers as bigint }));
-  }
-  async function chainNow(): Promise<bigint> {
-    return (await clients(anvil, owner).publicClient.getBlock({ blockTag: "latest" })).timestamp;
-  }
-  /** Moves the chain into the next round; returns it. */
-  async function nextRound(): Promise<bigint> {
-    const now = await chainNow();
-    const round = now - (now % BigInt(DAY)) + BigInt(DAY);
-    await anvil.rpc("evm_setNextBlockTimestamp", [Number(round + 100n)]);
-    await anvil.rpc("evm_mine");
-    return round;
-  }
   /** Ticks the keepers in turn until `round` is on chain (at most 20 passes each). */
   async function untilPosted(oracle: Address, ks: Keeper[], round: bigint): Promise<void> {
     for (let pass = 0; pass < 20; pass++) {
       for (const k of ks) await k.loop.tick();
       for (const k of ks) await k.sender.tick();
-      if ((await posted(oracle)).some((p) => p.timestamp === round)) return;
+      if ((await days.posted(oracle)).some((p) => p.timestamp === round)) return;
     }
     throw new Error(`round ${round} not posted`);
   }
@@ -150,9 +133,9 @@ describe("keeper operator faults (review 6): peers answering garbage, a shared o
       ks = await keepers(oracle, [a, b], [garbage.url]);
       answer = fault;
       const from = lines.length;
-      const round = await nextRound();
+      const round = await days.nextRound();
       await untilPosted(oracle, ks, round);
-      const stored = (await posted(oracle)).find((p) => p.timestamp === round);
+      const stored = (await days.posted(oracle)).find((p) => p.timestamp === round);
       const honest = ks.map((k) => k.journal.observations(ATPI, round).find((o) => o.signer === k.op.address)?.value);
       expect(honest[0], what).to.equal(honest[1]);
       expect(stored, what).to.deep.equal({ timestamp: round, value: honest[0], signers: 2n }); // a and b only, the honest value
@@ -183,10 +166,10 @@ describe("keeper operator faults (review 6): peers answering garbage, a shared o
     const twins = ks.slice(0, 2);
     const rounds: bigint[] = [];
     for (let i = 0; i < 3; i++) {
-      rounds.push(await nextRound());
+      rounds.push(await days.nextRound());
       await untilPosted(oracle, ks, rounds.at(-1) as bigint);
     }
-    expect((await posted(oracle)).map((p) => [p.timestamp, p.signers])).to.deep.equal(rounds.map((r) => [r, 2n]));
+    expect((await days.posted(oracle)).map((p) => [p.timestamp, p.signers])).to.deep.equal(rounds.map((r) => [r, 2n]));
     for (const r of rounds) {
       const signedWithA = twins.flatMap((k) => k.journal.observations(ATPI, r)).filter((o) => o.signer === a.address);
       expect(signedWithA, `round ${r}: observations signed with the shared key`).to.have.length(1);

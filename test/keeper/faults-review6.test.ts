@@ -4,7 +4,7 @@
  * sharing one operator key. The RPC endpoint answering garbage is in faults-review6-rpc.test.ts.
  */
 import { expect } from "chai";
-import { type Address, type LocalAccount, parseAbiItem } from "viem";
+import type { LocalAccount } from "viem";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
@@ -17,19 +17,15 @@ import { MAX_INPUT_BYTES } from "../../keeper/sources/readInput.js";
 import { replaySource } from "../../keeper/sources/replay.js";
 import type { Quote } from "../../keeper/methodology/types.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
-import { clients, fundedAccount } from "./helpers/chain.js";
+import { fundedAccount } from "./helpers/chain.js";
 import { deployOracle } from "./helpers/deploy.js";
+import { DAY, dailyRounds } from "./helpers/dailyRounds.js";
 import { START } from "./helpers/e2e.js";
 import { shiftDecimal } from "./helpers/scaledHistory.js";
 import { type Respond, type ScriptedServer, body, endless, hang, stall, startScriptedServer, status } from "./helpers/scriptedServer.js";
 import { journalPath, makeSender } from "./helpers/sender.js";
 
-const DAY = 86_400;
 const SOURCE_TIMEOUT_MS = 500;
-const fixingPosted = parseAbiItem(
-  "event FixingPosted(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint32 methodologyVersion, bytes32 inputsHash, uint256 signers, address poster)",
-);
-
 /** A LiteLLM price list (model key -> entry) of `quotes` (USD per 1M tokens), an entry's raw JSON replaced by `raw`. */
 function liteLlmText(quotes: readonly Quote[], raw: ReadonlyMap<string, string> = new Map()): string {
   const perToken = (x: string | undefined) => (x === undefined ? "null" : shiftDecimal(x, -6));
@@ -44,11 +40,13 @@ describe("keeper operator faults (review 6): a price source answering garbage (l
   this.timeout(120_000);
   let anvil: Anvil;
   let owner: LocalAccount;
+  let days: ReturnType<typeof dailyRounds>;
   let source: ScriptedServer;
 
   before(async () => {
     anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
     owner = await fundedAccount(anvil);
+    days = dailyRounds(anvil, owner);
     source = await startScriptedServer(status(503));
   });
   after(async () => {
@@ -56,20 +54,6 @@ describe("keeper operator faults (review 6): a price source answering garbage (l
     await anvil?.stop();
   });
 
-  async function chainNow(): Promise<bigint> {
-    return (await clients(anvil, owner).publicClient.getBlock({ blockTag: "latest" })).timestamp;
-  }
-  async function nextRound(): Promise<bigint> {
-    const now = await chainNow();
-    const round = now - (now % BigInt(DAY)) + BigInt(DAY);
-    await anvil.rpc("evm_setNextBlockTimestamp", [Number(round + 100n)]);
-    await anvil.rpc("evm_mine");
-    return round;
-  }
-  async function posted(oracle: Address) {
-    const logs = await clients(anvil, owner).publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n });
-    return logs.map((l) => ({ timestamp: l.args.timestamp as bigint, value: l.args.value as bigint }));
-  }
 
   /** A one-operator oracle and the loop of its keeper, reading ATPI from the scripted source (litellm-json). */
   async function setup() {
@@ -131,19 +115,19 @@ describe("keeper operator faults (review 6): a price source answering garbage (l
     const warned = logged().filter((l) => l.msg === "source poll failed");
     expect((warned[0]?.error as { message?: string } | undefined)?.message).to.equal(`source ${source.url}/prices.json: HTTP 503 Service Unavailable`);
     expect(journal.observations(indexIdFromName("ATPI"), BigInt(START))).to.deep.equal([]);
-    expect(await posted(oracle)).to.deep.equal([]);
+    expect(await days.posted(oracle)).to.deep.equal([]);
 
     // The source answers again: the next round is read, signed and posted with the methodology's value of the list.
     source.respond = body(good);
-    const round = await nextRound();
+    const round = await days.nextRound();
     const outcomes = await loop.tick();
     expect(outcomes.map((o) => [o.round, o.post?.status])).to.deep.equal([[round, "sent"]]);
     expect(health.sourceFailures.has("ATPI")).to.equal(false);
-    expect(await posted(oracle)).to.deep.equal([{ timestamp: round, value: await fixingOf(good, round) }]);
+    expect((await days.posted(oracle)).map(({ timestamp, value }) => ({ timestamp, value }))).to.deep.equal([{ timestamp: round, value: await fixingOf(good, round) }]);
   });
   it("bad entries (NaN, Infinity, negative, zero, 1e308, 400 digits, wrong types, not an object) are left out and named with their field; the value is that of the list without them; exponent notation is read exactly", async () => {
     const { oracle, loop, logged } = await setup();
-    const round = await nextRound();
+    const round = await days.nextRound();
     const clean = (await replaySource().read(Number(round))).quotes;
     const report = fixingOfWindow(await loadIndexDefinition("ATPI"), [{ time: Number(round), quotes: clean }], round).report;
     // One used quote from each slot in turn (a slot keeps at least one), so every bad entry is one the fixing reads.
@@ -178,7 +162,7 @@ describe("keeper operator faults (review 6): a price source answering garbage (l
     expect(outcomes.map((o) => [o.round, o.post?.status])).to.deep.equal([[round, "sent"]]);
     const left = new Set([...bad, ...rejected].map(([q]) => q.model));
     const expected = await fixingOf(liteLlmText(clean.filter((q) => !left.has(q.model))), round);
-    expect(await posted(oracle)).to.deep.equal([{ timestamp: round, value: expected }]);
+    expect((await days.posted(oracle)).map(({ timestamp, value }) => ({ timestamp, value }))).to.deep.equal([{ timestamp: round, value: expected }]);
     expect(expected).to.not.equal(await fixingOf(liteLlmText(clean), round)); // the bad entries were ones that count
 
     const excludedLine = logged().find((l) => l.msg === "quotes excluded from the fixing: invalid or outlying prices left out");
