@@ -10,8 +10,8 @@
  * of a source that answers are left out, named in the log (sourceReport.ts), and the value is computed from the rest. A
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
- * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
- * once the window closed the series is settled (see settlement.ts).
+ * Every round in a configured series' settlement window that was posted, or that this keeper gathered a quorum for
+ * (posted or not), is recorded on the market, and once the window closed the series is settled (see settlement.ts).
  */
 import type { Hex, LocalAccount, PublicClient } from "viem";
 import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
@@ -302,15 +302,18 @@ export class FixingLoop {
       this.noQuorum(feed.name).delete(t);
       const since = this.quorumSince.get(key) ?? Date.now();
       this.quorumSince.set(key, since); // also while held back: the gathering of every due round runs at once
-      if (blocked) continue;
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
-      // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
+      // all of them and the stored median does not depend on who answered first. A gathered round is handed to
+      // settlement (recorded if in a window, posted or not: settlement.ts). Then the round's leader posts;
       // the others only if it did not, rank x postStaggerMs after their own gathering ended. The stagger counts
       // from when the round is first ready (gathered, and no earlier round holding it back), never alongside the
       // gathering: with one operator missing every keeper gathers for the full gatherMs, and a stagger counted
       // from the quorum would make the leader and the next operator post at the same moment (gatherMs >=
       // postStaggerMs). Rounds of a catch-up gathered in parallel are ready only once the round before them landed.
-      if (!decision.complete && Date.now() - since < config.peers.gatherMs) {
+      const gathered = decision.complete || Date.now() - since >= config.peers.gatherMs;
+      if (gathered) this.settlement.addRound(feed.indexId, decision.args);
+      if (blocked) continue;
+      if (!gathered) {
         blocked = true;
         continue;
       }
@@ -341,7 +344,7 @@ export class FixingLoop {
         blocked = true; // keep round order: a later round must not be posted before this one
       }
     }
-    await this.settlement.check(feed, now, view.latest.timestamp);
+    await this.settlement.check(feed, now);
     return outcomes;
   }
 
