@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type Address, type LocalAccount, parseAbiItem } from "viem";
+import { type Address, type LocalAccount, decodeFunctionData, parseAbiItem } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
@@ -451,19 +451,27 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
 describe("keeper fixing loop drives settlement of a listed series (real oracle and market on anvil)", function () {
   this.timeout(60_000);
   let anvil: Anvil;
+  let closeServers: () => Promise<unknown> = async () => undefined;
   afterEach(async () => {
+    await closeServers();
     await anvil.stop();
   });
 
   /**
-   * A fresh chain with the real oracle (one operator, quorum 1) and market, one series expiring at the next round
-   * with a settlement window of `windowRounds` rounds, and the operator's fixing loop driving its settlement.
+   * A fresh chain with the real oracle and market, one series expiring at the next round with a settlement window
+   * of `windowRounds` rounds, and operator a's fixing loop driving its settlement. With `peers`, b and c are
+   * operators too (quorum 2 of 3): they serve over HTTP the chain-linked path of signed rounds from a's first due
+   * round on (what a computes too), so a gathers all three observations of every round.
    */
-  async function settlementChain(windowRounds: number) {
+  async function settlementChain(windowRounds: number, { peers = false } = {}) {
     anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
     const owner = await fundedAccount(anvil);
     const op = await fundedAccount(anvil);
-    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
+    const others = peers ? [await fundedAccount(anvil), await fundedAccount(anvil)] : [];
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address, ...others.map((o) => o.address)] });
+    const peerJournals = others.map((account) => ({ account, journal: new Journal(":memory:") }));
+    const servers = await Promise.all(peerJournals.map((p) => startServer("127.0.0.1", 0, { "/observations": observationsRoute(p.journal, p.account.address) }, silentLogger)));
+    closeServers = () => Promise.all(servers.map((x) => x.close()));
     const { publicClient, walletClient } = clients(anvil, owner);
     const deploy = async (name: "MockUSDC" | "FuturesMarket", args: unknown[]) => {
       const { abi, bytecode } = readArtifact(name);
@@ -479,7 +487,8 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
       settlementWindow: windowRounds * DAY, settlementGrace: 7 * DAY,
     };
-    const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series] });
+    const peerConfig = { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs: 0 } };
+    const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series], ...(peers ? peerConfig : {}) });
     const params = cfg.settlement[0]!;
     expect(params.indexId).to.equal(indexIdFromName("ATPI"));
     expect([params.contractSize, params.tickSize, params.minSize]).to.deep.equal([1_000_000_000n, 10n ** 15n, 1n]);
@@ -488,8 +497,17 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
 
     const { sender, journal, client, metrics } = makeSender(anvil, op, journalPath());
     await sender.reconcile();
-    const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def: await loadIndexDefinition("ATPI"), source: replaySource() }];
+    const def = await loadIndexDefinition("ATPI");
+    const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source: replaySource() }];
     const loop = new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 });
+    let state: ChainState | undefined;
+    for (let t = loop.pendingRounds(t0, 0n)[0]!; peers && t <= expiry + BigInt(windowRounds * DAY); t += BigInt(DAY)) {
+      const r = fixingOfWindow(def, await readWindow(replaySource(), windowPollTimes(t, DAY, 4)), t, state);
+      if (!r.ok) throw new Error(`no fixing at ${t}`);
+      const observation = { indexId: params.indexId, timestamp: t, methodologyVersion: def.methodologyVersion, value: r.fixing.value, inputsHash: r.fixing.inputsHash };
+      for (const p of peerJournals) p.journal.recordObservation(await signObservation(p.account, 31337, oracle, observation), 0);
+      state = r.chainState;
+    }
     const drain = async () => {
       for (let i = 0; i < 3; i++) await sender.tick(); // (the service's background task) receipts free in-flight slots
     };
@@ -506,7 +524,14 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
     const recorded = async () => ((await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[]).map((e) => e.args);
     const settled = async () => ((await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; referencePrice: bigint; fixingCount: number; kind: number } }[]).map((e) => e.args);
     const postedRounds = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.timestamp as bigint);
-    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds };
+    /** The observations the market was given for the round at `t` (decoded from the recording transaction). */
+    const recordedObservations = async (t: bigint) => {
+      const log = (await events("SettlementFixingRecorded")).find((e) => (e as unknown as { args: { timestamp: bigint } }).args.timestamp === t)!;
+      const call = decodeFunctionData({ abi: market.abi, data: (await publicClient.getTransaction({ hash: log.transactionHash })).input });
+      return (call.args as unknown as [unknown, bigint, number, Address[], { value: bigint }[]])[4];
+    };
+    const postedSigners = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.signers as bigint);
+    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations };
   }
 
   const tick = 10n ** 15n;
@@ -532,24 +557,26 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
     expect(await metrics.settlementActions.get({ action: "settle" })).to.equal(1); // one settle settles the series
   });
 
-  it("C32 a window round the loop gathered a quorum for but that was never posted (superseded by the next round) is recorded and counts in the final price", async () => {
-    const { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds } = await settlementChain(2);
+  it("C32 a window round the loop gathered a quorum for (own and peers' signatures) but that was never posted (superseded by the next round) is recorded and counts in the final price", async () => {
+    const { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations } = await settlementChain(2, { peers: true });
     // Posting of the round at expiry is disabled: its post is skipped as if another operator's post had won.
     const unposted = postFixingKey("ATPI", expiry);
     const send = sender.send.bind(sender);
     sender.send = async (req) => (req.key === unposted ? { status: "skipped", key: req.key, reason: "test: posting disabled for this round" } : send(req));
     await loop.tick();
     await drain();
-    await step(); // chain time expiry + 100: the round at expiry is signed and gathered, not posted
+    await step(); // chain time expiry + 100: the round at expiry is signed and gathered (3 of 3), not posted
     await step(); // expiry + 1 day: the next round is posted, the one at expiry can never be any more
     const onChain = await postedRounds();
     expect(onChain).to.include(expiry + BigInt(DAY));
     expect(onChain).to.not.include(expiry);
+    expect(new Set(await postedSigners())).to.deep.equal(new Set([3n])); // every post held all three operators
     await step(); // expiry + 2 days + 100: the window closed, settled
     await loop.tick();
     const rounds = await recorded();
     expect(rounds.map((r) => r.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
-    expect(rounds[0]!.value).to.equal(journal.observations(indexIdFromName("ATPI"), expiry)[0]!.value); // its signed value
+    expect(rounds[0]!.value).to.equal(journal.observations(indexIdFromName("ATPI"), expiry)[0]!.value); // a's signed value (= the peers')
+    expect(await recordedObservations(expiry)).to.have.length(3); // the gathered set: a's and both peers' observations
     const done = await settled();
     expect(done).to.have.length(1);
     const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
