@@ -57,7 +57,7 @@ const LOG_RANGE = 2_000n;
 const FIXING_POSTED = getAbiItem({ abi: indexOracleAbi, name: "FixingPosted" });
 
 /** A round's postFixing arguments: also what recordSettlementFixing takes after the series. */
-export type RoundArgs = ReturnType<typeof buildPostFixingArgs>;
+type RoundArgs = ReturnType<typeof buildPostFixingArgs>;
 /** A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop. */
 interface KnownRound {
   args: RoundArgs;
