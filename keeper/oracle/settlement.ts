@@ -4,8 +4,9 @@
  * round's observations; the market verifies them through the oracle), whoever holds its signatures: the rounds
  * posted to the oracle, found from its `FixingPosted` logs with their observations decoded from the posting
  * transaction, and the rounds this keeper's fixing loop gathered a quorum for (`addRound`: the set of signed
- * observations it would post), posted or not — a round superseded by a newer one, or whose post lost a race, still
- * counts, as it would for anyone else holding its signatures. A posted round is recorded with its posted
+ * observations it would post, or, for a round superseded while still gathering, the quorum it held), posted or not —
+ * a round superseded by a newer one, or whose post lost a race, still counts, as it would for anyone else holding
+ * its signatures. A posted round is recorded with its posted
  * observations. After the window one `settle` settles the series (the window average clamped to the last mark +-
  * the price limit); the liquidator then resolves every account (liquidator/closeOut.ts). A series that settled
  * early (a fixing beyond the price limit, an unbacked loss) has nothing left to record or settle: it is skipped.

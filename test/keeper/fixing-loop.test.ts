@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { type Address, type LocalAccount, decodeFunctionData, parseAbiItem } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
@@ -461,9 +462,10 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
    * A fresh chain with the real oracle and market, one series expiring at the next round with a settlement window
    * of `windowRounds` rounds, and operator a's fixing loop driving its settlement. With `peers`, b and c are
    * operators too (quorum 2 of 3): they serve over HTTP the chain-linked path of signed rounds from a's first due
-   * round on (what a computes too), so a gathers all three observations of every round.
+   * round on (what a computes too), so a gathers all three observations of every round — but the round at expiry
+   * if `cSkipsExpiry` (c never signs it). a gathers for `gatherMs`.
    */
-  async function settlementChain(windowRounds: number, { peers = false } = {}) {
+  async function settlementChain(windowRounds: number, { peers = false, cSkipsExpiry = false, gatherMs = 0 } = {}) {
     anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
     const owner = await fundedAccount(anvil);
     const op = await fundedAccount(anvil);
@@ -487,7 +489,7 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
       settlementWindow: windowRounds * DAY, settlementGrace: 7 * DAY,
     };
-    const peerConfig = { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs: 0 } };
+    const peerConfig = { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs } };
     const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series], ...(peers ? peerConfig : {}) });
     const params = cfg.settlement[0]!;
     expect(params.indexId).to.equal(indexIdFromName("ATPI"));
@@ -505,7 +507,9 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       const r = fixingOfWindow(def, await readWindow(replaySource(), windowPollTimes(t, DAY, 4)), t, state);
       if (!r.ok) throw new Error(`no fixing at ${t}`);
       const observation = { indexId: params.indexId, timestamp: t, methodologyVersion: def.methodologyVersion, value: r.fixing.value, inputsHash: r.fixing.inputsHash };
-      for (const p of peerJournals) p.journal.recordObservation(await signObservation(p.account, 31337, oracle, observation), 0);
+      for (const [i, p] of peerJournals.entries()) {
+        if (!(cSkipsExpiry && i === 1 && t === expiry)) p.journal.recordObservation(await signObservation(p.account, 31337, oracle, observation), 0);
+      }
       state = r.chainState;
     }
     const drain = async () => {
@@ -531,7 +535,14 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       return (call.args as unknown as [unknown, bigint, number, Address[], { value: bigint }[]])[4];
     };
     const postedSigners = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.signers as bigint);
-    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations };
+    /** Another poster (the owner) posts the round at `t` with the peers' signed observations (b and c: a quorum). */
+    const peersPost = async (t: bigint) => {
+      const observations = peerJournals.flatMap((p) => p.journal.observations(params.indexId, t));
+      const args = buildPostFixingArgs([op.address, ...others.map((o) => o.address)], observations);
+      const hash = await walletClient.writeContract({ address: oracle, abi: indexOracleAbi, functionName: "postFixing", args });
+      expect((await publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    };
+    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations, peersPost };
   }
 
   const tick = 10n ** 15n;
@@ -582,6 +593,31 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
     const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
     expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 2, kind: 0 });
     expect(await metrics.settlementActions.get({ action: "record" })).to.equal(2);
+  });
+
+  it("C32 a window round superseded while the loop still gathered it (a newer round posted first by others) is recorded with the quorum in hand", async () => {
+    const { expiry, loop, journal, drain, step, recorded, settled, postedRounds, recordedObservations, peersPost } =
+      await settlementChain(2, { peers: true, cSkipsExpiry: true, gatherMs: 600_000 });
+    await loop.tick();
+    await drain();
+    await step(); // chain time expiry + 100: the round at expiry has a quorum (a and b), gathering for c
+    expect(await postedRounds()).to.not.include(expiry);
+    await anvil.rpc("evm_increaseTime", [DAY]);
+    await anvil.rpc("evm_mine");
+    await peersPost(expiry + BigInt(DAY)); // b and c post the next round first: the round at expiry can never be posted
+    await loop.tick(); // the oracle is past the round at expiry: a hands its quorum to settlement, which records both
+    await drain();
+    expect(await postedRounds()).to.not.include(expiry);
+    const rounds = await recorded();
+    expect(rounds.map((r) => r.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+    expect(rounds[0]!.value).to.equal(journal.observations(indexIdFromName("ATPI"), expiry)[0]!.value);
+    expect(await recordedObservations(expiry)).to.have.length(2); // a's and b's: the quorum a held
+    expect(await recordedObservations(expiry + BigInt(DAY))).to.have.length(2); // the posted set (b's and c's)
+    await step(); // expiry + 2 days + 100: the window closed, settled
+    const done = await settled();
+    expect(done).to.have.length(1);
+    const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
+    expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 2, kind: 0 });
   });
 });
 
