@@ -314,8 +314,8 @@ export class FixingLoop {
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
       // all of them and the stored median does not depend on who answered first. A gathered round is handed to
       // settlement (recorded if in a window, posted or not: settlement.ts; see forgetRoundsUpTo for a round
-      // superseded while gathering). Then the round's leader posts;
-      // the others only if it did not, rank x postStaggerMs after their own gathering ended. The stagger counts
+      // superseded while gathering). Then the round's leader posts; the others only if it did not, rank x
+      // postStaggerMs after their own gathering ended. The stagger counts
       // from when the round is first ready (gathered, and no earlier round holding it back), never alongside the
       // gathering: with one operator missing every keeper gathers for the full gatherMs, and a stagger counted
       // from the quorum would make the leader and the next operator post at the same moment (gatherMs >=
