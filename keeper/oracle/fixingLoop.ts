@@ -10,8 +10,8 @@
  * of a source that answers are left out, named in the log (sourceReport.ts), and the value is computed from the rest. A
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
- * After the oracle has a fixing in a configured series' settlement window it is recorded on the market, and
- * once the window closed the series is settled (see settlement.ts).
+ * Every round in a configured series' settlement window that was posted, or that this keeper gathered a quorum for
+ * (posted or not), is recorded on the market, and once the window closed the series is settled (see settlement.ts).
  */
 import type { Hex, LocalAccount, PublicClient } from "viem";
 import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
@@ -30,7 +30,7 @@ import { createSource } from "../sources/index.js";
 import type { PriceSource } from "../sources/types.js";
 import { type OracleIndexView, postFixingKey, postFixingRequest, readOracleIndex } from "./contract.js";
 import { checkBeforeSigning } from "./integrity.js";
-import { type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
+import { type QuorumDecision, type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
 import { LISTED, RejectedEntries, excludedQuotes } from "./sourceReport.js";
 import { SettlementTracker } from "./settlement.js";
@@ -41,6 +41,9 @@ const FAILED: readonly TxState[] = ["cancelled", "lost", "reverted"];
 const OPEN: readonly TxState[] = ["queued", "broadcast", "mined"];
 /** A round whose posts ended without posting it this many times is given up (its simulation kept passing). */
 const MAX_POST_ATTEMPTS = 5;
+
+/** The postFixing arguments of a round that reached the quorum. */
+type QuorumArgs = Extract<QuorumDecision, { reached: true }>["args"];
 
 /** One configured index with its definition and price source. */
 export interface IndexFeed {
@@ -119,6 +122,11 @@ export class FixingLoop {
   private readonly waitingSince = new Map<string, number>();
   /** Local time a round was first seen with a quorum (the gathering, peers.gatherMs, counts from there). */
   private readonly quorumSince = new Map<string, number>();
+  /**
+   * The signed set of each round's latest quorum decision (its postFixing arguments): handed to settlement once
+   * gathered, and again when the oracle is past the round (posted, or superseded while still gathering).
+   */
+  private readonly quorumArgs = new Map<string, QuorumArgs>();
   /** Local time a round was first ready to post: gathered, not held back by an earlier round (the stagger counts from there). */
   private readonly readySince = new Map<string, number>();
   /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
@@ -238,7 +246,7 @@ export class FixingLoop {
     }
     const view = await readOracleIndex(client, config.contracts.oracle, feed.indexId);
     await this.settlePosts(feed.name, view.latest.timestamp, now);
-    this.forgetRoundsUpTo(feed.name, view.latest.timestamp);
+    this.forgetRoundsUpTo(feed, view.latest.timestamp);
     this.checkRegistered(feed.name, view.operators);
     const outcomes: RoundOutcome[] = [];
     let blocked = false;
@@ -302,15 +310,20 @@ export class FixingLoop {
       this.noQuorum(feed.name).delete(t);
       const since = this.quorumSince.get(key) ?? Date.now();
       this.quorumSince.set(key, since); // also while held back: the gathering of every due round runs at once
-      if (blocked) continue;
+      this.quorumArgs.set(key, decision.args);
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
-      // all of them and the stored median does not depend on who answered first. Then the round's leader posts;
-      // the others only if it did not, rank x postStaggerMs after their own gathering ended. The stagger counts
+      // all of them and the stored median does not depend on who answered first. A gathered round is handed to
+      // settlement (recorded if in a window, posted or not: settlement.ts; see forgetRoundsUpTo for a round
+      // superseded while gathering). Then the round's leader posts; the others only if it did not, rank x
+      // postStaggerMs after their own gathering ended. The stagger counts
       // from when the round is first ready (gathered, and no earlier round holding it back), never alongside the
       // gathering: with one operator missing every keeper gathers for the full gatherMs, and a stagger counted
       // from the quorum would make the leader and the next operator post at the same moment (gatherMs >=
       // postStaggerMs). Rounds of a catch-up gathered in parallel are ready only once the round before them landed.
-      if (!decision.complete && Date.now() - since < config.peers.gatherMs) {
+      const gathered = decision.complete || Date.now() - since >= config.peers.gatherMs;
+      if (gathered) this.settlement.addRound(feed.indexId, decision.args);
+      if (blocked) continue;
+      if (!gathered) {
         blocked = true;
         continue;
       }
@@ -341,7 +354,7 @@ export class FixingLoop {
         blocked = true; // keep round order: a later round must not be posted before this one
       }
     }
-    await this.settlement.check(feed, now, view.latest.timestamp);
+    await this.settlement.check(feed, now);
     return outcomes;
   }
 
@@ -578,8 +591,16 @@ export class FixingLoop {
     return set;
   }
 
-  /** Drops per-round memory of rounds the oracle is past (the process runs for months). */
-  private forgetRoundsUpTo(index: string, latest: bigint): void {
+  /**
+   * Drops per-round memory of rounds the oracle is past (the process runs for months). A round that had a quorum
+   * is handed to settlement first with its last signed set: it can no longer be posted, so no larger set will
+   * come, and a round superseded while still gathering counts like any other (settlement.ts).
+   */
+  private forgetRoundsUpTo(feed: IndexFeed, latest: bigint): void {
+    const index = feed.name;
+    for (const [key, args] of this.quorumArgs) {
+      if (key.slice(0, key.lastIndexOf(":")) === index && args[1] <= latest) this.settlement.addRound(feed.indexId, args);
+    }
     const waiting = this.o.health?.noQuorum.get(index);
     for (const t of waiting ?? []) if (t <= latest) waiting?.delete(t);
     for (const set of [this.refusedLogged, this.racesSeen]) {
@@ -588,7 +609,7 @@ export class FixingLoop {
         if (name === index && BigInt(ts as string) <= latest) set.delete(key);
       }
     }
-    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince, this.readySince]) {
+    for (const map of [this.noFixing, this.computed, this.waitingSince, this.quorumSince, this.quorumArgs, this.readySince]) {
       for (const key of map.keys()) {
         const cut = key.lastIndexOf(":");
         if (key.slice(0, cut) === index && BigInt(key.slice(cut + 1)) <= latest) map.delete(key);

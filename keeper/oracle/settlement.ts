@@ -1,18 +1,23 @@
 /**
  * Settlement of configured series (FuturesMarket). During a series' settlement window [expiry, expiry +
  * settlementWindow] every signed round stamped in it is recorded on the market (`recordSettlementFixing` with the
- * round's observations; the market verifies them through the oracle), whoever posted it: rounds are found from
- * the oracle's `FixingPosted` logs and their observations decoded from the posting transaction. After the window
- * one `settle` settles the series (the window average clamped to the last mark +- the price limit); the liquidator
- * then resolves every account (liquidator/closeOut.ts). A series that settled early (a fixing beyond the price
- * limit, an unbacked loss) has nothing left to record or settle: it is skipped. Every action goes through the
- * sender with an idempotency key (one record per round, one settle per series), so it is journaled and never sent
- * twice by this keeper; what another keeper did first makes the simulation revert and the action is skipped.
+ * round's observations; the market verifies them through the oracle), whoever holds its signatures: the rounds
+ * posted to the oracle, found from its `FixingPosted` logs with their observations decoded from the posting
+ * transaction, and the rounds this keeper's fixing loop gathered a quorum for (`addRound`: the set of signed
+ * observations it would post, or, for a round superseded while still gathering, the quorum it held), posted or not —
+ * a round superseded by a newer one, or whose post lost a race, still counts, as it would for anyone else holding
+ * its signatures. A posted round is recorded with its posted
+ * observations. After the window one `settle` settles the series (the window average clamped to the last mark +-
+ * the price limit); the liquidator then resolves every account (liquidator/closeOut.ts). A series that settled
+ * early (a fixing beyond the price limit, an unbacked loss) has nothing left to record or settle: it is skipped.
+ * Every action goes through the sender with an idempotency key (one record per round, one settle per series), so it
+ * is journaled and never sent twice by this keeper; what another keeper did first, or what the market refuses
+ * (a round beyond the oracle's circuit breaker), makes the simulation revert and the action is skipped.
  */
-import { type Address, type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, getAbiItem } from "viem";
+import { type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, getAbiItem } from "viem";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { indexNameFromId } from "../../sdk/oracle.js";
+import { type buildPostFixingArgs, indexNameFromId } from "../../sdk/oracle.js";
 import { type SeriesParams, seriesId } from "../../sdk/orders.js";
 import type { SendRequest, SendResult, TxSender } from "../chain/sender.js";
 import type { KeeperConfig } from "../config/schema.js";
@@ -33,6 +38,11 @@ export function settleDue(series: Pick<SeriesParams, "expiry" | "settlementWindo
   return state.settledAt === 0n && now > series.expiry + BigInt(series.settlementWindow);
 }
 
+/** Whether time `t` lies in a series' settlement window [expiry, expiry + settlementWindow]. */
+export function inSettlementWindow(series: Pick<SeriesParams, "expiry" | "settlementWindow">, t: bigint): boolean {
+  return t >= series.expiry && t <= series.expiry + BigInt(series.settlementWindow);
+}
+
 /** The rounds of `timestamps` the market counts for a series at chain time `now` (and while recording is open). */
 export function roundsToRecord(series: Pick<SeriesParams, "expiry" | "settlementWindow">, now: bigint, timestamps: readonly bigint[]): bigint[] {
   const end = series.expiry + BigInt(series.settlementWindow);
@@ -47,27 +57,46 @@ export const ROUND_LOOKBACK_BLOCKS = 10_000n;
 const LOG_RANGE = 2_000n;
 const FIXING_POSTED = getAbiItem({ abi: indexOracleAbi, name: "FixingPosted" });
 
-type RoundArgs = readonly [Hex, bigint, number, readonly Address[], readonly { value: bigint; inputsHash: Hex; r: Hex; vs: Hex }[]];
+/** A round's postFixing arguments: also what recordSettlementFixing takes after the series. */
+type RoundArgs = ReturnType<typeof buildPostFixingArgs>;
+/** A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop. */
+interface KnownRound {
+  args: RoundArgs;
+  posted: boolean;
+}
 
 export class SettlementTracker {
   /** Keys sent or already in the journal: nothing more to do. */
   private readonly done = new Set<string>();
   private readonly skippedAt = new Map<string, number>();
-  /** Per index: signed rounds seen on chain (by timestamp) and the last block scanned. */
-  private readonly rounds = new Map<Hex, Map<bigint, RoundArgs>>();
+  /** Per index: signed rounds posted on chain or gathered by the fixing loop (by timestamp), and the last block scanned. */
+  private readonly rounds = new Map<Hex, Map<bigint, KnownRound>>();
   private readonly scanned = new Map<Hex, bigint>();
 
   constructor(private readonly o: { config: KeeperConfig; sender: TxSender; log: Logger; metrics: KeeperMetrics }) {}
 
+  /**
+   * A round of the index `indexId` (a feed's id) the fixing loop holds a quorum for (`args`: its postFixing
+   * arguments, decideQuorum), kept for recording if it is stamped in the settlement window of a configured series
+   * of the index, unless its posted observations are known (those are recorded). A later call for the same round
+   * replaces the gathered set (it may have grown).
+   */
+  addRound(indexId: Hex, args: RoundArgs): void {
+    const timestamp = args[1];
+    if (!this.o.config.settlement.some((p) => p.indexId === indexId && inSettlementWindow(p, timestamp))) return;
+    const rounds = this.roundsOf(indexId);
+    if (!rounds.get(timestamp)?.posted) rounds.set(timestamp, { args, posted: false });
+  }
+
   /** Sends the due settlement actions of the series of one index (never throws on a revert: skipped). */
-  async check(feed: { name: string; indexId: Hex }, now: bigint, _latestFixing: bigint): Promise<SendResult[]> {
+  async check(feed: { name: string; indexId: Hex }, now: bigint): Promise<SendResult[]> {
     const market = this.o.config.contracts.market;
     const results: SendResult[] = [];
     const series = this.o.config.settlement.filter((s) => s.indexId === feed.indexId);
     if (market === undefined || series.length === 0) return results;
     const client = this.o.sender.client;
-    const recording = series.some((p) => now >= p.expiry && now <= p.expiry + BigInt(p.settlementWindow));
-    const rounds = recording ? await this.scanRounds(client, feed.indexId) : (this.rounds.get(feed.indexId) ?? new Map<bigint, RoundArgs>());
+    const recording = series.some((p) => inSettlementWindow(p, now));
+    const rounds = recording ? await this.scanRounds(client, feed.indexId) : this.roundsOf(feed.indexId);
     for (const params of series) {
       if (now < params.expiry) continue; // before expiry there is nothing to record or settle
       const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
@@ -75,7 +104,7 @@ export class SettlementTracker {
       const tag = seriesTag(params);
       const actions: SendRequest[] = [];
       for (const t of roundsToRecord(params, now, [...rounds.keys()].sort((a, b) => (a < b ? -1 : 1)))) {
-        const [, ts, version, ops, obs] = rounds.get(t)!;
+        const [, ts, version, ops, obs] = rounds.get(t)!.args;
         actions.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
           data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
       }
@@ -107,13 +136,13 @@ export class SettlementTracker {
   }
 
   /**
-   * The signed rounds of an index posted on chain: `FixingPosted` logs since the last scan (the first scan looks
-   * back ROUND_LOOKBACK_BLOCKS), each round's observations decoded from its postFixing transaction. A round
-   * posted through another contract (not a direct postFixing call) cannot be decoded and is logged.
+   * The signed rounds of an index: the gathered ones, and those posted on chain: `FixingPosted` logs since the last
+   * scan (the first scan looks back ROUND_LOOKBACK_BLOCKS), each round's observations decoded from its postFixing
+   * transaction (replacing a gathered set of the round). A round posted through another contract (not a direct
+   * postFixing call) cannot be decoded and is logged.
    */
-  private async scanRounds(client: PublicClient, indexId: Hex): Promise<Map<bigint, RoundArgs>> {
-    const rounds = this.rounds.get(indexId) ?? new Map<bigint, RoundArgs>();
-    this.rounds.set(indexId, rounds);
+  private async scanRounds(client: PublicClient, indexId: Hex): Promise<Map<bigint, KnownRound>> {
+    const rounds = this.roundsOf(indexId);
     const head = await client.getBlockNumber({ cacheTime: 0 });
     let from = this.scanned.get(indexId) ?? (head > ROUND_LOOKBACK_BLOCKS ? head - ROUND_LOOKBACK_BLOCKS : 0n);
     while (from <= head) {
@@ -121,11 +150,11 @@ export class SettlementTracker {
       const logs = await client.getLogs({ address: this.o.config.contracts.oracle, event: FIXING_POSTED, args: { indexId }, fromBlock: from, toBlock: to });
       for (const l of logs) {
         const ts = l.args.timestamp!;
-        if (rounds.has(ts)) continue;
+        if (rounds.get(ts)?.posted) continue;
         const tx = await client.getTransaction({ hash: l.transactionHash! });
         try {
           const call = decodeFunctionData({ abi: oracleAbi, data: tx.input });
-          if (call.functionName === "postFixing") rounds.set(ts, call.args as unknown as RoundArgs);
+          if (call.functionName === "postFixing") rounds.set(ts, { args: call.args as unknown as RoundArgs, posted: true });
         } catch {
           this.o.log.warn("settlement: a round's observations cannot be decoded (not a direct postFixing call)", { index: indexId, timestamp: ts, tx: l.transactionHash });
         }
@@ -133,6 +162,12 @@ export class SettlementTracker {
       from = to + 1n;
     }
     this.scanned.set(indexId, head + 1n);
+    return rounds;
+  }
+
+  private roundsOf(indexId: Hex): Map<bigint, KnownRound> {
+    let rounds = this.rounds.get(indexId);
+    if (!rounds) this.rounds.set(indexId, (rounds = new Map()));
     return rounds;
   }
 }

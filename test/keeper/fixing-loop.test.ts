@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { type Address, type LocalAccount, parseAbiItem } from "viem";
+import { type Address, type LocalAccount, decodeFunctionData, parseAbiItem } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { indexIdFromName, signObservation } from "../../sdk/oracle.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { withMethodologyVersion } from "../../keeper/methodology/definition.js";
@@ -9,7 +10,7 @@ import { chainStateFromJson, chainStateToJson } from "../../keeper/methodology/c
 import type { ChainState } from "../../keeper/methodology/types.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { startServer } from "../../keeper/observability/server.js";
-import type { OracleIndexView } from "../../keeper/oracle/contract.js";
+import { type OracleIndexView, postFixingKey } from "../../keeper/oracle/contract.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
 import { observationsRoute } from "../../keeper/oracle/peers.js";
 import { roundsToRecord, settleDue } from "../../keeper/oracle/settlement.js";
@@ -450,72 +451,173 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
 
 describe("keeper fixing loop drives settlement of a listed series (real oracle and market on anvil)", function () {
   this.timeout(60_000);
-  it("C32 records each round of the settlement window from the oracle's logs, then settles once the window closed; nothing twice", async () => {
-    const anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
-    try {
-      const owner = await fundedAccount(anvil);
-      const op = await fundedAccount(anvil);
-      const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address] });
-      const { publicClient, walletClient } = clients(anvil, owner);
-      const deploy = async (name: "MockUSDC" | "FuturesMarket", args: unknown[]) => {
-        const { abi, bytecode } = readArtifact(name);
-        const hash = await walletClient.deployContract({ abi, bytecode, args });
-        return { abi, address: (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address };
-      };
-      const usdc = await deploy("MockUSDC", []);
-      const market = await deploy("FuturesMarket", [owner.address, usdc.address, oracle]);
-      const t0 = (await publicClient.getBlock()).timestamp;
-      const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
-      const series = {
-        index: "ATPI", expiry: Number(expiry), contractSize: "1000", tickSize: "0.001", minSize: 1, initialMarginBps: 1_000,
-        maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
-        settlementWindow: DAY, settlementGrace: 7 * DAY,
-      };
-      const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series] });
-      const params = cfg.settlement[0]!;
-      expect(params.indexId).to.equal(indexIdFromName("ATPI"));
-      expect([params.contractSize, params.tickSize, params.minSize]).to.deep.equal([1_000_000_000n, 10n ** 15n, 1n]);
-      const listed = await walletClient.writeContract({ address: market.address, abi: market.abi, functionName: "listSeries", args: [params] });
-      expect((await publicClient.waitForTransactionReceipt({ hash: listed })).status).to.equal("success");
+  let anvil: Anvil;
+  let closeServers: () => Promise<unknown> = async () => undefined;
+  afterEach(async () => {
+    await closeServers();
+    await anvil.stop();
+  });
 
-      const { sender, journal, client, metrics } = makeSender(anvil, op, journalPath());
-      await sender.reconcile();
-      const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def: await loadIndexDefinition("ATPI"), source: replaySource() }];
-      const loop = new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 });
-      const drain = async () => {
-        for (let i = 0; i < 3; i++) await sender.tick(); // (the service's background task) receipts free in-flight slots
-      };
-      const step = async () => {
-        await anvil.rpc("evm_increaseTime", [DAY]);
-        await anvil.rpc("evm_mine");
-        await loop.tick(); // posts the round
-        await drain();
-        await loop.tick(); // sees it on-chain: records it, or settles after the window
-        await drain();
-      };
-      await loop.tick();
-      await drain();
-      await loop.tick();
-      expect(await metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
-      await step(); // fixing at expiry: recorded
-      await step(); // fixing at expiry + window, posted after the window closed: too late (C32: no last look)
-      await step(); // window closed: settled
-      await loop.tick();
-      const events = async (name: "SettlementFixingRecorded" | "SeriesSettled") =>
-        publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: name, fromBlock: 0n });
-      const recorded = (await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[];
-      expect(recorded.map((e) => e.args.timestamp)).to.deep.equal([expiry]);
-      const settled = (await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; referencePrice: bigint; fixingCount: number; kind: number } }[];
-      expect(settled).to.have.length(1);
-      const tick = 10n ** 15n;
-      const average = (recorded[0]!.args.value / tick) * tick;
-      // No trade, so no mark to clamp to: the final price is the window average (SettlementKind.Window = 0).
-      expect(settled[0]?.args).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 1, kind: 0 });
-      expect(await metrics.settlementActions.get({ action: "record" })).to.equal(1);
-      expect(await metrics.settlementActions.get({ action: "settle" })).to.equal(1); // one settle settles the series
-    } finally {
-      await anvil.stop();
+  /**
+   * A fresh chain with the real oracle and market, one series expiring at the next round with a settlement window
+   * of `windowRounds` rounds, and operator a's fixing loop driving its settlement. With `peers`, b and c are
+   * operators too (quorum 2 of 3): they serve over HTTP the chain-linked path of signed rounds from a's first due
+   * round on (what a computes too), so a gathers all three observations of every round — but the round at expiry
+   * if `cSkipsExpiry` (c never signs it). a gathers for `gatherMs`.
+   */
+  async function settlementChain(windowRounds: number, { peers = false, cSkipsExpiry = false, gatherMs = 0 } = {}) {
+    anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
+    const owner = await fundedAccount(anvil);
+    const op = await fundedAccount(anvil);
+    const others = peers ? [await fundedAccount(anvil), await fundedAccount(anvil)] : [];
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address, ...others.map((o) => o.address)] });
+    const peerJournals = others.map((account) => ({ account, journal: new Journal(":memory:") }));
+    const servers = await Promise.all(peerJournals.map((p) => startServer("127.0.0.1", 0, { "/observations": observationsRoute(p.journal, p.account.address) }, silentLogger)));
+    closeServers = () => Promise.all(servers.map((x) => x.close()));
+    const { publicClient, walletClient } = clients(anvil, owner);
+    const deploy = async (name: "MockUSDC" | "FuturesMarket", args: unknown[]) => {
+      const { abi, bytecode } = readArtifact(name);
+      const hash = await walletClient.deployContract({ abi, bytecode, args });
+      return { abi, address: (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address };
+    };
+    const usdc = await deploy("MockUSDC", []);
+    const market = await deploy("FuturesMarket", [owner.address, usdc.address, oracle]);
+    const t0 = (await publicClient.getBlock()).timestamp;
+    const expiry = t0 - (t0 % BigInt(DAY)) + BigInt(DAY);
+    const series = {
+      index: "ATPI", expiry: Number(expiry), contractSize: "1000", tickSize: "0.001", minSize: 1, initialMarginBps: 1_000,
+      maintenanceMarginBps: 500, makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 200, maxFixingAge: 3_600,
+      settlementWindow: windowRounds * DAY, settlementGrace: 7 * DAY,
+    };
+    const peerConfig = { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs } };
+    const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series], ...(peers ? peerConfig : {}) });
+    const params = cfg.settlement[0]!;
+    expect(params.indexId).to.equal(indexIdFromName("ATPI"));
+    expect([params.contractSize, params.tickSize, params.minSize]).to.deep.equal([1_000_000_000n, 10n ** 15n, 1n]);
+    const listed = await walletClient.writeContract({ address: market.address, abi: market.abi, functionName: "listSeries", args: [params] });
+    expect((await publicClient.waitForTransactionReceipt({ hash: listed })).status).to.equal("success");
+
+    const { sender, journal, client, metrics } = makeSender(anvil, op, journalPath());
+    await sender.reconcile();
+    const def = await loadIndexDefinition("ATPI");
+    const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source: replaySource() }];
+    const loop = new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 });
+    let state: ChainState | undefined;
+    for (let t = loop.pendingRounds(t0, 0n)[0]!; peers && t <= expiry + BigInt(windowRounds * DAY); t += BigInt(DAY)) {
+      const r = fixingOfWindow(def, await readWindow(replaySource(), windowPollTimes(t, DAY, 4)), t, state);
+      if (!r.ok) throw new Error(`no fixing at ${t}`);
+      const observation = { indexId: params.indexId, timestamp: t, methodologyVersion: def.methodologyVersion, value: r.fixing.value, inputsHash: r.fixing.inputsHash };
+      for (const [i, p] of peerJournals.entries()) {
+        if (!(cSkipsExpiry && i === 1 && t === expiry)) p.journal.recordObservation(await signObservation(p.account, 31337, oracle, observation), 0);
+      }
+      state = r.chainState;
     }
+    const drain = async () => {
+      for (let i = 0; i < 3; i++) await sender.tick(); // (the service's background task) receipts free in-flight slots
+    };
+    const step = async () => {
+      await anvil.rpc("evm_increaseTime", [DAY]);
+      await anvil.rpc("evm_mine");
+      await loop.tick(); // posts the round
+      await drain();
+      await loop.tick(); // sees it on-chain: records it, or settles after the window
+      await drain();
+    };
+    const events = async (name: "SettlementFixingRecorded" | "SeriesSettled") =>
+      publicClient.getContractEvents({ address: market.address, abi: market.abi, eventName: name, fromBlock: 0n });
+    const recorded = async () => ((await events("SettlementFixingRecorded")) as unknown as { args: { timestamp: bigint; value: bigint } }[]).map((e) => e.args);
+    const settled = async () => ((await events("SeriesSettled")) as unknown as { args: { finalPrice: bigint; referencePrice: bigint; fixingCount: number; kind: number } }[]).map((e) => e.args);
+    const postedRounds = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.timestamp as bigint);
+    /** The observations the market was given for the round at `t` (decoded from the recording transaction). */
+    const recordedObservations = async (t: bigint) => {
+      const log = (await events("SettlementFixingRecorded")).find((e) => (e as unknown as { args: { timestamp: bigint } }).args.timestamp === t)!;
+      const call = decodeFunctionData({ abi: market.abi, data: (await publicClient.getTransaction({ hash: log.transactionHash })).input });
+      return (call.args as unknown as [unknown, bigint, number, Address[], { value: bigint }[]])[4];
+    };
+    const postedSigners = async () => (await publicClient.getLogs({ address: oracle, event: fixingPosted, fromBlock: 0n })).map((l) => l.args.signers as bigint);
+    /** Another poster (the owner) posts the round at `t` with the peers' signed observations (b and c: a quorum). */
+    const peersPost = async (t: bigint) => {
+      const observations = peerJournals.flatMap((p) => p.journal.observations(params.indexId, t));
+      const args = buildPostFixingArgs([op.address, ...others.map((o) => o.address)], observations);
+      const hash = await walletClient.writeContract({ address: oracle, abi: indexOracleAbi, functionName: "postFixing", args });
+      expect((await publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    };
+    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations, peersPost };
+  }
+
+  const tick = 10n ** 15n;
+
+  it("C32 records each round of the settlement window from the oracle's logs, then settles once the window closed; nothing twice", async () => {
+    const { expiry, loop, metrics, drain, step, recorded, settled } = await settlementChain(1);
+    await loop.tick();
+    await drain();
+    await loop.tick();
+    expect(await metrics.settlementActions.get({ action: "record" })).to.equal(0); // before expiry: nothing
+    await step(); // fixing at expiry: recorded
+    await step(); // fixing at expiry + window, posted after the window closed: too late (C32: no last look)
+    await step(); // window closed: settled
+    await loop.tick();
+    const rounds = await recorded();
+    expect(rounds.map((r) => r.timestamp)).to.deep.equal([expiry]);
+    const done = await settled();
+    expect(done).to.have.length(1);
+    const average = (rounds[0]!.value / tick) * tick;
+    // No trade, so no mark to clamp to: the final price is the window average (SettlementKind.Window = 0).
+    expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 1, kind: 0 });
+    expect(await metrics.settlementActions.get({ action: "record" })).to.equal(1);
+    expect(await metrics.settlementActions.get({ action: "settle" })).to.equal(1); // one settle settles the series
+  });
+
+  it("C32 a window round the loop gathered a quorum for (own and peers' signatures) but that was never posted (superseded by the next round) is recorded and counts in the final price", async () => {
+    const { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations } = await settlementChain(2, { peers: true });
+    // Posting of the round at expiry is disabled: its post is skipped as if another operator's post had won.
+    const unposted = postFixingKey("ATPI", expiry);
+    const send = sender.send.bind(sender);
+    sender.send = async (req) => (req.key === unposted ? { status: "skipped", key: req.key, reason: "test: posting disabled for this round" } : send(req));
+    await loop.tick();
+    await drain();
+    await step(); // chain time expiry + 100: the round at expiry is signed and gathered (3 of 3), not posted
+    await step(); // expiry + 1 day: the next round is posted, the one at expiry can never be any more
+    const onChain = await postedRounds();
+    expect(onChain).to.include(expiry + BigInt(DAY));
+    expect(onChain).to.not.include(expiry);
+    expect(new Set(await postedSigners())).to.deep.equal(new Set([3n])); // every post held all three operators
+    await step(); // expiry + 2 days + 100: the window closed, settled
+    await loop.tick();
+    const rounds = await recorded();
+    expect(rounds.map((r) => r.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+    expect(rounds[0]!.value).to.equal(journal.observations(indexIdFromName("ATPI"), expiry)[0]!.value); // a's signed value (= the peers')
+    expect(await recordedObservations(expiry)).to.have.length(3); // the gathered set: a's and both peers' observations
+    const done = await settled();
+    expect(done).to.have.length(1);
+    const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
+    expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 2, kind: 0 });
+    expect(await metrics.settlementActions.get({ action: "record" })).to.equal(2);
+  });
+
+  it("C32 a window round superseded while the loop still gathered it (a newer round posted first by others) is recorded with the quorum in hand", async () => {
+    const { expiry, loop, journal, drain, step, recorded, settled, postedRounds, recordedObservations, peersPost } =
+      await settlementChain(2, { peers: true, cSkipsExpiry: true, gatherMs: 600_000 });
+    await loop.tick();
+    await drain();
+    await step(); // chain time expiry + 100: the round at expiry has a quorum (a and b), gathering for c
+    expect(await postedRounds()).to.not.include(expiry);
+    await anvil.rpc("evm_increaseTime", [DAY]);
+    await anvil.rpc("evm_mine");
+    await peersPost(expiry + BigInt(DAY)); // b and c post the next round first: the round at expiry can never be posted
+    await loop.tick(); // the oracle is past the round at expiry: a hands its quorum to settlement, which records both
+    await drain();
+    expect(await postedRounds()).to.not.include(expiry);
+    const rounds = await recorded();
+    expect(rounds.map((r) => r.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+    expect(rounds[0]!.value).to.equal(journal.observations(indexIdFromName("ATPI"), expiry)[0]!.value);
+    expect(await recordedObservations(expiry)).to.have.length(2); // a's and b's: the quorum a held
+    expect(await recordedObservations(expiry + BigInt(DAY))).to.have.length(2); // the posted set (b's and c's)
+    await step(); // expiry + 2 days + 100: the window closed, settled
+    const done = await settled();
+    expect(done).to.have.length(1);
+    const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
+    expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 2, kind: 0 });
   });
 });
 
