@@ -3,45 +3,13 @@ pragma solidity 0.8.34;
 
 import {IFuturesMarket, SeriesParams, Order, Signature} from "../../../contracts/futures/IFuturesMarket.sol";
 import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
-import {TestBase} from "./utils/Vm.sol";
-import {MarketSetup} from "./utils/MarketSetup.sol";
+import {MarketScenario} from "./utils/MarketScenario.sol";
 
 /// @notice The adversarial reviews of issue 12 (the settlement after the solvency work, then the limit settlement):
-/// each attack found, as a test that failed on the reviewed code and passes with the fix its comment names.
-/// Parameters: MarketSetup's (initial 10 %, maintenance 5 %, limit 4 %, penalty 2 %, band 5 %; 1,000 USDC per
-/// contract per 1.0 of index, index 3.5).
-contract MarketAttacksTest is TestBase, MarketSetup {
-    uint256 internal constant A_KEY = 0xA11CE;
-    uint256 internal constant B_KEY = 0xB0B;
-    uint256 internal constant C_KEY = 0xCA701;
-    address internal alice;
-    address internal bob;
-    address internal carol;
-    address internal liquidator = address(0x11C);
+/// each attack found, as a test that failed on the reviewed code and passes with the fix its comment names (the scene:
+/// MarketScenario).
+contract MarketAttacksTest is MarketScenario {
     address internal sponsor = address(0x5905);
-    SeriesParams internal params;
-    bytes32 internal id;
-    uint64 internal nonce;
-    /// @dev The test's clock (block.timestamp is read once per test frame under the IR pipeline).
-    uint256 internal clock;
-
-    function setUp() public {
-        clock = 1_767_225_600;
-        vm.warp(clock);
-        _deploy(address(this));
-        params = _params(uint64(block.timestamp + 30 days));
-        id = market.listSeries(params);
-        _setIndex(INDEX);
-        alice = vm.addr(A_KEY);
-        bob = vm.addr(B_KEY);
-        carol = vm.addr(C_KEY);
-    }
-
-    function _keyOf(address a) internal view returns (uint256) {
-        if (a == alice) return A_KEY;
-        if (a == bob) return B_KEY;
-        return C_KEY;
-    }
 
     function _fundTraders() internal {
         _fund(alice, 20_000 * USDC);
@@ -50,23 +18,8 @@ contract MarketAttacksTest is TestBase, MarketSetup {
         _fund(liquidator, 100_000 * USDC);
     }
 
-    /// @dev `taker` fills `maker`'s order of `size` at `price` in series `p`.
-    function _tradeIn(SeriesParams memory p, address maker, address taker, bool makerBuys, uint64 size, uint256 price)
-        internal
-    {
-        Order memory o = Order(maker, keccak256(abi.encode(p)), makerBuys, size, uint128(price), p.expiry, ++nonce, 10);
-        Signature memory sig = _sign(_keyOf(maker), o);
-        vm.prank(taker);
-        market.fillSignedOrder(p, o, sig, size);
-    }
-
     function _trade(address maker, address taker, bool makerBuys, uint64 size, uint256 price) internal {
         _tradeIn(params, maker, taker, makerBuys, size, price);
-    }
-
-    function _warp(uint256 t) internal {
-        clock = t;
-        vm.warp(t);
     }
 
     /// @dev A new fixing one second later, and updateMark.

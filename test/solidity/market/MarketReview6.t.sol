@@ -1,53 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.34;
 
-import {IFuturesMarket, SeriesParams, Order, Signature} from "../../../contracts/futures/IFuturesMarket.sol";
+import {IFuturesMarket, SeriesParams} from "../../../contracts/futures/IFuturesMarket.sol";
 import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
-import {TestBase} from "./utils/Vm.sol";
-import {MarketSetup} from "./utils/MarketSetup.sol";
+import {MarketScenario} from "./utils/MarketScenario.sol";
 
 /// @notice Review 6 (after "liquidations stop at expiry"): the expiry -> window -> settle -> closeOut -> claim
-/// lifecycle. Each finding as a test that failed on the reviewed code and passes with the fix its comment names.
-/// Parameters: MarketSetup's (initial 10 %, maintenance 5 %, limit 4 %, penalty 2 %, band 5 %; 1,000 USDC per
-/// contract per 1.0 of index, index 3.5).
-contract MarketReview6Test is TestBase, MarketSetup {
-    uint256 internal constant A_KEY = 0xA11CE;
-    uint256 internal constant B_KEY = 0xB0B;
-    address internal alice;
-    address internal bob;
-    address internal liquidator = address(0x11C);
-    SeriesParams internal params;
-    bytes32 internal id;
-    uint64 internal nonce;
-    /// @dev The test's clock (block.timestamp is read once per test frame under the IR pipeline).
-    uint256 internal clock;
-
-    function setUp() public {
-        clock = 1_767_225_600;
-        vm.warp(clock);
-        _deploy(address(this));
-        params = _params(uint64(block.timestamp + 30 days));
-        id = market.listSeries(params);
-        _setIndex(INDEX);
-        alice = vm.addr(A_KEY);
-        bob = vm.addr(B_KEY);
-    }
-
-    /// @dev `taker` fills `maker`'s order of `size` at `price` in series `p`.
-    function _tradeIn(SeriesParams memory p, address maker, address taker, bool makerBuys, uint64 size, uint256 price)
-        internal
-    {
-        Order memory o = Order(maker, keccak256(abi.encode(p)), makerBuys, size, uint128(price), p.expiry, ++nonce, 10);
-        Signature memory sig = _sign(maker == alice ? A_KEY : B_KEY, o);
-        vm.prank(taker);
-        market.fillSignedOrder(p, o, sig, size);
-    }
-
-    function _warp(uint256 t) internal {
-        clock = t;
-        vm.warp(t);
-    }
-
+/// lifecycle. Each finding as a test that failed on the reviewed code and passes with the fix its comment names (the
+/// scene: MarketScenario).
+contract MarketReview6Test is MarketScenario {
     /// @dev Records a one-observation window round of `value` stamped now (the mock oracle verifies the median).
     function _record(SeriesParams memory p, uint256 value) internal {
         IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
