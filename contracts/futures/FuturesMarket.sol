@@ -79,10 +79,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (s.paused) revert SeriesPaused(id);
         Position memory pos = _positions[id][msg.sender];
         if (pos.size == 0) revert NoPosition(id, msg.sender);
-        (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
-        // From expiry on margin stays until settlement: a winner who sees the window's rounds heading for a deficit
-        // cannot take margin out first and leave a larger share of the haircut to the others.
-        if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once settled, SeriesExpired from expiry
         _requireFresh(p, markTime);
         _moveCollateral(s, id, -amount.toInt256(), 0); // typed SafeCast error from 2^255 on (no panic)
         uint256 sharesBefore = pos.shares;

@@ -152,11 +152,14 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     }
 
     /// @dev `_markAt` on the stored mark word, storing the new mark: the mark of every call that needs one outside
-    /// a trade (margin removal, liquidation).
+    /// a trade (margin removal, liquidation). Both stop at expiry with trading (`SeriesExpired`, after `AlreadySettled`):
+    /// every account is then resolved at the final price, no liquidator picks the last mark over the window's price,
+    /// and no winner who sees the window head for a deficit takes margin out first and shifts the haircut.
     function _mark(SeriesParams memory p, bytes32 id, SeriesState storage s) internal returns (uint256 mark, uint64 ts) {
         uint256 before = _loadMarkWord(s);
         uint256 word;
         (word, mark, ts) = _markAt(p, id, before);
+        if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
         _storeMarkWord(s, word);
         _emitMarkIfMoved(id, before, word);
     }

@@ -33,9 +33,7 @@ abstract contract MarketRisk is MarketCore {
             revert LiquidationGrace(uint256(s.unpausedAt) + LIQUIDATION_GRACE);
         }
         if (account == msg.sender) revert SelfTrade(account);
-        (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once the series settled
-        // At expiry liquidations stop with trading: every account is resolved at the final price (settle, closeOut).
-        if (block.timestamp >= p.expiry) revert SeriesExpired(id, p.expiry, block.timestamp);
+        (uint256 mark, uint64 markTime) = _mark(p, id, s); // AlreadySettled once settled, SeriesExpired from expiry
         _requireFresh(p, markTime);
 
         Position memory pos = _positions[id][account];
