@@ -45,9 +45,8 @@ export function inSettlementWindow(series: Pick<SeriesParams, "expiry" | "settle
 
 /** The rounds of `timestamps` the market counts for a series at chain time `now` (and while recording is open). */
 export function roundsToRecord(series: Pick<SeriesParams, "expiry" | "settlementWindow">, now: bigint, timestamps: readonly bigint[]): bigint[] {
-  const end = series.expiry + BigInt(series.settlementWindow);
-  if (now > end) return [];
-  return timestamps.filter((t) => t >= series.expiry && t <= now);
+  if (!inSettlementWindow(series, now)) return [];
+  return timestamps.filter((t) => inSettlementWindow(series, t) && t <= now);
 }
 
 /** Retry a skipped settlement action at most this often (local ms): e.g. settle before the fallback grace ended. */
