@@ -7,26 +7,15 @@ import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { Journal } from "../../keeper/chain/journal.js";
-import { type SignerChain, runKeeperCli, startSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
+import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 describe("keeper operator faults (review 5)", function () {
   this.timeout(60_000);
-  const key = generatePrivateKey();
-  const signer = privateKeyToAccount(key).address;
-  let chain: SignerChain;
-
-  before(async () => {
-    chain = await startSignerChain(signer);
-  });
-  after(async () => {
-    await chain?.anvil.stop();
-  });
-  const base = () => chain.base();
+  const { key, base } = useSignerChain();
 
   it("a relative sources[].input is resolved against the config file's directory, whatever the working directory", async () => {
     const models = readFileSync(join(FIXTURES, "openrouter-models.json"), "utf8");

@@ -5,11 +5,11 @@
  */
 import { expect } from "chai";
 import { createServer } from "node:http";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey } from "viem/accounts";
 import { type Check, run as runStatus } from "../../keeper/commands/status.js";
 import { KEEPER_VERSION } from "../../keeper/projectRoot.js";
 import { freePort } from "./helpers/anvil.js";
-import { type SignerChain, runKeeperCli, startSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
+import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
 
 async function waitFor(what: string, fn: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -21,17 +21,7 @@ async function waitFor(what: string, fn: () => boolean, timeoutMs = 15_000): Pro
 
 describe("keeper service: the compiled bin and status", function () {
   this.timeout(120_000);
-  const key = generatePrivateKey();
-  const signer = privateKeyToAccount(key).address;
-  let chain: SignerChain;
-
-  before(async () => {
-    chain = await startSignerChain(signer);
-  });
-  after(async () => {
-    await chain.anvil.stop();
-  });
-  const base = () => chain.base();
+  const { key, chain, base } = useSignerChain();
 
   it("--version prints the package version; --help works on every subcommand (exit 0)", async () => {
     const v = await runKeeperCli(["--version"]);
@@ -53,7 +43,7 @@ describe("keeper service: the compiled bin and status", function () {
       const code = await runStatus(["--config", writeKeeperConfig({ ...base(), peers: { urls: [peerUrl] } })], { out: (t) => out.push(t), err: () => {}, env: { OP_KEY: key } });
       const status = JSON.parse(out.join("\n")) as { ok: boolean; checks: Check[]; health: { reasons: string[] } };
       expect(status.checks.map((c) => [c.check, c.ok])).to.deep.equal([
-        [`rpc ${chain.anvil.url}`, true], ["chain id", true], ["contract oracle", true], ["operator ATPI", true], ["source ATPI", true], [`peer ${peerUrl}`, true],
+        [`rpc ${chain().anvil.url}`, true], ["chain id", true], ["contract oracle", true], ["operator ATPI", true], ["source ATPI", true], [`peer ${peerUrl}`, true],
       ]);
       // Healthy apart from the index never having been fixed on this fresh oracle: exit 1 with that reason.
       expect(status.health.reasons).to.include("fixing ATPI: none on chain yet");
@@ -67,7 +57,7 @@ describe("keeper service: the compiled bin and status", function () {
     const out: string[] = [];
     const config = writeKeeperConfig({
       ...base(),
-      contracts: { oracle: chain.oracle, market: "0x000000000000000000000000000000000000dEaD" },
+      contracts: { oracle: chain().oracle, market: "0x000000000000000000000000000000000000dEaD" },
       sources: [{ index: "ATPI", kind: "csv", input: "/nonexistent/prices.csv" }],
       peers: { urls: [`http://127.0.0.1:${await freePort()}`], timeoutMs: 500 },
     });

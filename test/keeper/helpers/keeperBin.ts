@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { KEEPER_CLI, ensureKeeperBuilt } from "../../../scripts/lib/keeperProcess.js";
 import { type Anvil, startAnvil } from "./anvil.js";
@@ -22,7 +22,7 @@ export interface SignerChain {
 }
 
 /** Builds the bin if needed, starts anvil and deploys an oracle with `signer` and one other operator for ATPI. */
-export async function startSignerChain(signer: Address): Promise<SignerChain> {
+async function startSignerChain(signer: Address): Promise<SignerChain> {
   ensureKeeperBuilt();
   const anvil = await startAnvil();
   const owner = await fundedAccount(anvil);
@@ -37,6 +37,27 @@ export async function startSignerChain(signer: Address): Promise<SignerChain> {
     gas: { maxFeePerGasGwei: "100" },
   });
   return { anvil, oracle, base };
+}
+
+/**
+ * Mocha hooks of a describe block that runs the bin against a signer chain: a fresh operator key (`key`, passed to
+ * the bin as OP_KEY), the chain started before the block's tests and stopped after them.
+ */
+export function useSignerChain(): { key: Hex; chain: () => SignerChain; base: () => Record<string, unknown> } {
+  const key = generatePrivateKey();
+  const signer = privateKeyToAccount(key).address;
+  let chain: SignerChain | undefined;
+  before(async () => {
+    chain = await startSignerChain(signer);
+  });
+  after(async () => {
+    await chain?.anvil.stop();
+  });
+  const started = () => {
+    if (!chain) throw new Error("useSignerChain: the chain starts in the block's before hook");
+    return chain;
+  };
+  return { key, chain: started, base: () => started().base() };
 }
 
 /** Writes keeper.json (`{ dataDir: "./data", ...config }`) and `files` into a new temp dir; returns keeper.json's path. */
