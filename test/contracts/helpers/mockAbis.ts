@@ -237,6 +237,11 @@ export const mockIndexOracleAbi = [
         "type": "bytes32"
       },
       {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      },
+      {
         "internalType": "uint64",
         "name": "timestamp",
         "type": "uint64"
@@ -279,7 +284,7 @@ export const mockIndexOracleAbi = [
         "type": "tuple[]"
       }
     ],
-    "name": "verifyFixing",
+    "name": "verifyFixingFrom",
     "outputs": [
       {
         "internalType": "uint256",
