@@ -110,10 +110,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0, 0, 0, 0);
         Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         uint256 mark = o.isBuy ? _execute(p, id, maker, taker) : _execute(p, id, taker, maker);
-        emit OrderFilled(
-            id, orderHash, o.maker, msg.sender, delta, o.limitPrice, mark, maker.fee, taker.fee,
-            _marginChange(maker), _marginChange(taker)
-        );
+        _emitOrderFilled(id, orderHash, maker, taker, o.limitPrice, mark);
     }
 
     /// @inheritdoc IFuturesMarket
@@ -139,11 +136,65 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         uint256 mark = _execute(p, id, buyLeg, sellLeg);
-        emit OrdersMatched(
-            id, buyHash, sellHash, buy.maker, sell.maker, size, price, mark, buyLeg.fee, // the same rate and notional
-            _marginChange(buyLeg), _marginChange(sellLeg),
-            msg.sender
-        );
+        _emitOrdersMatched(id, buyHash, sellHash, buyLeg, sellLeg, size, price, mark);
+    }
+
+    /// @dev `emit OrderFilled(id, orderHash, maker.account, taker.account, maker.delta, price, mark, maker.fee,
+    /// taker.fee, _marginChange(maker), _marginChange(taker))`, encoded in scratch memory above the free memory
+    /// pointer: the event's 12 data words are all static, and a leg's `moved`, `sharesDelta` and `assetsDelta` are
+    /// three consecutive words of `Leg` (offsets 0xc0..0x11f), the layout of `MarginChange`, so each is one MCOPY
+    /// instead of a `MarginChange` allocated and ABI-encoded field by field. Every word is a clean value (addresses
+    /// masked, the others computed or passed as their types).
+    function _emitOrderFilled(
+        bytes32 id,
+        bytes32 orderHash,
+        Leg memory maker,
+        Leg memory taker,
+        uint256 price,
+        uint256 mark
+    ) internal {
+        bytes32 topic = OrderFilled.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, and(mload(taker), 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x20), mload(add(maker, 0x20))) // makerDelta
+            mstore(add(m, 0x40), price)
+            mstore(add(m, 0x60), mark)
+            mstore(add(m, 0x80), mload(add(maker, 0x60))) // makerFee
+            mstore(add(m, 0xa0), mload(add(taker, 0x60))) // takerFee
+            mcopy(add(m, 0xc0), add(maker, 0xc0), 0x60)
+            mcopy(add(m, 0x120), add(taker, 0xc0), 0x60)
+            log4(m, 0x180, topic, id, orderHash, and(mload(maker), 0xffffffffffffffffffffffffffffffffffffffff))
+        }
+    }
+
+    /// @dev `emit OrdersMatched(id, buyHash, sellHash, buyLeg.account, sellLeg.account, size, price, mark,
+    /// buyLeg.fee, _marginChange(buyLeg), _marginChange(sellLeg), msg.sender)` (both makers pay the same fee: the
+    /// same rate and notional), its 13 static data words encoded as in `_emitOrderFilled`.
+    function _emitOrdersMatched(
+        bytes32 id,
+        bytes32 buyHash,
+        bytes32 sellHash,
+        Leg memory buyLeg,
+        Leg memory sellLeg,
+        uint64 size,
+        uint256 price,
+        uint256 mark
+    ) internal {
+        bytes32 topic = OrdersMatched.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, and(mload(buyLeg), 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x20), and(mload(sellLeg), 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x40), size)
+            mstore(add(m, 0x60), price)
+            mstore(add(m, 0x80), mark)
+            mstore(add(m, 0xa0), mload(add(buyLeg, 0x60))) // fee
+            mcopy(add(m, 0xc0), add(buyLeg, 0xc0), 0x60)
+            mcopy(add(m, 0x120), add(sellLeg, 0xc0), 0x60)
+            mstore(add(m, 0x180), caller())
+            log4(m, 0x1a0, topic, id, buyHash, sellHash)
+        }
     }
 
     /// @dev Executes a trade between a buy leg and a sell leg whose `fee` field holds a rate in bps on entry and
