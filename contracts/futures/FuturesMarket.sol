@@ -290,7 +290,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (block.timestamp >= order.expiry) revert OrderExpired(orderHash, order.expiry, block.timestamp);
         uint64 minNonce_ = _accounts[order.maker].minNonce;
         if (order.nonce < minNonce_) revert OrderNonceInvalidated(orderHash, order.nonce, minNonce_);
-        uint64 done = _filled[orderHash];
+        uint64 done = uint64(_filled[orderHash]); // always a uint64 (see _filled)
         if (done == CANCELLED) revert OrderIsCancelled(orderHash);
         uint64 orderSize = order.size;
         uint256 total;
@@ -395,7 +395,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
 
     /// @inheritdoc IFuturesMarket
     function filled(bytes32 orderHash) external view returns (uint64) {
-        return _filled[orderHash];
+        return uint64(_filled[orderHash]);
     }
 
     /// @inheritdoc IFuturesMarket

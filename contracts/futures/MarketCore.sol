@@ -35,7 +35,10 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
     }
 
     mapping(address account => Account) internal _accounts;
-    mapping(bytes32 orderHash => uint64) internal _filled;
+    /// @dev Filled size of each order by digest (`CANCELLED` once cancelled): a `uint64` value held in a `uint256`,
+    /// so that recording a fill stores the whole slot without reading it again (a `uint64` value type is stored by
+    /// read-modify-write: one more warm SLOAD per order filled). Every value written is a `uint64`.
+    mapping(bytes32 orderHash => uint256) internal _filled;
     mapping(bytes32 seriesId => SeriesState) internal _series;
     mapping(bytes32 seriesId => mapping(address account => Position)) internal _positions;
     /// @dev Settlement rounds recorded per series, by round timestamp (each counts once).
