@@ -105,7 +105,7 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         if (msg.sender == o.maker) revert SelfTrade(msg.sender);
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         if (p.makerFeeBps > o.maxFeeBps) revert FeeAboveMax(o.maker, p.makerFeeBps, o.maxFeeBps);
-        bytes32 orderHash = _useOrder(id, p, o, signature, size);
+        bytes32 orderHash = _useOrder(_domainSeparator(), id, p, o, signature, size);
         int256 delta = o.isBuy ? int256(uint256(size)) : -int256(uint256(size));
         Leg memory maker = Leg(o.maker, delta, o.limitPrice, p.makerFeeBps, 0, false, 0, 0, 0, 0);
         Leg memory taker = Leg(msg.sender, -delta, o.limitPrice, p.takerFeeBps, 0, false, 0, 0, 0, 0);
@@ -131,8 +131,9 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
         (SeriesParams memory p, bytes32 id) = SeriesLib.load(params);
         if (p.takerFeeBps > buy.maxFeeBps) revert FeeAboveMax(buy.maker, p.takerFeeBps, buy.maxFeeBps);
         if (p.takerFeeBps > sell.maxFeeBps) revert FeeAboveMax(sell.maker, p.takerFeeBps, sell.maxFeeBps);
-        bytes32 buyHash = _useOrder(id, p, buy, buySignature, size);
-        bytes32 sellHash = _useOrder(id, p, sell, sellSignature, size);
+        bytes32 separator = _domainSeparator(); // checked against the chain id once for both orders
+        bytes32 buyHash = _useOrder(separator, id, p, buy, buySignature, size);
+        bytes32 sellHash = _useOrder(separator, id, p, sell, sellSignature, size);
         Leg memory buyLeg = Leg(buy.maker, int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         Leg memory sellLeg = Leg(sell.maker, -int256(uint256(size)), price, p.takerFeeBps, 0, false, 0, 0, 0, 0);
         uint256 mark = _execute(p, id, buyLeg, sellLeg);
@@ -280,12 +281,17 @@ contract FuturesMarket is MarketRisk, Ownable2Step {
     }
 
     /// @dev Checks an order for a fill of `size` (series, expiry, nonce, cancel, overfill, dust, signature) and
-    /// records the fill; returns the order's digest. `id` is the id of `params`. The fee cap is checked by the caller.
-    function _useOrder(bytes32 id, SeriesParams memory params, Order memory order, Signature calldata signature, uint64 size)
-        internal
-        returns (bytes32 orderHash)
-    {
-        orderHash = _orderDigest(order);
+    /// records the fill; returns the order's digest under the domain `separator` (`_domainSeparator()`). `id` is
+    /// the id of `params`. The fee cap is checked by the caller.
+    function _useOrder(
+        bytes32 separator,
+        bytes32 id,
+        SeriesParams memory params,
+        Order memory order,
+        Signature calldata signature,
+        uint64 size
+    ) internal returns (bytes32 orderHash) {
+        orderHash = OrderLib.digest(separator, OrderLib.structHash(order));
         if (order.seriesId != id) revert WrongSeries(order.seriesId, id);
         if (block.timestamp >= order.expiry) revert OrderExpired(orderHash, order.expiry, block.timestamp);
         uint64 minNonce_ = _accounts[order.maker].minNonce;
