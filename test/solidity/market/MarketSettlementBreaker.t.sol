@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
 import {FuturesMarket} from "../../../contracts/futures/FuturesMarket.sol";
 import {SeriesParams} from "../../../contracts/futures/IFuturesMarket.sol";
-import {defaultSeriesParams} from "./utils/MarketSetup.sol";
 import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 import {OracleTestBase} from "../oracle/OracleTestBase.sol";
 
@@ -20,7 +19,23 @@ contract MarketSettlementBreakerTest is OracleTestBase {
     function setUp() public {
         _deploy(5, 1);
         market = new FuturesMarket(address(this), IERC20(address(new MockUSDC())), IIndexOracle(address(oracle)));
-        params = defaultSeriesParams(INDEX, uint64(T0 + 1 days));
+        params = SeriesParams({
+            indexId: INDEX,
+            expiry: uint64(T0 + 1 days),
+            contractSize: 1_000e6,
+            tickSize: 1e15,
+            minSize: 1,
+            initialMarginBps: 1_000,
+            maintenanceMarginBps: 500,
+            makerFeeBps: 2,
+            takerFeeBps: 5,
+            priceBandBps: 500,
+            priceLimitBps: 400,
+            liquidationPenaltyBps: 200,
+            maxFixingAge: 3_600,
+            settlementWindow: 3_600,
+            settlementGrace: 86_400
+        });
         market.listSeries(params);
         uint64 before = params.expiry - 600;
         vm.warp(before);

@@ -9,27 +9,6 @@ import {MockUSDC} from "../../../../contracts/mocks/MockUSDC.sol";
 import {MockIndexOracle} from "../../../../contracts/mocks/MockIndexOracle.sol";
 import {Vm} from "./Vm.sol";
 
-/// @notice The tests' default series: band 5 %, initial 10 %, maintenance 5 %, limit 4 %, window 1 h, grace 1 day.
-function defaultSeriesParams(bytes32 indexId, uint64 expiry) pure returns (SeriesParams memory) {
-    return SeriesParams({
-        indexId: indexId,
-        expiry: expiry,
-        contractSize: 1_000e6,
-        tickSize: 1e15,
-        minSize: 1,
-        initialMarginBps: 1_000,
-        maintenanceMarginBps: 500,
-        makerFeeBps: 2,
-        takerFeeBps: 5,
-        priceBandBps: 500,
-        priceLimitBps: 400,
-        liquidationPenaltyBps: 200,
-        maxFixingAge: 3_600,
-        settlementWindow: 3_600,
-        settlementGrace: 86_400
-    });
-}
-
 /// @notice Deploys a market with a USDC-like token and a mock oracle, and signs orders for fixed test keys.
 contract MarketSetup {
     Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -48,7 +27,23 @@ contract MarketSetup {
     }
 
     function _params(uint64 expiry) internal pure returns (SeriesParams memory) {
-        return defaultSeriesParams(INDEX_ID, expiry);
+        return SeriesParams({
+            indexId: INDEX_ID,
+            expiry: expiry,
+            contractSize: 1_000e6,
+            tickSize: 1e15,
+            minSize: 1,
+            initialMarginBps: 1_000,
+            maintenanceMarginBps: 500,
+            makerFeeBps: 2,
+            takerFeeBps: 5,
+            priceBandBps: 500,
+            priceLimitBps: 400,
+            liquidationPenaltyBps: 200,
+            maxFixingAge: 3_600,
+            settlementWindow: 3_600,
+            settlementGrace: 86_400
+        });
     }
 
     function _setIndex(uint256 value) internal {
