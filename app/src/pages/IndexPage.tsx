@@ -5,7 +5,7 @@ import type { Hex } from "viem";
 import { indexNameFromId } from "../../../sdk/oracle.js";
 import { Chart } from "../Chart.js";
 import { type Fixing, readFixings } from "../data.js";
-import { plotPrice, price, short, time } from "../format.js";
+import { exactPrice, plotPrice, short, time } from "../format.js";
 import { REFRESH_MS, useApp, useReader } from "../market.js";
 
 interface Audit {
@@ -34,7 +34,7 @@ export function IndexPage({ indexId }: { indexId: Hex }) {
           {[...list].reverse().map((f) => (
             <tr key={String(f.timestamp)}>
               <td>{time(f.timestamp)}</td>
-              <td>{price(f.value)}</td>
+              <td>{exactPrice(f.value)}</td>
               <td>v{f.methodologyVersion}</td>
               <td title={f.inputsHash}>{short(f.inputsHash)}</td>
               <td>{f.blockNumber.toString()}</td>
@@ -63,7 +63,7 @@ function AuditReport({ name, fixing, auditUrl }: { name: string; fixing: Fixing;
   const a = audit.data;
   return (
     <div className="audit" data-testid="audit">
-      <h3>Fixing {at}: {price(fixing.value)}</h3>
+      <h3>Fixing {at}: {exactPrice(fixing.value)}</h3>
       <p>
         Reproduce it: <code data-testid="reproduce">npm run keeper -- fixing --index {name} --source replay --at {at}</code> (replay: the bundled
         price history; an operator's own source files reproduce a live fixing with <code>--source &lt;kind&gt; --input &lt;file&gt;</code>). The

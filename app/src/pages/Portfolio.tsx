@@ -5,7 +5,7 @@ import { addMargin, deposit, removableMargin, removeMargin, withdraw } from "../
 import { claim, describeSettlement } from "../../../sdk/settlement.js";
 import { parseDecimal } from "../../../sdk/units.js";
 import type { Holding, Markets, Portfolio } from "../data.js";
-import { countdown, price, signedUsdc, time, usdc } from "../format.js";
+import { countdown, liqPrice, price, signedUsdc, time, usdc } from "../format.js";
 import { useTx, useWallet } from "../market.js";
 
 const amountOf = (text: string) => {
@@ -80,15 +80,15 @@ function HoldingRow({ h, now, amount }: { h: Holding; now: bigint; amount: strin
       <td>{h.row.indexName} #{h.row.number} ({time(s.params.expiry)})</td>
       <td>{phase}</td>
       <td data-testid="size">{p.size > 0n ? `long ${p.size}` : p.size < 0n ? `short ${-p.size}` : "flat"}</td>
-      <td>{p.size === 0n ? "–" : price(p.entryPrice)}</td>
-      <td>{price(p.mark)}{p.settled ? " (final)" : ""}</td>
+      <td>{p.size === 0n ? "–" : price(p.entryPrice, s)}</td>
+      <td>{price(p.mark, s)}{p.settled ? " (final)" : ""}</td>
       <td data-testid="upnl">{signedUsdc(p.unrealizedPnl)}</td>
       <td>{signedUsdc(h.realizedPnl)}</td>
       <td>{usdc(h.fees)}</td>
       <td>{usdc(p.margin)}</td>
       <td>{signedUsdc(p.equity)}</td>
       <td>{health}</td>
-      <td>{h.liquidationPrice === undefined ? "–" : price(h.liquidationPrice)}</td>
+      <td data-testid="liq-price">{liqPrice(h.liquidationPrice, s, p.size)}</td>
       <td data-testid="settlement">{settlement}</td>
       <td>
         {phase === "trading" && p.size !== 0n ? (
