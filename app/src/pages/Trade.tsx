@@ -168,33 +168,37 @@ export function TradePage({ row, markets, portfolio }: { row: MarketRow; markets
       <div className="ladder" data-testid="ladder">
         <h3>Ladder (live, validly signed, backed orders only)</h3>
         <label>Fill size (blank: all that remains) <input value={fillText} onChange={(e) => setFill(e.target.value)} data-testid="fill-size" /></label>
-        <table>
-          <thead><tr><th>side</th><th>price</th><th>left</th><th>depth</th><th>maker</th><th>expires</th><th /></tr></thead>
-          <tbody>
-            {[...asks.map((e, i) => ({ e, d: askDepth[i] }))].reverse().map(({ e, d }) => <LadderRow key={e.hash} e={e} series={series} depth={d ?? 0n} me={address} onFill={fill} />)}
-            <tr className="midline"><td colSpan={7}>mark {maybePrice(row.mark, series)}</td></tr>
-            {bids.map((e, i) => <LadderRow key={e.hash} e={e} series={series} depth={bidDepth[i] ?? 0n} me={address} onFill={fill} />)}
-          </tbody>
-        </table>
+        <div className="wide">
+          <table>
+            <thead><tr><th>side</th><th>price</th><th>left</th><th>depth</th><th>maker</th><th>expires</th><th /></tr></thead>
+            <tbody>
+              {[...asks.map((e, i) => ({ e, d: askDepth[i] }))].reverse().map(({ e, d }) => <LadderRow key={e.hash} e={e} series={series} depth={d ?? 0n} me={address} onFill={fill} />)}
+              <tr className="midline"><td colSpan={7}>mark {maybePrice(row.mark, series)}</td></tr>
+              {bids.map((e, i) => <LadderRow key={e.hash} e={e} series={series} depth={bidDepth[i] ?? 0n} me={address} onFill={fill} />)}
+            </tbody>
+          </table>
+        </div>
       </div>
       <div className="mine" data-testid="my-orders">
         <h3>My orders</h3>
         {mine.length === 0 ? <p>none open</p> : (
-          <table>
-            <thead><tr><th>side</th><th>price</th><th>left</th><th>nonce</th><th>shown</th><th /></tr></thead>
-            <tbody>
-              {mine.map((e) => (
-                <tr key={e.hash}>
-                  <td>{e.order.isBuy ? "buy" : "sell"}</td>
-                  <td>{price(e.order.limitPrice, series)}</td>
-                  <td>{e.remaining.toString()}</td>
-                  <td>{e.order.nonce.toString()}</td>
-                  <td>{"reason" in e ? `hidden: ${(e as HiddenEntry).reason.message}` : "in the book"}</td>
-                  <td><button onClick={() => void run("Cancel", async () => (await cancelOrder(writer!, e.order), `cancelled ${short(e.hash)}`))} disabled={!writer}>Cancel</button></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="wide">
+            <table>
+              <thead><tr><th>side</th><th>price</th><th>left</th><th>nonce</th><th>shown</th><th /></tr></thead>
+              <tbody>
+                {mine.map((e) => (
+                  <tr key={e.hash}>
+                    <td>{e.order.isBuy ? "buy" : "sell"}</td>
+                    <td>{price(e.order.limitPrice, series)}</td>
+                    <td>{e.remaining.toString()}</td>
+                    <td>{e.order.nonce.toString()}</td>
+                    <td>{"reason" in e ? `hidden: ${(e as HiddenEntry).reason.message}` : "in the book"}</td>
+                    <td><button onClick={() => void run("Cancel", async () => (await cancelOrder(writer!, e.order), `cancelled ${short(e.hash)}`))} disabled={!writer}>Cancel</button></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         <button disabled={!writer || mine.length === 0} onClick={() => void run("Cancel all", async () => `orders below nonce ${(await cancelAll(writer!)).minNonce} are dead`)} data-testid="cancel-all">Cancel all</button>
       </div>
