@@ -4,8 +4,12 @@ import type { Address, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { Journal } from "../../keeper/chain/journal.js";
-import { createLogger } from "../../keeper/observability/log.js";
+import type { TxSender } from "../../keeper/chain/sender.js";
+import { validateConfig } from "../../keeper/config/schema.js";
+import { createLogger, silentLogger } from "../../keeper/observability/log.js";
+import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
 import { GatheredRounds, type RoundArgs, roundArgsToJson } from "../../keeper/oracle/gatheredRounds.js";
+import { SettlementTracker } from "../../keeper/oracle/settlement.js";
 import { journalPath } from "./helpers/sender.js";
 
 const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -83,5 +87,32 @@ describe("keeper journal of gathered settlement-window rounds", () => {
     expect(store.prune(() => false)).to.equal(4); // a row whose key parses is pruned like any other; the one that does not stays
     expect(journal.gatheredRounds().map((r) => r.timestamp)).to.deep.equal(["not a number"]);
     journal.close();
+  });
+
+  it("the settlement tracker journals a gathered round only if it lies in a listed series' window, and nothing in a dry run", async () => {
+    const expiry = 1_800_000_000n;
+    const tracker = (journal: Journal, dryRun = false) => new SettlementTracker({
+      config: validateConfig({
+        chainId: 31337, rpc: { urls: ["http://127.0.0.1:1"] }, contracts: { oracle: ORACLE, market: ORACLE }, indexes: ["ATPI"],
+        sources: [{ index: "ATPI", kind: "replay" }], keys: { signer: { privateKeyEnv: "X" } }, gas: { maxFeePerGasGwei: "50" }, dryRun,
+        settlement: [{
+          index: "ATPI", expiry: Number(expiry), contractSize: "1", tickSize: "0.01", minSize: 1, initialMarginBps: 1000, maintenanceMarginBps: 500,
+          makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 100, maxFixingAge: 7200,
+          settlementWindow: 86_400, settlementGrace: 604_800,
+        }],
+      }),
+      sender: {} as TxSender, // addRound sends nothing
+      journal, log: silentLogger, metrics: createKeeperMetrics(),
+    });
+    const { journal } = open();
+    const live = tracker(journal);
+    for (const t of [expiry - 1n, expiry, expiry + 86_400n, expiry + 86_401n]) live.addRound(ATPI, await round(t, 2));
+    live.addRound(OTHER, await round(expiry, 2)); // no series of that index
+    expect(journal.gatheredRounds().map((r) => [r.indexId, r.timestamp])).to.deep.equal([[ATPI, String(expiry)], [ATPI, String(expiry + 86_400n)]]);
+    const dry = open();
+    tracker(dry.journal, true).addRound(ATPI, await round(expiry, 3));
+    expect(dry.journal.gatheredRounds()).to.deep.equal([]);
+    journal.close();
+    dry.journal.close();
   });
 });
