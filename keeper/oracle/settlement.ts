@@ -6,12 +6,13 @@
  * transaction, and the rounds this keeper's fixing loop gathered a quorum for (`addRound`: the set of signed
  * observations it would post, or, for a round superseded while still gathering, the quorum it held), posted or not —
  * a round superseded by a newer one, or whose post lost a race, still counts, as it would for anyone else holding
- * its signatures. A posted round is recorded with its posted
- * observations. The gathered rounds are journaled before they are kept (gatheredRounds.ts) and loaded again on
- * start, so a round gathered but never posted is still recorded after a crash; a round's set is replaced only by
- * one with more signatures, and the journaled rounds are dropped once every window they lie in closed. After the window one `settle` settles the series (the window average clamped to the last mark +-
- * the price limit); the liquidator then resolves every account (liquidator/closeOut.ts). A series that settled
- * early (a fixing beyond the price limit, an unbacked loss) has nothing left to record or settle: it is skipped.
+ * its signatures. A posted round is recorded with its posted observations. The gathered rounds are journaled
+ * before they are kept (gatheredRounds.ts) and loaded again on start, so a round gathered but never posted is still
+ * recorded after a crash; a round's set is replaced only by one with more signatures, and the journaled rounds are
+ * dropped once every window they lie in closed. After the window one `settle` settles the series (the window
+ * average clamped to the last mark +- the price limit); the liquidator then resolves every account
+ * (liquidator/closeOut.ts). A series that settled early (a fixing beyond the price limit, an unbacked loss) has
+ * nothing left to record or settle: it is skipped.
  * Every action goes through the sender with an idempotency key (one record per round, one settle per series), so it
  * is journaled and never sent twice by this keeper; what another keeper did first, or what the market refuses
  * (a round beyond the oracle's circuit breaker), makes the simulation revert and the action is skipped.
