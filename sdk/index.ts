@@ -107,4 +107,4 @@ export {
   readMarketDomain,
   signOrderWith,
 } from "./trade.js";
-export { BPS, PRICE_DECIMALS, WAD, divFloor, divUp, formatDecimal, formatPrice, formatTime, formatUsdc, parseDecimal, parseWhole } from "./units.js";
+export { BPS, PRICE_DECIMALS, type TickRounding, WAD, divFloor, divUp, formatDecimal, formatLiquidationPrice, formatPrice, formatTickPrice, formatTime, formatUsdc, parseDecimal, parseWhole, roundToTick } from "./units.js";

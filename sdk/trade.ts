@@ -7,7 +7,7 @@ import { type MarketClient, type Sent, chainTime, marketContract, senderOf, send
 import { SdkError, ensure } from "./errors.js";
 import { type Order, hashOrder, marketDomain, orderTypes, toCompactSignature } from "./orders.js";
 import { type Series, freshMark, getSeries } from "./series.js";
-import { formatPrice } from "./units.js";
+import { formatPrice, roundToTick } from "./units.js";
 
 export interface OrderRequest {
   series: Series;
@@ -194,7 +194,7 @@ export async function matchOrders(
       ? buy.order.limitPrice
       : index.value <= sell.order.limitPrice
         ? sell.order.limitPrice
-        : index.value - (index.value % tick));
+        : roundToTick(index.value, tick, "down"));
   if (price > buy.order.limitPrice || price < sell.order.limitPrice) {
     throw new SdkError("NOT_CROSSING", `match price ${formatPrice(price)} is outside the limits ${formatPrice(sell.order.limitPrice)} to ${formatPrice(buy.order.limitPrice)}`);
   }

@@ -51,8 +51,33 @@ export function formatUsdc(amount: bigint): string {
   return `${grouped}${frac ? `.${frac}` : ""} USDC`;
 }
 
-/** An 18-decimal price or index value for people ("3.1205"). */
+/** An 18-decimal price or index value for people, exact ("3.1205"). */
 export const formatPrice = (value: bigint): string => formatDecimal(value, PRICE_DECIMALS);
+
+/** How a price is brought onto a tick: toward minus infinity, toward plus infinity, or to the nearest (halves up). */
+export type TickRounding = "down" | "up" | "nearest";
+
+/** `price` moved to a multiple of `tick` (> 0), exactly; a price on the tick is returned unchanged. */
+export function roundToTick(price: bigint, tick: bigint, rounding: TickRounding): bigint {
+  if (tick <= 0n) throw new RangeError(`tick must be positive, got ${tick}`);
+  const down = divFloor(price, tick) * tick;
+  if (down === price || rounding === "down") return down;
+  if (rounding === "up") return down + tick;
+  return 2n * (price - down) >= tick ? down + tick : down;
+}
+
+/** A series price on its tick for people ("3.316"): the mark, book, entry and range prices. */
+export const formatTickPrice = (price: bigint, tick: bigint, rounding: TickRounding = "nearest"): string =>
+  formatPrice(roundToTick(price, tick, rounding));
+
+/**
+ * A liquidation price on the tick, rounded toward the position's side of it: up for a long (liquidated as the
+ * mark falls), down for a short (as it rises), so the shown level is reached no later than the true one.
+ */
+export function formatLiquidationPrice(price: bigint, tick: bigint, size: bigint): string {
+  if (size === 0n) throw new RangeError("a flat position has no liquidation price");
+  return formatTickPrice(price, tick, size > 0n ? "up" : "down");
+}
 
 /** Unix seconds as an ISO time ("2026-12-01T00:00:00Z"). */
 export const formatTime = (seconds: bigint): string => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");

@@ -9,7 +9,7 @@ import { indexNameFromId } from "../../sdk/oracle.js";
 import { type IndexValue, type Series, type SeriesStatus, currentMarkOf, latestIndex, listSeries, seriesStatus } from "../../sdk/series.js";
 import { marketContract } from "../../sdk/client.js";
 import { type SeriesSettlement, readSettlement } from "../../sdk/settlement.js";
-import { BPS } from "../../sdk/units.js";
+import { BPS, WAD, divFloor, divUp } from "../../sdk/units.js";
 
 const orUndefined = <T>(p: Promise<T>): Promise<T | undefined> =>
   p.catch((e: unknown) => {
@@ -121,20 +121,21 @@ export interface Portfolio {
 }
 
 /**
- * The mark where equity meets maintenance (an estimate for display, from the position's margin and cost):
+ * The mark where equity meets maintenance (an estimate for display, from the position's margin and cost),
+ * 0 for a long that no positive mark liquidates:
  * margin + size*m*cs - cost = |size|*m*cs*mm, so m = (cost - margin) / (cs * size * (1 -+ mm)).
  */
 export function liquidationPrice(p: Pick<PositionView, "size" | "cost" | "margin">, series: Series): bigint | undefined {
   if (p.size === 0n) return undefined;
   const cs = series.params.contractSize;
   const mm = BigInt(series.params.maintenanceMarginBps);
-  const WAD = 10n ** 18n;
   // size*m*cs/WAD * (1 - sign*mm/BPS) = cost - margin
   const k = p.size > 0n ? BPS - mm : BPS + mm;
   const denom = p.size * cs * k;
   const num = (p.cost - p.margin) * WAD * BPS;
   if (denom === 0n) return undefined;
-  const m = num / denom;
+  // Rounded toward the position's side, as its display on the tick is: up for a long, down for a short.
+  const m = p.size > 0n ? (num > 0n ? divUp(num, denom) : 0n) : divFloor(-num, -denom);
   return m > 0n ? m : 0n;
 }
 

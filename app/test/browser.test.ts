@@ -73,6 +73,16 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
   }
   const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent()) ?? "").trim();
 
+  /** The page's elements wider inside than their box (scrollWidth > clientWidth), the document included. */
+  const overflowing = (page: Page) =>
+    page.evaluate(() => {
+      const out: string[] = [];
+      for (const el of [document.documentElement, ...Array.from(document.querySelectorAll(".app *"))]) {
+        if (el.scrollWidth > el.clientWidth) out.push(`${el.tagName} ${el.getAttribute("data-testid") ?? el.className} ${el.scrollWidth} > ${el.clientWidth}`);
+      }
+      return out;
+    });
+
   let alice: Page;
   let bob: Page;
 
@@ -98,8 +108,8 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
     await alice.getByTestId("size").fill("2");
     await alice.locator('[data-testid="checks"] li[data-ok="false"]').waitFor({ state: "detached" });
     // Long 2 @ 3.499 (cost 6,998 USDC) keeps 698 USDC of margin (initial 700 at the mark 3.5 less the 2 USDC gain):
-    // equity meets 5 % maintenance at (6,998 - 698) / (2 x 1,000 x 0.95) = 3.3157…
-    expect(await text(alice, "liq-after")).to.match(/^3\.3157/);
+    // equity meets 5 % maintenance at (6,998 - 698) / (2 x 1,000 x 0.95) = 3.3157…, shown up to the 0.001 tick (a long).
+    expect(await text(alice, "liq-after")).to.equal("3.316");
     await alice.evaluate(() => ((window as unknown as { __testWallet: { refuseNext: boolean } }).__testWallet.refuseNext = true));
     await alice.getByTestId("publish").click();
     expect(await outcome(alice, "failed")).to.contain("[REJECTED]");
@@ -147,6 +157,26 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
     await shot(alice, "6-pnl");
   });
 
+  it("the portfolio shows liquidation prices on the tick, toward each position, and fits 1,400 and 390 px wide", async () => {
+    await bob.goto(`${server.url}#/portfolio`);
+    const long = alice.getByTestId("holding-0");
+    const short = bob.getByTestId("holding-0");
+    await short.getByTestId("size").filter({ hasText: "short 2" }).waitFor();
+    // Alice, long 2 @ 3.499 with 698.000001 USDC: (6,998 - 698.000001) / (2 x 1,000 x 0.95) = 3.31578…, up to the tick;
+    // Bob, short 2 @ 3.499 with 702.000001 USDC: (6,998 + 702.000001) / (2 x 1,000 x 1.05) = 3.66666…, down to it.
+    expect(await long.getByTestId("liq-price").textContent()).to.equal("3.316");
+    expect(await short.getByTestId("liq-price").textContent()).to.equal("3.666");
+    for (const width of [1400, 390]) {
+      for (const page of [alice, bob]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.getByTestId("positions").waitFor();
+        expect(await overflowing(page), `at ${width} px`).to.deep.equal([]);
+      }
+      await shot(alice, `6a-portfolio-${width}`);
+    }
+    for (const page of [alice, bob]) await page.setViewportSize({ width: 1400, height: 900 });
+  });
+
   it("markets show mark, range, open interest and the forward curve; the index page charts fixings with an audit report", async () => {
     await bob.goto(`${server.url}#/markets`);
     const row = bob.getByTestId("market-0");
@@ -161,6 +191,17 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
     expect(await text(bob, "reproduce")).to.match(/^npm run keeper -- fixing --index ATPI --source replay --at \d{4}-\d\d-\d\dT[\d:]+Z$/);
     await bob.getByTestId("audit-match").waitFor({ timeout: 60_000 });
     await shot(bob, "6c-index");
+  });
+
+  it("markets, trade and index pages never widen the page at 390 px: their wide tables scroll in their box", async () => {
+    await bob.setViewportSize({ width: 390, height: 900 });
+    for (const [hash, ready] of [["#/markets", "market-0"], ["#/trade/0", "ladder"], ["#/index", "fixings"]] as const) {
+      await bob.goto(`${server.url}${hash}`);
+      await bob.getByTestId(ready).first().waitFor();
+      expect((await overflowing(bob)).filter((e) => !e.startsWith("DIV wide ")), hash).to.deep.equal([]);
+      await shot(bob, `6d-390${hash.replace(/[#/]+/g, "-")}`);
+    }
+    await bob.setViewportSize({ width: 1400, height: 900 });
   });
 
   it("cancels an order from my orders and withdraws", async () => {
@@ -205,6 +246,11 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
     await alice.getByTestId("holding-0").getByTestId("settlement").filter({ hasText: /final price [\d.]+ \(fallback: no settlement round/ }).waitFor({ timeout: 30_000 });
     await alice.getByTestId("claim").click();
     expect(await outcome(alice, "done")).to.match(/claimed [\d,.]+ USDC/);
+    // The settlement sentence wraps inside its cell at both widths.
+    for (const width of [390, 1400]) {
+      await alice.setViewportSize({ width, height: 900 });
+      expect(await overflowing(alice), `settled, at ${width} px`).to.deep.equal([]);
+    }
     await shot(alice, "8-claimed");
   });
 

@@ -435,9 +435,8 @@ interface IFuturesMarket {
     /* SETTLEMENT */
 
     /// @notice Adds a signed oracle round to the series' settlement average. The round is verified by the
-    /// oracle's `verifyFixingFrom` (quorum, signatures, spread and bounds; it need not be the oracle's latest, nor
-    /// stored at all), the circuit breaker measured from the series' last mark, which is frozen from expiry on, so the
-    /// verdict on a round never depends on when it is recorded. It counts when `expiry <= timestamp <= block.timestamp` (so never while trading is open) and
+    /// oracle's `verifyFixing` (quorum, signatures, spread and bounds; it need not be the oracle's latest, nor stored
+    /// at all). It counts when `expiry <= timestamp <= block.timestamp` (so never while trading is open) and
     /// `block.timestamp <= expiry + settlementWindow`; each round timestamp counts once, whoever records it.
     function recordSettlementFixing(
         SeriesParams calldata params,

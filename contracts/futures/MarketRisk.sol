@@ -193,11 +193,7 @@ abstract contract MarketRisk is MarketCore {
         if (_settlementRounds[id][timestamp]) revert FixingAlreadyRecorded(id, timestamp);
         SeriesState storage s = _series[id];
         if (s.settledAt != 0) revert AlreadySettled(id); // settled early (limit move, unbacked loss)
-        // The breaker from the last mark, frozen from expiry on: a round's verdict is the same whenever it is
-        // recorded, whatever the oracle stored since (a held round it later dropped never counts).
-        uint256 value = _oracle.verifyFixingFrom(
-            p.indexId, SeriesMark.mark(_loadMarkWord(s)), timestamp, methodologyVersion, operatorList, observations
-        );
+        uint256 value = _oracle.verifyFixing(p.indexId, timestamp, methodologyVersion, operatorList, observations);
         if (value > type(uint96).max) revert IndexOutOfRange(p.indexId, value);
         _settlementRounds[id][timestamp] = true;
         s.fixingSum += value.toUint128();

@@ -32,11 +32,10 @@ contract MockIndexOracle {
     /// @dev Skew the mock allows for `verifyFixing` (IndexOracle: the index's maxFutureSkew).
     uint32 public constant MAX_FUTURE_SKEW = 300;
 
-    /// @notice Mock of IndexOracle.verifyFixingFrom: no signature, operator or breaker checks; the round's value is
-    /// the median observation (the lower middle one), with IndexOracle's count and future-skew errors.
-    function verifyFixingFrom(
+    /// @notice Mock of IndexOracle.verifyFixing: no signature or operator checks; the round's value is the median
+    /// observation (the lower middle one), with IndexOracle's count and future-skew errors.
+    function verifyFixing(
         bytes32 indexId,
-        uint256,
         uint64 timestamp,
         uint32,
         address[] calldata,

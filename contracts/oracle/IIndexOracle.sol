@@ -194,9 +194,9 @@ interface IIndexOracle {
     error ObservationsNotSorted(uint256 position, uint256 previous, uint256 value);
     /// @notice A value (the batch's lowest or highest) lies outside the index's bounds.
     error ValueOutOfBounds(bytes32 indexId, uint256 value, uint256 minValue, uint256 maxValue);
-    /// @notice `verifyFixing` / `verifyFixingFrom`: the round's median lies beyond the breaker from the reference
-    /// value (the stored value for `verifyFixing`) and not every operator signed it.
-    error BeyondBreaker(bytes32 indexId, uint256 value, uint256 referenceValue, uint256 breakerBps);
+    /// @notice `verifyFixing`: the round's median lies beyond the breaker from the stored value and not every
+    /// operator signed it.
+    error BeyondBreaker(bytes32 indexId, uint256 value, uint256 storedValue, uint256 breakerBps);
     /// @notice The batch's highest value exceeds its lowest by more than `maxSpreadBps` of the lowest.
     error ObservationsDisagree(bytes32 indexId, uint256 minValue, uint256 maxValue, uint256 maxSpreadBps);
     /// @notice The timestamp is not newer than the stored fixing's (or, while a round is held, the held one's).
@@ -280,24 +280,9 @@ interface IIndexOracle {
     /// timestamp at most `maxFutureSkew` ahead of the block) with the same errors, except "newer than the latest";
     /// the circuit breaker applies against the stored value without a hold: a median beyond `breakerBps` of it
     /// reverts `BeyondBreaker` unless every operator signed (and that is more than the quorum), so a move the
-    /// oracle holds never counts for a consumer before the oracle has confirmed it. The verdict follows the stored
-    /// value: a consumer that must give a past round the same verdict whenever it is checked uses `verifyFixingFrom`.
+    /// oracle holds or later drops never counts for a consumer before the oracle has confirmed it. For consumers that need a past round's value (settlement).
     function verifyFixing(
         bytes32 indexId,
-        uint64 timestamp,
-        uint32 methodologyVersion,
-        address[] calldata operators,
-        Observation[] calldata observations
-    ) external view returns (uint256 value);
-
-    /// @notice `verifyFixing` with the circuit breaker applied from `referenceValue`, a value the consumer fixed
-    /// (0: no breaker, as for an index's first fixing), instead of the stored value.
-    /// @dev For consumers of past rounds (a futures series' settlement window): the verdict on a round then depends
-    /// only on the round and the reference, not on what the oracle stored since, so it is the same whoever checks
-    /// it and whenever (the breaker and tolerances are the index's current ones; their changes are owner calls).
-    function verifyFixingFrom(
-        bytes32 indexId,
-        uint256 referenceValue,
         uint64 timestamp,
         uint32 methodologyVersion,
         address[] calldata operators,

@@ -207,8 +207,10 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         // The breaker: the first fixing has none; every operator signing (when that is more than the quorum) passes.
         if (
             previous != 0 && _movesBeyond(value, previous, config.breakerBps)
-                && !_everyOperatorSigned(config, operatorList.length, observations.length)
-                && _hold(indexId, fixing, word, value, previous, timestamp, config.breakerBps)
+                && !(
+                    observations.length == operatorList.length
+                        && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance)
+                ) && _hold(indexId, fixing, word, value, previous, timestamp, config.breakerBps)
         ) return value;
 
         _storeFixing(fixing, value, timestamp, methodologyVersion);
@@ -232,20 +234,19 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         uint32 methodologyVersion,
         address[] calldata operatorList,
         Observation[] calldata observations
-    ) external view returns (uint256) {
-        return _verify(indexId, _fixings[indexId].value, timestamp, methodologyVersion, operatorList, observations);
-    }
-
-    /// @inheritdoc IIndexOracle
-    function verifyFixingFrom(
-        bytes32 indexId,
-        uint256 referenceValue,
-        uint64 timestamp,
-        uint32 methodologyVersion,
-        address[] calldata operatorList,
-        Observation[] calldata observations
-    ) external view returns (uint256) {
-        return _verify(indexId, referenceValue, timestamp, methodologyVersion, operatorList, observations);
+    ) external view returns (uint256 value) {
+        IndexConfig memory config = _checkRound(indexId, timestamp, operatorList, observations.length);
+        value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
+        // The breaker, as a post would meet it: a round beyond it from the stored value verifies only when every
+        // operator signed (and that is more than the quorum), so a held or dropped move never counts elsewhere.
+        uint256 stored = _fixings[indexId].value;
+        if (
+            stored != 0 && _movesBeyond(value, stored, config.breakerBps)
+                && !(
+                    observations.length == operatorList.length
+                        && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance)
+                )
+        ) revert BeyondBreaker(indexId, value, stored, config.breakerBps);
     }
 
     /// @inheritdoc IIndexOracle
@@ -337,25 +338,6 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
 
     /* INTERNAL */
 
-    /// @dev The checks of a post without storing, the breaker applied from `referenceValue` without a hold: a median
-    /// beyond it verifies only when every operator signed (and that is more than the quorum), so a held or dropped
-    /// move never counts elsewhere. `referenceValue` 0: no breaker.
-    function _verify(
-        bytes32 indexId,
-        uint256 referenceValue,
-        uint64 timestamp,
-        uint32 methodologyVersion,
-        address[] calldata operatorList,
-        Observation[] calldata observations
-    ) private view returns (uint256 value) {
-        IndexConfig memory config = _checkRound(indexId, timestamp, operatorList, observations.length);
-        value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
-        if (
-            referenceValue != 0 && _movesBeyond(value, referenceValue, config.breakerBps)
-                && !_everyOperatorSigned(config, operatorList.length, observations.length)
-        ) revert BeyondBreaker(indexId, value, referenceValue, config.breakerBps);
-    }
-
     /// @dev Checks the index, the operator list, the signature count and the future skew; returns the index config.
     function _checkRound(bytes32 indexId, uint64 timestamp, address[] calldata operatorList, uint256 count)
         private
@@ -409,15 +391,6 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
             uint256 distance = value > base ? value - base : base - value;
             return distance * MAX_BPS > base * bps;
         }
-    }
-
-    /// @dev The breaker's bypass: every operator signed, and that is more than the quorum.
-    function _everyOperatorSigned(IndexConfig memory config, uint256 operatorCount, uint256 signatures)
-        private
-        pure
-        returns (bool)
-    {
-        return signatures == operatorCount && operatorCount > _quorumOf(operatorCount, config.faultTolerance);
     }
 
     /// @dev A round beyond the breaker from the stored value: returns false if it confirms the held level (the

@@ -1,6 +1,7 @@
 /**
  * The keeper's journal in an embedded SQLite database (node:sqlite): what was signed (observations), which
- * transactions were planned, signed, broadcast and mined, and small cursors. Everything that must survive a
+ * transactions were planned, signed, broadcast and mined, the settlement-window rounds the fixing loop gathered a
+ * quorum for (their postFixing arguments as JSON, oracle/gatheredRounds.ts), and small cursors. Everything that must survive a
  * crash is written here BEFORE the corresponding effect (a signed transaction is stored before it is sent).
  */
 import { mkdirSync } from "node:fs";
@@ -69,6 +70,10 @@ CREATE TABLE IF NOT EXISTS observations (
   index_id TEXT NOT NULL, timestamp TEXT NOT NULL, methodology_version INTEGER NOT NULL, signer TEXT NOT NULL,
   value TEXT NOT NULL, inputs_hash TEXT NOT NULL, r TEXT NOT NULL, vs TEXT NOT NULL, created_ms INTEGER NOT NULL,
   PRIMARY KEY (index_id, timestamp, signer)
+);
+CREATE TABLE IF NOT EXISTS gathered_rounds (
+  index_id TEXT NOT NULL, timestamp TEXT NOT NULL, signatures INTEGER NOT NULL, args TEXT NOT NULL, updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (index_id, timestamp)
 );
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 `;
@@ -245,6 +250,35 @@ export class Journal {
         r: s(r.r) as Hex,
         vs: s(r.vs) as Hex,
       }));
+  }
+
+  /* gathered settlement-window rounds */
+
+  /**
+   * Stores a gathered round's postFixing arguments (`args`, JSON) unless the round is stored with as many signatures
+   * or more; returns whether it was written.
+   */
+  putGatheredRound(indexId: Hex, timestamp: bigint, signatures: number, args: string, nowMs: number): boolean {
+    const r = this.db
+      .prepare(
+        `INSERT INTO gathered_rounds (index_id, timestamp, signatures, args, updated_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (index_id, timestamp) DO UPDATE SET signatures = excluded.signatures, args = excluded.args, updated_ms = excluded.updated_ms
+         WHERE excluded.signatures > gathered_rounds.signatures`,
+      )
+      .run(indexId.toLowerCase(), timestamp.toString(), signatures, args, nowMs);
+    return Number(r.changes) === 1;
+  }
+
+  /** Every stored gathered round as written (columns as text: a damaged row is the caller's to judge). */
+  gatheredRounds(): { indexId: string; timestamp: string; args: string }[] {
+    return this.db
+      .prepare("SELECT index_id, timestamp, args FROM gathered_rounds ORDER BY index_id, timestamp")
+      .all()
+      .map((r) => ({ indexId: s(r.index_id), timestamp: s(r.timestamp), args: s(r.args) }));
+  }
+
+  deleteGatheredRound(indexId: string, timestamp: string): void {
+    this.db.prepare("DELETE FROM gathered_rounds WHERE index_id = ? AND timestamp = ?").run(indexId, timestamp);
   }
 
   /* key-value (cursors, last rounds) */

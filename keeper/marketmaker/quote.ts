@@ -13,6 +13,7 @@
 import type { Hex } from "viem";
 import { mulDivDown, mulDivUp, requirementUp } from "../../sdk/marginMath.js";
 import type { SeriesParams } from "../../sdk/orders.js";
+import { roundToTick } from "../../sdk/units.js";
 
 const BPS = 10_000n;
 const YEAR = 365n * 86_400n;
@@ -58,8 +59,6 @@ export function fairValue(index: bigint, fixingTime: bigint, expiry: bigint, car
   return num >= 0n ? num / den : -((-num + den - 1n) / den);
 }
 
-const floorTick = (p: bigint, tick: bigint) => p - (p % tick);
-const ceilTick = (p: bigint, tick: bigint) => (p % tick === 0n ? p : p - (p % tick) + tick);
 
 /**
  * The orders the maker wants, in a fixed order (series as given, then bids best first, then asks best first), so a
@@ -76,16 +75,16 @@ export function desiredQuotes(series: readonly SeriesView[], index: bigint, fixi
     const fair = fairValue(index, fixingTime, s.params.expiry, limits.carryBpsPerYear);
     // The band the market checks: |price - mark| <= floor(mark x band / 10,000), on the tick.
     const band = mulDivDown(s.mark, BigInt(priceBandBps), BPS);
-    const lowBand = ceilTick(s.mark - band, tickSize);
-    const highBand = floorTick(s.mark + band, tickSize);
+    const lowBand = roundToTick(s.mark - band, tickSize, "up");
+    const highBand = roundToTick(s.mark + band, tickSize, "down");
     const bids: Quote[] = [];
     const asks: Quote[] = [];
     let roomLong = limits.maxInventory - s.position;
     let roomShort = limits.maxInventory + s.position;
     for (let l = 0; l < limits.levels; l++) {
       const off = BigInt(limits.spreadBps) + 2n * BigInt(l * limits.levelStepBps); // in half-bps
-      let bid = floorTick(mulDivDown(fair, 2n * BPS - off, 2n * BPS), tickSize);
-      let ask = ceilTick(mulDivUp(fair, 2n * BPS + off, 2n * BPS), tickSize);
+      let bid = roundToTick(mulDivDown(fair, 2n * BPS - off, 2n * BPS), tickSize, "down");
+      let ask = roundToTick(mulDivUp(fair, 2n * BPS + off, 2n * BPS), tickSize, "up");
       if (bid < lowBand) bid = lowBand;
       if (ask > highBand) ask = highBand;
       if (bid >= ask || bid <= 0n) continue; // never cross itself; nothing left inside the band

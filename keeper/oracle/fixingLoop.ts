@@ -11,7 +11,8 @@
  * methodology refusal of the source's data (v2 SOURCE_SCALE_SUSPECT, IMPLAUSIBLE_VALUE) is reported like a
  * deviation refusal: logged as an error with the numbers, counted as a refused signature, and shown in /health.
  * Every round in a configured series' settlement window that was posted, or that this keeper gathered a quorum for
- * (posted or not), is recorded on the market, and once the window closed the series is settled (see settlement.ts).
+ * (posted or not; journaled, so also after a restart), is recorded on the market, and once the window closed the
+ * series is settled (see settlement.ts).
  */
 import type { Hex, LocalAccount, PublicClient } from "viem";
 import { type SignedObservation, indexIdFromName, signObservation } from "../../sdk/oracle.js";
@@ -164,6 +165,7 @@ export class FixingLoop {
     this.settlement = new SettlementTracker({
       config: options.config,
       sender: options.sender,
+      journal: options.journal,
       log: options.log,
       metrics: options.metrics,
     });

@@ -10,8 +10,10 @@ import { type SignedObservation, indexIdFromName } from "../../sdk/oracle.js";
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const UINT = /^(0|[1-9][0-9]{0,77})$/;
 
-const uint = (bits: bigint) => z.string().regex(UINT).transform(BigInt).refine((v) => v < 2n ** bits);
-const bytes32 = z.string().regex(BYTES32);
+/** An unsigned integer of `bits` bits as a decimal string. */
+export const uint = (bits: bigint) => z.string().regex(UINT).transform(BigInt).refine((v) => v < 2n ** bits);
+/** 32 bytes as 0x and 64 hex digits, either case. */
+export const bytes32 = z.string().regex(BYTES32);
 
 /** One observation; the first bad field is named: `observation field value is missing or malformed`. */
 export const observationSchema = z

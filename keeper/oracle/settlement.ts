@@ -6,10 +6,13 @@
  * transaction, and the rounds this keeper's fixing loop gathered a quorum for (`addRound`: the set of signed
  * observations it would post, or, for a round superseded while still gathering, the quorum it held), posted or not —
  * a round superseded by a newer one, or whose post lost a race, still counts, as it would for anyone else holding
- * its signatures. A posted round is recorded with its posted
- * observations. After the window one `settle` settles the series (the window average clamped to the last mark +-
- * the price limit); the liquidator then resolves every account (liquidator/closeOut.ts). A series that settled
- * early (a fixing beyond the price limit, an unbacked loss) has nothing left to record or settle: it is skipped.
+ * its signatures. A posted round is recorded with its posted observations. The gathered rounds are journaled
+ * before they are kept (gatheredRounds.ts) and loaded again on start, so a round gathered but never posted is still
+ * recorded after a crash; a round's set is replaced only by one with more signatures, and the journaled rounds are
+ * dropped once every window they lie in closed. After the window one `settle` settles the series (the window
+ * average clamped to the last mark +- the price limit); the liquidator then resolves every account
+ * (liquidator/closeOut.ts). A series that settled early (a fixing beyond the price limit, an unbacked loss) has
+ * nothing left to record or settle: it is skipped.
  * Every action goes through the sender with an idempotency key (one record per round, one settle per series), so it
  * is journaled and never sent twice by this keeper; what another keeper did first, or what the market refuses
  * (a round beyond the oracle's circuit breaker), makes the simulation revert and the action is skipped.
@@ -17,13 +20,15 @@
 import { type Hex, type PublicClient, decodeFunctionData, encodeFunctionData, getAbiItem } from "viem";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { type buildPostFixingArgs, indexNameFromId } from "../../sdk/oracle.js";
+import { indexNameFromId } from "../../sdk/oracle.js";
 import { type SeriesParams, seriesId } from "../../sdk/orders.js";
+import type { Journal } from "../chain/journal.js";
 import type { SendRequest, SendResult, TxSender } from "../chain/sender.js";
 import type { KeeperConfig } from "../config/schema.js";
 import type { Logger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { oracleAbi } from "./contract.js";
+import { GatheredRounds, type RoundArgs } from "./gatheredRounds.js";
 
 /** A short stable tag of a series for idempotency keys: index name, expiry and the start of its series id. */
 export function seriesTag(series: SeriesParams): string {
@@ -56,8 +61,6 @@ export const ROUND_LOOKBACK_BLOCKS = 10_000n;
 const LOG_RANGE = 2_000n;
 const FIXING_POSTED = getAbiItem({ abi: indexOracleAbi, name: "FixingPosted" });
 
-/** A round's postFixing arguments: also what recordSettlementFixing takes after the series. */
-type RoundArgs = ReturnType<typeof buildPostFixingArgs>;
 /** A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop. */
 interface KnownRound {
   args: RoundArgs;
@@ -72,23 +75,49 @@ export class SettlementTracker {
   private readonly rounds = new Map<Hex, Map<bigint, KnownRound>>();
   private readonly scanned = new Map<Hex, bigint>();
 
-  constructor(private readonly o: { config: KeeperConfig; sender: TxSender; log: Logger; metrics: KeeperMetrics }) {}
+  private readonly gathered: GatheredRounds;
+
+  /** Loads the gathered rounds journaled before a restart (a damaged row is logged and skipped). */
+  constructor(private readonly o: { config: KeeperConfig; sender: TxSender; journal: Journal; log: Logger; metrics: KeeperMetrics }) {
+    this.gathered = new GatheredRounds(o.journal, o.log);
+    for (const { indexId, args } of this.gathered.load()) {
+      if (this.inAWindow(indexId, args[1]) && this.replaces(indexId, args)) this.roundsOf(indexId).set(args[1], { args, posted: false });
+    }
+  }
 
   /**
    * A round of the index `indexId` (a feed's id) the fixing loop holds a quorum for (`args`: its postFixing
    * arguments, decideQuorum), kept for recording if it is stamped in the settlement window of a configured series
    * of the index, unless its posted observations are known (those are recorded). A later call for the same round
-   * replaces the gathered set (it may have grown).
+   * replaces the gathered set if it has more signatures. Journaled first (not in a dry run); a failed journal write
+   * is logged and the round still kept for this process.
    */
   addRound(indexId: Hex, args: RoundArgs): void {
-    const timestamp = args[1];
-    if (!this.o.config.settlement.some((p) => p.indexId === indexId && inSettlementWindow(p, timestamp))) return;
-    const rounds = this.roundsOf(indexId);
-    if (!rounds.get(timestamp)?.posted) rounds.set(timestamp, { args, posted: false });
+    if (!this.inAWindow(indexId, args[1]) || !this.replaces(indexId, args)) return;
+    if (!this.o.config.dryRun) {
+      try {
+        this.gathered.save(args);
+      } catch (e) {
+        this.o.log.error("settlement: cannot journal a gathered round: it is recorded only if this process keeps running", { index: indexId, timestamp: args[1], error: e });
+      }
+    }
+    this.roundsOf(indexId).set(args[1], { args, posted: false });
+  }
+
+  /** Whether `timestamp` lies in the settlement window of a configured series of the index. */
+  private inAWindow(indexId: Hex, timestamp: bigint): boolean {
+    return this.o.config.settlement.some((p) => p.indexId === indexId && inSettlementWindow(p, timestamp));
+  }
+
+  /** Whether a gathered set replaces what is known of its round: nothing, or a gathered set with fewer signatures. */
+  private replaces(indexId: Hex, args: RoundArgs): boolean {
+    const known = this.rounds.get(indexId)?.get(args[1]);
+    return !known || (!known.posted && args[4].length > known.args[4].length);
   }
 
   /** Sends the due settlement actions of the series of one index (never throws on a revert: skipped). */
   async check(feed: { name: string; indexId: Hex }, now: bigint): Promise<SendResult[]> {
+    this.pruneGathered(now);
     const market = this.o.config.contracts.market;
     const results: SendResult[] = [];
     const series = this.o.config.settlement.filter((s) => s.indexId === feed.indexId);
@@ -114,6 +143,14 @@ export class SettlementTracker {
       for (const req of actions) results.push(...(await this.send(req)));
     }
     return results;
+  }
+
+  /** Drops the journaled gathered rounds whose settlement windows all closed at chain time `now` (or that lie in none). */
+  private pruneGathered(now: bigint): void {
+    const open = (indexId: Hex, t: bigint) =>
+      this.o.config.settlement.some((p) => p.indexId === indexId && inSettlementWindow(p, t) && now <= p.expiry + BigInt(p.settlementWindow));
+    const dropped = this.gathered.prune(open);
+    if (dropped > 0) this.o.log.info("settlement: gathered rounds of closed windows dropped from the journal", { rounds: dropped });
   }
 
   private async send(req: SendRequest): Promise<SendResult[]> {

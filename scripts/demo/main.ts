@@ -25,6 +25,7 @@ import { indexIdFromName } from "../../sdk/oracle.js";
 import { currentMarkOf, getSeries, type Series } from "../../sdk/series.js";
 import { claim, updateMark } from "../../sdk/settlement.js";
 import { fillOrder, matchOrders, placeOrder } from "../../sdk/trade.js";
+import { roundToTick } from "../../sdk/units.js";
 import { readOrderBook } from "../../sdk/book.js";
 import { forwardCurve } from "../../sdk/curve.js";
 import { hedgeContracts } from "../../hedge/calc.js";
@@ -299,7 +300,7 @@ async function run(anvil: Anvil, keepers: KeeperProcess[], work: string): Promis
     if (n === 30) {
       // At the series' mark (the price limit lets it lag the index), rounded down to the tick.
       const { value: mark } = await currentMarkOf(by("dave").mc, series);
-      const at = mark - (mark % series.params.tickSize);
+      const at = roundToTick(mark, series.params.tickSize, "down");
       const offer = await placeOrder(by("dave").mc, { series, side: "sell", size: 15n, price: at });
       await fillOrder(by("carol").mc, series, offer, 15n);
       say(`carol takes profit: buys back 15 of her short from dave's new order at ${formatUnits(at, 18)} (the mark)`);

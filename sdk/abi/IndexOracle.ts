@@ -25,7 +25,7 @@ export const indexOracleAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "referenceValue",
+        "name": "storedValue",
         "type": "uint256"
       },
       {
@@ -1756,73 +1756,7 @@ export const indexOracleAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "indexId",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
-        "name": "referenceValue",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint64",
-        "name": "timestamp",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint32",
-        "name": "methodologyVersion",
-        "type": "uint32"
-      },
-      {
-        "internalType": "address[]",
-        "name": "operatorList",
-        "type": "address[]"
-      },
-      {
-        "components": [
-          {
-            "internalType": "uint256",
-            "name": "value",
-            "type": "uint256"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "inputsHash",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "r",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "vs",
-            "type": "bytes32"
-          }
-        ],
-        "internalType": "struct IIndexOracle.Observation[]",
-        "name": "observations",
-        "type": "tuple[]"
-      }
-    ],
-    "name": "verifyFixingFrom",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
+        "name": "value",
         "type": "uint256"
       }
     ],

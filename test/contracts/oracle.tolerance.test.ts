@@ -243,23 +243,5 @@ describe("IndexOracle tolerances (C28)", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(oracle.read.verifyFixing(duplicated), oracle, "DuplicateSigner", [ATPI, operators[0]!.address]);
       await viem.assertions.revertWithCustomErrorWithArgs(oracle.write.postFixing(duplicated), oracle, "DuplicateSigner", [ATPI, operators[0]!.address]);
     });
-
-    it("C32: verifyFixingFrom applies the breaker from the caller's reference (0: none), whatever is stored; the other checks as verifyFixing", async () => {
-      const { oracle } = await networkHelpers.loadFixture(deployFixture);
-      const start = T0 - DAY;
-      await oracle.write.postFixing(await round(oracle, three(wad("3")), start));
-      const [id, ts, version, ops, obs] = await round(oracle, three(wad("1.5")), start + HOUR);
-      const from = (reference: bigint) => oracle.read.verifyFixingFrom([id, reference, ts, version, ops, obs]);
-      // -50 % from the stored 3: verifyFixing rejects it; from a reference of 1.6 (6.25 %) or with none it verifies.
-      expect(await from(wad("1.6"))).to.equal(wad("1.5"));
-      expect(await from(0n)).to.equal(wad("1.5"));
-      await viem.assertions.revertWithCustomErrorWithArgs(from(wad("3")), oracle, "BeyondBreaker", [ATPI, wad("1.5"), wad("3"), 1000n]);
-      // The edge, measured from the reference: 1.5 is within 10 % of a reference just above 1.5 / 1.1, beyond it just below.
-      const edge = (wad("1.5") * 10n) / 11n;
-      expect(await from(edge + 1n)).to.equal(wad("1.5"));
-      await viem.assertions.revertWithCustomErrorWithArgs(from(edge), oracle, "BeyondBreaker", [ATPI, wad("1.5"), edge, 1000n]);
-      const [, , , , few] = await round(oracle, [wad("1.5"), wad("1.5")], start + HOUR);
-      await viem.assertions.revertWithCustomError(oracle.read.verifyFixingFrom([id, wad("1.5"), ts, version, ops, few]), oracle, "TooFewSignatures");
-    });
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { type Address, type LocalAccount, decodeFunctionData, parseAbiItem } from "viem";
+import { spawn } from "node:child_process";
+import { type Address, type LocalAccount, decodeFunctionData, parseAbiItem, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
@@ -12,6 +13,7 @@ import { Journal } from "../../keeper/chain/journal.js";
 import { startServer } from "../../keeper/observability/server.js";
 import { type OracleIndexView, postFixingKey } from "../../keeper/oracle/contract.js";
 import { FixingLoop, type IndexFeed } from "../../keeper/oracle/fixingLoop.js";
+import { GatheredRounds } from "../../keeper/oracle/gatheredRounds.js";
 import { observationsRoute } from "../../keeper/oracle/peers.js";
 import { roundsToRecord, settleDue } from "../../keeper/oracle/settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../keeper/oracle/window.js";
@@ -32,8 +34,9 @@ const fixingPosted = parseAbiItem(
   "event FixingPosted(bytes32 indexed indexId, uint64 indexed timestamp, uint256 value, uint32 methodologyVersion, bytes32 inputsHash, uint256 signers, address poster)",
 );
 
-function config(oracle: Address, extra: Record<string, unknown> = {}) {
-  return validateConfig({
+/** The keeper config input (JSON) of these tests; `config` validates it. */
+function rawConfig(oracle: Address, extra: Record<string, unknown> = {}) {
+  return {
     chainId: 31337,
     rpc: { urls: ["http://127.0.0.1:1"] },
     contracts: { oracle },
@@ -43,7 +46,11 @@ function config(oracle: Address, extra: Record<string, unknown> = {}) {
     keys: { signer: { privateKeyEnv: "X" } },
     gas: { maxFeePerGasGwei: "50" },
     ...extra,
-  });
+  };
+}
+
+function config(oracle: Address, extra: Record<string, unknown> = {}) {
+  return validateConfig(rawConfig(oracle, extra));
 }
 
 describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () {
@@ -463,12 +470,16 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
    * of `windowRounds` rounds, and operator a's fixing loop driving its settlement. With `peers`, b and c are
    * operators too (quorum 2 of 3): they serve over HTTP the chain-linked path of signed rounds from a's first due
    * round on (what a computes too), so a gathers all three observations of every round — but the round at expiry
-   * if `cSkipsExpiry` (c never signs it). a gathers for `gatherMs`.
+   * if `cSkipsExpiry` (c never signs it). a gathers for `gatherMs`. `restart` starts a's keeper again on the same
+   * journal (a new sender and loop, reconciled first); `gatherThenDie` runs a's loop in a child process that is
+   * SIGKILLed when it first goes to record a round, its post of the round at expiry disabled.
    */
   async function settlementChain(windowRounds: number, { peers = false, cSkipsExpiry = false, gatherMs = 0 } = {}) {
     anvil = await startAnvil({ args: ["--timestamp", String(START + 100)] });
     const owner = await fundedAccount(anvil);
-    const op = await fundedAccount(anvil);
+    const opKey = generatePrivateKey();
+    const op = privateKeyToAccount(opKey);
+    await anvil.rpc("anvil_setBalance", [op.address, toHex(parseEther("10"))]);
     const others = peers ? [await fundedAccount(anvil), await fundedAccount(anvil)] : [];
     const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators: [op.address, ...others.map((o) => o.address)] });
     const peerJournals = others.map((account) => ({ account, journal: new Journal(":memory:") }));
@@ -490,18 +501,34 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       settlementWindow: windowRounds * DAY, settlementGrace: 7 * DAY,
     };
     const peerConfig = { peers: { urls: servers.map((x) => x.url), timeoutMs: 1_000, gatherMs } };
-    const cfg = config(oracle, { contracts: { oracle, market: market.address }, settlement: [series], ...(peers ? peerConfig : {}) });
+    const extra = { contracts: { oracle, market: market.address }, settlement: [series], ...(peers ? peerConfig : {}) };
+    const cfg = config(oracle, extra);
     const params = cfg.settlement[0]!;
     expect(params.indexId).to.equal(indexIdFromName("ATPI"));
     expect([params.contractSize, params.tickSize, params.minSize]).to.deep.equal([1_000_000_000n, 10n ** 15n, 1n]);
     const listed = await walletClient.writeContract({ address: market.address, abi: market.abi, functionName: "listSeries", args: [params] });
     expect((await publicClient.waitForTransactionReceipt({ hash: listed })).status).to.equal("success");
 
-    const { sender, journal, client, metrics } = makeSender(anvil, op, journalPath());
-    await sender.reconcile();
     const def = await loadIndexDefinition("ATPI");
     const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def, source: replaySource() }];
-    const loop = new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 });
+    const dbPath = journalPath();
+    const start = async () => {
+      const { sender, journal, client, metrics } = makeSender(anvil, op, dbPath);
+      await sender.reconcile();
+      return { sender, journal, metrics, loop: new FixingLoop({ config: cfg, client, signer: op, journal, sender, log: silentLogger, metrics, feeds, quorumWaitMs: 0 }) };
+    };
+    let keeper = await start();
+    const { sender, journal, metrics, loop } = keeper;
+    const restart = async () => (keeper = await start());
+    const gatherThenDie = () => {
+      const script = new URL("./fixtures/gather-then-die.ts", import.meta.url).pathname;
+      const child = spawn(process.execPath, ["--import", "tsx", script, anvil.url, String(anvil.chainId), dbPath, opKey, JSON.stringify(rawConfig(oracle, extra))], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      return new Promise<{ signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on("exit", (_code, signal) => resolve({ signal, stderr })));
+    };
     let state: ChainState | undefined;
     for (let t = loop.pendingRounds(t0, 0n)[0]!; peers && t <= expiry + BigInt(windowRounds * DAY); t += BigInt(DAY)) {
       const r = fixingOfWindow(def, await readWindow(replaySource(), windowPollTimes(t, DAY, 4)), t, state);
@@ -513,14 +540,14 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       state = r.chainState;
     }
     const drain = async () => {
-      for (let i = 0; i < 3; i++) await sender.tick(); // (the service's background task) receipts free in-flight slots
+      for (let i = 0; i < 3; i++) await keeper.sender.tick(); // (the service's background task) receipts free in-flight slots
     };
     const step = async () => {
       await anvil.rpc("evm_increaseTime", [DAY]);
       await anvil.rpc("evm_mine");
-      await loop.tick(); // posts the round
+      await keeper.loop.tick(); // posts the round
       await drain();
-      await loop.tick(); // sees it on-chain: records it, or settles after the window
+      await keeper.loop.tick(); // sees it on-chain: records it, or settles after the window
       await drain();
     };
     const events = async (name: "SettlementFixingRecorded" | "SeriesSettled") =>
@@ -542,7 +569,7 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
       const hash = await walletClient.writeContract({ address: oracle, abi: indexOracleAbi, functionName: "postFixing", args });
       expect((await publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
     };
-    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations, peersPost };
+    return { expiry, loop, sender, journal, metrics, drain, step, recorded, settled, postedRounds, postedSigners, recordedObservations, peersPost, restart, gatherThenDie };
   }
 
   const tick = 10n ** 15n;
@@ -618,6 +645,41 @@ describe("keeper fixing loop drives settlement of a listed series (real oracle a
     expect(done).to.have.length(1);
     const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
     expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 2, kind: 0 });
+  });
+  it("C32 a window round the keeper gathered but never posted, then SIGKILLed before recording it, is recorded after the restart (journaled) and counts in the final price", async () => {
+    const { expiry, loop, journal, drain, step, recorded, settled, postedRounds, recordedObservations, peersPost, restart, gatherThenDie } =
+      await settlementChain(2, { peers: true });
+    await loop.tick();
+    await drain();
+    await loop.tick();
+    await drain();
+    await anvil.rpc("evm_increaseTime", [DAY]);
+    await anvil.rpc("evm_mine");
+    // Chain time expiry + 100: a's keeper (a child process) signs and gathers the round at expiry (3 of 3), does not
+    // post it, and is killed with SIGKILL as it goes to record it.
+    const child = await gatherThenDie();
+    expect(child.signal, child.stderr).to.equal("SIGKILL");
+    const journaled = new GatheredRounds(journal, silentLogger).load();
+    expect(journaled.map((r) => [r.args[1], r.args[4].length])).to.deep.equal([[expiry, 3]]);
+    expect(await recorded()).to.deep.equal([]);
+    // While a is down, b and c post the next round: the round at expiry can never be posted, nor gathered again.
+    await anvil.rpc("evm_increaseTime", [DAY]);
+    await anvil.rpc("evm_mine");
+    await peersPost(expiry + BigInt(DAY));
+    const keeper = await restart();
+    await keeper.loop.tick(); // the journaled round at expiry and the posted one at expiry + 1 day are recorded
+    await drain();
+    expect(await postedRounds()).to.not.include(expiry);
+    const rounds = await recorded();
+    expect(rounds.map((r) => r.timestamp)).to.deep.equal([expiry, expiry + BigInt(DAY)]);
+    expect(rounds[0]!.value).to.equal(journal.observations(indexIdFromName("ATPI"), expiry)[0]!.value);
+    expect(await recordedObservations(expiry)).to.deep.equal(journaled[0]!.args[4]); // exactly the gathered set
+    await step(); // expiry + 2 days + 100: the window closed, settled
+    const done = await settled();
+    expect(done).to.have.length(1);
+    const average = ((rounds[0]!.value + rounds[1]!.value) / 2n / tick) * tick;
+    expect(done[0]).to.deep.include({ finalPrice: average, referencePrice: average, fixingCount: 2, kind: 0 });
+    expect(keeper.journal.gatheredRounds()).to.deep.equal([]); // its window closed: dropped from the journal
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import { type Address, type Hex, type LocalAccount, decodeFunctionData, encodeFunctionData, parseGwei, toHex } from "viem";
+import { Journal } from "../../keeper/chain/journal.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { loadIndexDefinition } from "../../keeper/indexConfig.js";
 import { createLogger, silentLogger } from "../../keeper/observability/log.js";
@@ -190,7 +191,7 @@ describe("racing posters: a stagger shorter than one pass is reported at start",
         sources: [{ index: "ATPI", kind: "replay" }], keys: { signer: { privateKeyEnv: "X" } }, gas: { maxFeePerGasGwei: "50" },
       });
       const log = createLogger({ level: "info", write: (l) => lines.push(l) });
-      new FixingLoop({ config, log, feeds: [] } as unknown as FixingLoopOptions);
+      new FixingLoop({ config, log, feeds: [], journal: new Journal(":memory:") } as unknown as FixingLoopOptions); // the journal: settlement loads its gathered rounds
       return lines.map((l) => JSON.parse(l) as { level: string; msg: string; recommendedAtLeast?: number }).filter((l) => l.level === "warn");
     };
     const peer = ["http://127.0.0.1:2"];

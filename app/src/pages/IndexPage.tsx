@@ -5,7 +5,7 @@ import type { Hex } from "viem";
 import { indexNameFromId } from "../../../sdk/oracle.js";
 import { Chart } from "../Chart.js";
 import { type Fixing, readFixings } from "../data.js";
-import { plotPrice, price, short, time } from "../format.js";
+import { exactPrice, plotPrice, short, time } from "../format.js";
 import { REFRESH_MS, useApp, useReader } from "../market.js";
 
 interface Audit {
@@ -26,23 +26,25 @@ export function IndexPage({ indexId }: { indexId: Hex }) {
     <section>
       <h2>Index {name}</h2>
       <Chart x={list.map((f) => Number(f.timestamp))} lines={[{ label: name, values: list.map((f) => plotPrice(f.value)), color: "#2563eb" }]} title={`${name} fixings`} testId="fixing-chart" />
-      <table data-testid="fixings">
-        <thead>
-          <tr><th>time</th><th>value</th><th>methodology</th><th>inputs hash</th><th>block</th><th /></tr>
-        </thead>
-        <tbody>
-          {[...list].reverse().map((f) => (
-            <tr key={String(f.timestamp)}>
-              <td>{time(f.timestamp)}</td>
-              <td>{price(f.value)}</td>
-              <td>v{f.methodologyVersion}</td>
-              <td title={f.inputsHash}>{short(f.inputsHash)}</td>
-              <td>{f.blockNumber.toString()}</td>
-              <td><button onClick={() => setOpen(f)}>Audit</button></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="wide">
+        <table data-testid="fixings">
+          <thead>
+            <tr><th>time</th><th>value</th><th>methodology</th><th>inputs hash</th><th>block</th><th /></tr>
+          </thead>
+          <tbody>
+            {[...list].reverse().map((f) => (
+              <tr key={String(f.timestamp)}>
+                <td>{time(f.timestamp)}</td>
+                <td>{exactPrice(f.value)}</td>
+                <td>v{f.methodologyVersion}</td>
+                <td title={f.inputsHash}>{short(f.inputsHash)}</td>
+                <td>{f.blockNumber.toString()}</td>
+                <td><button onClick={() => setOpen(f)}>Audit</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {open ? <AuditReport name={name} fixing={open} auditUrl={app.auditUrl} /> : null}
     </section>
   );
@@ -63,7 +65,7 @@ function AuditReport({ name, fixing, auditUrl }: { name: string; fixing: Fixing;
   const a = audit.data;
   return (
     <div className="audit" data-testid="audit">
-      <h3>Fixing {at}: {price(fixing.value)}</h3>
+      <h3>Fixing {at}: {exactPrice(fixing.value)}</h3>
       <p>
         Reproduce it: <code data-testid="reproduce">npm run keeper -- fixing --index {name} --source replay --at {at}</code> (replay: the bundled
         price history; an operator's own source files reproduce a live fixing with <code>--source &lt;kind&gt; --input &lt;file&gt;</code>). The
@@ -76,23 +78,25 @@ function AuditReport({ name, fixing, auditUrl }: { name: string; fixing: Fixing;
           <p data-testid="audit-match">
             Recomputed {a.valueDecimal}, inputs hash {a.inputsHash === fixing.inputsHash ? "matches the chain" : `differs from the chain (${a.inputsHash})`}.
           </p>
-          <table>
-            <thead>
-              <tr><th>slot</th><th>weight</th><th>model</th><th>price</th><th>quotes used</th><th>excluded (reason)</th></tr>
-            </thead>
-            <tbody>
-              {a.slots.map((s) => (
-                <tr key={s.id}>
-                  <td>{s.name}</td>
-                  <td>{s.weight}</td>
-                  <td>{s.model}</td>
-                  <td>{s.priceDecimal ?? "–"}</td>
-                  <td>{s.quotes.map((q) => `${q.provider} ${q.blend}`).join(", ")}</td>
-                  <td>{s.excluded.map((x) => `${x.provider ?? x.model ?? "?"}: ${x.reason ?? "?"}`).join("; ") || "none"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="wide">
+            <table>
+              <thead>
+                <tr><th>slot</th><th>weight</th><th>model</th><th>price</th><th>quotes used</th><th>excluded (reason)</th></tr>
+              </thead>
+              <tbody>
+                {a.slots.map((s) => (
+                  <tr key={s.id}>
+                    <td>{s.name}</td>
+                    <td>{s.weight}</td>
+                    <td>{s.model}</td>
+                    <td>{s.priceDecimal ?? "–"}</td>
+                    <td>{s.quotes.map((q) => `${q.provider} ${q.blend}`).join(", ")}</td>
+                    <td>{s.excluded.map((x) => `${x.provider ?? x.model ?? "?"}: ${x.reason ?? "?"}`).join("; ") || "none"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : null}
     </div>

@@ -27,14 +27,14 @@ export function MarketsPage({ markets, onTrade }: { markets: Markets; onTrade: (
                 <td>{r.number}</td>
                 <td title={r.series.id}>{r.indexName} {short(r.series.id)}</td>
                 <td>{r.status.phase}{r.status.paused ? " (paused)" : ""}</td>
-                <td>{r.index ? <>{price(r.index.value)}<br /><small>{time(r.index.timestamp)}</small></> : "no fixing yet"}</td>
-                <td data-testid="mark">{r.status.finalPrice ? `${price(r.status.finalPrice)} final` : maybePrice(r.mark)}</td>
+                <td>{r.index ? <>{price(r.index.value, r.series)}<br /><small>{time(r.index.timestamp)}</small></> : "no fixing yet"}</td>
+                <td data-testid="mark">{r.status.finalPrice ? `${price(r.status.finalPrice, r.series)} final` : maybePrice(r.mark, r.series)}</td>
                 <td>{time(r.series.params.expiry)}</td>
                 <td>{countdown(r.series.params.expiry, markets.now)}</td>
-                <td>{r.low !== undefined && r.high !== undefined ? `${price(r.low)} – ${price(r.high)}` : "–"}</td>
-                <td data-testid="best-bid">{maybePrice(r.bestBid)}</td>
-                <td data-testid="best-ask">{maybePrice(r.bestAsk)}</td>
-                <td>{r.lastTrade ? `${r.lastTrade.size} @ ${price(r.lastTrade.price)}` : "–"}</td>
+                <td>{r.low !== undefined && r.high !== undefined ? `${price(r.low, r.series, "up")} – ${price(r.high, r.series, "down")}` : "–"}</td>
+                <td data-testid="best-bid">{maybePrice(r.bestBid, r.series)}</td>
+                <td data-testid="best-ask">{maybePrice(r.bestAsk, r.series)}</td>
+                <td>{r.lastTrade ? `${r.lastTrade.size} @ ${price(r.lastTrade.price, r.series)}` : "–"}</td>
                 <td data-testid="open-interest">{r.openInterest.toString()}</td>
                 <td data-testid="settlement">{r.settlement ? describeSettlement(r.settlement) : "–"}</td>
                 <td><button onClick={() => onTrade(r.number)}>Trade</button></td>

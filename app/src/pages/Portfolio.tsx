@@ -5,7 +5,7 @@ import { addMargin, deposit, removableMargin, removeMargin, withdraw } from "../
 import { claim, describeSettlement } from "../../../sdk/settlement.js";
 import { parseDecimal } from "../../../sdk/units.js";
 import type { Holding, Markets, Portfolio } from "../data.js";
-import { countdown, price, signedUsdc, time, usdc } from "../format.js";
+import { countdown, liqPrice, price, signedUsdc, time, usdc } from "../format.js";
 import { useTx, useWallet } from "../market.js";
 
 const amountOf = (text: string) => {
@@ -46,7 +46,7 @@ export function PortfolioPage({ markets, portfolio }: { markets: Markets; portfo
         <button disabled={!writer || portfolio.free === 0n} data-testid="withdraw-all" onClick={() => void run("Withdraw", async () => (await withdraw(writer!, portfolio.free), `withdrew ${usdc(portfolio.free)}`))}>Withdraw all</button>
       </div>
       <div className="wide">
-        <table data-testid="positions">
+        <table className="cards" data-testid="positions">
           <thead>
             <tr>
               <th>series</th><th>phase</th><th>position</th><th>entry</th><th>mark</th><th>unrealized PnL</th><th>realized PnL</th><th>fees paid</th>
@@ -77,20 +77,20 @@ function HoldingRow({ h, now, amount }: { h: Holding; now: bigint; amount: strin
       : `${phase}: settles within ${countdown(s.params.expiry + BigInt(s.params.settlementGrace), now)}`;
   return (
     <tr data-testid={`holding-${h.row.number}`}>
-      <td>{h.row.indexName} #{h.row.number} ({time(s.params.expiry)})</td>
-      <td>{phase}</td>
-      <td data-testid="size">{p.size > 0n ? `long ${p.size}` : p.size < 0n ? `short ${-p.size}` : "flat"}</td>
-      <td>{p.size === 0n ? "–" : price(p.entryPrice)}</td>
-      <td>{price(p.mark)}{p.settled ? " (final)" : ""}</td>
-      <td data-testid="upnl">{signedUsdc(p.unrealizedPnl)}</td>
-      <td>{signedUsdc(h.realizedPnl)}</td>
-      <td>{usdc(h.fees)}</td>
-      <td>{usdc(p.margin)}</td>
-      <td>{signedUsdc(p.equity)}</td>
-      <td>{health}</td>
-      <td>{h.liquidationPrice === undefined ? "–" : price(h.liquidationPrice)}</td>
-      <td data-testid="settlement">{settlement}</td>
-      <td>
+      <td data-label="series"><span>{h.row.indexName} #{h.row.number} <small>{time(s.params.expiry)}</small></span></td>
+      <td data-label="phase">{phase}</td>
+      <td data-label="position" data-testid="size">{p.size > 0n ? `long ${p.size}` : p.size < 0n ? `short ${-p.size}` : "flat"}</td>
+      <td data-label="entry">{p.size === 0n ? "–" : price(p.entryPrice, s)}</td>
+      <td data-label="mark">{price(p.mark, s)}{p.settled ? " (final)" : ""}</td>
+      <td data-label="unrealized PnL" data-testid="upnl">{signedUsdc(p.unrealizedPnl)}</td>
+      <td data-label="realized PnL">{signedUsdc(h.realizedPnl)}</td>
+      <td data-label="fees paid">{usdc(h.fees)}</td>
+      <td data-label="margin">{usdc(p.margin)}</td>
+      <td data-label="equity">{signedUsdc(p.equity)}</td>
+      <td data-label="health">{health}</td>
+      <td data-label="liq. price" data-testid="liq-price">{liqPrice(h.liquidationPrice, s, p.size)}</td>
+      <td className="text" data-label="settlement" data-testid="settlement">{settlement}</td>
+      <td className="actions">
         {phase === "trading" && p.size !== 0n ? (
           <>
             <button disabled={!writer} onClick={() => void run("Add margin", async () => (await addMargin(writer!, s, amountOf(amount)), `added ${amount} USDC of margin`))}>Add margin</button>

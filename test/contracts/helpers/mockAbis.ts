@@ -237,11 +237,6 @@ export const mockIndexOracleAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      },
-      {
         "internalType": "uint64",
         "name": "timestamp",
         "type": "uint64"
@@ -284,7 +279,7 @@ export const mockIndexOracleAbi = [
         "type": "tuple[]"
       }
     ],
-    "name": "verifyFixingFrom",
+    "name": "verifyFixing",
     "outputs": [
       {
         "internalType": "uint256",
