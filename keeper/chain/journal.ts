@@ -1,8 +1,9 @@
 /**
  * The keeper's journal in an embedded SQLite database (node:sqlite): what was signed (observations), which
  * transactions were planned, signed, broadcast and mined, the settlement-window rounds the fixing loop gathered a
- * quorum for (their postFixing arguments as JSON, oracle/gatheredRounds.ts), and small cursors. Everything that must survive a
- * crash is written here BEFORE the corresponding effect (a signed transaction is stored before it is sent).
+ * quorum for (their postFixing arguments as JSON, oracle/gatheredRounds.ts), and small cursors. Everything that
+ * must survive a crash is written here BEFORE the corresponding effect (a signed transaction is stored before it
+ * is sent).
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";

@@ -59,7 +59,6 @@ export function fairValue(index: bigint, fixingTime: bigint, expiry: bigint, car
   return num >= 0n ? num / den : -((-num + den - 1n) / den);
 }
 
-
 /**
  * The orders the maker wants, in a fixed order (series as given, then bids best first, then asks best first), so a
  * restart computes the same list. Inventory: bids stop at +maxInventory, asks at -maxInventory. Margin: series are

@@ -15,12 +15,12 @@ import { bytes32, uint } from "./observationSchema.js";
 /** A round's postFixing arguments: also what recordSettlementFixing takes after the series. */
 export type RoundArgs = ReturnType<typeof buildPostFixingArgs>;
 
-const UINT = /^(0|[1-9][0-9]*)$/;
+const timestampSchema = uint(64n);
 const hex32 = bytes32.transform((v) => v as Hex);
 const argsSchema = z
   .object({
     indexId: hex32,
-    timestamp: uint(64n),
+    timestamp: timestampSchema,
     methodologyVersion: z.number().int().min(0).lt(2 ** 32),
     operators: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/).transform((v) => v as Address)),
     observations: z.array(z.object({ value: uint(256n), inputsHash: hex32, r: hex32, vs: hex32 })).min(1),
@@ -79,7 +79,8 @@ export class GatheredRounds {
   prune(keep: (indexId: Hex, timestamp: bigint) => boolean): number {
     let dropped = 0;
     for (const row of this.journal.gatheredRounds()) {
-      if (!UINT.test(row.timestamp) || keep(row.indexId as Hex, BigInt(row.timestamp))) continue;
+      const timestamp = timestampSchema.safeParse(row.timestamp);
+      if (!timestamp.success || keep(row.indexId as Hex, timestamp.data)) continue;
       this.journal.deleteGatheredRound(row.indexId, row.timestamp);
       dropped++;
     }
