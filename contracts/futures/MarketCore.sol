@@ -319,7 +319,8 @@ abstract contract MarketCore is IFuturesMarket, ReentrancyGuardTransient, EIP712
 
     /* TRADES */
 
-    /// @notice Inputs of one account's side of a trade.
+    /// @notice Inputs of one account's side of a trade. The order of fields is relied on: the event encoders of
+    /// FuturesMarket copy `moved`, `sharesDelta` and `assetsDelta` (words 6 to 8) as one block.
     struct Leg {
         address account;
         int256 delta;
