@@ -6,7 +6,9 @@
  * transaction, and the rounds this keeper's fixing loop gathered a quorum for (`addRound`: the set of signed
  * observations it would post, or, for a round superseded while still gathering, the quorum it held), posted or not —
  * a round superseded by a newer one, or whose post lost a race, still counts, as it would for anyone else holding
- * its signatures. A posted round is recorded with its posted observations. The gathered rounds are journaled
+ * its signatures. A posted round is recorded with its posted observations (the oracle's stored value); if the market
+ * refuses them (a bare quorum beyond the oracle's circuit breaker from the value stored by then) and this keeper
+ * gathered more signatures of the round, it records with those (every operator signing passes the breaker). The gathered rounds are journaled
  * before they are kept (gatheredRounds.ts) and loaded again on start, so a round gathered but never posted is still
  * recorded after a crash; a round's set is replaced only by one with more signatures, and the journaled rounds are
  * dropped once every window they lie in closed. After the window one `settle` settles the series (the window
@@ -61,10 +63,14 @@ export const ROUND_LOOKBACK_BLOCKS = 10_000n;
 const LOG_RANGE = 2_000n;
 const FIXING_POSTED = getAbiItem({ abi: indexOracleAbi, name: "FixingPosted" });
 
-/** A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop. */
+/**
+ * A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop;
+ * `wider`: for a posted round, a gathered set of it with more signatures (recorded if the posted set is refused).
+ */
 interface KnownRound {
   args: RoundArgs;
   posted: boolean;
+  wider?: RoundArgs;
 }
 
 export class SettlementTracker {
@@ -101,7 +107,9 @@ export class SettlementTracker {
         this.o.log.error("settlement: cannot journal a gathered round: it is recorded only if this process keeps running", { index: indexId, timestamp: args[1], error: e });
       }
     }
-    this.roundsOf(indexId).set(args[1], { args, posted: false });
+    const known = this.roundsOf(indexId).get(args[1]);
+    if (known?.posted) known.wider = args;
+    else this.roundsOf(indexId).set(args[1], { args, posted: false });
   }
 
   /** Whether `timestamp` lies in the settlement window of a configured series of the index. */
@@ -109,10 +117,13 @@ export class SettlementTracker {
     return this.o.config.settlement.some((p) => p.indexId === indexId && inSettlementWindow(p, timestamp));
   }
 
-  /** Whether a gathered set replaces what is known of its round: nothing, or a gathered set with fewer signatures. */
+  /**
+   * Whether a gathered set adds to what is known of its round: nothing, or fewer signatures (for a posted round: than
+   * both the posted set and a wider gathered one).
+   */
   private replaces(indexId: Hex, args: RoundArgs): boolean {
     const known = this.rounds.get(indexId)?.get(args[1]);
-    return !known || (!known.posted && args[4].length > known.args[4].length);
+    return !known || args[4].length > (known.wider ?? known.args)[4].length;
   }
 
   /** Sends the due settlement actions of the series of one index (never throws on a revert: skipped). */
@@ -130,17 +141,19 @@ export class SettlementTracker {
       const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
       if (state.settledAt !== 0n) continue; // settled (early, or by anyone's settle): nothing to record or settle
       const tag = seriesTag(params);
-      const actions: SendRequest[] = [];
+      const record = (key: string, [, ts, version, ops, obs]: RoundArgs): SendRequest => ({ key, kind: "settlement", to: market, abi: futuresMarketAbi,
+        data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
       for (const t of roundsToRecord(params, now, [...rounds.keys()].sort((a, b) => (a < b ? -1 : 1)))) {
-        const [, ts, version, ops, obs] = rounds.get(t)!.args;
-        actions.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
-          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
+        const round = rounds.get(t)!;
+        const key = `record:${tag}:${t}`;
+        results.push(...(await this.send(record(key, round.args))));
+        // The posted set refused (skipped now or earlier, never sent): the wider gathered set may pass the breaker.
+        if (round.wider && this.skippedAt.has(key) && !this.done.has(key)) results.push(...(await this.send(record(`${key}:wider`, round.wider))));
       }
       if (settleDue(params, state, now)) {
-        actions.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
-          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
+        results.push(...(await this.send({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) })));
       }
-      for (const req of actions) results.push(...(await this.send(req)));
     }
     return results;
   }
@@ -186,11 +199,16 @@ export class SettlementTracker {
       const logs = await client.getLogs({ address: this.o.config.contracts.oracle, event: FIXING_POSTED, args: { indexId }, fromBlock: from, toBlock: to });
       for (const l of logs) {
         const ts = l.args.timestamp!;
-        if (rounds.get(ts)?.posted) continue;
+        const known = rounds.get(ts);
+        if (known?.posted) continue;
         const tx = await client.getTransaction({ hash: l.transactionHash! });
         try {
           const call = decodeFunctionData({ abi: oracleAbi, data: tx.input });
-          if (call.functionName === "postFixing") rounds.set(ts, { args: call.args as unknown as RoundArgs, posted: true });
+          if (call.functionName === "postFixing") {
+            const args = call.args as unknown as RoundArgs;
+            const wider = known && known.args[4].length > args[4].length ? known.args : undefined;
+            rounds.set(ts, { args, posted: true, ...(wider ? { wider } : {}) });
+          }
         } catch {
           this.o.log.warn("settlement: a round's observations cannot be decoded (not a direct postFixing call)", { index: indexId, timestamp: ts, tx: l.transactionHash });
         }
