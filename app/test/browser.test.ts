@@ -83,6 +83,20 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
       return out;
     });
 
+  /** Table cells of an amount ("1,234.5 USDC") whose text takes more than one line: the unit wrapped off its number. */
+  const wrappedAmounts = (page: Page) =>
+    page.evaluate(() => {
+      const out: string[] = [];
+      for (const td of Array.from(document.querySelectorAll(".app td"))) {
+        if (!/^-?[\d,.]+ USDC$/.test(td.textContent ?? "")) continue;
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const lines = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+        if (lines.size > 1) out.push(`${td.getAttribute("data-label")}: ${td.textContent} on ${lines.size} lines`);
+      }
+      return out;
+    });
+
   let alice: Page;
   let bob: Page;
 
@@ -171,6 +185,7 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
         await page.setViewportSize({ width, height: 900 });
         await page.getByTestId("positions").waitFor();
         expect(await overflowing(page), `at ${width} px`).to.deep.equal([]);
+        expect(await wrappedAmounts(page), `at ${width} px`).to.deep.equal([]);
       }
       await shot(alice, `6a-portfolio-${width}`);
     }

@@ -78,7 +78,7 @@ function HoldingRow({ h, now, amount }: { h: Holding; now: bigint; amount: strin
   return (
     <tr data-testid={`holding-${h.row.number}`}>
       <td data-label="series"><span>{h.row.indexName} #{h.row.number} <small>{time(s.params.expiry)}</small></span></td>
-      <td data-label="phase">{phase}</td>
+      <td className="words" data-label="phase">{phase}</td>
       <td data-label="position" data-testid="size">{p.size > 0n ? `long ${p.size}` : p.size < 0n ? `short ${-p.size}` : "flat"}</td>
       <td data-label="entry">{p.size === 0n ? "–" : price(p.entryPrice, s)}</td>
       <td data-label="mark">{price(p.mark, s)}{p.settled ? " (final)" : ""}</td>
@@ -87,7 +87,7 @@ function HoldingRow({ h, now, amount }: { h: Holding; now: bigint; amount: strin
       <td data-label="fees paid">{usdc(h.fees)}</td>
       <td data-label="margin">{usdc(p.margin)}</td>
       <td data-label="equity">{signedUsdc(p.equity)}</td>
-      <td data-label="health">{health}</td>
+      <td className="words" data-label="health">{health}</td>
       <td data-label="liq. price" data-testid="liq-price">{liqPrice(h.liquidationPrice, s, p.size)}</td>
       <td className="text" data-label="settlement" data-testid="settlement">{settlement}</td>
       <td className="actions">
