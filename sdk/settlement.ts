@@ -8,7 +8,7 @@ import { formatPrice } from "./units.js";
 
 /**
  * How a series settled (`SettlementKind` of the market's `SeriesSettled`): after its window from the recorded
- * rounds, by the fallback (no round: the oracle's latest value after the grace), early at the limit price of a
+ * rounds, by the fallback (no round: the last mark after the grace), early at the limit price of a
  * fixing beyond the price limit, or early at the mark when a liquidation left a loss nothing covers.
  */
 export const SETTLEMENT_KINDS = ["window", "fallback", "limit-move", "unbacked-loss"] as const;
@@ -20,7 +20,7 @@ export interface SeriesSettlement {
   /** The price every account is resolved at. */
   finalPrice: bigint;
   /**
-   * The price the settlement started from: the window average (window), the oracle's latest value (fallback), the
+   * The price the settlement started from: the window average (window), the last mark (fallback), the
    * index beyond the limit (limit-move) or the mark (unbacked-loss); `finalPrice` is it clamped to the last mark +-
    * priceLimitBps.
    */
@@ -52,7 +52,7 @@ export function describeSettlement(s: SeriesSettlement): string {
     case "window":
       return `${final} (window average ${ref} of ${s.fixingCount} round${s.fixingCount === 1 ? "" : "s"}${clamped})`;
     case "fallback":
-      return `${final} (fallback: no settlement round, the oracle's latest value ${ref}${clamped})`;
+      return `${final} (fallback: no settlement round, the last mark ${ref}${clamped})`;
     case "limit-move":
       return `${final} (settled early: the index ${ref} moved beyond the price limit, settled at the limit price)`;
     case "unbacked-loss":

@@ -249,7 +249,7 @@ describe("trader app in Chromium (playwright-core, test wallets, anvil)", functi
       await anvil.rpc("evm_mine", []);
     };
     await jump(series.params.expiry - (await publicClient.getBlock()).timestamp + BigInt(series.params.settlementGrace) + 10n);
-    // No round recorded: after the grace one settle takes the fallback (the oracle's latest value).
+    // No round recorded: after the grace one settle takes the fallback (the last mark).
     expect((await settle(mc, series)).settlement.kind).to.equal("fallback");
     // Settling resolves no account by itself: close out whoever still holds a position (the keepers do this on a live chain).
     for (const t of market.traders) {

@@ -246,7 +246,7 @@ interface IFuturesMarket {
     /// @notice The series settled at `finalPrice`: trading, margin moves and liquidations end, and its accounts can
     /// be resolved (`closeOut`), then claim.
     /// @param referencePrice The price the settlement started from: the window average on the tick (`Window`), the
-    /// oracle's latest value on the tick (`Fallback`), the index beyond the limit (`LimitMove`) or the mark
+    /// last mark on the tick (`Fallback`), the index beyond the limit (`LimitMove`) or the mark
     /// (`UnbackedLoss`). `finalPrice` is it clamped to the last mark +- priceLimitBps.
     event SeriesSettled(
         bytes32 indexed seriesId, uint256 finalPrice, uint256 referencePrice, uint32 fixingCount, SettlementKind kind
@@ -447,7 +447,8 @@ interface IFuturesMarket {
     ) external;
 
     /// @notice After the window, settles the series: the final price is the average of the recorded rounds rounded
-    /// down to the tick (with none, after expiry + settlementGrace, the oracle's latest value rounded down), clamped
+    /// down to the tick (with none, after expiry + settlementGrace, the series' last mark, frozen since expiry,
+    /// rounded down: no oracle call, and no caller picks it by when he calls), clamped
     /// to the series' last mark +- priceLimitBps, so that every account that met maintenance at the last mark is
     /// solvent at it (C30). Emits `SeriesSettled`.
     function settle(SeriesParams calldata params) external;

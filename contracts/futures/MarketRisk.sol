@@ -211,22 +211,29 @@ abstract contract MarketRisk is MarketCore {
         uint256 windowEnd = uint256(p.expiry) + p.settlementWindow;
         if (block.timestamp <= windowEnd) revert SettlementWindowOpen(windowEnd);
         uint32 count = s.fixingCount;
-        uint256 price = _finalPrice(p, s, count);
         uint256 word = _loadMarkWord(s);
+        uint256 lastMark = SeriesMark.mark(word);
+        uint256 price = _finalPrice(p, s, count, lastMark);
         // Within one price limit of the last mark (C30): an account that met maintenance there is solvent at it.
-        uint256 finalPrice = SeriesMark.nextMark(SeriesMark.mark(word), price, p.priceLimitBps);
+        uint256 finalPrice = SeriesMark.nextMark(lastMark, price, p.priceLimitBps);
         _settleAt(id, s, word, finalPrice, price, count == 0 ? SettlementKind.Fallback : SettlementKind.Window);
     }
 
-    /// @dev The window price: the average of the `count` recorded rounds, or, with none after the grace, the
-    /// oracle's latest value (C24: funds can always leave); rounded down to the tick, at least one tick.
-    function _finalPrice(SeriesParams memory p, SeriesState storage s, uint32 count) internal view returns (uint256 price) {
+    /// @dev The window price: the average of the `count` recorded rounds, or, with none after the grace, the last
+    /// mark, frozen since expiry (C24: funds can always leave, with no oracle call; C32: no caller picks the
+    /// fallback by the time he calls, as he would the oracle's latest value); rounded down to the tick, at least
+    /// one tick.
+    function _finalPrice(SeriesParams memory p, SeriesState storage s, uint32 count, uint256 lastMark)
+        internal
+        view
+        returns (uint256 price)
+    {
         if (count != 0) {
             price = s.fixingSum / count;
         } else {
             uint256 fallbackAfter = uint256(p.expiry) + p.settlementGrace;
             if (block.timestamp <= fallbackAfter) revert NoSettlementFixing(fallbackAfter);
-            (price,) = _index(p);
+            price = lastMark;
         }
         price -= price % p.tickSize;
         if (price == 0) price = p.tickSize;

@@ -294,12 +294,14 @@ describe("FuturesMarket settlement", () => {
     await f.viem.assertions.emitWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "SeriesSettled", [f.id, P("3.36"), P("3.0"), 1, KIND.Window]);
   });
 
-  it("C24 fallback: with no recorded round, settle waits for expiry + grace, then uses the oracle's latest value; funds leave; no second settlement", async () => {
+  it("C24 / C32 fallback: with no recorded round, settle waits for expiry + grace, then settles at the last mark (not the oracle's value at the call); funds leave; no second settlement", async () => {
     const f = await traded();
     await f.at(f.e + 10n);
     await f.setIndex(P("3.4"), f.e + 10n);
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.settleAt(f.windowEnd + 1n), f.market, "NoSettlementFixing", [f.e + 86_400n]);
-    await f.viem.assertions.emitWithArgs(f.settleAt(f.e + 86_401n), f.market, "SeriesSettled", [f.id, P("3.4"), P("3.4"), 0, KIND.Fallback]);
+    await f.setIndex(P("3.45"), f.e + 86_000n); // whatever the oracle says when the first caller settles
+    expect((await state(f)).mark).to.equal(INDEX);
+    await f.viem.assertions.emitWithArgs(f.settleAt(f.e + 86_401n), f.market, "SeriesSettled", [f.id, INDEX, INDEX, 0, KIND.Fallback]);
     await f.viem.assertions.revertWithCustomError(f.recordAt(P("3.0"), f.e + 100n, f.e + 86_402n), f.market, "SettlementWindowClosed");
     await f.viem.assertions.revertWithCustomErrorWithArgs(f.market.write.settle([f.params]), f.market, "AlreadySettled", [f.id]);
     const pool = (await state(f)).marginAssets;

@@ -197,11 +197,13 @@ contract MarketAttacksTest is MarketScenario {
         _warp(params.expiry);
         oracle.set(INDEX_ID, INDEX * 82 / 100, uint64(clock));
         assertEq(market.updateMark(params), INDEX, "a fixing stamped at expiry is the settlement's: the mark stays");
-        _warp(uint256(params.expiry) + params.settlementGrace + 1);
-        oracle.set(INDEX_ID, INDEX * 82 / 100, uint64(clock)); // no round recorded: the fallback reads the index
+        IIndexOracle.Observation[] memory obs = new IIndexOracle.Observation[](1);
+        obs[0] = IIndexOracle.Observation(INDEX * 82 / 100, bytes32(0), bytes32(0), bytes32(0));
+        market.recordSettlementFixing(params, params.expiry, 2, new address[](0), obs); // the window's one round: -18 %
+        _warp(uint256(params.expiry) + params.settlementWindow + 1);
         vm.expectEmit(true, false, false, true, address(market));
         emit IFuturesMarket.SeriesSettled(
-            id, INDEX - INDEX * params.priceLimitBps / 10_000, INDEX * 82 / 100, 0, IFuturesMarket.SettlementKind.Fallback
+            id, INDEX - INDEX * params.priceLimitBps / 10_000, INDEX * 82 / 100, 1, IFuturesMarket.SettlementKind.Window
         );
         market.settle(params);
         _settleAndCloseOut([alice, bob, bob]);
