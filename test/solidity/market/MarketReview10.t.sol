@@ -5,13 +5,15 @@ import {IFuturesMarket, SeriesParams} from "../../../contracts/futures/IFuturesM
 import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
 import {MarketScenario} from "./utils/MarketScenario.sol";
 
-/// @notice Review 10 (independent attacker). One finding (C32, low): the fallback settlement takes the oracle's
-/// latest value at the moment of the first `settle` call, so with no window round recorded the first caller picks
-/// between a posted value and one about to be posted. The other tests pin the most dangerous attempts that failed:
-/// a self-trader with its own liquidator through band edges and gaps up to the limit (C14 / C15 / C29 / C30),
-/// series isolation through an insured bankruptcy (C17 / C31), order independence of close-outs, claims, fee
-/// collection and insurance withdrawal (C32), one count per round whatever the subset or version (C32), no panic
-/// on extreme inputs (C13) and exits after every kind of settlement (C24 / I12). Scene: MarketScenario.
+/// @notice Review 10 (independent attacker). Two findings, both low, as failing tests: (C32) the fallback settlement
+/// takes the oracle's latest value at the moment of the first `settle` call, so with no window round recorded the
+/// first caller picks between a posted value and one about to be posted; (I12 / C24) a series listed on an index
+/// that never receives a fixing can never settle, so its insurance is locked forever. The other tests pin the most
+/// dangerous attempts that failed: a self-trader with its own liquidator through band edges and gaps up to the limit
+/// (C14 / C15 / C29 / C30), series isolation through an insured bankruptcy (C17 / C31), order independence of
+/// close-outs, claims, fee collection and insurance withdrawal (C32), one count per round whatever the subset or
+/// version (C32), no panic on extreme inputs (C13) and exits after an unbacked-loss settlement (C24 / I12).
+/// Scene: MarketScenario.
 contract MarketReview10Test is MarketScenario {
     bytes4 internal constant PANIC = 0x4e487b71;
 
@@ -80,6 +82,27 @@ contract MarketReview10Test is MarketScenario {
             market.seriesState(id2).finalPrice,
             "C32: the fallback price depends on whether settle ran before or after a post"
         );
+    }
+
+    /* FINDING: I12 / C24, insurance of a series whose index never gets a fixing */
+
+    /// I12 / C24 (low): `listSeries` does not check that the oracle has the index, and a series settles only through
+    /// a recorded round (`verifyFixing`: `UnknownIndex`) or the fallback (`latest`: `NoFixing`). A series listed on
+    /// an index that never receives a fixing (a mistyped id, an index retired before its first post) can never
+    /// settle, so `withdrawInsurance` reverts `InsuranceLocked` forever and whatever was funded into its insurance
+    /// (the lister funds it at listing, section 13 item 13) is lost; anyone's `fundInsurance` adds to it. No position
+    /// can exist there (every trade needs a mark), so nothing is at stake that a settlement at any price, or a
+    /// withdrawal allowed once no position ever opened and the grace is over, would harm.
+    function test_I12_insuranceOfASeriesWhoseIndexNeverPostsCanLeaveAfterTheGrace() public {
+        SeriesParams memory p = params;
+        p.indexId = bytes32("ATPl"); // a typo of ATPI: the oracle never posts it
+        bytes32 pid = market.listSeries(p);
+        _fund(address(this), 2_000 * USDC);
+        market.fundInsurance(p, 2_000 * USDC);
+        _warp(uint256(p.expiry) + p.settlementGrace + 1);
+        try market.settle(p) {} catch {}
+        try market.withdrawInsurance(p, 2_000 * USDC, address(this)) {} catch {}
+        assertEq(market.seriesState(pid).insurance, 0, "I12: the insurance can leave once the grace is over");
     }
 
     /* PINS */
