@@ -5,8 +5,9 @@ import {IFuturesMarket, SeriesParams} from "../../../contracts/futures/IFuturesM
 import {IIndexOracle} from "../../../contracts/oracle/IIndexOracle.sol";
 import {MarketScenario} from "./utils/MarketScenario.sol";
 
-/// @notice Review 10 (independent attacker). Two findings, both low, as failing tests: (C32) the fallback settlement
-/// takes the oracle's latest value at the moment of the first `settle` call, so with no window round recorded the
+/// @notice Review 10 (independent attacker). Two findings, both low, fixed since (the fallback settles at the last
+/// mark, with no oracle call); before the fix: (C32) the fallback settlement
+/// took the oracle's latest value at the moment of the first `settle` call, so with no window round recorded the
 /// first caller picks between a posted value and one about to be posted; (I12 / C24) a series listed on an index
 /// that never receives a fixing can never settle, so its insurance is locked forever. The other tests pin the most
 /// dangerous attempts that failed: a self-trader with its own liquidator through band edges and gaps up to the limit
@@ -54,7 +55,7 @@ contract MarketReview10Test is MarketScenario {
         assertTrue(selector != PANIC, what);
     }
 
-    /* FINDING: C32, the fallback's last look */
+    /* FINDING (fixed: the fallback is the last mark): C32, the fallback's last look */
 
     /// C32 (low): with no window round recorded (keepers down through the window, or every window round refused),
     /// `settle` after `expiry + settlementGrace` uses whatever the oracle's latest value is at that call. The value
@@ -84,7 +85,7 @@ contract MarketReview10Test is MarketScenario {
         );
     }
 
-    /* FINDING: I12 / C24, insurance of a series whose index never gets a fixing */
+    /* FINDING (fixed: the fallback needs no fixing): I12 / C24, insurance of a series whose index never gets a fixing */
 
     /// I12 / C24 (low): `listSeries` does not check that the oracle has the index, and a series settles only through
     /// a recorded round (`verifyFixing`: `UnknownIndex`) or the fallback (`latest`: `NoFixing`). A series listed on
