@@ -1,0 +1,108 @@
+/**
+ * Operator faults, review 10, against the compiled bin where it matters: `liquidate` beside a running keeper
+ * (the data directory's lock), `liquidate` meeting a damaged journal or a wrong market address, waits longer than
+ * Node's timers can hold, a data directory that is a file, and the RPC probe loop's abort listeners.
+ */
+import { expect } from "chai";
+import { getEventListeners } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { RpcPool } from "../../keeper/chain/rpc.js";
+import { validateConfig } from "../../keeper/config/schema.js";
+import { ConfigError } from "../../keeper/config/validate.js";
+import { parseQuotes } from "../../keeper/marketmaker/config.js";
+import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
+
+/** A liquidator section that passes validation (the series need not exist: these runs stop before any scan). */
+const LIQUIDATOR = {
+  maxSize: 10,
+  series: [{
+    index: "ATPI", expiry: 1_900_000_000, contractSize: "1000", tickSize: "0.001", minSize: 1, initialMarginBps: 1_000,
+    maintenanceMarginBps: 500, makerFeeBps: 0, takerFeeBps: 0, priceBandBps: 1_000, priceLimitBps: 400,
+    liquidationPenaltyBps: 100, maxFixingAge: 7_200, settlementWindow: 86_400, settlementGrace: 86_400,
+  }],
+};
+
+/** The output has no stack trace (neither printed nor as a JSON log field) and no crash line. */
+function expectNoCrash(out: string, what: string): void {
+  expect(out, what).to.not.match(/\n\s+at /);
+  expect(out, what).to.not.include('"stack"');
+  expect(out, what).to.not.include("uncaught exception");
+}
+
+describe("keeper operator faults (review 10)", function () {
+  this.timeout(60_000);
+  const { key, chain, base } = useSignerChain();
+  /** The signer chain's config with a market (the oracle's address: a contract, but no market) and a liquidator. */
+  const liquidating = () => ({ ...base(), contracts: { oracle: chain().oracle, market: chain().oracle }, liquidator: LIQUIDATOR });
+
+  it("liquidate refuses a data directory another live keeper holds, as run and post do (two senders on one journal hand out the same nonces)", async () => {
+    const cfg = writeKeeperConfig(liquidating());
+    const data = join(dirname(cfg), "data");
+    mkdirSync(data);
+    writeFileSync(join(data, "keeper.lock"), String(process.pid)); // a live process: this test runner
+    for (const sub of ["post", "liquidate"]) {
+      const r = await runKeeperCli([sub, "--config", cfg], { OP_KEY: key });
+      expect(r.code, `${sub}: ${r.stderr}`).to.equal(1);
+      expect(r.stderr, sub).to.include(`data directory is in use by another keeper (pid ${process.pid}, lock ${join(data, "keeper.lock")})`);
+      expect(r.stderr, sub).to.not.include("journal reconciled with chain"); // nothing read or sent
+    }
+  });
+
+  it("liquidate: a journal that is not a database, or a market address that holds no market, is one line naming it, exit 1, no crash or stack", async () => {
+    const damaged = writeKeeperConfig(liquidating());
+    const journal = join(dirname(damaged), "data", "journal.sqlite");
+    mkdirSync(dirname(journal));
+    writeFileSync(journal, "garbage ".repeat(600));
+    const wrongMarket = writeKeeperConfig(liquidating());
+    for (const [what, cfg, names] of [["damaged journal", damaged, `cannot open the journal ${journal}`], ["wrong market", wrongMarket, 'The contract function "oracle" reverted']] as const) {
+      const r = await runKeeperCli(["liquidate", "--config", cfg], { OP_KEY: key });
+      expect(r.code, what).to.equal(1);
+      expect(r.stderr, what).to.include(names);
+      expectNoCrash(r.stdout + r.stderr, what);
+    }
+  });
+
+  it("a wait longer than Node's timers hold (schedule.pollMs, rpc.probeIntervalMs, liquidator.pollMs, the market maker's pollMs) is refused with its key; Node would run that loop every 1 ms", () => {
+    const huge = 1e12; // ~31 years; setTimeout clamps anything above 2^31 - 1 ms to 1 ms
+    let issues: string[] = [];
+    try {
+      validateConfig({
+        ...base(),
+        contracts: { oracle: chain().oracle, market: chain().oracle },
+        rpc: { urls: [chain().anvil.url], probeIntervalMs: huge },
+        schedule: { pollMs: huge },
+        liquidator: { ...LIQUIDATOR, pollMs: huge },
+      });
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      issues = (e as ConfigError).issues.map((i) => i.key);
+    }
+    expect(issues).to.have.members(["rpc.probeIntervalMs", "schedule.pollMs", "liquidator.pollMs"]);
+    const quotes = { spreadBps: 50, size: 1, maxInventory: 10, maxMargin: 1_000_000 };
+    expect(() => parseQuotes({ ...quotes, pollMs: huge })).to.throw(/pollMs/);
+    expect(parseQuotes({ ...quotes, pollMs: 86_400_000 }).pollMs).to.equal(86_400_000); // a day still fits
+  });
+
+  it("a dataDir that is a file: run and liquidate name dataDir and the path, one line, no stack", async () => {
+    const cfg = writeKeeperConfig({ ...liquidating(), dataDir: "./keeper.json" });
+    for (const sub of ["run", "liquidate"]) {
+      const r = await runKeeperCli([sub, "--config", cfg], { OP_KEY: key });
+      expect(r.code, sub).to.equal(1);
+      expect(r.stderr, sub).to.include(`dataDir ${cfg}: not a directory`);
+      expectNoCrash(r.stdout + r.stderr, sub);
+    }
+  });
+
+  it("the RPC probe loop adds no abort listener per probe (it kept one per probe for the keeper's whole life)", async () => {
+    let probes = 0;
+    const pool = new RpcPool({ urls: [chain().anvil.url], chainId: chain().anvil.chainId, onProbe: () => void probes++ });
+    const stop = new AbortController();
+    const running = pool.start(1, stop.signal);
+    while (probes < 30) await new Promise((r) => setTimeout(r, 20));
+    const listeners = getEventListeners(stop.signal, "abort").length;
+    stop.abort();
+    await running;
+    expect(listeners, `after ${probes} probes`).to.be.at.most(1);
+  });
+});
