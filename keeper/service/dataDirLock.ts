@@ -1,7 +1,7 @@
 /**
- * One keeper per data directory: two processes on one journal would hand out the same nonces. `run` and `post`
- * take `<dataDir>/keeper.lock` (holding their pid) before opening the journal; a lock left by a process that no
- * longer exists (kill -9, power loss) is taken over.
+ * One keeper per data directory: two processes on one journal would hand out the same nonces. `run`, `post` and
+ * `liquidate` take `<dataDir>/keeper.lock` (holding their pid) before opening the journal; a lock left by a process
+ * that no longer exists (kill -9, power loss) is taken over.
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,7 +27,13 @@ function alive(pid: number): boolean {
 
 /** Takes the lock of `dataDir`; returns its release function. Throws DataDirLockedError if a live process holds it. */
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (e) {
+    // e.g. EEXIST (a file of that name) or ENOTDIR, EACCES, EROFS: name the config key, not only the syscall
+    const what = (e as NodeJS.ErrnoException).code === "EEXIST" ? "not a directory" : "cannot create it";
+    throw new Error(`dataDir ${dataDir}: ${what} (${(e as Error).message})`, { cause: e });
+  }
   const path = join(dataDir, "keeper.lock");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
