@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { getEventListeners } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RpcPool } from "../../keeper/chain/rpc.js";
 import { validateConfig } from "../../keeper/config/schema.js";
@@ -22,6 +22,11 @@ const LIQUIDATOR = {
     liquidationPenaltyBps: 100, maxFixingAge: 7_200, settlementWindow: 86_400, settlementGrace: 86_400,
   }],
 };
+
+/** Polls `done` every 50 ms (at most 20 s). */
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+}
 
 /** The output has no stack trace (neither printed nor as a JSON log field) and no crash line. */
 function expectNoCrash(out: string, what: string): void {
@@ -47,6 +52,20 @@ describe("keeper operator faults (review 10)", function () {
       expect(r.stderr, sub).to.include(`data directory is in use by another keeper (pid ${process.pid}, lock ${join(data, "keeper.lock")})`);
       expect(r.stderr, sub).to.not.include("journal reconciled with chain"); // nothing read or sent
     }
+  });
+
+  it("a lock left by a keeper killed before a reboot, whose pid another process now has, is taken over (after a power loss the keeper starts again by itself)", async () => {
+    const cfg = writeKeeperConfig({ ...base(), server: { port: 0 } });
+    const lock = join(dirname(cfg), "data", "keeper.lock");
+    const started = (r: { stdout: string }) => r.stdout.includes("keeper running");
+    const killed = await runKeeperCli(["run", "--config", cfg], { OP_KEY: key }, { onSpawn: (kill, out) => void waitFor(() => started({ stdout: out() })).then(() => kill("SIGKILL")) });
+    expect(started(killed), killed.stderr).to.equal(true);
+    // After a reboot pids start over: the dead keeper's pid now belongs to another live process (here: this runner).
+    const left = readFileSync(lock, "utf8");
+    writeFileSync(lock, left.replace(/^\d+/, String(process.pid)));
+    const restarted = await runKeeperCli(["run", "--config", cfg], { OP_KEY: key }, { onSpawn: (kill, out) => void waitFor(() => started({ stdout: out() })).then(() => kill("SIGTERM")) });
+    expect(restarted.stderr, "refused a lock whose process is gone").to.not.include("data directory is in use");
+    expect(started(restarted), restarted.stderr).to.equal(true);
   });
 
   it("liquidate: a journal that is not a database, or a market address that holds no market, is one line naming it, exit 1, no crash or stack", async () => {
