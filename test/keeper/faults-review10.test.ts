@@ -11,6 +11,7 @@ import { RpcPool } from "../../keeper/chain/rpc.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { ConfigError } from "../../keeper/config/validate.js";
 import { parseQuotes } from "../../keeper/marketmaker/config.js";
+import { startFaultProxy } from "./helpers/faultProxy.js";
 import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
 
 /** A liquidator section that passes validation (the series need not exist: these runs stop before any scan). */
@@ -66,6 +67,28 @@ describe("keeper operator faults (review 10)", function () {
     const restarted = await runKeeperCli(["run", "--config", cfg], { OP_KEY: key }, { onSpawn: (kill, out) => void waitFor(() => started({ stdout: out() })).then(() => kill("SIGTERM")) });
     expect(restarted.stderr, "refused a lock whose process is gone").to.not.include("data directory is in use");
     expect(started(restarted), restarted.stderr).to.equal(true);
+  });
+
+  it("run started while its only RPC endpoint is down waits for it (nothing sent before the journal is reconciled), then runs; it no longer exits 1", async () => {
+    const proxy = await startFaultProxy(chain().anvil.url);
+    try {
+      proxy.setMode("http5xx");
+      const cfg = writeKeeperConfig({ ...base(), rpc: { urls: [proxy.url], probeIntervalMs: 200 }, server: { port: 0 } });
+      const r = await runKeeperCli(["run", "--config", cfg], { OP_KEY: key }, {
+        onSpawn: (kill, out) => void (async () => {
+          await waitFor(() => out().includes("retrying"));
+          proxy.setMode("pass");
+          await waitFor(() => out().includes("keeper running"));
+          kill("SIGTERM");
+        })(),
+      });
+      expect(r.stdout, r.stderr).to.include("cannot reconcile the journal with the chain: nothing is sent before it succeeds; retrying");
+      expect(r.stdout).to.include("journal reconciled with chain");
+      expect(r.stdout).to.include("keeper running");
+      expect(r.code, r.stdout).to.equal(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("liquidate: a journal that is not a database, or a market address that holds no market, is one line naming it, exit 1, no crash or stack", async () => {
