@@ -11,6 +11,8 @@ import { RpcPool } from "../../keeper/chain/rpc.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { ConfigError } from "../../keeper/config/validate.js";
 import { parseQuotes } from "../../keeper/marketmaker/config.js";
+import { parseCsvPrices } from "../../keeper/sources/csv.js";
+import { SourceError } from "../../keeper/sources/types.js";
 import { startFaultProxy } from "./helpers/faultProxy.js";
 import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
 
@@ -146,5 +148,16 @@ describe("keeper operator faults (review 10)", function () {
     stop.abort();
     await running;
     expect(listeners, `after ${probes} probes`).to.be.at.most(1);
+  });
+});
+
+describe("keeper operator faults (review 10): a CSV price file with a bad header", () => {
+  it("names the header's line and shows its fields as written (a semicolon-separated file read as one column)", () => {
+    const semicolons = "# prices exported from a spreadsheet\nprovider;model;input\nopenai;gpt-4o;2.5\n";
+    expect(() => parseCsvPrices(semicolons, "p.csv")).to.throw(
+      SourceError,
+      'source p.csv: line 2: CSV header must name provider, model and input (or price); got ["provider;model;input"]',
+    );
+    expect(() => parseCsvPrices("name,cost\na,1\n", "p.csv")).to.throw(SourceError, 'line 1: CSV header must name provider, model and input (or price); got ["name","cost"]');
   });
 });
