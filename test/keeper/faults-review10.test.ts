@@ -5,13 +5,16 @@
  */
 import { expect } from "chai";
 import { getEventListeners } from "node:events";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { RpcPool } from "../../keeper/chain/rpc.js";
+import { loadConfig } from "../../keeper/config/load.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { ConfigError } from "../../keeper/config/validate.js";
 import { parseQuotes } from "../../keeper/marketmaker/config.js";
 import { parseCsvPrices } from "../../keeper/sources/csv.js";
+import { liteLlmSource } from "../../keeper/sources/litellm.js";
 import { SourceError } from "../../keeper/sources/types.js";
 import { startFaultProxy } from "./helpers/faultProxy.js";
 import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
@@ -159,5 +162,16 @@ describe("keeper operator faults (review 10): a CSV price file with a bad header
       'source p.csv: line 2: CSV header must name provider, model and input (or price); got ["provider;model;input"]',
     );
     expect(() => parseCsvPrices("name,cost\na,1\n", "p.csv")).to.throw(SourceError, 'line 1: CSV header must name provider, model and input (or price); got ["name","cost"]');
+  });
+});
+
+describe("keeper operator faults (review 10): a byte order mark (a file saved by a Windows editor)", () => {
+  it("a config file and a JSON price file that start with a UTF-8 BOM are read as without it (JSON.parse refused an invisible character)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-bom-"));
+    const config = { chainId: 31337, rpc: { urls: ["http://127.0.0.1:8545"] }, contracts: { oracle: "0x5FbDB2315678afecb367f032d93F642f64180aa3" }, indexes: ["ATPI"], keys: { signer: { privateKeyEnv: "K" } }, gas: { maxFeePerGasGwei: "1" } };
+    writeFileSync(join(dir, "keeper.json"), `\uFEFF${JSON.stringify(config)}`);
+    expect(loadConfig(join(dir, "keeper.json"), { env: {} }).config.chainId).to.equal(31337);
+    writeFileSync(join(dir, "prices.json"), `\uFEFF{"gpt-4o": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}`);
+    expect((await liteLlmSource(join(dir, "prices.json")).read(0)).quotes).to.deep.equal([{ provider: "openai", model: "gpt-4o", input: "2.5e-06", output: "1e-05", scale: 6 }]);
   });
 });
