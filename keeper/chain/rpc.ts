@@ -12,6 +12,7 @@
 import { type Chain, type PublicClient, createPublicClient, custom, defineChain } from "viem";
 import { type Logger, RateLimiter, silentLogger, urlLabel } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
+import { sleep } from "../observability/shutdown.js";
 
 export type RpcFailureKind = "timeout" | "network" | "http" | "invalid" | "chain_id" | "lag" | "frozen";
 
@@ -152,10 +153,7 @@ export class RpcPool {
   async start(intervalMs: number, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.probeAll();
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, intervalMs);
-        signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
-      });
+      await sleep(intervalMs, signal); // removes its abort listener when it wakes: none piles up per probe
     }
   }
 

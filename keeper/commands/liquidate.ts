@@ -10,8 +10,9 @@ import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/validate.js";
 import { type ScanReport, UNNEEDED, liquidationKey, scan } from "../liquidator/loop.js";
 import { liquidatorsFor } from "../liquidator/service.js";
-import { createLogger } from "../observability/log.js";
-import { createRuntime } from "../service/runtime.js";
+import { createLogger, errorLine } from "../observability/log.js";
+import { lockDataDir } from "../service/dataDirLock.js";
+import { type KeeperRuntime, createRuntime } from "../service/runtime.js";
 import { type Command, EXIT } from "./types.js";
 
 const USAGE = "usage: liquidate --config FILE [--env-file FILE] [--dry-run] [--wait-ms N]";
@@ -61,7 +62,17 @@ export async function run(argv: readonly string[], io: LiquidateIo = { out: (t) 
     return EXIT.usage;
   }
   const log = createLogger({ level: config.logLevel, write: (l) => io.err(l) });
-  const runtime = await createRuntime(loaded, { log, signals: [] });
+  // The data directory's lock, as `run` and `post` take it: two senders on one journal hand out the same nonces.
+  let unlock: (() => void) | undefined;
+  let runtime: KeeperRuntime;
+  try {
+    unlock = lockDataDir(config.dataDir);
+    runtime = await createRuntime(loaded, { log, signals: [] });
+  } catch (e) {
+    unlock?.();
+    io.err(`liquidate: ${errorLine(e)}`);
+    return EXIT.failure;
+  }
   try {
     await runtime.reconcile();
     const reports: (ScanReport & { seriesId: string })[] = [];
@@ -84,8 +95,12 @@ export async function run(argv: readonly string[], io: LiquidateIo = { out: (t) 
     io.out(JSON.stringify({ dryRun: config.dryRun, series: reports }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
     const failed = reports.some((r) => r.deferred.length > 0 || r.skipped.some((s) => !UNNEEDED.some((n) => s.reason.includes(n))));
     return failed ? EXIT.failure : EXIT.ok;
+  } catch (e) {
+    io.err(`liquidate: ${errorLine(e)}`);
+    return EXIT.failure;
   } finally {
     await runtime.shutdown.shutdown("liquidate done");
+    unlock(); // once the journal is closed
   }
 }
 

@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/validate.js";
-import { createLogger } from "../observability/log.js";
+import { RateLimiter, createLogger } from "../observability/log.js";
+import { sleep } from "../observability/shutdown.js";
 import { FixingLoop, buildFeeds } from "../oracle/fixingLoop.js";
 import { lockDataDir } from "../service/dataDirLock.js";
 import { type KeeperRuntime, createRuntime } from "../service/runtime.js";
@@ -75,12 +76,25 @@ export async function startService(name: string, argv: readonly string[]): Promi
   }
   const release = unlock;
   runtime.shutdown.onShutdown(() => release()); // runs after the loops and the server stopped (hooks run in reverse)
-  try {
-    await runtime.reconcile();
-  } catch (e) {
-    runtime.log.error("cannot reconcile the journal with the chain: nothing is sent before it succeeds", { error: e });
-    await runtime.shutdown.shutdown("reconcile failed");
-    return 1;
+  // `run` waits out an RPC outage at start (retrying every probe interval until shutdown); `post` fails at once.
+  const limiter = new RateLimiter(60_000);
+  for (;;) {
+    try {
+      await runtime.reconcile();
+      break;
+    } catch (e) {
+      if (name !== "run") {
+        runtime.log.error("cannot reconcile the journal with the chain: nothing is sent before it succeeds", { error: e });
+        await runtime.shutdown.shutdown("reconcile failed");
+        return 1;
+      }
+      limiter.warn(runtime.log, "reconcile", "cannot reconcile the journal with the chain: nothing is sent before it succeeds; retrying", { error: e, retryMs: runtime.config.rpc.probeIntervalMs });
+      await sleep(runtime.config.rpc.probeIntervalMs, runtime.shutdown.signal);
+      if (runtime.shutdown.signal.aborted) {
+        await runtime.shutdown.done;
+        return 0;
+      }
+    }
   }
   return { runtime, loop };
 }

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { indexIdFromName } from "../../sdk/oracle.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/validate.js";
-import { createLogger, rootCause, urlLabel } from "../observability/log.js";
+import { createLogger, errorLine, urlLabel } from "../observability/log.js";
 import { readOracleIndex } from "../oracle/contract.js";
 import { roundTimestamp } from "../oracle/rounds.js";
 import { type KeeperRuntime, createRuntime } from "../service/runtime.js";
@@ -33,12 +33,6 @@ export interface Check {
   detail: string;
 }
 
-const message = (e: unknown) => {
-  const m = e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
-  const root = rootCause(e);
-  return root && root !== m && !m.includes(root) ? `${m}: ${root}` : m;
-};
-
 /** Runs every check; a check that throws fails with the error's message (and root cause). */
 export async function runChecks(runtime: KeeperRuntime): Promise<Check[]> {
   const { config, client, pool, keys } = runtime;
@@ -47,7 +41,7 @@ export async function runChecks(runtime: KeeperRuntime): Promise<Check[]> {
     try {
       checks.push({ check, ...(await fn()) });
     } catch (e) {
-      checks.push({ check, ok: false, detail: message(e) });
+      checks.push({ check, ok: false, detail: errorLine(e) });
     }
   };
   await pool.probeAll();
@@ -119,7 +113,7 @@ export async function run(argv: readonly string[], io: StatusIo = { out: (t) => 
     // Logs go to stderr so stdout is only the JSON summary.
     runtime = await createRuntime(loaded, { log: createLogger({ level: "error", write: (l) => io.err(l) }), signals: [] });
   } catch (e) {
-    io.err(e instanceof ConfigError ? e.message : `status: ${message(e)}`);
+    io.err(e instanceof ConfigError ? e.message : `status: ${errorLine(e)}`);
     return e instanceof ConfigError ? EXIT.usage : EXIT.failure;
   }
   try {
@@ -129,7 +123,7 @@ export async function run(argv: readonly string[], io: StatusIo = { out: (t) => 
     io.out(JSON.stringify({ ok, ...status, checks }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
     return ok ? EXIT.ok : EXIT.failure;
   } catch (e) {
-    io.err(`status: ${message(e)}`);
+    io.err(`status: ${errorLine(e)}`);
     return EXIT.failure;
   } finally {
     await runtime.shutdown.shutdown("status done");

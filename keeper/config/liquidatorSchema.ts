@@ -1,7 +1,7 @@
 /** The `liquidator` section of the keeper config: which series to watch and how to liquidate (docs/operator.md). */
 import type { z } from "zod";
 import { listedSeries } from "./seriesSchema.js";
-import { array, decimalUnits, int, object } from "./validate.js";
+import { MAX_WAIT_MS, array, decimalUnits, int, object } from "./validate.js";
 
 export const liquidatorConfig = object({
   series: array(listedSeries, { min: 1 }),
@@ -16,7 +16,7 @@ export const liquidatorConfig = object({
   /** Longest block range of one eth_getLogs. */
   maxBlockRange: int({ min: 1, max: 1_000_000 }).default(10_000),
   /** How often `run` checks the oracle for a new fixing. */
-  pollMs: int({ min: 100 }).default(5_000),
+  pollMs: int({ min: 100, max: MAX_WAIT_MS }).default(5_000),
 });
 
 export type LiquidatorConfig = z.output<typeof liquidatorConfig>;

@@ -60,7 +60,7 @@ export function loadConfig(configPath: string, options: LoadOptions = {}): Loade
   const base = dirname(path);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync(path, "utf8").replace(/^\uFEFF/, ""); // a byte order mark (Windows editors) is not JSON
   } catch (e) {
     throw new ConfigError([{ key: "(file)", problem: `cannot read ${path}: ${(e as Error).message}` }], path);
   }

@@ -6,7 +6,7 @@ import { LOG_LEVELS, type LogLevel } from "../observability/log.js";
 import { indexName, sourceEntry } from "./fixingSchema.js";
 import { liquidatorConfig } from "./liquidatorSchema.js";
 import { listedSeries } from "./seriesSchema.js";
-import { address, afterFields, array, bool, decimalUnits, int, object, oneOf, parseConfigPart, section, str, url } from "./validate.js";
+import { MAX_WAIT_MS, address, afterFields, array, bool, decimalUnits, int, object, oneOf, parseConfigPart, section, str, url } from "./validate.js";
 
 const envName = str({ pattern: /^[A-Z_][A-Z0-9_]*$/, patternHint: "an environment variable name like KEEPER_PASSWORD" });
 
@@ -25,7 +25,7 @@ const rpc = object({
   timeoutMs: int({ min: 100, max: 120_000 }).default(5_000),
   maxHeadLagBlocks: int({ min: 0, max: 10_000 }).default(3),
   frozenHeadSeconds: int({ min: 0 }).default(0),
-  probeIntervalMs: int({ min: 100 }).default(5_000),
+  probeIntervalMs: int({ min: 100, max: MAX_WAIT_MS }).default(5_000),
   failuresBeforeCooldown: int({ min: 1, max: 100 }).default(3),
   cooldownMs: int({ min: 0 }).default(30_000),
 });
@@ -34,7 +34,7 @@ const schedule = object({
   intervalSeconds: int({ min: 1 }).default(3_600),
   windowPolls: int({ min: 1, max: 1_000 }).default(12),
   maxFutureSkewSeconds: int({ min: 0, max: 3_600 }).default(60),
-  pollMs: int({ min: 100 }).default(5_000),
+  pollMs: int({ min: 100, max: MAX_WAIT_MS }).default(5_000),
   catchUpRounds: int({ min: 1, max: 100 }).default(3),
   postStaggerMs: int({ min: 0, max: 600_000 }).default(10_000), // > pollMs + peers.timeoutMs (one pass): turns stay apart
 });

@@ -96,6 +96,9 @@ export function str(opts: { nonEmpty?: boolean; pattern?: RegExp; patternHint?: 
   return s;
 }
 
+/** The longest wait a loop's period may ask for (a day): Node runs a timer above 2^31 - 1 ms after 1 ms instead. */
+export const MAX_WAIT_MS = 86_400_000;
+
 /** A safe integer within [min, max]. */
 export function int(opts: { min?: number; max?: number } = {}) {
   const base = z.unknown().superRefine((v, ctx) => {

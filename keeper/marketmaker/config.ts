@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { MAX_WAIT_MS } from "../config/validate.js";
 import type { QuoteLimits } from "./quote.js";
 
 const whole = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, "a non-negative integer")]).transform((v) => BigInt(v));
@@ -23,7 +24,7 @@ export const quotesSchema = z
     carryBpsPerYear: z.number().int().min(-10_000).max(10_000).default(0),
     /** Orders live until the fixing's time plus this (seconds). */
     orderLifetimeSeconds: z.number().int().min(60).default(86_400),
-    pollMs: z.number().int().min(50).default(2_000),
+    pollMs: z.number().int().min(50).max(MAX_WAIT_MS).default(2_000),
     /** Metrics and health server (GET /metrics, GET /health); port 0 picks a free one. */
     http: z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65_535) }).strict().optional(),
     /** Unhealthy when no tick succeeded for this long. */

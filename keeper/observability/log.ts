@@ -78,6 +78,13 @@ export function rootCause(e: unknown): string {
   return String(text).split("\n")[0] ?? "";
 }
 
+/** An error as one line for a command's stderr: its short message, and its root cause when that adds something. */
+export function errorLine(e: unknown): string {
+  const m = e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
+  const root = rootCause(e);
+  return root && root !== m && !m.includes(root) ? `${m}: ${root}` : m;
+}
+
 function wrap(p: pino.Logger): Logger {
   const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (!p.isLevelEnabled(level)) return;

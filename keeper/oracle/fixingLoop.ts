@@ -42,6 +42,11 @@ const FAILED: readonly TxState[] = ["cancelled", "lost", "reverted"];
 const OPEN: readonly TxState[] = ["queued", "broadcast", "mined"];
 /** A round whose posts ended without posting it this many times is given up (its simulation kept passing). */
 const MAX_POST_ATTEMPTS = 5;
+/**
+ * Milliseconds on a monotonic clock, for the in-memory waits (quorum wait, gathering, post stagger): a host clock
+ * stepped back (NTP, a resumed VM) would otherwise stretch them by the step.
+ */
+const elapsedMs = () => performance.now();
 
 /** The postFixing arguments of a round that reached the quorum. */
 type QuorumArgs = Extract<QuorumDecision, { reached: true }>["args"];
@@ -119,16 +124,16 @@ export class FixingLoop {
   private readonly o: FixingLoopOptions;
   /** Rounds whose computation gave no fixing (deterministic for a complete window): not recomputed. */
   private readonly noFixing = new Map<string, string>();
-  /** Local time a round was first seen without quorum. */
+  /** When (elapsedMs) a round was first seen without quorum. */
   private readonly waitingSince = new Map<string, number>();
-  /** Local time a round was first seen with a quorum (the gathering, peers.gatherMs, counts from there). */
+  /** When (elapsedMs) a round was first seen with a quorum (the gathering, peers.gatherMs, counts from there). */
   private readonly quorumSince = new Map<string, number>();
   /**
    * The signed set of each round's latest quorum decision (its postFixing arguments): handed to settlement once
    * gathered, and again when the oracle is past the round (posted, or superseded while still gathering).
    */
   private readonly quorumArgs = new Map<string, QuorumArgs>();
-  /** Local time a round was first ready to post: gathered, not held back by an earlier round (the stagger counts from there). */
+  /** When (elapsedMs) a round was first ready to post: gathered, not held back by an earlier round (the stagger counts from there). */
   private readonly readySince = new Map<string, number>();
   /** Post keys sent and not yet final (posted is logged and counted at confirmation). */
   private readonly sentPosts = new Map<string, { index: string; round: bigint; signers: readonly Hex[]; held: boolean }>();
@@ -301,16 +306,16 @@ export class FixingLoop {
       if (!decision.reached) {
         // An earlier round still gathering signatures holds back later ones (a later post would make it
         // unpostable), but not forever: a round nobody can observe must not stop the index.
-        const since = this.waitingSince.get(key) ?? Date.now();
+        const since = this.waitingSince.get(key) ?? elapsedMs();
         this.waitingSince.set(key, since);
-        if (Date.now() - since < (this.o.quorumWaitMs ?? 3 * config.peers.timeoutMs)) blocked = true;
+        if (elapsedMs() - since < (this.o.quorumWaitMs ?? 3 * config.peers.timeoutMs)) blocked = true;
         else this.noQuorum(feed.name).add(t);
         log.debug("round without quorum", { index: feed.name, round: t, have: decision.have, need: decision.need });
         continue;
       }
       this.waitingSince.delete(key);
       this.noQuorum(feed.name).delete(t);
-      const since = this.quorumSince.get(key) ?? Date.now();
+      const since = this.quorumSince.get(key) ?? elapsedMs();
       this.quorumSince.set(key, since); // also while held back: the gathering of every due round runs at once
       this.quorumArgs.set(key, decision.args);
       // Gather: from the first quorum, wait up to gatherMs for every operator's observation, so the post holds
@@ -322,16 +327,16 @@ export class FixingLoop {
       // gathering: with one operator missing every keeper gathers for the full gatherMs, and a stagger counted
       // from the quorum would make the leader and the next operator post at the same moment (gatherMs >=
       // postStaggerMs). Rounds of a catch-up gathered in parallel are ready only once the round before them landed.
-      const gathered = decision.complete || Date.now() - since >= config.peers.gatherMs;
+      const gathered = decision.complete || elapsedMs() - since >= config.peers.gatherMs;
       if (gathered) this.settlement.addRound(feed.indexId, decision.args);
       if (blocked) continue;
       if (!gathered) {
         blocked = true;
         continue;
       }
-      const ready = this.readySince.get(key) ?? Date.now();
+      const ready = this.readySince.get(key) ?? elapsedMs();
       this.readySince.set(key, ready);
-      if (Date.now() - ready < this.postRank(view.operators, t) * config.schedule.postStaggerMs) {
+      if (elapsedMs() - ready < this.postRank(view.operators, t) * config.schedule.postStaggerMs) {
         blocked = true;
         continue;
       }

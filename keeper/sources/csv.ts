@@ -18,7 +18,7 @@ export function parseCsvPrices(text: string, origin: string): SourceSnapshot {
   const header = records[0];
   if (header === undefined) throw new SourceError(origin, "CSV is empty (a header row is required)");
   const columns = csvPricesHeader.safeParse(header.fields);
-  if (!columns.success) throw new SourceError(origin, columns.error.issues[0]?.message ?? "bad CSV header");
+  if (!columns.success) throw new SourceError(origin, `line ${header.line}: ${columns.error.issues[0]?.message ?? "bad CSV header"}`);
   const h = columns.data;
   const rejected: RejectedEntry[] = errors.map((e) => ({ entry: e.split(":")[0] ?? "?", reason: e }));
   const quotes: Quote[] = [];

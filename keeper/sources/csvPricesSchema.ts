@@ -5,16 +5,18 @@
 import { z } from "zod";
 import type { Quote } from "../methodology/types.js";
 
-/** Column positions from the header row; provider, model and input (or price) are required. */
+const columnsOf = (fields: readonly string[]) => fields.map((f) => f.trim().toLowerCase());
+
+/** Column positions from the header row; provider, model and input (or price) are required (checked on the fields as written). */
 export const csvPricesHeader = z
   .array(z.string())
+  .refine((fields) => ["provider", "model"].every((c) => columnsOf(fields).includes(c)) && columnsOf(fields).some((c) => c === "input" || c === "price"), {
+    error: (iss) => `CSV header must name provider, model and input (or price); got ${JSON.stringify(iss.input)}`,
+  })
   .transform((fields) => {
-    const cols = fields.map((f) => f.trim().toLowerCase());
+    const cols = columnsOf(fields);
     const col = (name: string) => (cols.includes(name) ? cols.indexOf(name) : undefined);
     return { width: cols.length, provider: col("provider"), model: col("model"), input: col("input") ?? col("price"), output: col("output"), scale: col("scale") };
-  })
-  .refine((h) => h.provider !== undefined && h.model !== undefined && h.input !== undefined, {
-    error: (iss) => `CSV header must name provider, model and input (or price); got ${JSON.stringify(iss.input)}`,
   });
 
 export type CsvPricesHeader = z.output<typeof csvPricesHeader>;

@@ -67,5 +67,5 @@ export async function readTextInput(input: string, options: ReadOptions = {}): P
     }
   }
   if (bytes.length > MAX_INPUT_BYTES) throw new SourceError(origin, `input larger than ${MAX_INPUT_BYTES} bytes`);
-  return bytes.toString("utf8");
+  return bytes.toString("utf8").replace(/^\uFEFF/, ""); // a byte order mark (files saved on Windows) is no content
 }
