@@ -7,8 +7,8 @@ export const indexName = str({ pattern: /^[\x20-\x7e]{1,31}$/, patternHint: "1-3
 
 /**
  * One index's price source: `kind` as in `keeper fixing --source`, `input` a file, .gz or URL (replay: optional dir),
- * `timeoutMs` the most a URL may take to answer in full (default SOURCE_TIMEOUT_MS, 15 s; a hanging source holds up one
- * pass of the loop that long).
+ * `timeoutMs` the most a URL may take to answer in full, or a file to be read (default SOURCE_TIMEOUT_MS, 15 s; a
+ * hanging source holds up one pass of the loop that long).
  */
 export const sourceEntry = object({
   index: indexName,

@@ -5,7 +5,8 @@
  */
 import { expect } from "chai";
 import { getEventListeners } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { RpcPool } from "../../keeper/chain/rpc.js";
@@ -15,6 +16,7 @@ import { ConfigError } from "../../keeper/config/validate.js";
 import { parseQuotes } from "../../keeper/marketmaker/config.js";
 import { parseCsvPrices } from "../../keeper/sources/csv.js";
 import { liteLlmSource } from "../../keeper/sources/litellm.js";
+import { MAX_INPUT_BYTES, readTextInput } from "../../keeper/sources/readInput.js";
 import { SourceError } from "../../keeper/sources/types.js";
 import { startFaultProxy } from "./helpers/faultProxy.js";
 import { runKeeperCli, useSignerChain, writeKeeperConfig } from "./helpers/keeperBin.js";
@@ -173,5 +175,19 @@ describe("keeper operator faults (review 10): a byte order mark (a file saved by
     expect(loadConfig(join(dir, "keeper.json"), { env: {} }).config.chainId).to.equal(31337);
     writeFileSync(join(dir, "prices.json"), `\uFEFF{"gpt-4o": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}`);
     expect((await liteLlmSource(join(dir, "prices.json")).read(0)).quotes).to.deep.equal([{ provider: "openai", model: "gpt-4o", input: "2.5e-06", output: "1e-05", scale: 6 }]);
+  });
+});
+
+describe("keeper operator faults (review 10): a file input that is not a regular file", () => {
+  it("a FIFO, a directory or a file above 64 MB is refused by name at once, and the FIFO's read never blocks the loop", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-input-"));
+    const fifo = join(dir, "prices.fifo");
+    execFileSync("mkfifo", [fifo]); // no writer: a plain read of it waits forever
+    const refusal = (input: string) => readTextInput(input, { timeoutMs: 60_000 }).then(() => "read", (e: unknown) => (e instanceof SourceError ? e.message : String(e)));
+    expect(await refusal(fifo)).to.equal(`source ${fifo}: not a regular file (a FIFO)`);
+    expect(await refusal(dir)).to.equal(`source ${dir}: not a regular file (a directory)`);
+    const big = join(dir, "big.json");
+    truncateSync((writeFileSync(big, ""), big), MAX_INPUT_BYTES + 1); // sparse: nothing is written
+    expect(await refusal(big)).to.equal(`source ${big}: input larger than ${MAX_INPUT_BYTES} bytes`);
   });
 });
