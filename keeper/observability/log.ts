@@ -134,11 +134,19 @@ export class RateLimiter {
   ) {}
 
   warn(log: Logger, key: string, msg: string, fields: LogFields = {}): void {
+    this.emit(log, "warn", key, msg, fields);
+  }
+
+  error(log: Logger, key: string, msg: string, fields: LogFields = {}): void {
+    this.emit(log, "error", key, msg, fields);
+  }
+
+  private emit(log: Logger, level: "warn" | "error", key: string, msg: string, fields: LogFields): void {
     const t = this.now();
     const k = this.keys.get(key);
     if (!k) {
       this.keys.set(key, { lastMs: t, suppressed: 0, total: 1 });
-      log.warn(msg, fields);
+      log[level](msg, fields);
       return;
     }
     k.total++;
@@ -146,7 +154,7 @@ export class RateLimiter {
       k.suppressed++;
       return;
     }
-    log.warn(msg, { ...fields, repeated: k.suppressed + 1, total: k.total });
+    log[level](msg, { ...fields, repeated: k.suppressed + 1, total: k.total });
     k.lastMs = t;
     k.suppressed = 0;
   }

@@ -265,9 +265,11 @@ export class FixingLoop {
     for (const t of this.dueRounds(feed.name, now, view)) {
       const round: Round = { indexId: feed.indexId, timestamp: t, methodologyVersion: feed.def.methodologyVersion };
       const failed = (e: unknown) => {
-        // e.g. the signer refused (skew) or the journal failed: no observation this pass, the round stays due.
+        // e.g. the signer refused (skew) or the journal failed (disk full): no observation this pass, the round
+        // stays due. Logged at most once a minute (every pass fails alike), counted each time, and on /health.
         this.o.metrics.fixingFailures.inc({ index: feed.name, reason: "error" });
-        log.error("observation failed", { index: feed.name, round: t, error: e });
+        this.limiter.error(log, `observation:${feed.name}`, "observation failed", { index: feed.name, round: t, error: e });
+        this.o.health?.refusals.set(feed.name, `observation of round ${t} failed: ${(e as Error).message}`);
         return { none: `error: ${(e as Error).message}` };
       };
       const computed = earlierWaiting ? { none: "waiting: an earlier round is not signed yet" } : await this.compute(feed, t, view).catch(failed);
@@ -291,6 +293,10 @@ export class FixingLoop {
           : await this.signChecked(feed, t, now, view, computed, collected.peerValues).catch(failed)
         : computed;
       if ("signed" in own && !("signed" in computed)) collected.observations.push(own.signed);
+      if ("signed" in own) {
+        this.limiter.recovered(log, `observation:${feed.name}`, "observations succeed again", { index: feed.name, round: t });
+        if (this.o.health?.refusals.get(feed.name)?.startsWith("observation of round")) this.o.health.refusals.delete(feed.name);
+      }
       if ("value" in computed && "none" in own && own.none === "no_reference" && linksToState(feed.def)) earlierWaiting = true;
       const decision = decideQuorum(round, collected.observations, view.operators, view.quorum, view.tolerances.maxSpreadBps);
       const outcome: RoundOutcome = {

@@ -56,7 +56,7 @@ export function roundsToRecord(series: Pick<SeriesParams, "expiry" | "settlement
   return timestamps.filter((t) => inSettlementWindow(series, t) && t <= now);
 }
 
-/** Retry a skipped settlement action at most this often (local ms): e.g. settle before the fallback grace ended. */
+/** Retry a skipped settlement action at most this often (ms, monotonic clock): e.g. settle before the fallback grace ended. */
 const RETRY_SKIPPED_MS = 30_000;
 /** How far back the first log scan of an index looks (blocks); later scans continue from the last one. */
 export const ROUND_LOOKBACK_BLOCKS = 10_000n;
@@ -169,7 +169,7 @@ export class SettlementTracker {
   private async send(req: SendRequest): Promise<SendResult[]> {
     if (this.done.has(req.key)) return [];
     const skipped = this.skippedAt.get(req.key);
-    if (skipped !== undefined && Date.now() - skipped < RETRY_SKIPPED_MS) return [];
+    if (skipped !== undefined && performance.now() - skipped < RETRY_SKIPPED_MS) return [];
     const result = await this.o.sender.send(req);
     if (result.status === "sent" || result.status === "exists") {
       this.done.add(req.key);
@@ -178,7 +178,7 @@ export class SettlementTracker {
         this.o.log.info("settlement action sent", { key: req.key, hash: result.hash });
       }
     } else if (result.status === "skipped") {
-      this.skippedAt.set(req.key, Date.now());
+      this.skippedAt.set(req.key, performance.now()); // monotonic: a clock stepped back does not stretch the wait
       this.o.log.info("settlement action not needed or not possible now: skipped", { key: req.key, reason: result.reason });
     }
     return [result];

@@ -20,7 +20,7 @@ import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "../../
 import { replaySource } from "../../keeper/sources/replay.js";
 import { type PriceSource, SourceError } from "../../keeper/sources/types.js";
 import { evaluateHealth, newHealthState } from "../../keeper/observability/health.js";
-import { silentLogger } from "../../keeper/observability/log.js";
+import { createLogger, silentLogger } from "../../keeper/observability/log.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
 import { readArtifact } from "../../scripts/lib/deploy.js";
@@ -294,6 +294,37 @@ describe("keeper fixing loop (one operator, quorum 1, real anvil)", function () 
     const second = await loop.tick();
     expect(second.map((o) => o.post?.status)).to.deep.equal(["sent", "sent", "sent"]);
     expect((await posted(oracle)).map((p) => p.timestamp)).to.deep.equal(second.map((o) => o.round));
+  });
+
+  it("a journal that cannot be written (disk full) fails each pass's observation: counted each time, logged once, on /health; all clear once space is back", async () => {
+    const { journal, metrics, health, oracle, op, sender } = await setup(); // its loop is not used: this one logs
+    const lines: { level: string; msg: string; repeated?: number }[] = [];
+    const log = createLogger({ write: (l) => lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    const loaded = await loadIndexDefinition("ATPI");
+    const feeds: IndexFeed[] = [{ name: "ATPI", indexId: indexIdFromName("ATPI"), def: loaded, source: replay }];
+    const loop = new FixingLoop({ config: config(oracle), client: sender.client, signer: op, journal, sender, log, metrics, health, feeds, quorumWaitMs: 0 });
+    const record = journal.recordObservation.bind(journal);
+    let full = true;
+    journal.recordObservation = (...args: Parameters<typeof record>) => {
+      if (full) throw new Error("database or disk is full");
+      return record(...args);
+    };
+    let failures = 0;
+    for (let i = 0; i < 4; i++) {
+      const outcomes = await loop.tick(); // every due round of the catch-up fails alike
+      expect(outcomes.map((o) => o.own)).to.deep.equal(outcomes.map(() => ({ none: "error: database or disk is full" })));
+      failures += outcomes.length;
+    }
+    expect(await metrics.fixingFailures.get({ index: "ATPI", reason: "error" })).to.equal(failures);
+    expect(lines.filter((l) => l.msg === "observation failed")).to.have.length(1); // not one per round and pass
+    const signing = evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"));
+    expect(signing).to.have.length(1);
+    expect(signing[0]).to.match(/^signing ATPI: observation of round \d+ failed: database or disk is full$/);
+    full = false;
+    const outcomes = await loop.tick();
+    expect(outcomes[0]?.own).to.not.have.property("none");
+    expect(lines.map((l) => l.msg)).to.include("observations succeed again");
+    expect(evaluateHealth(health, limits, Date.now()).reasons.filter((r) => r.startsWith("signing ATPI"))).to.deep.equal([]);
   });
 
   it("an observation that throws (malformed source answer) is counted and does not stop the later rounds", async () => {
