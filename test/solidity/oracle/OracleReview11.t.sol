@@ -10,7 +10,7 @@ import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 import {OracleTestBase} from "./OracleTestBase.sol";
 
 /// @notice Review 11 (independent attacker), the real IndexOracle end to end and as the market's settlement source.
-/// Two findings (failing tests):
+/// Two findings (failing tests; the first in two variants):
 /// - (medium, C24 / C32) with the default parameters (hourly rounds, settlementWindow = breakerDelay = 1 h) a move
 ///   beyond the breaker at the expiry round that not every operator signed (one operator down, or one faulty
 ///   operator withholding, both inside f = 1) is held; no window round can then be recorded (BeyondBreaker until the
@@ -31,11 +31,11 @@ contract OracleReview11Test is OracleTestBase {
 
     /* HELPERS */
 
-    /// @dev 4 operators (f = 1, quorum 3), a market on INDEX with the default series parameters of
+    /// @dev `count` operators (f = 1, quorum 3), a market on INDEX with the default series parameters of
     /// scripts/lib/deploy.ts (limit 4 %, window 1 h, grace 1 day), expiring at EXPIRY, marked at LEVEL one hourly
     /// round before expiry.
-    function _setUpSeries() internal {
-        _deploy(4, 1);
+    function _setUpSeries(uint256 count) internal {
+        _deploy(count, 1);
         market = new FuturesMarket(address(this), IERC20(address(new MockUSDC())), oracle);
         series = SeriesParams({
             indexId: INDEX,
@@ -57,7 +57,7 @@ contract OracleReview11Test is OracleTestBase {
         market.listSeries(series);
         uint64 before = EXPIRY - 3_600;
         vm.warp(before);
-        oracle.postFixing(INDEX, before, VERSION, ops, _allSign(oracle, 4, LEVEL, before));
+        oracle.postFixing(INDEX, before, VERSION, ops, _allSign(oracle, count, LEVEL, before));
         market.updateMark(series);
     }
 
@@ -126,7 +126,7 @@ contract OracleReview11Test is OracleTestBase {
     /// or record window rounds after the window once the oracle confirmed them (a hold confirmed by a round stamped
     /// at most windowEnd + breakerDelay), or fall back to the first stored fixing stamped at or after expiry.
     function test_C24_C32_heldExpiryRoundWithOneOperatorAbsentSettlesAtTheLimitPrice() public {
-        _setUpSeries();
+        _setUpSeries(4);
         vm.warp(EXPIRY);
         IIndexOracle.Observation[] memory round = _allSign(oracle, 3, CRASH, EXPIRY); // operator 3 absent
         oracle.postFixing(INDEX, EXPIRY, VERSION, ops, round);
@@ -154,10 +154,29 @@ contract OracleReview11Test is OracleTestBase {
         );
     }
 
+    /// C24 / C32 (medium, the same finding without any faulty operator): an index with n = 2f + 1 = 3 operators (allowed
+    /// by the contract; docs/oracle.md only recommends 3f + 1) has no all-signed bypass (n = quorum), so every honest
+    /// operator signing the expiry crash still gets it held, no window round records, and the series settles at the
+    /// last mark 3.5 instead of the limit price 3.36.
+    function test_C24_C32_threeOperatorIndexAllSignedExpiryCrashSettlesAtTheLimitPrice() public {
+        _setUpSeries(3);
+        vm.warp(EXPIRY);
+        IIndexOracle.Observation[] memory round = _allSign(oracle, 3, CRASH, EXPIRY);
+        oracle.postFixing(INDEX, EXPIRY, VERSION, ops, round);
+        _assertTrue(_recordSelector(EXPIRY, round) == IIndexOracle.BeyondBreaker.selector, "refused");
+        vm.warp(uint256(EXPIRY) + series.settlementGrace + 1);
+        market.settle(series);
+        _assertEq(
+            _seriesState().finalPrice,
+            LEVEL - LEVEL * series.priceLimitBps / 10_000,
+            "C24 / C32: an all-signed crash at expiry settles at the limit price, not at the last mark"
+        );
+    }
+
     /// Control for finding 1 (passes): with all four operators up the same crash is stored at once, the expiry round is
     /// recorded and the series settles at the limit price 3.36.
     function test_C24_control_allSignedExpiryCrashSettlesAtTheLimitPrice() public {
-        _setUpSeries();
+        _setUpSeries(4);
         vm.warp(EXPIRY);
         IIndexOracle.Observation[] memory round = _allSign(oracle, 4, CRASH, EXPIRY);
         oracle.postFixing(INDEX, EXPIRY, VERSION, ops, round);
