@@ -194,12 +194,10 @@ interface IIndexOracle {
     error ObservationsNotSorted(uint256 position, uint256 previous, uint256 value);
     /// @notice A value (the batch's lowest or highest) lies outside the index's bounds.
     error ValueOutOfBounds(bytes32 indexId, uint256 value, uint256 minValue, uint256 maxValue);
-    /// @notice `verifyFixing`: the round's median lies beyond the breaker from the stored value and not every
-    /// operator signed it.
-    error BeyondBreaker(bytes32 indexId, uint256 value, uint256 storedValue, uint256 breakerBps);
     /// @notice The batch's highest value exceeds its lowest by more than `maxSpreadBps` of the lowest.
     error ObservationsDisagree(bytes32 indexId, uint256 minValue, uint256 maxValue, uint256 maxSpreadBps);
-    /// @notice The timestamp is not newer than the stored fixing's (or, while a round is held, the held one's).
+    /// @notice The timestamp is not newer than the stored fixing's (or, while a round is held, the held one's, unless
+    /// every operator signed the held round itself).
     error TimestampNotNewer(bytes32 indexId, uint64 timestamp, uint64 lastTimestamp);
     /// @notice The timestamp is more than `maxFutureSkew` ahead of the block.
     error TimestampInFuture(bytes32 indexId, uint64 timestamp, uint256 blockTimestamp, uint32 maxFutureSkew);
@@ -277,10 +275,11 @@ interface IIndexOracle {
 
     /// @notice Checks a signed round as `postFixing` does, without storing it, and returns its median.
     /// @dev Every check of `postFixing` (operator list, quorum, signatures, distinct signers, order, bounds, spread,
-    /// timestamp at most `maxFutureSkew` ahead of the block) with the same errors, except "newer than the latest";
-    /// the circuit breaker applies against the stored value without a hold: a median beyond `breakerBps` of it
-    /// reverts `BeyondBreaker` unless every operator signed (and that is more than the quorum), so a move the
-    /// oracle holds or later drops never counts for a consumer before the oracle has confirmed it. For consumers that need a past round's value (settlement).
+    /// timestamp at most `maxFutureSkew` ahead of the block) with the same errors, except "newer than the latest"
+    /// and the circuit breaker: the breaker guards the stored value (`latest`), and its verdict depends on the value
+    /// stored when it is applied, so a past round's verdict would depend on when it is checked. A verified round's
+    /// median lies within the honest values of that round (the quorum rule). For consumers that need a past round's
+    /// value and bound its effect themselves (settlement: clamped to the series' last mark +- its price limit).
     function verifyFixing(
         bytes32 indexId,
         uint64 timestamp,

@@ -194,23 +194,27 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         }
         uint64 lastTimestamp = uint64(word >> 128);
         if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
+        // Every operator signing (when that is more than the quorum) passes the breaker.
+        bool allSigned = observations.length == operatorList.length
+            && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance);
         // During a hold every post must be newer than the held round: an older round the poster kept back must not
-        // drop the hold (and restart the confirmation clock of a genuine move).
+        // drop the hold (and restart the confirmation clock of a genuine move). The held round itself may be posted
+        // again signed by every operator: a poster who front-ran an all-signed post with a bare quorum of its
+        // signatures (held) does not delay the move by a breaker delay (review 11).
         if (word & HELD_FLAG != 0) {
             uint64 heldTimestamp = _breakers[indexId].heldTimestamp;
-            if (timestamp <= heldTimestamp) revert TimestampNotNewer(indexId, timestamp, heldTimestamp);
+            if (timestamp < heldTimestamp || (timestamp == heldTimestamp && !allSigned)) {
+                revert TimestampNotNewer(indexId, timestamp, heldTimestamp);
+            }
         }
 
         value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
 
         uint256 previous = uint128(word);
-        // The breaker: the first fixing has none; every operator signing (when that is more than the quorum) passes.
+        // The breaker: the first fixing has none.
         if (
-            previous != 0 && _movesBeyond(value, previous, config.breakerBps)
-                && !(
-                    observations.length == operatorList.length
-                        && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance)
-                ) && _hold(indexId, fixing, word, value, previous, timestamp, config.breakerBps)
+            previous != 0 && !allSigned && _movesBeyond(value, previous, config.breakerBps)
+                && _hold(indexId, fixing, word, value, previous, timestamp, config.breakerBps)
         ) return value;
 
         _storeFixing(fixing, value, timestamp, methodologyVersion);
@@ -237,16 +241,6 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
     ) external view returns (uint256 value) {
         IndexConfig memory config = _checkRound(indexId, timestamp, operatorList, observations.length);
         value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
-        // The breaker, as a post would meet it: a round beyond it from the stored value verifies only when every
-        // operator signed (and that is more than the quorum), so a held or dropped move never counts elsewhere.
-        uint256 stored = _fixings[indexId].value;
-        if (
-            stored != 0 && _movesBeyond(value, stored, config.breakerBps)
-                && !(
-                    observations.length == operatorList.length
-                        && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance)
-                )
-        ) revert BeyondBreaker(indexId, value, stored, config.breakerBps);
     }
 
     /// @inheritdoc IIndexOracle

@@ -20,32 +20,6 @@ export const indexOracleAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "storedValue",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "breakerBps",
-        "type": "uint256"
-      }
-    ],
-    "name": "BeyondBreaker",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "indexId",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
         "name": "minValue",
         "type": "uint256"
       },

@@ -10,7 +10,8 @@ import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 import {OracleTestBase} from "./OracleTestBase.sol";
 
 /// @notice Review 11 (independent attacker), the real IndexOracle end to end and as the market's settlement source.
-/// Two findings (failing tests; the first in two variants):
+/// Two findings, both fixed since (`verifyFixing` applies no breaker; the held round may be posted again signed by
+/// every operator); the tests below show the fixed behaviour:
 /// - (medium, C24 / C32) with the default parameters (hourly rounds, settlementWindow = breakerDelay = 1 h) a move
 ///   beyond the breaker at the expiry round that not every operator signed (one operator down, or one faulty
 ///   operator withholding, both inside f = 1) is held; no window round can then be recorded (BeyondBreaker until the
@@ -111,20 +112,16 @@ contract OracleReview11Test is OracleTestBase {
         return IIndexOracle.Observation(value, inputsHash, r, _compactVs(v, s));
     }
 
-    /* FINDING 1 (medium): a held expiry round forces the fallback */
+    /* FINDING 1 (medium, fixed: `verifyFixing` applies no breaker): a held expiry round forced the fallback */
 
-    /// C24 / C32 (medium): the expiry round E crashes 11.4 % (beyond the 10 % breaker); operator 3 is down (or withholds
-    /// its signature: one faulty operator is inside f = 1), so the round holds three signatures and the oracle holds
-    /// it. `verifyFixing` refuses it (BeyondBreaker) for the whole window: the confirmation needs a round stamped at
-    /// least E + breakerDelay = E + 1 h, which honest keepers sign only once chain time reached it (keeper/oracle/
-    /// rounds.ts), i.e. after the window's last second; then the window is closed. With no round recorded, `settle`
-    /// after the grace takes the last mark, 3.5, although the index sits at 3.1 and a recorded round (or the old
-    /// fallback, the oracle's confirmed latest value) settles at the limit price 3.36: 4 % of the notional (1,400
-    /// USDC on 10 contracts) goes from the shorts to the longs. The same holds for any index with n = 2f + 1
-    /// operators (no all-signed bypass at all). A faulty operator who sees a crash coming at expiry decides the
-    /// outcome. Possible fixes: a listing rule settlementWindow > breakerDelay + interval (the oracle's `tolerances`),
-    /// or record window rounds after the window once the oracle confirmed them (a hold confirmed by a round stamped
-    /// at most windowEnd + breakerDelay), or fall back to the first stored fixing stamped at or after expiry.
+    /// C24 / C32 (medium, fixed): the expiry round E crashes 11.4 % (beyond the 10 % breaker); operator 3 is down (or
+    /// withholds its signature: one faulty operator is inside f = 1), so the round holds three signatures and the
+    /// oracle holds it. Before the fix `verifyFixing` refused it (BeyondBreaker) for the whole window (the
+    /// confirmation needs a round stamped E + breakerDelay, signed only once chain time reached it, after the
+    /// window), so the series fell back to the last mark 3.5 although the index sits at 3.1: 4 % of the notional
+    /// (1,400 USDC on 10 contracts) went from the shorts to the longs, decided by one absent or faulty operator. Now
+    /// the quorum-signed round records in the window (its value lies within the round's honest values) and the
+    /// series settles at the limit price 3.36; the same verdict at every second of the window.
     function test_C24_C32_heldExpiryRoundWithOneOperatorAbsentSettlesAtTheLimitPrice() public {
         _setUpSeries(4);
         vm.warp(EXPIRY);
@@ -134,18 +131,11 @@ contract OracleReview11Test is OracleTestBase {
         _assertEq(held, CRASH, "the expiry round is held");
         for (uint256 t = EXPIRY; t <= uint256(EXPIRY) + 3_600; t += 1_200) {
             vm.warp(t);
-            _assertTrue(_recordSelector(EXPIRY, round) == IIndexOracle.BeyondBreaker.selector, "refused in the window");
+            _assertEq(oracle.verifyFixing(INDEX, EXPIRY, VERSION, ops, round), CRASH, "verifies at every second of the window");
         }
-        // The confirmation round E + 1 h, signed once chain time reached it, is posted in the next block.
-        uint64 confirm = EXPIRY + 3_600;
-        vm.warp(uint256(confirm) + 12);
-        oracle.postFixing(INDEX, confirm, VERSION, ops, _allSign(oracle, 3, CRASH, confirm));
-        (uint256 stored,) = oracle.latest(INDEX);
-        _assertEq(stored, CRASH, "the oracle confirmed the crash");
-        _assertTrue(
-            _recordSelector(EXPIRY, round) == IFuturesMarket.SettlementWindowClosed.selector, "the window closed"
-        );
-        vm.warp(uint256(EXPIRY) + series.settlementGrace + 1);
+        vm.warp(uint256(EXPIRY) + 1_800);
+        market.recordSettlementFixing(series, EXPIRY, VERSION, ops, round);
+        vm.warp(uint256(EXPIRY) + series.settlementWindow + 1);
         market.settle(series);
         _assertEq(
             _seriesState().finalPrice,
@@ -154,17 +144,17 @@ contract OracleReview11Test is OracleTestBase {
         );
     }
 
-    /// C24 / C32 (medium, the same finding without any faulty operator): an index with n = 2f + 1 = 3 operators (allowed
-    /// by the contract; docs/oracle.md only recommends 3f + 1) has no all-signed bypass (n = quorum), so every honest
-    /// operator signing the expiry crash still gets it held, no window round records, and the series settles at the
-    /// last mark 3.5 instead of the limit price 3.36.
+    /// C24 / C32 (medium, fixed; the same finding without any faulty operator): an index with n = 2f + 1 = 3
+    /// operators (allowed by the contract; docs/oracle.md only recommends 3f + 1) has no all-signed bypass
+    /// (n = quorum), so every honest operator signing the expiry crash still gets it held; it records in the window
+    /// all the same and the series settles at the limit price 3.36, not at the last mark 3.5.
     function test_C24_C32_threeOperatorIndexAllSignedExpiryCrashSettlesAtTheLimitPrice() public {
         _setUpSeries(3);
         vm.warp(EXPIRY);
         IIndexOracle.Observation[] memory round = _allSign(oracle, 3, CRASH, EXPIRY);
         oracle.postFixing(INDEX, EXPIRY, VERSION, ops, round);
-        _assertTrue(_recordSelector(EXPIRY, round) == IIndexOracle.BeyondBreaker.selector, "refused");
-        vm.warp(uint256(EXPIRY) + series.settlementGrace + 1);
+        market.recordSettlementFixing(series, EXPIRY, VERSION, ops, round);
+        vm.warp(uint256(EXPIRY) + series.settlementWindow + 1);
         market.settle(series);
         _assertEq(
             _seriesState().finalPrice,
@@ -186,7 +176,8 @@ contract OracleReview11Test is OracleTestBase {
         _assertEq(_seriesState().finalPrice, LEVEL - LEVEL * series.priceLimitBps / 10_000, "the limit price");
     }
 
-    /* FINDING 2 (low): any poster turns an all-signed move into a hold */
+    /* FINDING 2 (low, fixed: the held round may be posted again signed by every operator): any poster turned an
+       all-signed move into a hold */
 
     /// C12 (low): every operator signed a 12 % move, which the oracle stores at once ("a genuine move with everyone up
     /// needs no delay", docs/oracle.md). A front-runner copies three of the four observations from the keeper's
