@@ -6,9 +6,7 @@
  * transaction, and the rounds this keeper's fixing loop gathered a quorum for (`addRound`: the set of signed
  * observations it would post, or, for a round superseded while still gathering, the quorum it held), posted or not —
  * a round superseded by a newer one, or whose post lost a race, still counts, as it would for anyone else holding
- * its signatures. A posted round is recorded with its posted observations (the oracle's stored value); if the market
- * refuses them (a bare quorum beyond the oracle's circuit breaker from the value stored by then) and this keeper
- * gathered more signatures of the round, it records with those (every operator signing passes the breaker). The gathered rounds are journaled
+ * its signatures. A posted round is recorded with its posted observations. The gathered rounds are journaled
  * before they are kept (gatheredRounds.ts) and loaded again on start, so a round gathered but never posted is still
  * recorded after a crash; a round's set is replaced only by one with more signatures, and the journaled rounds are
  * dropped once every window they lie in closed. After the window one `settle` settles the series (the window
@@ -63,14 +61,10 @@ export const ROUND_LOOKBACK_BLOCKS = 10_000n;
 const LOG_RANGE = 2_000n;
 const FIXING_POSTED = getAbiItem({ abi: indexOracleAbi, name: "FixingPosted" });
 
-/**
- * A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop;
- * `wider`: for a posted round, a gathered set of it with more signatures (recorded if the posted set is refused).
- */
+/** A signed round of an index: `posted` if taken from its postFixing transaction, else gathered by the fixing loop. */
 interface KnownRound {
   args: RoundArgs;
   posted: boolean;
-  wider?: RoundArgs;
 }
 
 export class SettlementTracker {
@@ -107,9 +101,7 @@ export class SettlementTracker {
         this.o.log.error("settlement: cannot journal a gathered round: it is recorded only if this process keeps running", { index: indexId, timestamp: args[1], error: e });
       }
     }
-    const known = this.roundsOf(indexId).get(args[1]);
-    if (known?.posted) known.wider = args;
-    else this.roundsOf(indexId).set(args[1], { args, posted: false });
+    this.roundsOf(indexId).set(args[1], { args, posted: false });
   }
 
   /** Whether `timestamp` lies in the settlement window of a configured series of the index. */
@@ -117,13 +109,10 @@ export class SettlementTracker {
     return this.o.config.settlement.some((p) => p.indexId === indexId && inSettlementWindow(p, timestamp));
   }
 
-  /**
-   * Whether a gathered set adds to what is known of its round: nothing, or fewer signatures (for a posted round: than
-   * both the posted set and a wider gathered one).
-   */
+  /** Whether a gathered set replaces what is known of its round: nothing, or a gathered set with fewer signatures. */
   private replaces(indexId: Hex, args: RoundArgs): boolean {
     const known = this.rounds.get(indexId)?.get(args[1]);
-    return !known || args[4].length > (known.wider ?? known.args)[4].length;
+    return !known || (!known.posted && args[4].length > known.args[4].length);
   }
 
   /** Sends the due settlement actions of the series of one index (never throws on a revert: skipped). */
@@ -141,19 +130,17 @@ export class SettlementTracker {
       const state = await client.readContract({ address: market, abi: futuresMarketAbi, functionName: "seriesState", args: [seriesId(params)] });
       if (state.settledAt !== 0n) continue; // settled (early, or by anyone's settle): nothing to record or settle
       const tag = seriesTag(params);
-      const record = (key: string, [, ts, version, ops, obs]: RoundArgs): SendRequest => ({ key, kind: "settlement", to: market, abi: futuresMarketAbi,
-        data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
+      const actions: SendRequest[] = [];
       for (const t of roundsToRecord(params, now, [...rounds.keys()].sort((a, b) => (a < b ? -1 : 1)))) {
-        const round = rounds.get(t)!;
-        const key = `record:${tag}:${t}`;
-        results.push(...(await this.send(record(key, round.args))));
-        // The posted set refused (skipped now or earlier, never sent): the wider gathered set may pass the breaker.
-        if (round.wider && this.skippedAt.has(key) && !this.done.has(key)) results.push(...(await this.send(record(`${key}:wider`, round.wider))));
+        const [, ts, version, ops, obs] = rounds.get(t)!.args;
+        actions.push({ key: `record:${tag}:${t}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "recordSettlementFixing", args: [params, ts, version, ops, obs] }) });
       }
       if (settleDue(params, state, now)) {
-        results.push(...(await this.send({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
-          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) })));
+        actions.push({ key: `settle:${tag}`, kind: "settlement", to: market, abi: futuresMarketAbi,
+          data: encodeFunctionData({ abi: futuresMarketAbi, functionName: "settle", args: [params] }) });
       }
+      for (const req of actions) results.push(...(await this.send(req)));
     }
     return results;
   }
@@ -199,16 +186,11 @@ export class SettlementTracker {
       const logs = await client.getLogs({ address: this.o.config.contracts.oracle, event: FIXING_POSTED, args: { indexId }, fromBlock: from, toBlock: to });
       for (const l of logs) {
         const ts = l.args.timestamp!;
-        const known = rounds.get(ts);
-        if (known?.posted) continue;
+        if (rounds.get(ts)?.posted) continue;
         const tx = await client.getTransaction({ hash: l.transactionHash! });
         try {
           const call = decodeFunctionData({ abi: oracleAbi, data: tx.input });
-          if (call.functionName === "postFixing") {
-            const args = call.args as unknown as RoundArgs;
-            const wider = known && known.args[4].length > args[4].length ? known.args : undefined;
-            rounds.set(ts, { args, posted: true, ...(wider ? { wider } : {}) });
-          }
+          if (call.functionName === "postFixing") rounds.set(ts, { args: call.args as unknown as RoundArgs, posted: true });
         } catch {
           this.o.log.warn("settlement: a round's observations cannot be decoded (not a direct postFixing call)", { index: indexId, timestamp: ts, tx: l.transactionHash });
         }

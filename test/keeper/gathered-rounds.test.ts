@@ -1,17 +1,15 @@
 import { expect } from "chai";
 import { DatabaseSync } from "node:sqlite";
-import { type Address, type Hex, type LocalAccount, decodeFunctionData, encodeFunctionData } from "viem";
+import type { Address, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { Journal } from "../../keeper/chain/journal.js";
-import type { SendRequest, SendResult, TxSender } from "../../keeper/chain/sender.js";
+import type { TxSender } from "../../keeper/chain/sender.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { createLogger, silentLogger } from "../../keeper/observability/log.js";
 import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
 import { GatheredRounds, type RoundArgs, roundArgsToJson } from "../../keeper/oracle/gatheredRounds.js";
 import { SettlementTracker } from "../../keeper/oracle/settlement.js";
-import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
-import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import { journalPath } from "./helpers/sender.js";
 
 const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -91,8 +89,10 @@ describe("keeper journal of gathered settlement-window rounds", () => {
     journal.close();
   });
 
-  const expiry = 1_800_000_000n;
-  const trackerConfig = (dryRun = false) => validateConfig({
+  it("the settlement tracker journals a gathered round only if it lies in a listed series' window, and nothing in a dry run", async () => {
+    const expiry = 1_800_000_000n;
+    const tracker = (journal: Journal, dryRun = false) => new SettlementTracker({
+      config: validateConfig({
         chainId: 31337, rpc: { urls: ["http://127.0.0.1:1"] }, contracts: { oracle: ORACLE, market: ORACLE }, indexes: ["ATPI"],
         sources: [{ index: "ATPI", kind: "replay" }], keys: { signer: { privateKeyEnv: "X" } }, gas: { maxFeePerGasGwei: "50" }, dryRun,
         settlement: [{
@@ -100,11 +100,7 @@ describe("keeper journal of gathered settlement-window rounds", () => {
           makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 100, maxFixingAge: 7200,
           settlementWindow: 86_400, settlementGrace: 604_800,
         }],
-      });
-
-  it("the settlement tracker journals a gathered round only if it lies in a listed series' window, and nothing in a dry run", async () => {
-    const tracker = (journal: Journal, dryRun = false) => new SettlementTracker({
-      config: trackerConfig(dryRun),
+      }),
       sender: {} as TxSender, // addRound sends nothing
       journal, log: silentLogger, metrics: createKeeperMetrics(),
     });
@@ -118,68 +114,5 @@ describe("keeper journal of gathered settlement-window rounds", () => {
     expect(dry.journal.gatheredRounds()).to.deep.equal([]);
     journal.close();
     dry.journal.close();
-  });
-
-  /**
-   * The tracker over a chain stub: the round at expiry was posted with `posted` (its postFixing call is what the
-   * oracle's log points to); the market refuses a record whose observations are `refused` (BeyondBreaker: a bare
-   * quorum beyond the breaker from the value the oracle stored since), and accepts any other.
-   */
-  const trackerOver = (posted: RoundArgs, refused: RoundArgs | undefined) => {
-    const { journal } = open();
-    const sent: { key: string; signatures: number; status: string }[] = [];
-    const client = {
-      readContract: async () => ({ settledAt: 0n }),
-      getBlockNumber: async () => 10n,
-      getLogs: async () => [{ args: { timestamp: expiry }, transactionHash: "0x01" }],
-      getTransaction: async () => ({ input: encodeFunctionData({ abi: indexOracleAbi, functionName: "postFixing", args: posted }) }),
-    };
-    const sender = {
-      client,
-      send: async (req: SendRequest): Promise<SendResult> => {
-        const obs = (decodeFunctionData({ abi: futuresMarketAbi, data: req.data }).args as unknown as [unknown, bigint, number, Address[], { r: Hex }[]])[4];
-        const status = refused && obs.length === refused[4].length ? "skipped" : "sent";
-        sent.push({ key: req.key, signatures: obs.length, status });
-        return status === "skipped" ? { status, key: req.key, reason: "BeyondBreaker" } : { status: "sent", key: req.key, nonce: 0, hash: "0x02" };
-      },
-    } as unknown as TxSender;
-    const tracker = new SettlementTracker({ config: trackerConfig(), sender, journal, log: silentLogger, metrics: createKeeperMetrics() });
-    const check = () => tracker.check({ name: "ATPI", indexId: ATPI }, expiry + 100n);
-    return { tracker, sent, check, journal };
-  };
-
-  it("C32 a posted round the market refuses with its posted bare quorum is recorded with the wider set the keeper gathered (all operators pass the breaker)", async () => {
-    const two = await round(expiry, 2);
-    const three = await round(expiry, 3);
-    // Gathered first, then found posted with fewer signatures.
-    const first = trackerOver(two, two);
-    first.tracker.addRound(ATPI, three);
-    await first.check();
-    expect(first.sent.map((x) => [x.key.split(":").slice(-1)[0], x.signatures, x.status])).to.deep.equal([[String(expiry), 2, "skipped"], ["wider", 3, "sent"]]);
-    await first.check(); // recorded: nothing more (the refused posted set waits out its retry delay)
-    expect(first.sent).to.have.length(2);
-    // Found posted first, then gathered with more signatures (and journaled).
-    const second = trackerOver(two, two);
-    await second.check();
-    second.tracker.addRound(ATPI, three);
-    expect(new GatheredRounds(second.journal, silentLogger).load().map((r) => r.args[4].length)).to.deep.equal([3]);
-    await second.check();
-    expect(second.sent.map((x) => [x.signatures, x.status])).to.deep.equal([[2, "skipped"], [3, "sent"]]);
-    // A gathered set no wider than the posted one adds nothing.
-    const third = trackerOver(three, three);
-    third.tracker.addRound(ATPI, three);
-    await third.check();
-    expect(third.sent.map((x) => [x.signatures, x.status])).to.deep.equal([[3, "skipped"]]);
-    for (const t of [first, second, third]) t.journal.close();
-  });
-
-  it("C32 a posted round the market accepts is recorded with its posted observations only (the oracle's stored value)", async () => {
-    const two = await round(expiry, 2);
-    const { tracker, sent, check, journal } = trackerOver(two, undefined);
-    tracker.addRound(ATPI, await round(expiry, 3));
-    await check();
-    await check();
-    expect(sent.map((x) => [x.signatures, x.status])).to.deep.equal([[2, "sent"]]);
-    journal.close();
   });
 });
