@@ -194,26 +194,25 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
         }
         uint64 lastTimestamp = uint64(word >> 128);
         if (timestamp <= lastTimestamp) revert TimestampNotNewer(indexId, timestamp, lastTimestamp);
-        // Every operator signing (when that is more than the quorum) passes the breaker.
-        bool allSigned = observations.length == operatorList.length
-            && operatorList.length > _quorumOf(operatorList.length, config.faultTolerance);
         // During a hold every post must be newer than the held round: an older round the poster kept back must not
         // drop the hold (and restart the confirmation clock of a genuine move). The held round itself may be posted
         // again signed by every operator: a poster who front-ran an all-signed post with a bare quorum of its
         // signatures (held) does not delay the move by a breaker delay (review 11).
         if (word & HELD_FLAG != 0) {
             uint64 heldTimestamp = _breakers[indexId].heldTimestamp;
-            if (timestamp < heldTimestamp || (timestamp == heldTimestamp && !allSigned)) {
-                revert TimestampNotNewer(indexId, timestamp, heldTimestamp);
-            }
+            if (
+                timestamp < heldTimestamp
+                    || (timestamp == heldTimestamp && !_allSigned(config, operatorList.length, observations.length))
+            ) revert TimestampNotNewer(indexId, timestamp, heldTimestamp);
         }
 
         value = _verifiedMedian(indexId, config, timestamp, methodologyVersion, operatorList, observations);
 
         uint256 previous = uint128(word);
-        // The breaker: the first fixing has none.
+        // The breaker: the first fixing has none; every operator signing (when that is more than the quorum) passes.
         if (
-            previous != 0 && !allSigned && _movesBeyond(value, previous, config.breakerBps)
+            previous != 0 && _movesBeyond(value, previous, config.breakerBps)
+                && !_allSigned(config, operatorList.length, observations.length)
                 && _hold(indexId, fixing, word, value, previous, timestamp, config.breakerBps)
         ) return value;
 
@@ -380,6 +379,11 @@ contract IndexOracle is IIndexOracle, Ownable2Step, EIP712 {
 
     /// @dev Whether `value` lies more than `bps` of `base` away from `base` (exact). Unchecked: value and base are
     /// below 2**96 (within the bounds) and bps below 2**16, so no product reaches 2**128.
+    /// @dev Whether a batch of `signed` observations holds every one of `operatorCount` operators, more than the quorum.
+    function _allSigned(IndexConfig memory config, uint256 operatorCount, uint256 signed) private pure returns (bool) {
+        return signed == operatorCount && operatorCount > _quorumOf(operatorCount, config.faultTolerance);
+    }
+
     function _movesBeyond(uint256 value, uint256 base, uint256 bps) private pure returns (bool) {
         unchecked {
             uint256 distance = value > base ? value - base : base - value;
