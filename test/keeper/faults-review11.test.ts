@@ -1,0 +1,155 @@
+/**
+ * Operator faults, review 11: a peer serving a validly signed value the oracle refuses (outside its bounds), a
+ * settlement log scan through an RPC endpoint that refuses long eth_getLogs ranges, and a keeper listed in its own
+ * peers.urls.
+ */
+import { expect } from "chai";
+import { type Address, type Hex, type LocalAccount, encodeFunctionData } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type SignedObservation, buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
+import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
+import type { SendRequest, SendResult, TxSender } from "../../keeper/chain/sender.js";
+import { validateConfig } from "../../keeper/config/schema.js";
+import { Journal } from "../../keeper/chain/journal.js";
+import { createLogger, silentLogger, urlLabel } from "../../keeper/observability/log.js";
+import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
+import { startServer } from "../../keeper/observability/server.js";
+import { type CollectParams, type Round, collectRound, decideQuorum, observationsRoute, toJson } from "../../keeper/oracle/peers.js";
+import { SettlementTracker } from "../../keeper/oracle/settlement.js";
+import { type Anvil, startAnvil } from "./helpers/anvil.js";
+import { clients, fundedAccount } from "./helpers/chain.js";
+import { deployOracle } from "./helpers/deploy.js";
+import { type ScriptedServer, body, startScriptedServer } from "./helpers/scriptedServer.js";
+
+const ATPI = indexIdFromName("ATPI");
+describe("keeper operator faults (review 11): a peer serving a value the oracle refuses (real oracle on anvil)", function () {
+  this.timeout(60_000);
+  let anvil: Anvil;
+  let owner: LocalAccount;
+  const servers: ScriptedServer[] = [];
+  before(async () => {
+    anvil = await startAnvil();
+    owner = await fundedAccount(anvil);
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await anvil?.stop();
+  });
+
+  /** An oracle of a, b and c (quorum 2 of 3); b and c serve what `serve` makes of their observations of a round. */
+  async function setUp(values: [bigint, bigint, bigint], serve: (b: SignedObservation, c: SignedObservation) => SignedObservation[], maxValue?: bigint) {
+    const ops = [await fundedAccount(anvil), await fundedAccount(anvil), await fundedAccount(anvil)];
+    const operators = ops.map((o) => o.address);
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators, faultTolerance: 1, ...(maxValue ? { maxValue } : {}) });
+    const { publicClient } = clients(anvil, owner);
+    const round: Round = { indexId: ATPI, timestamp: (await publicClient.getBlock()).timestamp, methodologyVersion: 2 };
+    const [a, b, c] = await Promise.all(ops.map((op, i) => signObservation(op, anvil.chainId, oracle, { ...round, value: values[i]!, inputsHash: `0x${"ab".repeat(32)}` })));
+    const peer = await startScriptedServer(body(JSON.stringify({ observations: serve(b!, c!).map(toJson) })));
+    servers.push(peer);
+    const lines: { msg: string; peer?: string; reason?: string }[] = [];
+    const params: CollectParams = {
+      round, own: [a!], peerUrls: [peer.url], timeoutMs: 2_000, chainId: anvil.chainId, oracle, operators,
+      log: createLogger({ write: (l) => lines.push(JSON.parse(l) as (typeof lines)[number]) }),
+    };
+    /** Whether the oracle accepts a post of these observations (a simulation at the latest block). */
+    const accepts = async (observations: SignedObservation[]): Promise<true | string> => {
+      try {
+        await publicClient.simulateContract({ account: owner, address: oracle, abi: indexOracleAbi, functionName: "postFixing", args: buildPostFixingArgs(operators, observations) });
+        return true;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    return { round, a: a!, b: b!, c: c!, operators, params, lines, peer: urlLabel(peer.url), accepts };
+  }
+
+  it("a peer serving a validly signed value above the oracle's maxValue (within the spread): dropped and named; the post of the others passes", async () => {
+    const max = 2_500n * 10n ** 18n;
+    const { round, a, b, c, operators, params, lines, peer, accepts } = await setUp([max, max, max + 1n], (b, c) => [b, c], max);
+    expect(await accepts([a, b, c])).to.match(/ValueOutOfBounds/);
+    const got = await collectRound({ ...params, bounds: { min: 1n, max } });
+    expect(got.observations).to.deep.equal([a, b]);
+    expect(got.peerValues).to.deep.equal([max]); // b's value; c's is no value to compare with either
+    const rejected = lines.filter((l) => l.msg === "peer observation rejected" && l.peer === peer);
+    expect(rejected.map((l) => l.reason)).to.deep.equal([`value ${max + 1n} outside the oracle's bounds [1, ${max}]`]);
+    const decision = decideQuorum(round, got.observations, operators, 2, 10_000);
+    expect(decision.reached && decision.args[4].length).to.equal(2);
+    expect(await accepts(got.observations)).to.equal(true);
+  });
+});
+
+describe("keeper operator faults (review 11): a settlement log scan through an RPC endpoint that refuses long ranges", () => {
+  const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+  const expiry = 1_800_000_000n;
+  const config = validateConfig({
+    chainId: 31337, rpc: { urls: ["http://127.0.0.1:1"] }, contracts: { oracle: ORACLE, market: ORACLE }, indexes: ["ATPI"],
+    sources: [{ index: "ATPI", kind: "replay" }], keys: { signer: { privateKeyEnv: "X" } }, gas: { maxFeePerGasGwei: "50" },
+    settlement: [{
+      index: "ATPI", expiry: Number(expiry), contractSize: "1", tickSize: "0.01", minSize: 1, initialMarginBps: 1000, maintenanceMarginBps: 500,
+      makerFeeBps: 2, takerFeeBps: 5, priceBandBps: 500, priceLimitBps: 400, liquidationPenaltyBps: 100, maxFixingAge: 7200,
+      settlementWindow: 86_400, settlementGrace: 604_800,
+    }],
+  });
+
+  it("C32 a node that refuses eth_getLogs over more than 500 blocks: the range is split, the posted round at expiry is still found and recorded once", async () => {
+    const op = privateKeyToAccount(generatePrivateKey());
+    const observation = await signObservation(op, 31337, ORACLE, { indexId: ATPI, timestamp: expiry, methodologyVersion: 2, value: 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}` });
+    const posted = buildPostFixingArgs([op.address], [observation]);
+    const POSTED_AT = 17_321n;
+    const ranges: [bigint, bigint][] = [];
+    const client = {
+      readContract: async () => ({ settledAt: 0n }),
+      getBlockNumber: async () => 20_000n,
+      getLogs: async ({ fromBlock, toBlock }: { fromBlock: bigint; toBlock: bigint }) => {
+        ranges.push([fromBlock, toBlock]);
+        if (toBlock - fromBlock + 1n > 500n) throw new Error("query exceeds max block range 500");
+        return fromBlock <= POSTED_AT && POSTED_AT <= toBlock ? [{ args: { timestamp: expiry }, transactionHash: "0x01" }] : [];
+      },
+      getTransaction: async () => ({ input: encodeFunctionData({ abi: indexOracleAbi, functionName: "postFixing", args: posted }) }),
+    };
+    const sent: string[] = [];
+    const sender = {
+      client,
+      send: async (req: SendRequest): Promise<SendResult> => (sent.push(req.key), { status: "sent", key: req.key, nonce: 0, hash: "0x02" as Hex }),
+    } as unknown as TxSender;
+    const tracker = new SettlementTracker({ config, sender, journal: new Journal(":memory:"), log: silentLogger, metrics: createKeeperMetrics() });
+    await tracker.check({ name: "ATPI", indexId: ATPI }, expiry + 100n);
+    await tracker.check({ name: "ATPI", indexId: ATPI }, expiry + 200n);
+    expect(sent.filter((k) => k.startsWith("record:"))).to.have.length(1);
+    expect(sent[0]).to.match(new RegExp(`^record:ATPI:${expiry}:[0-9a-f]{12}:${expiry}$`));
+    // Every block of the look-back was read once in a range the node accepted: none left out.
+    const accepted = ranges.filter(([a, b]) => b - a + 1n <= 500n).sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    expect(accepted[0]![0]).to.equal(20_000n - 10_000n);
+    for (let i = 1; i < accepted.length; i++) expect(accepted[i]![0]).to.equal(accepted[i - 1]![1] + 1n);
+    expect(accepted.at(-1)![1]).to.equal(20_000n);
+  });
+});
+
+describe("keeper operator faults (review 11): a keeper listed in its own peers.urls", () => {
+  it("its own observation served back to it is not taken for a second keeper sharing its key (no false alarm); it is named once as its own URL", async () => {
+    const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const me = privateKeyToAccount(generatePrivateKey());
+    const round: Round = { indexId: ATPI, timestamp: 1_800_000_000n, methodologyVersion: 2 };
+    const mine = await signObservation(me, 31337, ORACLE, { ...round, value: 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}` });
+    const journal = new Journal(":memory:");
+    journal.recordObservation(mine, 0);
+    const server = await startServer("127.0.0.1", 0, { "/observations": observationsRoute(journal, me.address) }, silentLogger);
+    const lines: { msg: string; peer?: string }[] = [];
+    const log = createLogger({ write: (l) => lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    try {
+      const params: CollectParams = { round, own: [mine], peerUrls: [server.url], timeoutMs: 2_000, chainId: 31337, oracle: ORACLE, operators: [me.address], self: me.address, log };
+      const first = await collectRound(params);
+      expect(first.sharedKey).to.deep.equal([]);
+      expect(first.observations).to.deep.equal([mine]);
+      expect(first.peerValues).to.deep.equal([]); // its own value is no peer's
+      // Another keeper with this key signing another value of the round is still a twin.
+      const twin = await signObservation(me, 31337, ORACLE, { ...round, value: 10n ** 18n + 1n, inputsHash: `0x${"cd".repeat(32)}` });
+      const other = await collectRound({ ...params, own: [twin] });
+      expect(other.sharedKey.map((x) => x.observation)).to.deep.equal([mine]);
+      expect(lines.filter((l) => l.msg === "a peer serves this keeper's own observation: peers.urls lists this keeper itself").map((l) => l.peer)).to.deep.equal([urlLabel(server.url)]);
+    } finally {
+      await server.close();
+      journal.close();
+    }
+  });
+});
