@@ -281,6 +281,7 @@ export class FixingLoop {
         chainId: config.chainId,
         oracle: config.contracts.oracle,
         operators: view.operators,
+        bounds: { min: view.minValue, max: view.maxValue },
         self: this.o.signer.address,
         log,
         metrics: this.o.metrics,

@@ -145,13 +145,19 @@ export async function fetchPeerObservations(
   }
 }
 
-/** Whether the observation's signature recovers to its claimed signer and that signer is a registered operator. */
+/**
+ * Whether the observation passes the oracle's checks of it: its value within the oracle's bounds (when given), its
+ * signature recovering to its claimed signer, and that signer a registered operator.
+ */
 export async function verifyObservation(
   o: SignedObservation,
-  ctx: { chainId: number; oracle: Address; operators: readonly Address[] },
+  ctx: { chainId: number; oracle: Address; operators: readonly Address[]; bounds?: { min: bigint; max: bigint } },
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (!ctx.operators.some((a) => a.toLowerCase() === o.signer.toLowerCase())) {
     return { ok: false, reason: `${o.signer} is not a registered operator` };
+  }
+  if (ctx.bounds && (o.value < ctx.bounds.min || o.value > ctx.bounds.max)) {
+    return { ok: false, reason: `value ${o.value} outside the oracle's bounds [${ctx.bounds.min}, ${ctx.bounds.max}]` };
   }
   try {
     const recovered = await recoverTypedDataAddress({
@@ -176,6 +182,8 @@ export interface CollectParams {
   chainId: number;
   oracle: Address;
   operators: readonly Address[];
+  /** The oracle's bounds of the index: a peer's value outside them would make the post revert. */
+  bounds?: { min: bigint; max: bigint };
   /** This keeper's signing key: a peer serving observations signed with it is another keeper with the same key. */
   self?: Address;
   signal?: AbortSignal;

@@ -36,11 +36,11 @@ describe("keeper operator faults (review 11): a peer serving a value the oracle 
     await anvil?.stop();
   });
 
-  /** An oracle of a, b and c (quorum 2 of 3); b and c serve what `serve` makes of their observations of a round. */
+  /** An oracle of a, b and c (quorum 2 of 3: fault tolerance 0); b and c serve what `serve` makes of their observations of a round. */
   async function setUp(values: [bigint, bigint, bigint], serve: (b: SignedObservation, c: SignedObservation) => SignedObservation[], maxValue?: bigint) {
     const ops = [await fundedAccount(anvil), await fundedAccount(anvil), await fundedAccount(anvil)];
     const operators = ops.map((o) => o.address);
-    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators, faultTolerance: 1, ...(maxValue ? { maxValue } : {}) });
+    const { oracle } = await deployOracle(anvil, owner, { name: "ATPI", operators, ...(maxValue ? { maxValue } : {}) });
     const { publicClient } = clients(anvil, owner);
     const round: Round = { indexId: ATPI, timestamp: (await publicClient.getBlock()).timestamp, methodologyVersion: 2 };
     const [a, b, c] = await Promise.all(ops.map((op, i) => signObservation(op, anvil.chainId, oracle, { ...round, value: values[i]!, inputsHash: `0x${"ab".repeat(32)}` })));
