@@ -203,6 +203,8 @@ export interface Collected {
   sharedKey: { peer: string; observation: SignedObservation }[];
 }
 
+const SELF_SERVED = "a peer serves this keeper's own observation: peers.urls lists this keeper itself";
+
 /** Own observations plus every peer's valid observations for the round (fetched in parallel, verified). */
 export async function collectRound(p: CollectParams): Promise<Collected> {
   const log = p.log ?? silentLogger;
@@ -226,6 +228,11 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
       if (!v.ok) {
         p.metrics?.peerErrors.inc({ peer: r.peer });
         log.warn("peer observation rejected", { peer: r.peer, signer: o.signer, reason: v.reason });
+      } else if (p.own.some((x) => x.value === o.value && x.r.toLowerCase() === o.r.toLowerCase() && x.vs.toLowerCase() === o.vs.toLowerCase())) {
+        // This keeper's own signed observation, served back: its own URL is in peers.urls (no second keeper).
+        const fields = { peer: r.peer, signer: o.signer };
+        if (p.limiter) p.limiter.warn(log, `self:${r.peer}`, SELF_SERVED, fields);
+        else log.warn(SELF_SERVED, fields);
       } else if (p.self !== undefined && o.signer.toLowerCase() === p.self.toLowerCase()) {
         // A keeper serves only what its own key signed: this peer runs with our key. Not an independent value.
         twin = true;
