@@ -9,6 +9,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type SignedObservation, buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import type { SendRequest, SendResult, TxSender } from "../../keeper/chain/sender.js";
+import { KeyError, loadOperatorKeys } from "../../keeper/chain/keys.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { createLogger, silentLogger, urlLabel } from "../../keeper/observability/log.js";
@@ -150,6 +151,19 @@ describe("keeper operator faults (review 11): a keeper listed in its own peers.u
     } finally {
       await server.close();
       journal.close();
+    }
+  });
+});
+
+describe("keeper operator faults (review 11): a plain private key outside the curve's range", () => {
+  it("zero or not below the curve order is a KeyError naming the config key and variable, the value not echoed", async () => {
+    const order = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
+    for (const bad of [`0x${"0".repeat(64)}`, `0x${order}`, `0x${"f".repeat(64)}`]) {
+      for (const [keys, name] of [[{ signer: { privateKeyEnv: "BAD" } }, "keys.signer"], [{ signer: { privateKeyEnv: "OK" }, gasPayer: { privateKeyEnv: "BAD" } }, "keys.gasPayer"]] as const) {
+        const err = await loadOperatorKeys(keys, 31337, { BAD: bad, OK: generatePrivateKey() }).then(() => undefined, (e: Error) => e);
+        expect(err, bad).to.be.instanceOf(KeyError);
+        expect(err!.message, bad).to.equal(`${name} (BAD): not a valid secp256k1 private key (zero, or not below the curve order)`);
+      }
     }
   });
 });
