@@ -167,3 +167,30 @@ describe("keeper operator faults (review 11): a plain private key outside the cu
     }
   });
 });
+
+describe("keeper operator faults (review 11): an operator that signs two values of one round (equivocation)", () => {
+  it("the first value seen is kept; the second is named with the signer, both values and where each came from", async () => {
+    const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const [a, b, c] = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()));
+    const round: Round = { indexId: ATPI, timestamp: 1_800_000_000n, methodologyVersion: 2 };
+    const sign = (op: LocalAccount, value: bigint) => signObservation(op, 31337, ORACLE, { ...round, value, inputsHash: `0x${"ab".repeat(32)}` });
+    const [mine, bs, c1, c2] = [await sign(a!, 100n), await sign(b!, 100n), await sign(c!, 101n), await sign(c!, 150n)];
+    // Peer b relays c's first value; peer c serves its other one (it signed both).
+    const peerB = await startScriptedServer(body(JSON.stringify({ observations: [bs, c1].map(toJson) })));
+    const peerC = await startScriptedServer(body(JSON.stringify({ observations: [c2].map(toJson) })));
+    const lines: Record<string, unknown>[] = [];
+    try {
+      const got = await collectRound({
+        round, own: [mine], peerUrls: [peerB.url, peerC.url], timeoutMs: 2_000, chainId: 31337, oracle: ORACLE, operators: [a!.address, b!.address, c!.address],
+        log: createLogger({ write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }),
+      });
+      expect(got.observations).to.deep.equal([mine, bs, c1]);
+      const named = lines.filter((l) => l.msg === "an operator signed two values of one round (equivocation): the first seen is kept");
+      expect(named).to.have.length(1);
+      expect(named[0]).to.include({ signer: c!.address, round: "1800000000", kept: "101", keptFrom: urlLabel(peerB.url), dropped: "150", droppedFrom: urlLabel(peerC.url) });
+    } finally {
+      await peerB.close();
+      await peerC.close();
+    }
+  });
+});
