@@ -212,6 +212,8 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
     p.peerUrls.map((u) => fetchPeerObservations(u, p.round, { timeoutMs: p.timeoutMs, ...(p.signal ? { signal: p.signal } : {}) })),
   );
   const valid: SignedObservation[] = [...p.own];
+  /** Where each signer's kept observation came from (an operator signing two values of the round is named). */
+  const keptFrom = new Map<string, string>(p.own.map((o) => [o.signer.toLowerCase(), "own"]));
   const peerValues: bigint[] = [];
   const sharedKey: Collected["sharedKey"] = [];
   for (const r of results) {
@@ -238,7 +240,18 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
         twin = true;
         p.metrics?.peerErrors.inc({ peer: r.peer });
         sharedKey.push({ peer: r.peer, observation: o });
-      } else valid.push(o);
+      } else if (keptFrom.has(o.signer.toLowerCase())) {
+        const kept = valid.find((x) => x.signer.toLowerCase() === o.signer.toLowerCase())!;
+        if (kept.value !== o.value || kept.inputsHash !== o.inputsHash) {
+          p.metrics?.peerErrors.inc({ peer: r.peer });
+          log.warn("an operator signed two values of one round (equivocation): the first seen is kept", {
+            signer: o.signer, index: p.round.indexId, round: p.round.timestamp, kept: kept.value, keptFrom: keptFrom.get(o.signer.toLowerCase()), dropped: o.value, droppedFrom: r.peer,
+          });
+        }
+      } else {
+        keptFrom.set(o.signer.toLowerCase(), r.peer);
+        valid.push(o);
+      }
     }
     const signed = valid[before];
     if (signed) peerValues.push(signed.value);
