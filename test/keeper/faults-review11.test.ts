@@ -4,12 +4,15 @@
  * peers.urls.
  */
 import { expect } from "chai";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Address, type Hex, type LocalAccount, encodeFunctionData } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type SignedObservation, buildPostFixingArgs, indexIdFromName, signObservation } from "../../sdk/oracle.js";
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import type { SendRequest, SendResult, TxSender } from "../../keeper/chain/sender.js";
-import { KeyError, loadOperatorKeys } from "../../keeper/chain/keys.js";
+import { KeyError, exposedKeyFiles, loadOperatorKeys } from "../../keeper/chain/keys.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { createLogger, silentLogger, urlLabel } from "../../keeper/observability/log.js";
@@ -192,5 +195,26 @@ describe("keeper operator faults (review 11): an operator that signs two values 
       await peerB.close();
       await peerC.close();
     }
+  });
+});
+
+describe("keeper operator faults (review 11): a keystore or password file others can read", () => {
+  it("each key file readable or writable by group or others is listed with its config key and mode; owner-only files are not", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-perm-"));
+    const file = (name: string, mode: number) => {
+      const path = join(dir, name);
+      writeFileSync(path, "{}");
+      chmodSync(path, mode);
+      return path;
+    };
+    const keys = { signer: { keystore: file("signer.json", 0o644) }, gasPayer: { keystore: file("gas.json", 0o600) }, passwordFile: file("password", 0o660) };
+    expect(exposedKeyFiles(keys)).to.deep.equal([
+      { key: "keys.signer.keystore", path: keys.signer.keystore, mode: "644" },
+      { key: "keys.passwordFile", path: keys.passwordFile, mode: "660" },
+    ]);
+    chmodSync(keys.signer.keystore, 0o400);
+    chmodSync(keys.passwordFile, 0o600);
+    expect(exposedKeyFiles(keys)).to.deep.equal([]);
+    expect(exposedKeyFiles({ signer: { privateKeyEnv: "X" }, passwordFile: join(dir, "missing") })).to.deep.equal([]); // a missing file is the loader's error
   });
 });
