@@ -13,6 +13,7 @@ import { type SignedObservation, buildPostFixingArgs, indexIdFromName, signObser
 import { indexOracleAbi } from "../../sdk/abi/IndexOracle.js";
 import type { SendRequest, SendResult, TxSender } from "../../keeper/chain/sender.js";
 import { KeyError, exposedKeyFiles, loadOperatorKeys } from "../../keeper/chain/keys.js";
+import { readSplitting } from "../../keeper/chain/splitRange.js";
 import { validateConfig } from "../../keeper/config/schema.js";
 import { Journal } from "../../keeper/chain/journal.js";
 import { createLogger, silentLogger, urlLabel } from "../../keeper/observability/log.js";
@@ -216,5 +217,20 @@ describe("keeper operator faults (review 11): a keystore or password file others
     chmodSync(keys.passwordFile, 0o600);
     expect(exposedKeyFiles(keys)).to.deep.equal([]);
     expect(exposedKeyFiles({ signer: { privateKeyEnv: "X" }, passwordFile: join(dir, "missing") })).to.deep.equal([]); // a missing file is the loader's error
+  });
+});
+
+describe("keeper operator faults (review 11): reading a block range from a node that refuses long ones (chain/splitRange.ts)", () => {
+  it("a refused range is halved until accepted: every block read once, results in block order; a refused single block throws the node's error", async () => {
+    const read = async (a: bigint, b: bigint) => {
+      if (b - a + 1n > 300n) throw new Error("block range too large");
+      return Array.from({ length: Number(b - a + 1n) }, (_, i) => a + BigInt(i));
+    };
+    const splits: [bigint, bigint][] = [];
+    const blocks = await readSplitting(1_000n, 3_499n, read, (a, b) => splits.push([a, b]));
+    expect(blocks).to.deep.equal(Array.from({ length: 2_500 }, (_, i) => 1_000n + BigInt(i)));
+    expect(splits[0]).to.deep.equal([1_000n, 3_499n]);
+    const refused = await readSplitting(7n, 9n, async (a, b) => { if (a <= 8n && 8n <= b) throw new Error("header not found"); return [a]; }).then(() => undefined, (e: Error) => e.message);
+    expect(refused).to.equal("header not found");
   });
 });
