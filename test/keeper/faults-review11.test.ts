@@ -234,3 +234,20 @@ describe("keeper operator faults (review 11): reading a block range from a node 
     expect(refused).to.equal("header not found");
   });
 });
+
+describe("keeper operator faults (review 11): one endpoint written two ways in a URL list", () => {
+  const base = { chainId: 31337, contracts: { oracle: "0x5FbDB2315678afecb367f032d93F642f64180aa3" }, indexes: ["ATPI"], keys: { signer: { privateKeyEnv: "X" } }, gas: { maxFeePerGasGwei: "50" } };
+  it("peers.urls and rpc.urls refuse a URL that differs from an earlier one only by a trailing slash or the host's case (one peer queried twice: its unsigned proposal counted twice in the peer comparison; one node as its own failover)", () => {
+    const refused = (raw: Record<string, unknown>) => {
+      try {
+        validateConfig({ ...base, rpc: { urls: ["http://127.0.0.1:8545"] }, ...raw });
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(refused({ peers: { urls: ["https://keeper.b.example", "https://keeper.b.example/", "https://keeper.c.example"] } })).to.match(/peers\.urls\.1: duplicate value "https:\/\/keeper\.b\.example\/"/);
+    expect(refused({ rpc: { urls: ["http://Node.example:8545/", "http://node.example:8545"] } })).to.match(/rpc\.urls\.1: duplicate value "http:\/\/node\.example:8545"/);
+    expect(refused({ peers: { urls: ["https://keeper.b.example/a", "https://keeper.b.example/b"] } })).to.equal(""); // two keepers behind one host
+  });
+});
