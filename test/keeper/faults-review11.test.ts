@@ -246,8 +246,8 @@ describe("keeper operator faults (review 11): one endpoint written two ways in a
         return (e as Error).message;
       }
     };
-    expect(refused({ peers: { urls: ["https://keeper.b.example", "https://keeper.b.example/", "https://keeper.c.example"] } })).to.match(/peers\.urls\.1: duplicate value "https:\/\/keeper\.b\.example\/"/);
-    expect(refused({ rpc: { urls: ["http://Node.example:8545/", "http://node.example:8545"] } })).to.match(/rpc\.urls\.1: duplicate value "http:\/\/node\.example:8545"/);
+    expect(refused({ peers: { urls: ["https://keeper.b.example", "https://keeper.b.example/", "https://keeper.c.example"] } })).to.match(/peers\.urls\[1\]: duplicate value "https:\/\/keeper\.b\.example\/"/);
+    expect(refused({ rpc: { urls: ["http://Node.example:8545/", "http://node.example:8545"] } })).to.match(/rpc\.urls\[1\]: duplicate value "http:\/\/node\.example:8545"/);
     expect(refused({ peers: { urls: ["https://keeper.b.example/a", "https://keeper.b.example/b"] } })).to.equal(""); // two keepers behind one host
   });
 });
