@@ -19,7 +19,7 @@ import { Journal } from "../../keeper/chain/journal.js";
 import { createLogger, silentLogger, urlLabel } from "../../keeper/observability/log.js";
 import { createKeeperMetrics } from "../../keeper/observability/metrics.js";
 import { startServer } from "../../keeper/observability/server.js";
-import { type CollectParams, type Round, collectRound, decideQuorum, observationsRoute, toJson } from "../../keeper/oracle/peers.js";
+import { type CollectParams, type Round, collectRound, decideQuorum, instanceOf, observationsRoute, recordProposal, toJson } from "../../keeper/oracle/peers.js";
 import { SettlementTracker } from "../../keeper/oracle/settlement.js";
 import { type Anvil, startAnvil } from "./helpers/anvil.js";
 import { clients, fundedAccount } from "./helpers/chain.js";
@@ -131,30 +131,37 @@ describe("keeper operator faults (review 11): a settlement log scan through an R
 });
 
 describe("keeper operator faults (review 11): a keeper listed in its own peers.urls", () => {
-  it("its own observation served back to it is not taken for a second keeper sharing its key (no false alarm); it is named once as its own URL", async () => {
+  it("its own answers (its proposal, then its signed observation) are ignored: neither a peer value nor a second keeper sharing its key; named as its own URL. Another keeper with its key still is one", async () => {
     const ORACLE: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
     const me = privateKeyToAccount(generatePrivateKey());
     const round: Round = { indexId: ATPI, timestamp: 1_800_000_000n, methodologyVersion: 2 };
-    const mine = await signObservation(me, 31337, ORACLE, { ...round, value: 10n ** 18n, inputsHash: `0x${"ab".repeat(32)}` });
-    const journal = new Journal(":memory:");
-    journal.recordObservation(mine, 0);
-    const server = await startServer("127.0.0.1", 0, { "/observations": observationsRoute(journal, me.address) }, silentLogger);
+    const sign = (value: bigint) => signObservation(me, 31337, ORACLE, { ...round, value, inputsHash: `0x${"ab".repeat(32)}` });
+    const [journal, twinJournal] = [new Journal(":memory:"), new Journal(":memory:")];
+    const [server, twinServer] = await Promise.all([journal, twinJournal].map((j) => startServer("127.0.0.1", 0, { "/observations": observationsRoute(j, me.address) }, silentLogger)));
     const lines: { msg: string; peer?: string }[] = [];
     const log = createLogger({ write: (l) => lines.push(JSON.parse(l) as (typeof lines)[number]) });
     try {
-      const params: CollectParams = { round, own: [mine], peerUrls: [server.url], timeoutMs: 2_000, chainId: 31337, oracle: ORACLE, operators: [me.address], self: me.address, log };
-      const first = await collectRound(params);
-      expect(first.sharedKey).to.deep.equal([]);
-      expect(first.observations).to.deep.equal([mine]);
-      expect(first.peerValues).to.deep.equal([]); // its own value is no peer's
-      // Another keeper with this key signing another value of the round is still a twin.
-      const twin = await signObservation(me, 31337, ORACLE, { ...round, value: 10n ** 18n + 1n, inputsHash: `0x${"cd".repeat(32)}` });
-      const other = await collectRound({ ...params, own: [twin] });
-      expect(other.sharedKey.map((x) => x.observation)).to.deep.equal([mine]);
-      expect(lines.filter((l) => l.msg === "a peer serves this keeper's own observation: peers.urls lists this keeper itself").map((l) => l.peer)).to.deep.equal([urlLabel(server.url)]);
+      const params: CollectParams = {
+        round, own: [], peerUrls: [server!.url], timeoutMs: 2_000, chainId: 31337, oracle: ORACLE, operators: [me.address], self: me.address, selfInstance: instanceOf(journal), log,
+      };
+      recordProposal(journal, ATPI, round.timestamp, 10n ** 18n); // computed, not signed yet: its answer holds the proposal
+      const proposing = await collectRound(params);
+      expect(proposing.peerValues).to.deep.equal([]); // its own value is no peer's (it would pass the peer comparison by itself)
+      const mine = await sign(10n ** 18n);
+      journal.recordObservation(mine, 0);
+      const signed = await collectRound({ ...params, own: [mine] });
+      expect([signed.sharedKey, signed.observations, signed.peerValues]).to.deep.equal([[], [mine], []]);
+      const named = lines.filter((l) => l.msg === "a peer URL answers as this keeper itself: peers.urls lists this keeper's own URL (its answers are ignored)");
+      expect(named.map((l) => l.peer)).to.deep.equal([urlLabel(server!.url), urlLabel(server!.url)]);
+      // Another keeper (another journal) signing with this key is still a second keeper sharing it.
+      const theirs = await sign(10n ** 18n + 1n);
+      twinJournal.recordObservation(theirs, 0);
+      const twin = await collectRound({ ...params, own: [mine], peerUrls: [twinServer!.url] });
+      expect(twin.sharedKey.map((x) => x.observation)).to.deep.equal([theirs]);
     } finally {
-      await server.close();
+      await Promise.all([server!.close(), twinServer!.close()]);
       journal.close();
+      twinJournal.close();
     }
   });
 });
