@@ -53,6 +53,9 @@ export async function loadKeystore(path: string, password: string): Promise<Loca
   return privateKeyToAccount(await decryptKeystore(path, password));
 }
 
+/** The order of secp256k1's group: a private key lies in [1, order). */
+const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
 /** A plain private key checked for form; refused (WRONG_CHAIN) unless the chain is a local one. */
 export function plainKey(privateKey: string, chainId: number, what = "private key"): Hex {
   if (!LOCAL_CHAIN_IDS.includes(chainId)) {
@@ -60,6 +63,7 @@ export function plainKey(privateKey: string, chainId: number, what = "private ke
   }
   const key = privateKey.startsWith("0x") ? privateKey : `0x${privateKey}`;
   if (!isHex(key) || key.length !== 66) throw new SdkError("INVALID_INPUT", `${what}: must be 32 bytes of hex`);
+  if (BigInt(key) === 0n || BigInt(key) >= SECP256K1_ORDER) throw new SdkError("INVALID_INPUT", `${what}: not a valid secp256k1 private key (zero, or not below the curve order)`);
   return key;
 }
 

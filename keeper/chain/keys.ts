@@ -3,6 +3,7 @@
  * decryption, password reading and the local-chain rule for plain keys are the SDK's (sdk/keys.ts); this file only
  * maps the config's key sources onto them and reports failures as KeyError naming the config key.
  */
+import { statSync } from "node:fs";
 import type { LocalAccount } from "viem";
 import { SdkError } from "../../sdk/errors.js";
 import { LOCAL_CHAIN_IDS, loadKeystore, plainKeyAccount, readPassword } from "../../sdk/keys.js";
@@ -68,4 +69,22 @@ export async function loadOperatorKeys(
   const signer = await loadAccount(keys.signer, chainId, keys, env, "keys.signer");
   const gasPayer = keys.gasPayer ? await loadAccount(keys.gasPayer, chainId, keys, env, "keys.gasPayer") : signer;
   return { signer, gasPayer };
+}
+
+/**
+ * The keystore and password files of `keys` that group or others may read or write (any of mode 0o077), with their
+ * config key and mode in octal: the keeper warns of each at start (docs/operator.md: mode 0600). A file that cannot
+ * be read is left to the loader's error.
+ */
+export function exposedKeyFiles(keys: { signer: KeySource; gasPayer?: KeySource | undefined; passwordFile?: string | undefined }): { key: string; path: string; mode: string }[] {
+  const files: [string, string | undefined][] = [
+    ["keys.signer.keystore", "keystore" in keys.signer ? keys.signer.keystore : undefined],
+    ["keys.gasPayer.keystore", keys.gasPayer && "keystore" in keys.gasPayer ? keys.gasPayer.keystore : undefined],
+    ["keys.passwordFile", keys.passwordFile],
+  ];
+  return files.flatMap(([key, path]) => {
+    if (path === undefined) return [];
+    const mode = statSync(path, { throwIfNoEntry: false })?.mode;
+    return mode !== undefined && (mode & 0o077) !== 0 ? [{ key, path, mode: (mode & 0o777).toString(8) }] : [];
+  });
 }

@@ -6,7 +6,7 @@ import { LOG_LEVELS, type LogLevel } from "../observability/log.js";
 import { indexName, sourceEntry } from "./fixingSchema.js";
 import { liquidatorConfig } from "./liquidatorSchema.js";
 import { listedSeries } from "./seriesSchema.js";
-import { MAX_WAIT_MS, address, afterFields, array, bool, decimalUnits, int, object, oneOf, parseConfigPart, section, str, url } from "./validate.js";
+import { MAX_WAIT_MS, address, afterFields, array, bool, decimalUnits, int, object, oneOf, parseConfigPart, section, str, url, urlKey } from "./validate.js";
 
 const envName = str({ pattern: /^[A-Z_][A-Z0-9_]*$/, patternHint: "an environment variable name like KEEPER_PASSWORD" });
 
@@ -21,7 +21,7 @@ const keySource = object({ keystore: str().optional(), privateKeyEnv: envName.op
   .transform((o): KeySource => (o.keystore !== undefined ? { keystore: o.keystore } : { privateKeyEnv: o.privateKeyEnv as string }));
 
 const rpc = object({
-  urls: array(url(), { min: 1, unique: true }),
+  urls: array(url(), { min: 1, unique: urlKey }),
   timeoutMs: int({ min: 100, max: 120_000 }).default(5_000),
   maxHeadLagBlocks: int({ min: 0, max: 10_000 }).default(3),
   frozenHeadSeconds: int({ min: 0 }).default(0),
@@ -40,7 +40,7 @@ const schedule = object({
 });
 
 const peers = object({
-  urls: array(url(), { unique: true }).default([]),
+  urls: array(url(), { unique: urlKey }).default([]),
   timeoutMs: int({ min: 100, max: 60_000 }).default(3_000),
   gatherMs: int({ min: 0, max: 600_000 }).default(3_000),
 });

@@ -117,6 +117,15 @@ export function oneOf<T extends string>(values: readonly [T, ...T[]]) {
 }
 
 /** An http(s) (or other given protocols) URL. */
+/** A URL list's uniqueness key: the URL as parsed (host lowercased, "/" for an empty path); unparsable as written. */
+export function urlKey(s: string): string {
+  try {
+    return new URL(s).href;
+  } catch {
+    return s;
+  }
+}
+
 export function url(protocols: readonly string[] = ["http:", "https:"]) {
   return str().superRefine((s, ctx) => {
     let u: URL;
@@ -157,16 +166,17 @@ export function decimalUnits(decimals: number, opts: { unit: string; min?: bigin
     .transform((v) => parseUnits(v as string, decimals));
 }
 
-/** An array with a length range; `unique` flags repeated items (case-insensitively). */
-export function array<T extends z.ZodType>(item: T, opts: { min?: number; max?: number; unique?: boolean } = {}) {
+/** An array with a length range; `unique` flags repeated items (case-insensitively, or equal by `unique`'s key). */
+export function array<T extends z.ZodType>(item: T, opts: { min?: number; max?: number; unique?: boolean | ((x: z.output<T>) => string) } = {}) {
   let a = z.array(item, { error: (iss) => required(iss) ?? `must be an array, got ${show(iss.input)}` });
   if (opts.min !== undefined) a = a.min(opts.min, { error: (iss) => `must have at least ${opts.min} item(s), got ${(iss.input as unknown[]).length}` });
   if (opts.max !== undefined) a = a.max(opts.max, { error: (iss) => `must have at most ${opts.max} item(s), got ${(iss.input as unknown[]).length}` });
   if (!opts.unique) return a;
+  const key = typeof opts.unique === "function" ? opts.unique : (x: z.output<T>) => String(x).toLowerCase();
   return a.superRefine((xs, ctx) => {
     const seen = new Set<string>();
     xs.forEach((x, i) => {
-      const k = String(x).toLowerCase();
+      const k = key(x);
       if (seen.has(k)) ctx.addIssue({ code: "custom", path: [i], message: `duplicate value ${show(x)}` });
       seen.add(k);
     });

@@ -13,6 +13,7 @@
  */
 import type { Address, Hex, PublicClient } from "viem";
 import type { Journal } from "../chain/journal.js";
+import { readSplitting } from "../chain/splitRange.js";
 import { type Logger, silentLogger } from "../observability/log.js";
 import type { PositionState } from "../../sdk/marginMath.js";
 import { type SeriesParams, seriesId as seriesIdOf } from "../../sdk/orders.js";
@@ -106,15 +107,9 @@ export class AccountBook {
   }
 
   /** One eth_getLogs for [a, b]; a range the node refuses (too many logs, response too large) is halved. */
-  private async fetchSplitting(a: bigint, b: bigint): Promise<MarketEvent[]> {
-    try {
-      return await fetchSeriesEvents(this.o.client, this.o.market, this.seriesId, a, b);
-    } catch (e) {
-      if (b <= a) throw e;
-      const mid = (a + b) / 2n;
-      this.o.log.debug("eth_getLogs range refused: splitting", { from: a, to: b, error: (e as Error).message.split("\n")[0] });
-      return [...(await this.fetchSplitting(a, mid)), ...(await this.fetchSplitting(mid + 1n, b))];
-    }
+  private fetchSplitting(a: bigint, b: bigint): Promise<MarketEvent[]> {
+    return readSplitting(a, b, (x, y) => fetchSeriesEvents(this.o.client, this.o.market, this.seriesId, x, y), (x, y, e) =>
+      this.o.log.debug("eth_getLogs range refused: splitting", { from: x, to: y, error: (e as Error).message.split("\n")[0] }));
   }
 
   private async load(): Promise<void> {

@@ -31,7 +31,7 @@ import { createSource } from "../sources/index.js";
 import type { PriceSource } from "../sources/types.js";
 import { type OracleIndexView, postFixingKey, postFixingRequest, readOracleIndex } from "./contract.js";
 import { checkBeforeSigning } from "./integrity.js";
-import { type QuorumDecision, type Round, collectRound, decideQuorum, recordProposal } from "./peers.js";
+import { type QuorumDecision, type Round, collectRound, decideQuorum, instanceOf, recordProposal } from "./peers.js";
 import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
 import { LISTED, RejectedEntries, excludedQuotes } from "./sourceReport.js";
 import { SettlementTracker } from "./settlement.js";
@@ -281,7 +281,9 @@ export class FixingLoop {
         chainId: config.chainId,
         oracle: config.contracts.oracle,
         operators: view.operators,
+        bounds: { min: view.minValue, max: view.maxValue },
         self: this.o.signer.address,
+        selfInstance: instanceOf(this.o.journal),
         log,
         metrics: this.o.metrics,
         limiter: this.limiter,

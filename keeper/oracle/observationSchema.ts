@@ -39,6 +39,7 @@ export const observationSchema = z
 export const peerAnswerSchema = z.object(
   {
     observations: z.array(z.unknown(), { error: "no observations array" }),
+    instance: z.string().max(64).optional().catch(undefined),
     proposal: z
       .object({ value: z.unknown() })
       .optional()

@@ -2,10 +2,11 @@
  * Exchange of signed observations between operators over HTTP, and the quorum decision.
  *
  * Each keeper serves the observations it signed at GET /observations?index=<name|0x id>&timestamp=<unix s>
- * (JSON: { observations: [...] } with integers as decimal strings). Fetching from peers has a timeout and a size
+ * (JSON: { instance, observations: [...] } with integers as decimal strings; `instance` identifies the serving keeper). Fetching from peers has a timeout and a size
  * limit, every signature is recovered and checked against the oracle's registered operators, and anything
  * malformed is dropped and counted: a peer serving garbage never crashes the loop.
  */
+import { randomBytes } from "node:crypto";
 import { type Address, type Hex, compactSignatureToSignature, getAddress, recoverTypedDataAddress } from "viem";
 import { type SignedObservation, buildPostFixingArgs, observationTypes, oracleDomain } from "../../sdk/oracle.js";
 import type { Journal } from "../chain/journal.js";
@@ -82,6 +83,18 @@ function readProposals(journal: Journal, indexId: Hex): { timestamp: string; val
   return text === undefined ? [] : (JSON.parse(text) as { timestamp: string; value: string }[]);
 }
 
+const instances = new WeakMap<Journal, string>();
+
+/**
+ * A random id of the keeper serving from `journal` (one per journal and process), sent with its answers: a keeper
+ * whose own URL is in its peers.urls finds its own answers by it (another keeper with the same key has another id).
+ */
+export function instanceOf(journal: Journal): string {
+  let id = instances.get(journal);
+  if (id === undefined) instances.set(journal, (id = randomBytes(8).toString("hex")));
+  return id;
+}
+
 /**
  * GET /observations handler: the observations `signer` signed for the round, from the journal; while it signed
  * none, also `proposal`: the value it computed (unsigned; absent if it computed none).
@@ -97,7 +110,7 @@ export function observationsRoute(journal: Journal, signer: Address): Handler {
     }
     const own = journal.observations(round.indexId, round.timestamp).filter((o) => o.signer.toLowerCase() === me);
     const proposal = own.length ? undefined : readProposals(journal, round.indexId).find((p) => p.timestamp === round.timestamp.toString());
-    return json(200, { observations: own.map(toJson), ...(proposal ? { proposal: { value: proposal.value } } : {}) });
+    return json(200, { instance: instanceOf(journal), observations: own.map(toJson), ...(proposal ? { proposal: { value: proposal.value } } : {}) });
   };
 }
 
@@ -106,6 +119,8 @@ export interface PeerFetchResult {
   observations: SignedObservation[];
   /** The unsigned value the peer computed for the round, when it has signed none. */
   proposal?: bigint;
+  /** The answering keeper's `instanceOf` id. */
+  instance?: string;
   error?: string;
 }
 
@@ -127,7 +142,7 @@ export async function fetchPeerObservations(
     if (res.status !== 200) return { peer, observations: [], error: `HTTP ${res.status}` };
     const answer = peerAnswerSchema.safeParse(JSON.parse(text));
     if (!answer.success) return { peer, observations: [], error: "no observations array" };
-    const { proposal } = answer.data;
+    const { proposal, instance } = answer.data;
     const observations: SignedObservation[] = [];
     const errors: string[] = [];
     for (const x of answer.data.observations.slice(0, 64)) {
@@ -137,7 +152,7 @@ export async function fetchPeerObservations(
         errors.push((e as Error).message);
       }
     }
-    return { peer, observations, ...(proposal !== undefined ? { proposal } : {}), ...(errors.length ? { error: errors.join("; ") } : {}) };
+    return { peer, observations, ...(proposal !== undefined ? { proposal } : {}), ...(instance !== undefined ? { instance } : {}), ...(errors.length ? { error: errors.join("; ") } : {}) };
   } catch (e) {
     const err = e as Error;
     const root = rootCause(err);
@@ -145,13 +160,19 @@ export async function fetchPeerObservations(
   }
 }
 
-/** Whether the observation's signature recovers to its claimed signer and that signer is a registered operator. */
+/**
+ * Whether the observation passes the oracle's checks of it: its value within the oracle's bounds (when given), its
+ * signature recovering to its claimed signer, and that signer a registered operator.
+ */
 export async function verifyObservation(
   o: SignedObservation,
-  ctx: { chainId: number; oracle: Address; operators: readonly Address[] },
+  ctx: { chainId: number; oracle: Address; operators: readonly Address[]; bounds?: { min: bigint; max: bigint } },
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (!ctx.operators.some((a) => a.toLowerCase() === o.signer.toLowerCase())) {
     return { ok: false, reason: `${o.signer} is not a registered operator` };
+  }
+  if (ctx.bounds && (o.value < ctx.bounds.min || o.value > ctx.bounds.max)) {
+    return { ok: false, reason: `value ${o.value} outside the oracle's bounds [${ctx.bounds.min}, ${ctx.bounds.max}]` };
   }
   try {
     const recovered = await recoverTypedDataAddress({
@@ -176,8 +197,12 @@ export interface CollectParams {
   chainId: number;
   oracle: Address;
   operators: readonly Address[];
+  /** The oracle's bounds of the index: a peer's value outside them would make the post revert. */
+  bounds?: { min: bigint; max: bigint };
   /** This keeper's signing key: a peer serving observations signed with it is another keeper with the same key. */
   self?: Address;
+  /** This keeper's `instanceOf` id: an answer carrying it is this keeper's own (its URL in peers.urls), not a peer's. */
+  selfInstance?: string;
   signal?: AbortSignal;
   log?: Logger;
   metrics?: KeeperMetrics;
@@ -195,6 +220,8 @@ export interface Collected {
   sharedKey: { peer: string; observation: SignedObservation }[];
 }
 
+const SELF_SERVED = "a peer URL answers as this keeper itself: peers.urls lists this keeper's own URL (its answers are ignored)";
+
 /** Own observations plus every peer's valid observations for the round (fetched in parallel, verified). */
 export async function collectRound(p: CollectParams): Promise<Collected> {
   const log = p.log ?? silentLogger;
@@ -202,9 +229,16 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
     p.peerUrls.map((u) => fetchPeerObservations(u, p.round, { timeoutMs: p.timeoutMs, ...(p.signal ? { signal: p.signal } : {}) })),
   );
   const valid: SignedObservation[] = [...p.own];
+  /** Where each signer's kept observation came from (an operator signing two values of the round is named). */
+  const keptFrom = new Map<string, string>(p.own.map((o) => [o.signer.toLowerCase(), "own"]));
   const peerValues: bigint[] = [];
   const sharedKey: Collected["sharedKey"] = [];
   for (const r of results) {
+    if (p.selfInstance !== undefined && r.instance === p.selfInstance) {
+      if (p.limiter) p.limiter.warn(log, `self:${r.peer}`, SELF_SERVED, { peer: r.peer });
+      else log.warn(SELF_SERVED, { peer: r.peer });
+      continue;
+    }
     const before = valid.length;
     p.metrics?.peerUp.set({ peer: r.peer }, r.error ? 0 : 1);
     if (r.error) {
@@ -223,7 +257,18 @@ export async function collectRound(p: CollectParams): Promise<Collected> {
         twin = true;
         p.metrics?.peerErrors.inc({ peer: r.peer });
         sharedKey.push({ peer: r.peer, observation: o });
-      } else valid.push(o);
+      } else if (keptFrom.has(o.signer.toLowerCase())) {
+        const kept = valid.find((x) => x.signer.toLowerCase() === o.signer.toLowerCase())!;
+        if (kept.value !== o.value || kept.inputsHash !== o.inputsHash) {
+          p.metrics?.peerErrors.inc({ peer: r.peer });
+          log.warn("an operator signed two values of one round (equivocation): the first seen is kept", {
+            signer: o.signer, index: p.round.indexId, round: p.round.timestamp, kept: kept.value, keptFrom: keptFrom.get(o.signer.toLowerCase()), dropped: o.value, droppedFrom: r.peer,
+          });
+        }
+      } else {
+        keptFrom.set(o.signer.toLowerCase(), r.peer);
+        valid.push(o);
+      }
     }
     const signed = valid[before];
     if (signed) peerValues.push(signed.value);

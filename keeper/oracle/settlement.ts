@@ -23,6 +23,7 @@ import { futuresMarketAbi } from "../../sdk/abi/FuturesMarket.js";
 import { indexNameFromId } from "../../sdk/oracle.js";
 import { type SeriesParams, seriesId } from "../../sdk/orders.js";
 import type { Journal } from "../chain/journal.js";
+import { readSplitting } from "../chain/splitRange.js";
 import type { SendRequest, SendResult, TxSender } from "../chain/sender.js";
 import type { KeeperConfig } from "../config/schema.js";
 import type { Logger } from "../observability/log.js";
@@ -183,7 +184,10 @@ export class SettlementTracker {
     let from = this.scanned.get(indexId) ?? (head > ROUND_LOOKBACK_BLOCKS ? head - ROUND_LOOKBACK_BLOCKS : 0n);
     while (from <= head) {
       const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
-      const logs = await client.getLogs({ address: this.o.config.contracts.oracle, event: FIXING_POSTED, args: { indexId }, fromBlock: from, toBlock: to });
+      // A node limiting eth_getLogs to fewer blocks (or logs) refuses the range: it is halved (splitRange.ts).
+      const logs = await readSplitting(from, to, (fromBlock, toBlock) =>
+        client.getLogs({ address: this.o.config.contracts.oracle, event: FIXING_POSTED, args: { indexId }, fromBlock, toBlock }), (a, b, e) =>
+        this.o.log.debug("settlement: eth_getLogs range refused: splitting", { from: a, to: b, error: (e as Error).message.split("\n")[0] }));
       for (const l of logs) {
         const ts = l.args.timestamp!;
         if (rounds.get(ts)?.posted) continue;

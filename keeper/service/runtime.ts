@@ -10,7 +10,7 @@ import { indexIdFromName } from "../../sdk/oracle.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { KeeperConfig } from "../config/schema.js";
 import { Journal } from "../chain/journal.js";
-import { type OperatorKeys, loadOperatorKeys } from "../chain/keys.js";
+import { type OperatorKeys, exposedKeyFiles, loadOperatorKeys } from "../chain/keys.js";
 import { type EndpointStatus, RpcPool, createFailoverClient, rpcLabels } from "../chain/rpc.js";
 import { type ReconcileReport, TxSender } from "../chain/sender.js";
 import { type HealthReport, type HealthState, evaluateHealth, newHealthState, recordHead } from "../observability/health.js";
@@ -80,6 +80,7 @@ export async function createRuntime(loaded: LoadedConfig, options: RuntimeOption
   const exitWithParent = process.env.npm_lifecycle_event !== undefined;
   const shutdown = createShutdown(log, { exitWithParent, ...(options.signals ? { signals: options.signals } : {}) });
   const keys = await loadOperatorKeys(config.keys, config.chainId, env);
+  for (const f of exposedKeyFiles(config.keys)) log.warn("key file open to other users (group or others may read or write it): restrict it to the keeper's user (chmod 600)", f);
   const health = newHealthState();
   for (const name of config.indexes) health.fixings.set(name, 0n);
   const pool = new RpcPool({

@@ -7,32 +7,8 @@
  * signs nothing; the two others carry the quorum.
  */
 import { expect } from "chai";
-import { type Address, type Hex } from "viem";
 import { type FaultProxy, startFaultProxy } from "./helpers/faultProxy.js";
-import { DAY, type Network, advance, chainNow, nonces, postedFixings, roundOf, startNetwork, waitForRound } from "./helpers/e2e.js";
-
-interface PoolTx {
-  hash: Hex;
-  from: Address;
-  to: Address | null;
-  nonce: string;
-  maxFeePerGas: string;
-}
-
-async function pendingTxs(net: Network): Promise<PoolTx[]> {
-  const content = await net.anvil.rpc<{ pending: Record<string, Record<string, PoolTx>> }>("txpool_content");
-  return Object.values(content.pending).flatMap((byNonce) => Object.values(byNonce));
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { DAY, type Network, advance, chainNow, nonces, pendingTxs, postedFixings, roundOf, startNetwork, until, waitForRound } from "./helpers/e2e.js";
 
 describe("keeper e2e: RPC failover and a held-back transaction", function () {
   this.timeout(90_000);

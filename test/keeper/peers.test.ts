@@ -14,6 +14,7 @@ import {
   collectRound,
   decideQuorum,
   fetchPeerObservations,
+  instanceOf,
   observationsRoute,
   recordProposal,
   parseObservation,
@@ -71,13 +72,15 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
 
   it("serves own observations over HTTP by index name or id, 400 on a bad query", async () => {
     const byName = await fetch(`${peerUrls[0]}/observations?index=ATPI&timestamp=${ROUND.timestamp}`);
-    expect(await byName.json()).to.deep.equal({ observations: [toJson(own[0]!)] });
+    const answer = (await byName.json()) as { instance: string };
+    expect(answer).to.deep.equal({ instance: answer.instance, observations: [toJson(own[0]!)] });
+    expect(answer.instance).to.match(/^[0-9a-f]{16}$/); // the serving keeper's id (a keeper finds its own URL among its peers by it)
     const byId = await fetchPeerObservations(peerUrls[0]!, ROUND, { timeoutMs: 1_000 });
     expect(byId.observations).to.deep.equal([own[0]]);
     expect((await fetch(`${peerUrls[0]}/observations?index=ATPI&timestamp=-1`)).status).to.equal(400);
     expect((await fetch(`${peerUrls[0]}/observations?timestamp=1`)).status).to.equal(400);
     const otherRound = await fetchPeerObservations(peerUrls[0]!, { ...ROUND, timestamp: 1n }, { timeoutMs: 1_000 });
-    expect(otherRound).to.deep.equal({ peer: peerUrls[0], observations: [] });
+    expect(otherRound).to.deep.equal({ peer: peerUrls[0], observations: [], instance: answer.instance });
   });
 
   it("operator 0 collects peers' signatures and reaches a 2-of-3 quorum; args sorted by value for the median", async () => {
@@ -144,12 +147,12 @@ describe("keeper peers: exchange of signed observations and quorum", function ()
     const s = await startServer("127.0.0.1", 0, { "/observations": observationsRoute(journal, op.address) }, silentLogger);
     try {
       const before = await fetchPeerObservations(s.url, ROUND, { timeoutMs: 1_000 });
-      expect(before).to.deep.equal({ peer: s.url, observations: [], proposal: 2_500_000_000_000_000_000n });
+      expect(before).to.deep.equal({ peer: s.url, observations: [], proposal: 2_500_000_000_000_000_000n, instance: instanceOf(journal) });
       const got = await collectRound({ round: ROUND, own: [], peerUrls: [s.url], timeoutMs: 1_000, chainId: CHAIN_ID, oracle: ORACLE, operators });
       expect(got).to.deep.equal({ observations: [], peerValues: [2_500_000_000_000_000_000n], sharedKey: [] });
       journal.recordObservation(own[1]!, 0);
       const after = await fetchPeerObservations(s.url, ROUND, { timeoutMs: 1_000 });
-      expect(after).to.deep.equal({ peer: s.url, observations: [own[1]] });
+      expect(after).to.deep.equal({ peer: s.url, observations: [own[1]], instance: instanceOf(journal) });
     } finally {
       await s.close();
     }

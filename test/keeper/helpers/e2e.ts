@@ -170,3 +170,29 @@ export async function nonces(net: Network): Promise<{ latest: number; pending: n
     })),
   );
 }
+
+/** A transaction in anvil's pool (txpool_content: quantities as hex strings). */
+export interface PoolTx {
+  hash: Hex;
+  from: Address;
+  to: Address | null;
+  nonce: string;
+  maxFeePerGas: string;
+}
+
+/** The node's pending transactions (auto-mining off). */
+export async function pendingTxs(net: Network): Promise<PoolTx[]> {
+  const content = await net.anvil.rpc<{ pending: Record<string, Record<string, PoolTx>> }>("txpool_content");
+  return Object.values(content.pending).flatMap((byNonce) => Object.values(byNonce));
+}
+
+/** Polls `fn` every 100 ms until it gives a value; throws naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
