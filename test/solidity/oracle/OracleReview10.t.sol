@@ -8,6 +8,7 @@ import {FuturesMarket} from "../../../contracts/futures/FuturesMarket.sol";
 import {SeriesParams} from "../../../contracts/futures/IFuturesMarket.sol";
 import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 import {OracleTestBase} from "./OracleTestBase.sol";
+import {TestSeries} from "../utils/TestSeries.sol";
 
 /// @notice Review 10 (independent attacker), the oracle as the market's settlement source: no finding. A window round
 /// is recorded through the real IndexOracle's `verifyFixing`, so these pin what a recorder cannot do there: replay a
@@ -29,23 +30,7 @@ contract OracleReview10Test is OracleTestBase {
         oracle.postFixing(INDEX, uint64(T0), VERSION, ops, _allSign(oracle, count, LEVEL, uint64(T0)));
         oracle.postFixing(OTHER, uint64(T0), VERSION, ops, _signAll(oracle, OTHER, VERSION, LEVEL, uint64(T0)));
         market = new FuturesMarket(address(this), IERC20(address(new MockUSDC())), oracle);
-        series = SeriesParams({
-            indexId: OTHER,
-            expiry: uint64(T0 + 1 days),
-            contractSize: 1_000e6,
-            tickSize: 1e15,
-            minSize: 1,
-            initialMarginBps: 1_000,
-            maintenanceMarginBps: 500,
-            makerFeeBps: 2,
-            takerFeeBps: 5,
-            priceBandBps: 500,
-            priceLimitBps: 400,
-            liquidationPenaltyBps: 200,
-            maxFixingAge: 3_600,
-            settlementWindow: 3_600,
-            settlementGrace: 86_400
-        });
+        series = TestSeries.params(OTHER, uint64(T0 + 1 days));
         market.listSeries(series);
         vm.warp(series.expiry);
     }

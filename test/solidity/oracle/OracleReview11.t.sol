@@ -8,6 +8,7 @@ import {FuturesMarket} from "../../../contracts/futures/FuturesMarket.sol";
 import {IFuturesMarket, SeriesParams} from "../../../contracts/futures/IFuturesMarket.sol";
 import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 import {OracleTestBase} from "./OracleTestBase.sol";
+import {TestSeries} from "../utils/TestSeries.sol";
 
 /// @notice Review 11 (independent attacker), the real IndexOracle end to end and as the market's settlement source.
 /// Two findings, both fixed since (`verifyFixing` applies no breaker; the held round may be posted again signed by
@@ -38,23 +39,8 @@ contract OracleReview11Test is OracleTestBase {
     function _setUpSeries(uint256 count) internal {
         _deploy(count, 1);
         market = new FuturesMarket(address(this), IERC20(address(new MockUSDC())), oracle);
-        series = SeriesParams({
-            indexId: INDEX,
-            expiry: EXPIRY,
-            contractSize: 1_000e6,
-            tickSize: 1e15,
-            minSize: 1,
-            initialMarginBps: 1_000,
-            maintenanceMarginBps: 500,
-            makerFeeBps: 2,
-            takerFeeBps: 5,
-            priceBandBps: 1_000,
-            priceLimitBps: 400,
-            liquidationPenaltyBps: 200,
-            maxFixingAge: 7 days,
-            settlementWindow: 3_600,
-            settlementGrace: 86_400
-        });
+        series = TestSeries.params(INDEX, EXPIRY);
+        (series.priceBandBps, series.maxFixingAge) = (1_000, 7 days); // the deployment defaults
         market.listSeries(series);
         uint64 before = EXPIRY - 3_600;
         vm.warp(before);

@@ -8,6 +8,7 @@ import {SeriesParams, Order, Signature} from "../../../../contracts/futures/IFut
 import {MockUSDC} from "../../../../contracts/mocks/MockUSDC.sol";
 import {MockIndexOracle} from "../../../../contracts/mocks/MockIndexOracle.sol";
 import {Vm} from "./Vm.sol";
+import {TestSeries} from "../../utils/TestSeries.sol";
 
 /// @notice Deploys a market with a USDC-like token and a mock oracle, and signs orders for fixed test keys.
 contract MarketSetup {
@@ -27,23 +28,7 @@ contract MarketSetup {
     }
 
     function _params(uint64 expiry) internal pure returns (SeriesParams memory) {
-        return SeriesParams({
-            indexId: INDEX_ID,
-            expiry: expiry,
-            contractSize: 1_000e6,
-            tickSize: 1e15,
-            minSize: 1,
-            initialMarginBps: 1_000,
-            maintenanceMarginBps: 500,
-            makerFeeBps: 2,
-            takerFeeBps: 5,
-            priceBandBps: 500,
-            priceLimitBps: 400,
-            liquidationPenaltyBps: 200,
-            maxFixingAge: 3_600,
-            settlementWindow: 3_600,
-            settlementGrace: 86_400
-        });
+        return TestSeries.params(INDEX_ID, expiry);
     }
 
     function _setIndex(uint256 value) internal {
