@@ -63,6 +63,13 @@ contract OracleReview11Test is OracleTestBase {
     }
 
     /// @dev The selector a record of round `ts` reverts with, or 0 when it is recorded.
+    /// @dev Settles the series after its window and checks the final price is the limit price below LEVEL.
+    function _settlesAtTheLimitPrice(string memory message) internal {
+        vm.warp(uint256(EXPIRY) + series.settlementWindow + 1);
+        market.settle(series);
+        _assertEq(_seriesState().finalPrice, LEVEL - LEVEL * series.priceLimitBps / 10_000, message);
+    }
+
     function _recordSelector(uint64 ts, IIndexOracle.Observation[] memory obs) internal returns (bytes4 sel) {
         try market.recordSettlementFixing(series, ts, VERSION, ops, obs) {} catch (bytes memory err) {
             sel = _selectorOf(err);
@@ -121,13 +128,7 @@ contract OracleReview11Test is OracleTestBase {
         }
         vm.warp(uint256(EXPIRY) + 1_800);
         market.recordSettlementFixing(series, EXPIRY, VERSION, ops, round);
-        vm.warp(uint256(EXPIRY) + series.settlementWindow + 1);
-        market.settle(series);
-        _assertEq(
-            _seriesState().finalPrice,
-            LEVEL - LEVEL * series.priceLimitBps / 10_000,
-            "C24 / C32: a genuine beyond-breaker move at expiry settles at the limit price, not at the last mark"
-        );
+        _settlesAtTheLimitPrice("C24 / C32: a genuine beyond-breaker move at expiry settles at the limit price, not at the last mark");
     }
 
     /// C24 / C32 (medium, fixed; the same finding without any faulty operator): an index with n = 2f + 1 = 3
@@ -140,13 +141,7 @@ contract OracleReview11Test is OracleTestBase {
         IIndexOracle.Observation[] memory round = _allSign(oracle, 3, CRASH, EXPIRY);
         oracle.postFixing(INDEX, EXPIRY, VERSION, ops, round);
         market.recordSettlementFixing(series, EXPIRY, VERSION, ops, round);
-        vm.warp(uint256(EXPIRY) + series.settlementWindow + 1);
-        market.settle(series);
-        _assertEq(
-            _seriesState().finalPrice,
-            LEVEL - LEVEL * series.priceLimitBps / 10_000,
-            "C24 / C32: an all-signed crash at expiry settles at the limit price, not at the last mark"
-        );
+        _settlesAtTheLimitPrice("C24 / C32: an all-signed crash at expiry settles at the limit price, not at the last mark");
     }
 
     /// Control for finding 1 (passes): with all four operators up the same crash is stored at once, the expiry round is
