@@ -83,7 +83,13 @@ export async function startService(name: string, argv: readonly string[]): Promi
       await runtime.reconcile();
       break;
     } catch (e) {
-      if (name !== "run") {
+      // Every endpoint answering for another chain is a configuration error, not an outage: no use waiting.
+      const chains = runtime.pool.status().map((st) => st.chainId);
+      const wrongChain = chains.every((c) => c !== undefined && c !== runtime.config.chainId);
+      if (name !== "run" || wrongChain) {
+        if (wrongChain) {
+          runtime.log.error(`every rpc.urls endpoint serves another chain (${[...new Set(chains)].join(", ")}), not chainId ${runtime.config.chainId}: check chainId and rpc.urls`);
+        }
         runtime.log.error("cannot reconcile the journal with the chain: nothing is sent before it succeeds", { error: e });
         await runtime.shutdown.shutdown("reconcile failed");
         return 1;

@@ -76,6 +76,13 @@ describe("keeper operator faults (review 10)", function () {
     expect(started(restarted), restarted.stderr).to.equal(true);
   });
 
+  it("run whose every RPC endpoint serves another chain does not wait (a configuration error): one line naming both chain ids, exit 1", async () => {
+    const cfg = writeKeeperConfig({ ...base(), chainId: 1337, rpc: { urls: [chain().anvil.url], probeIntervalMs: 200 }, server: { port: 0 } });
+    const r = await runKeeperCli(["run", "--config", cfg], { OP_KEY: key });
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    expect(r.stdout + r.stderr).to.include(`every rpc.urls endpoint serves another chain (${chain().anvil.chainId}), not chainId 1337: check chainId and rpc.urls`);
+  });
+
   it("run started while its only RPC endpoint is down waits for it (nothing sent before the journal is reconciled), then runs; it no longer exits 1", async () => {
     const proxy = await startFaultProxy(chain().anvil.url);
     try {
