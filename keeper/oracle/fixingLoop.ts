@@ -36,17 +36,13 @@ import { chainTime, roundTimestamp, signGuarded } from "./rounds.js";
 import { LISTED, RejectedEntries, excludedQuotes } from "./sourceReport.js";
 import { SettlementTracker } from "./settlement.js";
 import { LiveSampler, fixingOfWindow, readWindow, windowPollTimes } from "./window.js";
+import { elapsedMs } from "../observability/clock.js";
 
 /** Ends of a post that leave its round unposted by it: the round is re-sent (new key) while it is due. */
 const FAILED: readonly TxState[] = ["cancelled", "lost", "reverted"];
 const OPEN: readonly TxState[] = ["queued", "broadcast", "mined"];
 /** A round whose posts ended without posting it this many times is given up (its simulation kept passing). */
 const MAX_POST_ATTEMPTS = 5;
-/**
- * Milliseconds on a monotonic clock, for the in-memory waits (quorum wait, gathering, post stagger): a host clock
- * stepped back (NTP, a resumed VM) would otherwise stretch them by the step.
- */
-const elapsedMs = () => performance.now();
 
 /** The postFixing arguments of a round that reached the quorum. */
 type QuorumArgs = Extract<QuorumDecision, { reached: true }>["args"];

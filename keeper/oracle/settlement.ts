@@ -30,6 +30,7 @@ import type { Logger } from "../observability/log.js";
 import type { KeeperMetrics } from "../observability/metrics.js";
 import { oracleAbi } from "./contract.js";
 import { GatheredRounds, type RoundArgs } from "./gatheredRounds.js";
+import { elapsedMs } from "../observability/clock.js";
 
 /** A short stable tag of a series for idempotency keys: index name, expiry and the start of its series id. */
 export function seriesTag(series: SeriesParams): string {
@@ -157,7 +158,7 @@ export class SettlementTracker {
   private async send(req: SendRequest): Promise<SendResult[]> {
     if (this.done.has(req.key)) return [];
     const skipped = this.skippedAt.get(req.key);
-    if (skipped !== undefined && performance.now() - skipped < RETRY_SKIPPED_MS) return [];
+    if (skipped !== undefined && elapsedMs() - skipped < RETRY_SKIPPED_MS) return [];
     const result = await this.o.sender.send(req);
     if (result.status === "sent" || result.status === "exists") {
       this.done.add(req.key);
@@ -166,7 +167,7 @@ export class SettlementTracker {
         this.o.log.info("settlement action sent", { key: req.key, hash: result.hash });
       }
     } else if (result.status === "skipped") {
-      this.skippedAt.set(req.key, performance.now()); // monotonic: a clock stepped back does not stretch the wait
+      this.skippedAt.set(req.key, elapsedMs());
       this.o.log.info("settlement action not needed or not possible now: skipped", { key: req.key, reason: result.reason });
     }
     return [result];
